@@ -1,0 +1,58 @@
+import type { Writable } from 'node:stream';
+import { Chalk } from 'chalk';
+import type { GlobalOptions } from './global-options.ts';
+
+export interface Style {
+  bold(text: string): string;
+  dim(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  red(text: string): string;
+  cyan(text: string): string;
+}
+
+/** Everything a command says: messages to stderr, the result to stdout. */
+export interface Ui {
+  readonly style: Style;
+  info(message: string): void;
+  step(message: string): void;
+  success(message: string): void;
+  warn(message: string): void;
+  error(message: string, hint?: string): void;
+  verbose(message: string): void;
+  /** The command's result: the JSON object with --json, else the human text. */
+  result(json: unknown, human: () => string): void;
+}
+
+function createStyle(color: boolean): Style {
+  const chalk = new Chalk({ level: color ? 1 : 0 });
+  return {
+    bold: (t) => chalk.bold(t),
+    dim: (t) => chalk.dim(t),
+    green: (t) => chalk.green(t),
+    yellow: (t) => chalk.yellow(t),
+    red: (t) => chalk.red(t),
+    cyan: (t) => chalk.cyan(t),
+  };
+}
+
+export function createUi(streams: { stdout: Writable; stderr: Writable }, globals: Pick<GlobalOptions, 'color' | 'quiet' | 'json' | 'verbose'>): Ui {
+  const style = createStyle(globals.color);
+  const say = (line: string) => streams.stderr.write(`${line}\n`);
+  const chatty = !globals.quiet;
+  return {
+    style,
+    info: (message) => chatty && say(message),
+    step: (message) => chatty && say(`${style.cyan('•')} ${message}`),
+    success: (message) => chatty && say(`${style.green('✔')} ${message}`),
+    warn: (message) => say(`${style.yellow('!')} ${message}`),
+    error: (message, hint) => {
+      say(`${style.red('✖')} ${message}`);
+      if (hint) say(`  ${hint}`);
+    },
+    verbose: (message) => globals.verbose && say(style.dim(message)),
+    result: (json, human) => {
+      streams.stdout.write(globals.json ? `${JSON.stringify(json, null, 2)}\n` : `${human()}\n`);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { option, repeatableOption } from '../../cli/options.ts';
+import { authOption, tenantOption, waitOption, passphraseOption, storeOption } from '../shared-options.ts';
+import type { CommandRegistrar } from '../../cli/command.ts';
+
+export const registerInit: CommandRegistrar = (program: Command, invoke) => {
+  program
+    .command('init')
+    .summary('create the app registration, credential and Dataverse application user, then store the connection')
+    .description(
+      [
+        'Sets up server-to-server access to a Dynamics 365 / Dataverse environment in one run:',
+        '  1. signs you (a tenant admin) in and lists your Power Platform environments',
+        '  2. registers a single-tenant Entra app with the Dynamics CRM user_impersonation permission and admin consent',
+        '  3. creates a client secret or certificate for it',
+        '  4. creates the Dataverse application user in the business unit you choose, with least-privilege security roles',
+        '  5. proves the connection works, then keeps the connection string encrypted in the OS keychain',
+        'Safe to re-run: anything that already exists is reused, nothing is duplicated.',
+      ].join('\n'),
+    )
+    .addOption(authOption())
+    .addOption(tenantOption())
+    .addOption(repeatableOption('--environment <id|url|name>', 'Dataverse environment: id, URL or unique name', 'DYNAUTH_ENVIRONMENT'))
+    .addOption(option('--add-environment <id|url|name>', 'give the app of an existing --profile a user in another environment'))
+    .addOption(option('--app-name <name>', 'display name of the app registration (default dynauth-<environment>)', 'DYNAUTH_APP_NAME'))
+    .addOption(option('--credential <type>', 'credential to create', 'DYNAUTH_CREDENTIAL').choices(['secret', 'certificate']))
+    .addOption(option('--secret-expiry <duration>', 'credential lifetime: days, or e.g. 6mo, 1y (default 180 days, at most 730)', 'DYNAUTH_SECRET_EXPIRY'))
+    .addOption(repeatableOption('--role <name>', 'existing Dataverse security role to assign, by name', 'DYNAUTH_ROLE'))
+    .addOption(
+      option('--role-preset <preset>', 'least-privilege role to create and assign', 'DYNAUTH_ROLE_PRESET').choices([
+        'contact-center',
+        'read-only',
+        'system-administrator',
+      ]),
+    )
+    .addOption(option('--business-unit <name>', 'business unit of the application user (default the root one)', 'DYNAUTH_BUSINESS_UNIT'))
+    .addOption(option('--profile <name>', 'name under which the connection is stored (default the environment unique name)', 'DYNAUTH_PROFILE'))
+    .addOption(option('--certificate-out <file.pem>', 'also write the certificate and its private key to this PEM file (mode 0600)'))
+    .addOption(waitOption())
+    .addOption(passphraseOption())
+    .addOption(storeOption())
+    .addOption(option('-y, --yes', 'apply the plan without asking', 'DYNAUTH_YES'))
+    .addOption(option('--dry-run', 'show the plan and stop; makes only read calls'))
+    .addOption(option('--show-secret', 'print the new client secret in the summary (it is in the keychain either way)'))
+    .action(invoke(() => import('./run.ts')));
+};

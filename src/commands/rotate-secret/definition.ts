@@ -1,0 +1,26 @@
+import type { CommandRegistrar } from '../../cli/command.ts';
+import { option } from '../../cli/options.ts';
+import { authOption, profileOption, tenantOption, waitOption } from '../shared-options.ts';
+
+export const registerRotateSecret: CommandRegistrar = (program, invoke) => {
+  program
+    .command('rotate-secret')
+    .summary('replace the credential with no downtime and no lost secret')
+    .description(
+      [
+        'Adds a new secret (or certificate) to the app, stores it, proves it works, switches the profile to it,',
+        'and revokes the old one now (--revoke-old) or later (--finish), so systems holding a copy keep working.',
+      ].join('\n'),
+    )
+    .addOption(profileOption())
+    .addOption(authOption())
+    .addOption(tenantOption())
+    .addOption(option('--secret-expiry <duration>', 'lifetime of the new credential (default the previous one, at most 730 days)', 'DYNAUTH_SECRET_EXPIRY'))
+    .addOption(option('--revoke-old', 'revoke the old credential as soon as the new one works'))
+    .addOption(option('--finish', 'revoke credentials left pending by an earlier rotation'))
+    .addOption(option('--all', 'rotate every profile'))
+    .addOption(option('--if-expiring-within <duration>', 'with --all: only profiles whose credential expires within this time'))
+    .addOption(waitOption())
+    .addOption(option('-y, --yes', 'do not ask for confirmation', 'DYNAUTH_YES'))
+    .action(invoke(() => import('./run.ts')));
+};

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import type { CommandRegistrar } from '../../cli/command.ts';
+import { option, repeatableOption } from '../../cli/options.ts';
+
+export function addSandboxOptions(command: Command): Command {
+  return command
+    .addOption(option('--latency <ms>', 'add this many milliseconds to every request'))
+    .addOption(repeatableOption('--fault <spec>', 'inject a fault, e.g. "graph POST /v1.0/applications 429x2" (see README)'))
+    .addOption(option('--replication-lag <ms>', 'a new app, secret and application user take this long to replicate'))
+    .addOption(option('--print-env', 'print the environment variables that point another shell at the sandbox, and keep it running'));
+}
+
+export const registerSandbox: CommandRegistrar = (program, invoke) => {
+  addSandboxOptions(
+    program
+      .command('sandbox')
+      .argument('[command...]', 'a dynauth command to run against the sandbox, e.g. init')
+      .summary('try dynauth against a built-in emulated tenant, no Microsoft account needed')
+      .description(
+        [
+          'Starts a local emulator of Entra ID, Microsoft Graph, the Power Platform admin API and two Dataverse',
+          'environments (HTTPS on 127.0.0.1, with a throwaway CA), then runs the given dynauth command against it.',
+          'Without a command it prints the environment variables that point another shell at it and waits.',
+          'Profiles and keychain items made in the sandbox are kept apart from real ones.',
+          '',
+          'Examples:',
+          '  dynauth sandbox init',
+          '  dynauth sandbox init --yes --environment contososales --role-preset read-only',
+          '  dynauth sandbox --latency 50 --replication-lag 3000 init --yes --environment contosodev --role-preset contact-center',
+        ].join('\n'),
+      )
+      .allowUnknownOption()
+      .allowExcessArguments(),
+  ).action(invoke(() => import('./run.ts')));
+};

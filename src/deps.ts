@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
+import type { GlobalOptions } from './cli/global-options.ts';
+import { createUi, type Ui } from './cli/ui.ts';
+import { CLOUDS, isCloudName, parseCustomCloud, type Cloud } from './clouds.ts';
+import { UsageError } from './cli/errors.ts';
+import { createHttp, type Http } from './http/http.ts';
+import { systemClock, type Clock } from './io/clock.ts';
+import { createInquirerPrompter, noPrompter, type Prompter } from './io/prompter.ts';
+
+export type Env = Record<string, string | undefined>;
+
+/** The slice of `process` the CLI touches; tests pass their own. */
+export interface ProcessLike {
+  env: Env;
+  stdin: Readable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  platform: NodeJS.Platform;
+  on(event: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  off(event: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  exit(code: number): never;
+}
+
+export interface Cancellation {
+  readonly signal: AbortSignal;
+  /** Runs work that must not be cut short by Ctrl-C, such as saving a secret Entra just returned. */
+  critical<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/** Everything a command may use; nothing reaches for globals. */
+export interface Deps {
+  env: Env;
+  argv: string[];
+  platform: NodeJS.Platform;
+  io: { stdin: ProcessLike['stdin']; stdout: Writable; stderr: Writable };
+  globals: GlobalOptions;
+  ui: Ui;
+  clock: Clock;
+  cancellation: Cancellation;
+  canPrompt: boolean;
+  canOpenBrowser: boolean;
+  prompter: Prompter;
+  http: Http;
+  fetch: typeof fetch;
+  cloud(): Promise<Cloud>;
+}
+
+export function createDeps(proc: ProcessLike, argv: string[], globals: GlobalOptions, cancellation: Cancellation): Deps {
+  const ui = createUi(proc, globals);
+  const canPrompt = proc.stdin.isTTY === true && proc.stderr.isTTY === true;
+  let cloud: Promise<Cloud> | undefined;
+  return {
+    env: proc.env,
+    argv,
+    platform: proc.platform,
+    io: { stdin: proc.stdin, stdout: proc.stdout, stderr: proc.stderr },
+    globals,
+    ui,
+    clock: systemClock,
+    cancellation,
+    canPrompt,
+    canOpenBrowser: canPrompt && (proc.platform !== 'linux' || Boolean(proc.env.DISPLAY || proc.env.WAYLAND_DISPLAY)),
+    prompter: canPrompt ? createInquirerPrompter({ input: proc.stdin, output: proc.stderr }, cancellation.signal) : noPrompter,
+    http: createHttp({ fetch: globalThis.fetch, clock: systemClock, signal: cancellation.signal, trace: (line) => ui.verbose(line) }),
+    fetch: globalThis.fetch,
+    cloud: () => (cloud ??= resolveCloud(globals)),
+  };
+}
+
+export async function resolveCloud(globals: Pick<GlobalOptions, 'cloud' | 'cloudConfig'>): Promise<Cloud> {
+  if (globals.cloudConfig) {
+    let text: string;
+    try {
+      text = await readFile(globals.cloudConfig, 'utf8');
+    } catch (error) {
+      throw new UsageError(`Cannot read cloud config ${globals.cloudConfig}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    }
+    return parseCustomCloud(text, globals.cloudConfig);
+  }
+  if (!isCloudName(globals.cloud)) throw new UsageError(`Unknown cloud "${globals.cloud}"`);
+  return CLOUDS[globals.cloud];
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { installCancellation } from './cli/cancellation.ts';
+import type { Invoke } from './cli/command.ts';
+import { ExitCode } from './cli/errors.ts';
+import { addGlobalOptions, readGlobalOptions } from './cli/global-options.ts';
+import { applyEnvironment } from './cli/options.ts';
+import { registerInit } from './commands/init/definition.ts';
+import { registerRotateSecret } from './commands/rotate-secret/definition.ts';
+import { registerSandbox } from './commands/sandbox/definition.ts';
+import { registerTestConnection } from './commands/test-connection/definition.ts';
+import type { ProcessLike } from './deps.ts';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Runs the CLI and returns its exit code; only --help/--version and commander parsing happen eagerly. */
+export async function main(argv: string[], proc: ProcessLike): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  let reportError: ((error: unknown) => number) | undefined;
+
+  const invoke: Invoke = (load) => async (...actionArgs) => {
+    const command = actionArgs.at(-1) as Command;
+    applyEnvironment(command, proc.env);
+    const globals = readGlobalOptions(command, proc.env, proc.stderr.isTTY === true);
+    const cancellation = installCancellation(proc);
+    const [{ createDeps }, { formatError }] = await Promise.all([import('./deps.ts'), import('./cli/format-error.ts')]);
+    const deps = createDeps(proc, argv, globals, cancellation);
+    reportError = (error) => formatError(error, deps);
+    try {
+      const module = await load();
+      exitCode = await module.run(deps, command.opts(), command.args);
+    } finally {
+      cancellation.dispose();
+    }
+  };
+
+  const program = buildProgram(invoke, proc);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? ExitCode.ok : ExitCode.usage;
+    }
+    if (reportError) return reportError(error);
+    proc.stderr.write(`dynauth: ${error instanceof Error ? error.message : String(error)}\n`);
+    return ExitCode.failure;
+  }
+  return exitCode;
+}
+
+function buildProgram(invoke: Invoke, proc: ProcessLike): Command {
+  const program = new Command('dynauth')
+    .description('Set up and keep Microsoft Dynamics 365 / Dataverse server-to-server authentication, in one command.')
+    .version(version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(run dynauth --help for usage)')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => proc.stdout.write(text),
+      writeErr: (text) => proc.stderr.write(text),
+    })
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Exit codes: 0 ok, 1 failure, 2 usage or missing input, 3 credential expiring (status --warn-days), 4 authentication, 130 cancelled.',
+        'Options marked [env: NAME] also read that environment variable. Try it all with no tenant: dynauth sandbox init',
+      ].join('\n'),
+    );
+  addGlobalOptions(program);
+  for (const register of [registerInit, registerTestConnection, registerRotateSecret, registerSandbox]) register(program, invoke);
+  return program;
+}
