@@ -1,0 +1,66 @@
+import type { TokenCredential } from '@azure/identity';
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../cli/errors.ts';
+import { disableInstanceDiscovery, type Cloud } from '../clouds.ts';
+import type { AuthMethod } from '../commands/shared-options.ts';
+import type { Env } from '../deps.ts';
+
+export interface AdminSignIn {
+  method: AuthMethod;
+  tenant: string | undefined;
+  cloud: Cloud;
+  env: Env;
+  /** Where the device-code instructions go (stderr). */
+  tell: (message: string) => void;
+}
+
+/** The admin's credential, from @azure/identity; imported lazily so --help never loads it. */
+export async function createAdminCredential(signIn: AdminSignIn): Promise<TokenCredential> {
+  const identity = await import('@azure/identity');
+  const common = {
+    authorityHost: signIn.cloud.authorityHost,
+    disableInstanceDiscovery: disableInstanceDiscovery(signIn.cloud),
+    additionallyAllowedTenants: ['*'],
+  };
+  const tenantId = signIn.tenant ?? 'organizations';
+  switch (signIn.method) {
+    case 'device-code':
+      return new identity.DeviceCodeCredential({
+        ...common,
+        tenantId,
+        userPromptCallback: (info) => signIn.tell(info.message),
+      });
+    case 'browser':
+      return new identity.InteractiveBrowserCredential({ ...common, tenantId, redirectUri: 'http://localhost' });
+    case 'azure-cli':
+      return new identity.AzureCliCredential({ tenantId: signIn.tenant, additionallyAllowedTenants: ['*'] });
+    case 'environment':
+      return environmentCredential(identity, signIn, common);
+  }
+}
+
+async function environmentCredential(
+  identity: typeof import('@azure/identity'),
+  signIn: AdminSignIn,
+  common: { authorityHost: string; disableInstanceDiscovery: boolean },
+): Promise<TokenCredential> {
+  const { env } = signIn;
+  const tenantId = signIn.tenant ?? env.AZURE_TENANT_ID;
+  const clientId = env.AZURE_CLIENT_ID;
+  const missing = [
+    !tenantId && 'AZURE_TENANT_ID (or --tenant)',
+    !clientId && 'AZURE_CLIENT_ID',
+    !env.AZURE_CLIENT_SECRET && !env.AZURE_CLIENT_CERTIFICATE_PATH && 'AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH',
+  ].filter((item): item is string => Boolean(item));
+  if (missing.length) throw new UsageError(`--auth environment needs ${missing.join(', ')}`);
+  if (env.AZURE_CLIENT_SECRET) return new identity.ClientSecretCredential(tenantId!, clientId!, env.AZURE_CLIENT_SECRET, common);
+  const path = env.AZURE_CLIENT_CERTIFICATE_PATH!;
+  const certificate = await readFile(path, 'utf8').catch(() => {
+    throw new UsageError(`Cannot read AZURE_CLIENT_CERTIFICATE_PATH ${path}`);
+  });
+  return new identity.ClientCertificateCredential(tenantId!, clientId!, { certificate, certificatePassword: env.AZURE_CLIENT_CERTIFICATE_PASSWORD }, common);
+}
+
+export function defaultAuthMethod(canOpenBrowser: boolean): AuthMethod {
+  return canOpenBrowser ? 'browser' : 'device-code';
+}

@@ -1,0 +1,50 @@
+import { AuthError, DynauthError, UsageError } from '../cli/errors.ts';
+import { NetworkError } from '../http/network-error.ts';
+
+/** The AADSTS code of an Entra error, from @azure/identity's error or its message text. */
+export function aadstsCode(error: unknown): number | undefined {
+  const response = (error as { errorResponse?: { errorCodes?: number[]; errorDescription?: string } })?.errorResponse;
+  if (response?.errorCodes?.length) return response.errorCodes[0];
+  const text = `${response?.errorDescription ?? ''} ${error instanceof Error ? error.message : ''}`;
+  const match = /AADSTS(\d+)/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** First line of Entra's description, which never contains a secret (only ids and names). */
+export function aadstsMessage(error: unknown): string {
+  const response = (error as { errorResponse?: { errorDescription?: string } })?.errorResponse;
+  const text = response?.errorDescription ?? (error instanceof Error ? error.message : String(error));
+  const match = /AADSTS\d+:[^\r\n]*/.exec(text);
+  return (match ? match[0] : text.split('\n')[0] ?? '').trim();
+}
+
+/** Turns a failed admin sign-in into a user-facing error. */
+export function adminSignInError(error: unknown, context: { method: string; tenant?: string }): DynauthError {
+  if (error instanceof DynauthError) return error;
+  const code = aadstsCode(error);
+  if (code === 90002 || code === 90038) {
+    return new UsageError(`Tenant "${context.tenant ?? ''}" was not found in this cloud (AADSTS${code}).`, {
+      hint: 'Check --tenant, or pick the cloud the tenant lives in with --cloud usgov|usgovhigh|dod|china.',
+      code: 'tenant-not-found',
+    });
+  }
+  const network = findNetworkCause(error);
+  if (network) return network;
+  const name = error instanceof Error ? error.name : '';
+  const detail = code ? aadstsMessage(error) : error instanceof Error ? error.message.split('\n')[0] : String(error);
+  const hint =
+    name === 'CredentialUnavailableError' && context.method === 'azure-cli'
+      ? 'Run `az login` first, or choose another --auth method.'
+      : name === 'CredentialUnavailableError' && context.method === 'browser'
+        ? 'No browser could be opened here; use --auth device-code.'
+        : 'Sign in again, or choose another method with --auth.';
+  return new AuthError(`Sign-in (${context.method}) failed: ${detail}`, { hint, cause: error, code: code ? `AADSTS${code}` : 'sign-in-failed' });
+}
+
+function findNetworkCause(error: unknown): NetworkError | undefined {
+  for (let current = error, depth = 0; current && depth < 6; depth++) {
+    if (current instanceof NetworkError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -1,0 +1,184 @@
+import type { TokenSource } from '../auth/token-source.ts';
+import { ExitCode } from '../cli/errors.ts';
+import { dataverseScope } from '../clouds.ts';
+import type { Http } from '../http/http.ts';
+import { DATAVERSE_API_VERSION } from '../microsoft.ts';
+import { ApiError, readErrorBody } from './api-error.ts';
+
+export interface WhoAmI {
+  UserId: string;
+  BusinessUnitId: string;
+  OrganizationId: string;
+}
+
+export interface BusinessUnit {
+  businessunitid: string;
+  name: string;
+}
+
+export interface Role {
+  roleid: string;
+  name: string;
+}
+
+export interface ApplicationUser {
+  systemuserid: string;
+  applicationid: string;
+  isdisabled: boolean;
+  _businessunitid_value: string;
+  systemuserroles_association: Role[];
+}
+
+export interface UserPrivilege {
+  PrivilegeId: string;
+  PrivilegeName: string;
+  Depth: string | number;
+  BusinessUnitId: string;
+}
+
+export type PrivilegeDepth = 'Basic' | 'Local' | 'Deep' | 'Global';
+
+export interface DataverseApi {
+  readonly url: string;
+  whoAmI(): Promise<WhoAmI>;
+  rootBusinessUnit(): Promise<BusinessUnit>;
+  findBusinessUnit(name: string): Promise<BusinessUnit | undefined>;
+  listBusinessUnits(): Promise<BusinessUnit[]>;
+  findApplicationUser(appId: string): Promise<ApplicationUser | undefined>;
+  createApplicationUser(appId: string, businessUnitId: string): Promise<string>;
+  findRole(name: string, businessUnitId: string): Promise<Role | undefined>;
+  listRoles(businessUnitId: string): Promise<Role[]>;
+  createRole(name: string, businessUnitId: string): Promise<string>;
+  findPrivileges(names: string[]): Promise<Array<{ privilegeid: string; name: string }>>;
+  rolePrivilegeNames(roleId: string): Promise<string[]>;
+  addPrivilegesToRole(roleId: string, privileges: Array<{ PrivilegeId: string; Depth: PrivilegeDepth }>): Promise<void>;
+  assignRole(userId: string, roleId: string): Promise<void>;
+  retrieveUserPrivileges(userId: string): Promise<UserPrivilege[]>;
+  readTable(entitySet: string): Promise<void>;
+}
+
+export type DataverseCaller = 'admin' | 'app';
+
+const guid = (value: string) => value.replace(/[{}]/g, '');
+const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/** The Dataverse Web API of one environment, as the signed-in admin or as the app itself. */
+export function createDataverseApi(environmentUrl: string, http: Http, getToken: TokenSource, caller: DataverseCaller): DataverseApi {
+  const origin = new URL(environmentUrl).origin;
+  const base = `${origin}/api/data/${DATAVERSE_API_VERSION}/`;
+  const scope = dataverseScope(origin);
+
+  const send = async (operation: string, path: string, init: { method?: string; body?: unknown; prefer?: string } = {}) => {
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${await getToken(scope)}`,
+      Accept: 'application/json',
+      'OData-MaxVersion': '4.0',
+      'OData-Version': '4.0',
+    };
+    if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (init.prefer) headers.Prefer = init.prefer;
+    const response = await http.request(base + path, {
+      method: init.method ?? 'GET',
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    if (!response.ok) throw await dataverseError(operation, origin, caller, response);
+    return response;
+  };
+  const get = async <T>(operation: string, path: string): Promise<T> => (await (await send(operation, path)).json()) as T;
+  const list = async <T>(operation: string, path: string): Promise<T[]> => (await get<{ value: T[] }>(operation, path)).value;
+  const createdId = (response: Response): string => {
+    const location = response.headers.get('OData-EntityId') ?? '';
+    const match = /\(([0-9a-f-]{36})\)\s*$/i.exec(location);
+    if (!match) throw new Error(`Dataverse did not return the new record's id (OData-EntityId: "${location}")`);
+    return match[1]!;
+  };
+
+  return {
+    url: origin,
+    whoAmI: () => get('call WhoAmI', 'WhoAmI'),
+    rootBusinessUnit: async () => {
+      const [root] = await list<BusinessUnit>('read business units', 'businessunits?$select=businessunitid,name&$filter=parentbusinessunitid eq null');
+      if (!root) throw new Error('Dataverse returned no root business unit');
+      return root;
+    },
+    findBusinessUnit: async (name) =>
+      (await list<BusinessUnit>('read business units', `businessunits?$select=businessunitid,name&$filter=name eq ${quote(name)}`))[0],
+    listBusinessUnits: () => list('read business units', 'businessunits?$select=businessunitid,name'),
+    findApplicationUser: async (appId) =>
+      (
+        await list<ApplicationUser>(
+          'read application users',
+          `systemusers?$select=systemuserid,applicationid,isdisabled,_businessunitid_value&$filter=applicationid eq ${guid(appId)}&$expand=systemuserroles_association($select=roleid,name)`,
+        )
+      )[0],
+    createApplicationUser: async (appId, businessUnitId) =>
+      createdId(
+        await send('create the application user', 'systemusers', {
+          method: 'POST',
+          body: { applicationid: appId, accessmode: 4, isdisabled: false, 'businessunitid@odata.bind': `/businessunits(${guid(businessUnitId)})` },
+        }),
+      ),
+    findRole: async (name, businessUnitId) =>
+      (
+        await list<Role>(
+          'read security roles',
+          `roles?$select=roleid,name&$filter=name eq ${quote(name)} and _businessunitid_value eq ${guid(businessUnitId)}`,
+        )
+      )[0],
+    listRoles: (businessUnitId) =>
+      list('read security roles', `roles?$select=roleid,name&$filter=_businessunitid_value eq ${guid(businessUnitId)}&$orderby=name`),
+    createRole: async (name, businessUnitId) =>
+      createdId(
+        await send('create the security role', 'roles', {
+          method: 'POST',
+          body: { name, 'businessunitid@odata.bind': `/businessunits(${guid(businessUnitId)})` },
+        }),
+      ),
+    findPrivileges: (names) =>
+      list('read privileges', `privileges?$select=privilegeid,name&$filter=${names.map((n) => `name eq ${quote(n)}`).join(' or ')}`),
+    rolePrivilegeNames: async (roleId) =>
+      (await list<{ name: string }>('read the role privileges', `roles(${guid(roleId)})/roleprivileges_association?$select=name`)).map((p) => p.name),
+    addPrivilegesToRole: async (roleId, privileges) => {
+      await send('add privileges to the role', `roles(${guid(roleId)})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, {
+        method: 'POST',
+        body: { Privileges: privileges },
+      });
+    },
+    assignRole: async (userId, roleId) => {
+      await send('assign the security role', `systemusers(${guid(userId)})/systemuserroles_association/$ref`, {
+        method: 'POST',
+        body: { '@odata.id': `${base}roles(${guid(roleId)})` },
+      });
+    },
+    retrieveUserPrivileges: async (userId) =>
+      (await get<{ RolePrivileges: UserPrivilege[] }>('read the user privileges', `systemusers(${guid(userId)})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`))
+        .RolePrivileges,
+    readTable: async (entitySet) => {
+      await send(`read ${entitySet}`, `${entitySet}?$select=createdon&$top=1`);
+    },
+  };
+}
+
+export const NOT_A_MEMBER = '0x80072560';
+export const MISSING_PRIVILEGE = '0x80040220';
+export const BLOCKED_BY_POLICY = '0x80095ffc';
+
+async function dataverseError(operation: string, origin: string, caller: DataverseCaller, response: Response): Promise<ApiError> {
+  const { code, message } = await readErrorBody(response);
+  const base = { service: 'dataverse' as const, status: response.status, remoteCode: code, remoteMessage: message };
+  const host = new URL(origin).host;
+  if (caller === 'admin' && (response.status === 403 || response.status === 401)) {
+    const privilege = /missing (\w+) privilege/.exec(message)?.[1];
+    return new ApiError({
+      ...base,
+      message:
+        code === NOT_A_MEMBER
+          ? `Your account is not a user of the Dataverse environment ${host}.`
+          : `Your account may not ${operation} in ${host}${privilege ? ` (missing ${privilege})` : ''}.`,
+      hint: 'Sign in as a user with the System Administrator security role in that environment.',
+      exitCode: ExitCode.auth,
+    });
+  }
+  return new ApiError({ ...base, message: `Could not ${operation} in ${host}: ${message || `HTTP ${response.status}`}${code ? ` (${code})` : ''}.` });
+}

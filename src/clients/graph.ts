@@ -1,0 +1,172 @@
+import type { Http } from '../http/http.ts';
+import type { TokenSource } from '../auth/token-source.ts';
+import type { Cloud } from '../clouds.ts';
+import { ExitCode } from '../cli/errors.ts';
+import { ApiError } from './api-error.ts';
+
+export interface PasswordCredential {
+  keyId: string;
+  displayName: string | null;
+  hint?: string | null;
+  startDateTime: string;
+  endDateTime: string;
+}
+
+export interface NewPassword extends PasswordCredential {
+  secretText: string;
+}
+
+export interface KeyCredential {
+  keyId?: string;
+  type: string;
+  usage: string;
+  key?: string | null;
+  displayName?: string | null;
+  customKeyIdentifier?: string | null;
+  startDateTime?: string;
+  endDateTime?: string;
+}
+
+export interface Application {
+  id: string;
+  appId: string;
+  displayName: string;
+  signInAudience?: string;
+  passwordCredentials: PasswordCredential[];
+  keyCredentials: KeyCredential[];
+  requiredResourceAccess?: Array<{ resourceAppId: string; resourceAccess: Array<{ id: string; type: string }> }>;
+}
+
+export interface ServicePrincipal {
+  id: string;
+  appId: string;
+  displayName: string;
+  oauth2PermissionScopes?: Array<{ id: string; value: string }>;
+}
+
+export interface PermissionGrant {
+  id: string;
+  clientId: string;
+  consentType: string;
+  resourceId: string;
+  scope: string;
+}
+
+export interface Organization {
+  id: string;
+  displayName: string;
+  verifiedDomains: Array<{ name: string; isDefault: boolean }>;
+}
+
+export interface GraphApi {
+  organization(): Promise<Organization>;
+  signedInUser(): Promise<{ id: string; userPrincipalName: string } | undefined>;
+  findApplications(displayName: string): Promise<Application[]>;
+  findApplicationByAppId(appId: string): Promise<Application | undefined>;
+  getApplication(id: string): Promise<Application>;
+  createApplication(body: Omit<Application, 'id' | 'appId' | 'passwordCredentials' | 'keyCredentials'>): Promise<Application>;
+  addPassword(applicationId: string, credential: { displayName: string; endDateTime: string }): Promise<NewPassword>;
+  removePassword(applicationId: string, keyId: string): Promise<void>;
+  setKeyCredentials(applicationId: string, keyCredentials: KeyCredential[]): Promise<void>;
+  findServicePrincipal(appId: string): Promise<ServicePrincipal | undefined>;
+  createServicePrincipal(appId: string): Promise<ServicePrincipal>;
+  findPermissionGrant(clientId: string, resourceId: string): Promise<PermissionGrant | undefined>;
+  createPermissionGrant(grant: Omit<PermissionGrant, 'id'>): Promise<PermissionGrant>;
+  updatePermissionGrantScope(id: string, scope: string): Promise<void>;
+}
+
+const APPLICATION_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,keyCredentials,requiredResourceAccess';
+const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/** Microsoft Graph v1.0 through @microsoft/microsoft-graph-client, sent over dynauth's retrying HTTP layer. */
+export async function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource): Promise<GraphApi> {
+  const { Client, GraphError } = await import('@microsoft/microsoft-graph-client');
+  const client = Client.initWithMiddleware({
+    baseUrl: `${cloud.graphEndpoint}/`,
+    defaultVersion: 'v1.0',
+    customHosts: new Set([new URL(cloud.graphEndpoint).hostname]),
+    middleware: {
+      async execute(context) {
+        const request = context.request;
+        const url = typeof request === 'string' ? request : request.url;
+        const headers = new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]);
+        headers.set('Authorization', `Bearer ${await getToken(cloud.graphScope)}`);
+        context.response = await http.request(url, {
+          method: context.options?.method,
+          headers: Object.fromEntries(headers),
+          body: context.options?.body as string | undefined,
+        });
+      },
+    },
+  });
+
+  const call = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof GraphError) throw graphError(operation, error);
+      throw error;
+    }
+  };
+  const api = (path: string) => client.api(path);
+
+  return {
+    organization: () =>
+      call('read the organization', async () => (await api('/organization').select('id,displayName,verifiedDomains').get()).value[0]),
+    signedInUser: async () => {
+      try {
+        return await api('/me').select('id,userPrincipalName').get();
+      } catch {
+        return undefined; // app-only sign-in has no /me
+      }
+    },
+    findApplications: (displayName) =>
+      call('list app registrations', async () =>
+        (await api('/applications').filter(`displayName eq ${quote(displayName)}`).select(APPLICATION_FIELDS).get()).value,
+      ),
+    findApplicationByAppId: (appId) =>
+      call('find the app registration', async () =>
+        (await api('/applications').filter(`appId eq ${quote(appId)}`).select(APPLICATION_FIELDS).get()).value[0],
+      ),
+    getApplication: (id) => call('read the app registration', () => api(`/applications/${id}`).select(APPLICATION_FIELDS).get()),
+    createApplication: (body) => call('create the app registration', () => api('/applications').post(body)),
+    addPassword: (id, passwordCredential) =>
+      call('add a client secret', () => api(`/applications/${id}/addPassword`).post({ passwordCredential })),
+    removePassword: (id, keyId) => call('remove a client secret', () => api(`/applications/${id}/removePassword`).post({ keyId })),
+    setKeyCredentials: (id, keyCredentials) =>
+      call('upload the certificate', () => api(`/applications/${id}`).patch({ keyCredentials })),
+    findServicePrincipal: (appId) =>
+      call('find the service principal', async () =>
+        (await api('/servicePrincipals').filter(`appId eq ${quote(appId)}`).select('id,appId,displayName,oauth2PermissionScopes').get())
+          .value[0],
+      ),
+    createServicePrincipal: (appId) => call('create the service principal', () => api('/servicePrincipals').post({ appId })),
+    findPermissionGrant: (clientId, resourceId) =>
+      call('read the admin consent', async () =>
+        (
+          await api('/oauth2PermissionGrants')
+            .filter(`clientId eq ${quote(clientId)} and consentType eq 'AllPrincipals' and resourceId eq ${quote(resourceId)}`)
+            .get()
+        ).value[0],
+      ),
+    createPermissionGrant: (grant) => call('grant admin consent', () => api('/oauth2PermissionGrants').post(grant)),
+    updatePermissionGrantScope: (id, scope) => call('update the admin consent', () => api(`/oauth2PermissionGrants/${id}`).patch({ scope })),
+  };
+}
+
+function graphError(operation: string, error: { statusCode: number; code: string | null; message: string; requestId: string | null }): ApiError {
+  const code = error.code ?? '';
+  const base = { service: 'graph' as const, status: error.statusCode, remoteCode: code, remoteMessage: error.message, requestId: error.requestId ?? undefined };
+  if (error.statusCode === 403 && code === 'Authorization_RequestDenied') {
+    return new ApiError({
+      ...base,
+      message: `Your account may not ${operation} in Entra ID (Authorization_RequestDenied).`,
+      hint: 'Sign in as an Application Administrator or Cloud Application Administrator (admin consent needs Privileged Role Administrator or Global Administrator if those cannot grant it in your tenant).',
+      exitCode: ExitCode.auth,
+    });
+  }
+  if (error.statusCode === 401) {
+    return new ApiError({ ...base, message: `Microsoft Graph refused the sign-in token while trying to ${operation}.`, hint: 'Sign in again.', exitCode: ExitCode.auth });
+  }
+  return new ApiError({ ...base, message: `Could not ${operation}: ${error.message || `HTTP ${error.statusCode}`}${code ? ` (${code})` : ''}.` });
+}
