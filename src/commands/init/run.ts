@@ -1,7 +1,43 @@
 import type { Deps } from '../../deps.ts';
-import { DynauthError } from '../../cli/errors.ts';
+import { CancelledError, ExitCode } from '../../cli/errors.ts';
+import { resolveEnvironments } from '../../steps/resolve-environments.ts';
+import { signInAdmin } from '../../steps/sign-in-admin.ts';
+import { openStorage } from '../../steps/open-storage.ts';
+import { assertNothingMissing, parseInitFlags } from './flags.ts';
+import { completeAnswers } from './questions.ts';
+import { discover } from './discover.ts';
+import { buildPlan, printPlan } from './plan.ts';
+import { applyPlan } from './apply.ts';
+import { lookupStoredCredential } from './store.ts';
+import { addEnvironmentSelectors } from './add-environment.ts';
+import { printSummary, summaryJson } from './summary.ts';
 
-export async function run(deps: Deps): Promise<number> {
-  await deps.cloud();
-  throw new DynauthError('dynauth init is not implemented yet.');
+export async function run(deps: Deps, options: Record<string, unknown>): Promise<number> {
+  const cloud = await deps.cloud();
+  const flags = parseInitFlags(options, cloud, deps.env);
+  if (!deps.canPrompt || flags.yes) assertNothingMissing(flags, { needsYes: !deps.canPrompt && !flags.dryRun && !flags.yes });
+  if (flags.usePassphrase && !flags.passphrase) {
+    flags.passphrase = await deps.prompter.password({ message: 'Passphrase that encrypts the stored connection', validate: (v) => v.length >= 8 || 'at least 8 characters' });
+  }
+  const storage = await openStorage(deps, { store: flags.store, passphrase: flags.passphrase });
+  const session = await signInAdmin(deps, cloud, flags);
+  const added = flags.addEnvironment ? await addEnvironmentSelectors(storage, flags) : undefined;
+  const targets = await resolveEnvironments(deps, session.powerPlatform, added ? [flags.addEnvironment!] : flags.environments);
+  const answers = await completeAnswers(deps, added ? { ...flags, ...added.flags } : flags, session, targets);
+  const now = deps.clock.now();
+  const lookup = added
+    ? async () => added.credential
+    : (profile: string, app: Parameters<typeof lookupStoredCredential>[2]) => lookupStoredCredential(storage, profile, app, now);
+  const found = await discover(session, answers, lookup);
+  const plan = buildPlan(answers, found);
+  printPlan(deps.ui, plan);
+  if (flags.dryRun) {
+    deps.ui.result({ dryRun: true, plan }, () => 'Dry run: nothing was changed.');
+    return ExitCode.ok;
+  }
+  if (!flags.yes && !(await deps.prompter.confirm({ message: 'Apply this plan?', default: false }))) throw new CancelledError('Nothing was changed.');
+  const applied = await applyPlan(deps, cloud, session, answers, found, storage, flags);
+  printSummary(deps.ui, applied, flags.showSecret);
+  deps.ui.result(summaryJson(cloud, session, applied), () => applied.profiles.map((p) => p.profile.name).join('\n'));
+  return ExitCode.ok;
 }

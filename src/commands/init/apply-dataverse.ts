@@ -1,0 +1,108 @@
+import { ApiError } from '../../clients/api-error.ts';
+import { NOT_A_MEMBER, type DataverseApi } from '../../clients/dataverse.ts';
+import type { RolePreset } from '../../roles/presets.ts';
+import { createOrFind } from '../../steps/create-or-find.ts';
+import { pollUntil, type PollOptions } from '../../util/poll.ts';
+import type { EnvironmentState, Outcome, RoleChoice } from './model.ts';
+
+type Waiting = Omit<PollOptions, 'waitingFor'>;
+
+export interface AppliedEnvironment {
+  applicationUserId: string;
+  businessUnitId: string;
+  roles: Array<{ id: string; name: string }>;
+}
+
+/** Application user and roles in one environment; role preparation runs beside user creation. */
+export async function applyEnvironment(
+  state: EnvironmentState,
+  appId: string,
+  roleChoice: RoleChoice,
+  outcome: Outcome,
+  waiting: Waiting,
+): Promise<AppliedEnvironment> {
+  const { dataverse } = state;
+  const where = state.target.uniqueName;
+  const preset = roleChoice.kind === 'preset' && !roleChoice.preset.builtIn ? roleChoice.preset : undefined;
+  const rolesInRoot = Promise.all(state.roles.map((role) => prepareRole(dataverse, state, role, preset, outcome)));
+  rolesInRoot.catch(() => {}); // awaited below; keeps an early failure from going unhandled meanwhile
+  const userId = await ensureApplicationUser(dataverse, state, appId, outcome, waiting);
+  await rolesInRoot;
+  const unitId = state.appUser?._businessunitid_value ?? state.businessUnit.businessunitid;
+  const roles: AppliedEnvironment['roles'] = [];
+  for (const role of state.roles) {
+    const id = await roleInUnit(dataverse, role.name, unitId, waiting);
+    if (role.assigned) outcome.reused.push(`roleAssignment:${role.name}@${where}`);
+    else {
+      await dataverse.assignRole(userId, id);
+      outcome.created.push(`roleAssignment:${role.name}@${where}`);
+    }
+    roles.push({ id, name: role.name });
+  }
+  return { applicationUserId: userId, businessUnitId: unitId, roles };
+}
+
+async function ensureApplicationUser(dataverse: DataverseApi, state: EnvironmentState, appId: string, outcome: Outcome, waiting: Waiting): Promise<string> {
+  const where = state.target.uniqueName;
+  if (state.appUser) {
+    outcome.reused.push(`applicationUser@${where}`);
+    return state.appUser.systemuserid;
+  }
+  const find = async () => (await dataverse.findApplicationUser(appId))?.systemuserid;
+  const id = await pollUntil(
+    async () => {
+      try {
+        return { done: true, value: await createOrFind(() => dataverse.createApplicationUser(appId, state.businessUnit.businessunitid), find) };
+      } catch (error) {
+        // Dataverse looks the app up in Entra, which may not have replicated there yet.
+        if (error instanceof ApiError && error.status === 400 && error.remoteCode !== NOT_A_MEMBER) {
+          return { done: false, reason: error.remoteMessage || 'the app is not known to Dataverse yet' };
+        }
+        throw error;
+      }
+    },
+    { ...waiting, waitingFor: `Dataverse in ${where} to accept the new app` },
+  );
+  outcome.created.push(`applicationUser@${where}`);
+  return id;
+}
+
+/** Creates the preset's custom role in the root business unit, or completes its privileges. */
+async function prepareRole(
+  dataverse: DataverseApi,
+  state: EnvironmentState,
+  role: EnvironmentState['roles'][number],
+  preset: RolePreset | undefined,
+  outcome: Outcome,
+): Promise<void> {
+  if (!preset) return;
+  const where = state.target.uniqueName;
+  const root = state.rootBusinessUnit.businessunitid;
+  let roleId = role.id;
+  let missing = role.missingPrivileges;
+  if (role.create) {
+    roleId = await createOrFind(() => dataverse.createRole(role.name, root), async () => (await dataverse.findRole(role.name, root))?.roleid);
+    missing = preset.privileges;
+    outcome.created.push(`securityRole:${role.name}@${where}`);
+  } else if (missing.length === 0) {
+    outcome.reused.push(`securityRole:${role.name}@${where}`);
+    return;
+  }
+  const privileges = await dataverse.findPrivileges(missing);
+  await dataverse.addPrivilegesToRole(
+    roleId!,
+    privileges.map((privilege) => ({ PrivilegeId: privilege.privilegeid, Depth: 'Global' as const })),
+  );
+  if (!role.create) outcome.created.push(`securityRolePrivileges:${role.name}@${where}`);
+}
+
+/** Each business unit has its own copy of a role; a child unit's copy appears shortly after. */
+async function roleInUnit(dataverse: DataverseApi, name: string, unitId: string, waiting: Waiting): Promise<string> {
+  return pollUntil(
+    async () => {
+      const role = await dataverse.findRole(name, unitId);
+      return role ? { done: true, value: role.roleid } : { done: false, reason: `role "${name}" not yet in the business unit` };
+    },
+    { ...waiting, waitingFor: `the role "${name}" to reach the business unit` },
+  );
+}

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { DynauthError } from '../../cli/errors.ts';
+import { ApiError } from '../../clients/api-error.ts';
+import type { Application, GraphApi, PermissionGrant, ServicePrincipal } from '../../clients/graph.ts';
+import { createSelfSignedCertificate } from '../../crypto/x509.ts';
+import { DYNAMICS_CRM_APP_ID, USER_IMPERSONATION } from '../../microsoft.ts';
+import { createOrFind } from '../../steps/create-or-find.ts';
+import { addDays } from '../../util/duration.ts';
+import { pollUntil, type PollOptions } from '../../util/poll.ts';
+import type { Outcome, StoredCredential } from './model.ts';
+
+type Waiting = Omit<PollOptions, 'waitingFor'>;
+
+export async function ensureCrmServicePrincipal(graph: GraphApi, existing: ServicePrincipal | undefined, outcome: Outcome): Promise<ServicePrincipal> {
+  if (existing) return existing;
+  const created = await createOrFind(() => graph.createServicePrincipal(DYNAMICS_CRM_APP_ID), () => graph.findServicePrincipal(DYNAMICS_CRM_APP_ID));
+  outcome.created.push('dynamicsCrmServicePrincipal');
+  return (await graph.findServicePrincipal(DYNAMICS_CRM_APP_ID)) ?? created;
+}
+
+export function userImpersonationScopeId(crm: ServicePrincipal): string {
+  const scope = crm.oauth2PermissionScopes?.find((s) => s.value === USER_IMPERSONATION);
+  if (!scope) throw new DynauthError('The Dynamics CRM service principal has no user_impersonation scope in this tenant.');
+  return scope.id;
+}
+
+export async function ensureApp(graph: GraphApi, appName: string, crm: ServicePrincipal, existing: Application | undefined, outcome: Outcome): Promise<Application> {
+  if (existing) {
+    outcome.reused.push('application');
+    return existing;
+  }
+  const body = {
+    displayName: appName,
+    signInAudience: 'AzureADMyOrg',
+    requiredResourceAccess: [{ resourceAppId: DYNAMICS_CRM_APP_ID, resourceAccess: [{ id: userImpersonationScopeId(crm), type: 'Scope' }] }],
+  };
+  const app = await createOrFind(
+    () => graph.createApplication(body),
+    async () => (await graph.findApplications(appName))[0],
+  );
+  outcome.created.push('application');
+  return app;
+}
+
+export async function ensureServicePrincipal(
+  graph: GraphApi,
+  app: Application,
+  existing: ServicePrincipal | undefined,
+  outcome: Outcome,
+  waiting: Waiting,
+): Promise<ServicePrincipal> {
+  if (existing) {
+    outcome.reused.push('servicePrincipal');
+    return existing;
+  }
+  const servicePrincipal = await pollUntil(
+    async () => {
+      try {
+        const created = await createOrFind(() => graph.createServicePrincipal(app.appId), () => graph.findServicePrincipal(app.appId));
+        return { done: true, value: created };
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 400 && /valid application/i.test(error.remoteMessage)) {
+          return { done: false, reason: 'the new app is not visible yet' };
+        }
+        if (error instanceof ApiError && error.status === 409) {
+          const found = await graph.findServicePrincipal(app.appId);
+          if (found) return { done: true, value: found };
+        }
+        throw error;
+      }
+    },
+    { ...waiting, waitingFor: 'Entra to publish the new app' },
+  );
+  outcome.created.push('servicePrincipal');
+  return servicePrincipal;
+}
+
+export async function ensureConsent(
+  graph: GraphApi,
+  servicePrincipal: ServicePrincipal,
+  crm: ServicePrincipal,
+  existing: PermissionGrant | undefined,
+  outcome: Outcome,
+): Promise<PermissionGrant> {
+  const find = () => graph.findPermissionGrant(servicePrincipal.id, crm.id);
+  const grant =
+    existing ??
+    (await createOrFind(
+      async () => {
+        try {
+          return await graph.createPermissionGrant({ clientId: servicePrincipal.id, consentType: 'AllPrincipals', resourceId: crm.id, scope: USER_IMPERSONATION });
+        } catch (error) {
+          const found = error instanceof ApiError && error.status === 409 ? await find() : undefined;
+          if (found) return found;
+          throw error;
+        }
+      },
+      find,
+    ));
+  const scopes = grant.scope.split(' ').filter(Boolean);
+  if (!scopes.includes(USER_IMPERSONATION)) {
+    await graph.updatePermissionGrantScope(grant.id, [...scopes, USER_IMPERSONATION].join(' '));
+    outcome.created.push('adminConsent');
+  } else {
+    (existing ? outcome.reused : outcome.created).push('adminConsent');
+  }
+  return grant;
+}
+
+export type SaveCredential = (credential: StoredCredential) => Promise<void>;
+
+/** A new client secret; its value is saved (keychain) before any other remote call. */
+export async function createSecret(
+  graph: GraphApi,
+  app: Application,
+  lifetimeDays: number,
+  now: Date,
+  critical: <T>(work: () => Promise<T>) => Promise<T>,
+  save: SaveCredential,
+): Promise<StoredCredential> {
+  return critical(async () => {
+    const password = await graph.addPassword(app.id, {
+      displayName: `dynauth ${now.toISOString().slice(0, 10)}`,
+      endDateTime: addDays(now, lifetimeDays).toISOString(),
+    });
+    const credential: StoredCredential = {
+      secret: { kind: 'secret', clientSecret: password.secretText },
+      keyId: password.keyId,
+      expiresOn: password.endDateTime,
+    };
+    await save(credential);
+    return credential;
+  });
+}
+
+/** A new self-signed certificate: the private key is saved first, then the public part uploaded. */
+export async function createCertificate(
+  graph: GraphApi,
+  app: Application,
+  lifetimeDays: number,
+  now: Date,
+  save: SaveCredential,
+): Promise<StoredCredential> {
+  const certificate = createSelfSignedCertificate({ commonName: app.displayName, validDays: lifetimeDays, now });
+  const keyId = randomUUID();
+  const credential: StoredCredential = {
+    secret: { kind: 'certificate', pem: `${certificate.keyPem}${certificate.certPem}` },
+    keyId,
+    expiresOn: certificate.notAfter.toISOString(),
+    thumbprint: certificate.thumbprint,
+    certificatePem: certificate.certPem,
+  };
+  await save(credential);
+  const current = await graph.getApplication(app.id);
+  const kept = current.keyCredentials;
+  if (kept.some((key) => !key.key)) {
+    // PATCH replaces the whole collection; without their public keys the others would be lost.
+    throw new DynauthError('Entra did not return the public keys of the certificates already on the app, so adding one could remove them.', {
+      hint: 'Upload the certificate in the Azure portal, or use --credential secret.',
+    });
+  }
+  await graph.setKeyCredentials(app.id, [
+    ...kept,
+    {
+      keyId,
+      type: 'AsymmetricX509Cert',
+      usage: 'Verify',
+      key: certificate.certDer.toString('base64'),
+      displayName: `CN=${app.displayName} (dynauth ${now.toISOString().slice(0, 10)})`,
+      startDateTime: certificate.notBefore.toISOString(),
+      endDateTime: certificate.notAfter.toISOString(),
+    },
+  ]);
+  return credential;
+}

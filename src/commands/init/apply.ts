@@ -1,0 +1,141 @@
+import { writeFile } from 'node:fs/promises';
+import { DynauthError } from '../../cli/errors.ts';
+import type { Application, ServicePrincipal } from '../../clients/graph.ts';
+import type { Cloud } from '../../clouds.ts';
+import type { Deps } from '../../deps.ts';
+import type { Profile } from '../../profiles/profile.ts';
+import type { AdminSession } from '../../steps/sign-in-admin.ts';
+import { verifyNewConnection, type VerifiedConnection } from '../../steps/verify-connection.ts';
+import type { PollOptions } from '../../util/poll.ts';
+import { applyEnvironment, type AppliedEnvironment } from './apply-dataverse.ts';
+import { createCertificate, createSecret, ensureApp, ensureConsent, ensureCrmServicePrincipal, ensureServicePrincipal } from './apply-entra.ts';
+import type { InitFlags } from './flags.ts';
+import type { Discovery, InitAnswers, Outcome, StoredCredential } from './model.ts';
+import { saveCredential, writeProfile, type ProfileDraft, type Storage } from './store.ts';
+
+export interface Applied {
+  app: Application;
+  servicePrincipal: ServicePrincipal;
+  credential: StoredCredential;
+  outcome: Outcome;
+  profiles: Array<{ profile: Profile; verified: VerifiedConnection }>;
+}
+
+/** Creates what the plan says, in dependency order, independent calls side by side. */
+export async function applyPlan(
+  deps: Deps,
+  cloud: Cloud,
+  session: AdminSession,
+  answers: InitAnswers,
+  found: Discovery,
+  storage: Storage,
+  flags: Pick<InitFlags, 'waitMs' | 'certificateOut'>,
+): Promise<Applied> {
+  const { graph } = session;
+  const outcome: Outcome = { created: [], reused: [] };
+  const waiting: Omit<PollOptions, 'waitingFor'> = {
+    clock: deps.clock,
+    signal: deps.cancellation.signal,
+    timeoutMs: flags.waitMs,
+    onWait: (message) => deps.ui.step(message),
+    resumeHint: 'Run the same dynauth init again to resume (it reuses what was made), or allow longer with --wait 10m.',
+  };
+  const now = deps.clock.now();
+  const draftFor = (target: InitAnswers['targets'][number], app: Application, credential: StoredCredential): ProfileDraft => ({
+    name: target.profile,
+    cloud: cloud.name,
+    tenantId: session.tenantId,
+    clientId: app.appId,
+    applicationObjectId: app.id,
+    servicePrincipalId: '',
+    appDisplayName: app.displayName,
+    environment: { id: target.id, url: target.url, uniqueName: target.uniqueName, displayName: target.displayName },
+    applicationUserId: '',
+    businessUnitId: '',
+    roles: [],
+    expectedPrivileges: [],
+    credential: credentialFacts(credential, answers.lifetimeDays, now),
+  });
+  const save = async (credential: StoredCredential) => {
+    await saveCredential(storage, answers, app, credential);
+    for (const target of answers.targets) await writeProfile(storage, draftFor(target, app, credential), now);
+    deps.ui.success(`${credential.secret.kind === 'secret' ? 'Client secret' : 'Certificate'} saved to ${storage.vault.description}`);
+  };
+
+  const crm = await ensureCrmServicePrincipal(graph, found.crm, outcome);
+  const app = await ensureApp(graph, answers.appName, crm, found.app, outcome);
+  deps.ui.success(`App registration "${app.displayName}" (client id ${app.appId})`);
+
+  const credentialTask = (async () => {
+    if (found.credential) {
+      outcome.reused.push('credential');
+      return found.credential;
+    }
+    const credential =
+      answers.credential === 'secret'
+        ? await createSecret(graph, app, answers.lifetimeDays, now, (work) => deps.cancellation.critical(work), save)
+        : await createCertificate(graph, app, answers.lifetimeDays, now, save);
+    outcome.created.push(answers.credential === 'secret' ? 'clientSecret' : 'certificate');
+    return credential;
+  })();
+  const principalTask = ensureServicePrincipal(graph, app, found.servicePrincipal, outcome, waiting);
+  const consentTask = principalTask.then((sp) => ensureConsent(graph, sp, crm, found.grant, outcome));
+  const environmentsTask = principalTask.then((sp) => {
+    deps.ui.success(`Service principal ${sp.id}`);
+    return Promise.all(found.environments.map((state) => applyEnvironment(state, app.appId, answers.roleChoice, outcome, waiting)));
+  });
+  const [credential, servicePrincipal, , environments] = await settle([credentialTask, principalTask, consentTask, environmentsTask] as const);
+  deps.ui.success('Admin consent for Dynamics CRM user_impersonation');
+
+  const expected = answers.roleChoice.kind === 'preset' ? answers.roleChoice.preset.privileges : [];
+  const profiles = await Promise.all(
+    answers.targets.map(async (target, index) => {
+      const verified = await verifyNewConnection(deps, cloud, { tenantId: session.tenantId, clientId: app.appId, secret: credential.secret, environmentUrl: target.url, expectedPrivileges: expected }, waiting);
+      if (verified.missingPrivileges.length) {
+        throw new DynauthError(`The application user in ${target.displayName} lacks ${verified.missingPrivileges.join(', ')}.`, {
+          hint: 'Run the same dynauth init again; it completes the role.',
+        });
+      }
+      deps.ui.success(`Connection verified in ${target.displayName}: WhoAmI answered as user ${verified.whoAmI.UserId}`);
+      const profile = await writeProfile(storage, finalDraft(draftFor(target, app, credential), servicePrincipal, environments[index]!, expected, now), now);
+      return { profile, verified };
+    }),
+  );
+  if (flags.certificateOut && credential.secret.kind === 'certificate') {
+    await writeFile(flags.certificateOut, credential.secret.pem, { mode: 0o600 });
+    deps.ui.success(`Certificate and private key written to ${flags.certificateOut} (mode 0600)`);
+  }
+  return { app, servicePrincipal, credential, outcome, profiles };
+}
+
+function finalDraft(draft: ProfileDraft, sp: ServicePrincipal, environment: AppliedEnvironment, expected: string[], now: Date): ProfileDraft {
+  return {
+    ...draft,
+    servicePrincipalId: sp.id,
+    applicationUserId: environment.applicationUserId,
+    businessUnitId: environment.businessUnitId,
+    roles: environment.roles,
+    expectedPrivileges: expected,
+    lastSuccessfulTest: now.toISOString(),
+  };
+}
+
+function credentialFacts(credential: StoredCredential, lifetimeDays: number, now: Date): Profile['credential'] {
+  return {
+    type: credential.secret.kind,
+    keyId: credential.keyId,
+    thumbprint: credential.thumbprint,
+    certificatePem: credential.certificatePem,
+    expiresOn: credential.expiresOn,
+    createdOn: now.toISOString(),
+    lifetimeDays,
+  };
+}
+
+/** Like Promise.all, but waits for every task to end before reporting the first failure. */
+async function settle<T extends readonly unknown[]>(tasks: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}

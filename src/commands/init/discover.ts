@@ -1,0 +1,76 @@
+import { UsageError } from '../../cli/errors.ts';
+import type { Application, GraphApi } from '../../clients/graph.ts';
+import { DYNAMICS_CRM_APP_ID } from '../../microsoft.ts';
+import type { AdminSession } from '../../steps/sign-in-admin.ts';
+import type { Discovery, EnvironmentState, InitAnswers, RoleState, StoredCredential } from './model.ts';
+
+export type StoredCredentialLookup = (profile: string, app: Application) => Promise<StoredCredential | undefined>;
+
+/** Finds, with read calls only, everything a previous run (or an admin by hand) already made. */
+export async function discover(session: AdminSession, answers: InitAnswers, lookupCredential: StoredCredentialLookup): Promise<Discovery> {
+  const [app, crm] = await Promise.all([findApp(session.graph, answers.appName), session.graph.findServicePrincipal(DYNAMICS_CRM_APP_ID)]);
+  const servicePrincipal = app ? await session.graph.findServicePrincipal(app.appId) : undefined;
+  const grant = servicePrincipal && crm ? await session.graph.findPermissionGrant(servicePrincipal.id, crm.id) : undefined;
+  const credential = app ? await firstStoredCredential(answers, app, lookupCredential) : undefined;
+  const environments = await Promise.all(answers.targets.map((target) => discoverEnvironment(session, answers, target, app?.appId)));
+  return { app, servicePrincipal, crm, grant, credential, environments };
+}
+
+async function findApp(graph: GraphApi, displayName: string): Promise<Application | undefined> {
+  const apps = await graph.findApplications(displayName);
+  if (apps.length > 1) {
+    throw new UsageError(`${apps.length} app registrations are named "${displayName}"; dynauth will not guess which one to use.`, {
+      hint: `Pick another --app-name, or delete the extra ones (app ids: ${apps.map((a) => a.appId).join(', ')}).`,
+    });
+  }
+  return apps[0];
+}
+
+async function firstStoredCredential(answers: InitAnswers, app: Application, lookup: StoredCredentialLookup): Promise<StoredCredential | undefined> {
+  for (const target of answers.targets) {
+    const stored = await lookup(target.profile, app);
+    if (stored) return stored;
+  }
+  return undefined;
+}
+
+async function discoverEnvironment(
+  session: AdminSession,
+  answers: InitAnswers,
+  target: InitAnswers['targets'][number],
+  appId: string | undefined,
+): Promise<EnvironmentState> {
+  const dataverse = session.dataverse(target.url);
+  const rootBusinessUnit = await dataverse.rootBusinessUnit();
+  const businessUnit = answers.businessUnit ? await dataverse.findBusinessUnit(answers.businessUnit) : rootBusinessUnit;
+  if (!businessUnit) {
+    const known = await dataverse.listBusinessUnits();
+    throw new UsageError(`No business unit "${answers.businessUnit}" in ${target.displayName}.`, {
+      hint: `Business units: ${known.map((unit) => unit.name).join(', ')}.`,
+    });
+  }
+  const appUser = appId ? await dataverse.findApplicationUser(appId) : undefined;
+  const assigned = new Set((appUser?.systemuserroles_association ?? []).map((role) => role.roleid));
+  const roleNames = answers.roleChoice.kind === 'preset' ? [answers.roleChoice.preset.roleName] : answers.roleChoice.names;
+  const userUnit = appUser?._businessunitid_value ?? businessUnit.businessunitid;
+  const roles: RoleState[] = [];
+  for (const name of roleNames) {
+    const role = await dataverse.findRole(name, userUnit);
+    const custom = answers.roleChoice.kind === 'preset' && !answers.roleChoice.preset.builtIn ? answers.roleChoice.preset : undefined;
+    if (!role && !custom) {
+      const existing = await dataverse.listRoles(userUnit);
+      throw new UsageError(`No security role "${name}" in ${target.displayName}.`, {
+        hint: `Roles there: ${existing.map((r) => r.name).join(', ')}.`,
+      });
+    }
+    const present = role && custom ? new Set(await dataverse.rolePrivilegeNames(role.roleid)) : undefined;
+    roles.push({
+      name,
+      id: role?.roleid,
+      create: !role,
+      missingPrivileges: custom ? custom.privileges.filter((p) => !present?.has(p)) : [],
+      assigned: role ? assigned.has(role.roleid) : false,
+    });
+  }
+  return { target, dataverse, rootBusinessUnit, businessUnit, appUser, roles };
+}

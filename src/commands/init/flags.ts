@@ -1,0 +1,149 @@
+import { MissingInputError, UsageError } from '../../cli/errors.ts';
+import { isDataverseHost, type Cloud } from '../../clouds.ts';
+import type { Env } from '../../deps.ts';
+import { MAX_SECRET_LIFETIME_DAYS } from '../../microsoft.ts';
+import { PRESETS, type RolePresetName } from '../../roles/presets.ts';
+import { parseDuration, parseLifetimeDays } from '../../util/duration.ts';
+import type { AuthMethod } from '../shared-options.ts';
+
+export const MAX_APP_NAME_LENGTH = 120;
+export const DEFAULT_LIFETIME_DAYS = 180;
+
+/** What the flags (and their environment twins) said, validated; undefined means "not given". */
+export interface InitFlags {
+  auth: AuthMethod | undefined;
+  tenant: string | undefined;
+  environments: string[];
+  addEnvironment: string | undefined;
+  appName: string | undefined;
+  credential: 'secret' | 'certificate' | undefined;
+  lifetimeDays: number | undefined;
+  roles: string[];
+  rolePreset: RolePresetName | undefined;
+  businessUnit: string | undefined;
+  profile: string | undefined;
+  certificateOut: string | undefined;
+  waitMs: number;
+  passphrase: string | undefined;
+  usePassphrase: boolean;
+  store: 'keychain' | 'file';
+  yes: boolean;
+  dryRun: boolean;
+  showSecret: boolean;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+export function parseInitFlags(options: Record<string, unknown>, cloud: Cloud, env: Env): InitFlags {
+  const text = (key: string) => (typeof options[key] === 'string' ? (options[key] as string).trim() : undefined);
+  const list = (key: string) => (Array.isArray(options[key]) ? (options[key] as string[]).map((v) => v.trim()).filter(Boolean) : []);
+  const tenant = text('tenant');
+  if (tenant !== undefined) validateTenant(tenant);
+  const environments = list('environment');
+  const addEnvironment = text('addEnvironment');
+  for (const selector of [...environments, ...(addEnvironment ? [addEnvironment] : [])]) validateEnvironmentSelector(selector, cloud);
+  const appName = text('appName');
+  if (appName !== undefined) validateAppName(appName);
+  const expiry = text('secretExpiry');
+  const lifetimeDays = expiry === undefined ? undefined : validateLifetime(parseLifetimeDays(expiry, '--secret-expiry'), expiry);
+  const roles = list('role');
+  const rolePreset = text('rolePreset') as RolePresetName | undefined;
+  if (roles.length && rolePreset) throw new UsageError('Give either --role or --role-preset, not both.');
+  const profile = text('profile');
+  if (profile !== undefined) validateProfileName(profile);
+  const credential = text('credential') as InitFlags['credential'];
+  const certificateOut = text('certificateOut');
+  if (certificateOut && credential !== 'certificate') throw new UsageError('--certificate-out goes with --credential certificate.');
+  if (environments.length > 1 && profile) {
+    throw new UsageError('--profile names one environment; with several --environment each profile is named after its environment.');
+  }
+  if (addEnvironment && (!profile || environments.length)) {
+    throw new UsageError('--add-environment needs --profile <existing profile> and no --environment.');
+  }
+  const usePassphrase = options.passphrase === true;
+  const store = (text('store') ?? 'keychain') as InitFlags['store'];
+  if (store === 'file' && !usePassphrase) throw new UsageError('--store file needs --passphrase: the file is encrypted with it.');
+  return {
+    auth: text('auth') as AuthMethod | undefined,
+    tenant,
+    environments,
+    addEnvironment,
+    appName,
+    credential,
+    lifetimeDays,
+    roles,
+    rolePreset,
+    businessUnit: text('businessUnit'),
+    profile,
+    certificateOut,
+    waitMs: parseDuration(text('wait') ?? '5m', '--wait'),
+    passphrase: usePassphrase ? env.DYNAUTH_PASSPHRASE || undefined : undefined,
+    usePassphrase,
+    store,
+    yes: options.yes === true,
+    dryRun: options.dryRun === true,
+    showSecret: options.showSecret === true,
+  };
+}
+
+/** Without a terminal (or with --yes) nothing is asked: every missing answer is one usage error. */
+export function assertNothingMissing(flags: InitFlags, options: { needsYes: boolean }): void {
+  const missing: string[] = [];
+  if (!flags.environments.length && !flags.addEnvironment) missing.push('--environment <id|url|name>');
+  if (!flags.roles.length && !flags.rolePreset && !flags.addEnvironment) missing.push('--role-preset <contact-center|read-only|system-administrator> or --role <name>');
+  if (flags.usePassphrase && !flags.passphrase) missing.push('DYNAUTH_PASSPHRASE (for --passphrase)');
+  if (options.needsYes) missing.push('--yes (to apply the plan without a confirmation prompt), or --dry-run');
+  if (missing.length) throw new MissingInputError(missing);
+}
+
+export function validateTenant(tenant: string): void {
+  if (!GUID.test(tenant) && !DOMAIN.test(tenant)) {
+    throw new UsageError(`--tenant "${tenant}" is neither a tenant id (GUID) nor a domain such as contoso.onmicrosoft.com.`);
+  }
+}
+
+export function validateEnvironmentSelector(selector: string, cloud: Cloud): void {
+  if (!/^https?:\/\//i.test(selector)) return;
+  let url: URL;
+  try {
+    url = new URL(selector);
+  } catch {
+    throw new UsageError(`"${selector}" is not a valid environment URL.`);
+  }
+  if (url.protocol !== 'https:') throw new UsageError(`Environment URL ${selector} must use https.`);
+  if (!isDataverseHost(cloud, url.hostname)) {
+    throw new UsageError(`${url.hostname} is not a Dataverse host of the ${cloud.name} cloud (${cloud.dataverseHostSuffixes.slice(0, 3).join(', ')}…).`, {
+      hint: 'For a government or China tenant pass --cloud usgov|usgovhigh|dod|china; for a private cloud, --cloud-config.',
+    });
+  }
+}
+
+export function validateAppName(name: string): void {
+  if (!name) throw new UsageError('--app-name must not be empty.');
+  if (name.length > MAX_APP_NAME_LENGTH) {
+    throw new UsageError(`--app-name is ${name.length} characters; Entra allows at most ${MAX_APP_NAME_LENGTH}.`);
+  }
+}
+
+export function validateLifetime(days: number, given: string): number {
+  if (days < 1) throw new UsageError(`--secret-expiry "${given}" is not in the future.`);
+  if (days > MAX_SECRET_LIFETIME_DAYS) {
+    throw new UsageError(`--secret-expiry "${given}" is ${days} days; Entra refuses secrets that live longer than ${MAX_SECRET_LIFETIME_DAYS} days.`, {
+      hint: 'Microsoft recommends 180 days; dynauth rotate-secret renews it with no downtime.',
+    });
+  }
+  return days;
+}
+
+const RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i;
+
+export function validateProfileName(name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) || RESERVED.test(name) || name.endsWith('.')) {
+    throw new UsageError(`Profile name "${name}" is not safe as a file name: use letters, digits, '.', '_' or '-' (at most 64).`);
+  }
+}
+
+export function presetFor(name: RolePresetName) {
+  return PRESETS[name];
+}

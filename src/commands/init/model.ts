@@ -1,0 +1,63 @@
+import type { AppSecret } from '../../auth/app-credential.ts';
+import type { ApplicationUser, BusinessUnit, DataverseApi } from '../../clients/dataverse.ts';
+import type { Application, PermissionGrant, ServicePrincipal } from '../../clients/graph.ts';
+import type { RolePreset } from '../../roles/presets.ts';
+import type { TargetEnvironment } from '../../steps/resolve-environments.ts';
+
+export type RoleChoice = { kind: 'preset'; preset: RolePreset } | { kind: 'existing'; names: string[] };
+
+/** Every answer, from flags, environment or prompts, before anything is planned. */
+export interface InitAnswers {
+  appName: string;
+  credential: 'secret' | 'certificate';
+  lifetimeDays: number;
+  roleChoice: RoleChoice;
+  businessUnit: string | undefined;
+  targets: Array<TargetEnvironment & { profile: string }>;
+}
+
+export interface RoleState {
+  name: string;
+  /** The role in the application user's business unit, when it exists already. */
+  id: string | undefined;
+  create: boolean;
+  missingPrivileges: string[];
+  assigned: boolean;
+}
+
+export interface EnvironmentState {
+  target: InitAnswers['targets'][number];
+  dataverse: DataverseApi;
+  rootBusinessUnit: BusinessUnit;
+  businessUnit: BusinessUnit;
+  appUser: ApplicationUser | undefined;
+  roles: RoleState[];
+}
+
+export interface StoredCredential {
+  secret: AppSecret;
+  keyId: string;
+  expiresOn: string;
+  thumbprint?: string;
+  certificatePem?: string;
+}
+
+/** What already exists, found with read calls only; the plan and a re-run are built on it. */
+export interface Discovery {
+  app: Application | undefined;
+  servicePrincipal: ServicePrincipal | undefined;
+  crm: ServicePrincipal | undefined;
+  grant: PermissionGrant | undefined;
+  credential: StoredCredential | undefined;
+  environments: EnvironmentState[];
+}
+
+export interface PlanItem {
+  action: 'create' | 'reuse' | 'update';
+  what: string;
+}
+
+export interface Outcome {
+  created: string[];
+  reused: string[];
+}

@@ -1,0 +1,35 @@
+import type { Ui } from '../../cli/ui.ts';
+import type { Discovery, InitAnswers, PlanItem } from './model.ts';
+
+export function buildPlan(answers: InitAnswers, found: Discovery): PlanItem[] {
+  const item = (exists: boolean, what: string): PlanItem => ({ action: exists ? 'reuse' : 'create', what });
+  const credential =
+    answers.credential === 'secret' ? `client secret valid ${answers.lifetimeDays} days` : `certificate valid ${answers.lifetimeDays} days`;
+  const plan: PlanItem[] = [
+    item(Boolean(found.app), `app registration "${answers.appName}" (single tenant, Dynamics CRM user_impersonation)`),
+    item(Boolean(found.servicePrincipal), 'service principal (enterprise application)'),
+    item(Boolean(found.grant), 'admin consent for Dynamics CRM user_impersonation'),
+    found.credential
+      ? { action: 'reuse', what: `${found.credential.secret.kind === 'secret' ? 'client secret' : 'certificate'} from the keychain (expires ${found.credential.expiresOn.slice(0, 10)})` }
+      : { action: 'create', what: `${credential}, saved to the keychain at once` },
+  ];
+  if (!found.crm) plan.splice(2, 0, { action: 'create', what: 'Dynamics CRM service principal in the tenant' });
+  for (const environment of found.environments) {
+    const where = environment.target.displayName;
+    plan.push(item(Boolean(environment.appUser), `application user in ${where}, business unit "${environment.businessUnit.name}"`));
+    for (const role of environment.roles) {
+      if (role.create) plan.push({ action: 'create', what: `security role "${role.name}" in ${where}` });
+      else if (role.missingPrivileges.length) plan.push({ action: 'update', what: `security role "${role.name}": add ${role.missingPrivileges.join(', ')}` });
+      plan.push(item(role.assigned, `role "${role.name}" assigned to the application user`));
+    }
+    plan.push({ action: 'create', what: `profile "${environment.target.profile}" with the encrypted connection string` });
+  }
+  return plan;
+}
+
+export function printPlan(ui: Ui, plan: PlanItem[]): void {
+  const mark = { create: ui.style.green('+ create'), update: ui.style.yellow('~ update'), reuse: ui.style.dim('= reuse ') };
+  ui.info(ui.style.bold('\nPlan:'));
+  for (const entry of plan) ui.info(`  ${mark[entry.action]}  ${entry.what}`);
+  ui.info('');
+}

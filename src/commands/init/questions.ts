@@ -1,0 +1,105 @@
+import type { Deps } from '../../deps.ts';
+import { PRESETS, ROLE_PRESETS } from '../../roles/presets.ts';
+import type { AdminSession } from '../../steps/sign-in-admin.ts';
+import type { TargetEnvironment } from '../../steps/resolve-environments.ts';
+import { parseLifetimeDays } from '../../util/duration.ts';
+import { DEFAULT_LIFETIME_DAYS, validateAppName, validateLifetime, validateProfileName, type InitFlags } from './flags.ts';
+import type { InitAnswers, RoleChoice } from './model.ts';
+
+/** Fills every answer the flags left open: asked in a terminal, else the documented default. */
+export async function completeAnswers(
+  deps: Pick<Deps, 'prompter' | 'canPrompt' | 'ui'>,
+  flags: InitFlags,
+  session: AdminSession,
+  targets: TargetEnvironment[],
+): Promise<InitAnswers> {
+  const ask = deps.canPrompt && !flags.yes;
+  const first = targets[0]!;
+  const appName =
+    flags.appName ??
+    (ask
+      ? await deps.prompter.input({ message: 'Name of the app registration', default: `dynauth-${first.uniqueName}`, validate: valid(validateAppName) })
+      : `dynauth-${first.uniqueName}`);
+  const credential =
+    flags.credential ??
+    (ask
+      ? await deps.prompter.select({
+          message: 'Credential',
+          choices: [
+            { name: 'Client secret', value: 'secret' as const, description: 'a password the integration sends; rotate it with dynauth rotate-secret' },
+            { name: 'Certificate', value: 'certificate' as const, description: 'a self-signed certificate; the private key stays in the keychain' },
+          ],
+        })
+      : 'secret');
+  const lifetimeDays =
+    flags.lifetimeDays ??
+    (ask
+      ? parseLifetimeDays(
+          await deps.prompter.input({
+            message: 'Credential lifetime (days, or e.g. 6mo, 1y)',
+            default: String(DEFAULT_LIFETIME_DAYS),
+            validate: valid((text) => validateLifetime(parseLifetimeDays(text, 'lifetime'), text)),
+          }),
+          'lifetime',
+        )
+      : DEFAULT_LIFETIME_DAYS);
+  const roleChoice = await chooseRoles(deps, flags, session, first);
+  if (roleChoice.kind === 'preset' && roleChoice.preset.name === 'system-administrator') {
+    deps.ui.warn('System Administrator grants the app everything in the environment; prefer a least-privilege preset when the integration allows it.');
+  }
+  const businessUnit = flags.businessUnit ?? (ask ? await chooseBusinessUnit(deps, session, first) : undefined);
+  const profileFor = async (target: TargetEnvironment) =>
+    flags.profile ??
+    (ask && targets.length === 1
+      ? await deps.prompter.input({ message: 'Profile name for this connection', default: target.uniqueName, validate: valid(validateProfileName) })
+      : target.uniqueName);
+  const withProfiles: InitAnswers['targets'] = [];
+  for (const target of targets) withProfiles.push({ ...target, profile: await profileFor(target) });
+  for (const target of withProfiles) validateProfileName(target.profile);
+  return { appName, credential, lifetimeDays, roleChoice, businessUnit, targets: withProfiles };
+}
+
+async function chooseRoles(deps: Pick<Deps, 'prompter'>, flags: InitFlags, session: AdminSession, target: TargetEnvironment): Promise<RoleChoice> {
+  if (flags.rolePreset) return { kind: 'preset', preset: PRESETS[flags.rolePreset] };
+  if (flags.roles.length) return { kind: 'existing', names: flags.roles };
+  const picked = await deps.prompter.select<string>({
+    message: 'Security role for the application user',
+    choices: [
+      ...ROLE_PRESETS.map((name) => ({ name: `${name}: ${PRESETS[name].summary}`, value: name })),
+      { name: 'existing roles…: pick roles that already exist in the environment', value: '' },
+    ],
+  });
+  if (picked) return { kind: 'preset', preset: PRESETS[picked as keyof typeof PRESETS] };
+  const dataverse = session.dataverse(target.url);
+  const root = await dataverse.rootBusinessUnit();
+  const roles = await dataverse.listRoles(root.businessunitid);
+  const names = await deps.prompter.checkbox({
+    message: 'Roles to assign',
+    choices: roles.map((role) => ({ name: role.name, value: role.name })),
+    required: true,
+  });
+  return { kind: 'existing', names };
+}
+
+async function chooseBusinessUnit(deps: Pick<Deps, 'prompter'>, session: AdminSession, target: TargetEnvironment): Promise<string | undefined> {
+  const dataverse = session.dataverse(target.url);
+  const [root, units] = await Promise.all([dataverse.rootBusinessUnit(), dataverse.listBusinessUnits()]);
+  if (units.length <= 1) return undefined;
+  const chosen = await deps.prompter.select({
+    message: 'Business unit of the application user',
+    choices: units.map((unit) => ({ name: unit.businessunitid === root.businessunitid ? `${unit.name} (root)` : unit.name, value: unit.businessunitid })),
+    default: root.businessunitid,
+  });
+  return chosen === root.businessunitid ? undefined : units.find((unit) => unit.businessunitid === chosen)!.name;
+}
+
+function valid(check: (value: string) => unknown): (value: string) => string | true {
+  return (value) => {
+    try {
+      check(value.trim());
+      return true;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  };
+}

@@ -1,0 +1,68 @@
+import { parseConnectionString, formatConnectionString } from '../../secrets/connection-string.ts';
+import type { Vault } from '../../secrets/vault.ts';
+import type { Application } from '../../clients/graph.ts';
+import type { Profile } from '../../profiles/profile.ts';
+import type { ProfileStore } from '../../profiles/profile-store.ts';
+import type { InitAnswers, StoredCredential } from './model.ts';
+
+export interface Storage {
+  vault: Vault;
+  profiles: ProfileStore;
+}
+
+export function connectionStringFor(url: string, clientId: string, credential: StoredCredential): string {
+  return credential.secret.kind === 'secret'
+    ? formatConnectionString({ authType: 'ClientSecret', url, clientId, clientSecret: credential.secret.clientSecret })
+    : formatConnectionString({ authType: 'Certificate', url, clientId, thumbprint: credential.thumbprint! });
+}
+
+/** Saves the credential for every target profile: the keychain item first, then the profile's facts. */
+export async function saveCredential(storage: Storage, answers: InitAnswers, app: Application, credential: StoredCredential): Promise<void> {
+  for (const target of answers.targets) {
+    const privateKeyPem = credential.secret.kind === 'certificate' ? credential.secret.pem : undefined;
+    await storage.vault.saveConnection(target.profile, connectionStringFor(target.url, app.appId, credential), { privateKeyPem });
+  }
+}
+
+/**
+ * The credential a previous run stored for this profile, if it belongs to this app and Entra
+ * still lists it unexpired; otherwise a new one is made.
+ */
+export async function lookupStoredCredential(storage: Storage, profileName: string, app: Application, now: Date): Promise<StoredCredential | undefined> {
+  const profile = await storage.profiles.read(profileName).catch(() => undefined);
+  if (!profile || profile.clientId !== app.appId) return undefined;
+  const stored = await storage.vault.loadConnection(profileName).catch(() => undefined);
+  if (!stored) return undefined;
+  const fields = parseConnectionString(stored.connectionString);
+  const onApp = [...app.passwordCredentials, ...app.keyCredentials].find((key) => key.keyId === profile.credential.keyId);
+  if (!onApp?.endDateTime || Date.parse(onApp.endDateTime) <= now.getTime()) return undefined;
+  if (profile.credential.type === 'secret' && fields.clientSecret) {
+    return { secret: { kind: 'secret', clientSecret: fields.clientSecret }, keyId: profile.credential.keyId, expiresOn: onApp.endDateTime };
+  }
+  if (profile.credential.type === 'certificate' && stored.privateKeyPem && profile.credential.certificatePem) {
+    return {
+      secret: { kind: 'certificate', pem: `${stored.privateKeyPem}${profile.credential.certificatePem}` },
+      keyId: profile.credential.keyId,
+      expiresOn: onApp.endDateTime,
+      thumbprint: profile.credential.thumbprint,
+      certificatePem: profile.credential.certificatePem,
+    };
+  }
+  return undefined;
+}
+
+export type ProfileDraft = Omit<Profile, 'version' | 'createdOn' | 'updatedOn' | 'keychain'>;
+
+export async function writeProfile(storage: Storage, draft: ProfileDraft, now: Date): Promise<Profile> {
+  const previous = await storage.profiles.read(draft.name).catch(() => undefined);
+  const profile: Profile = {
+    ...previous,
+    ...draft,
+    version: 1,
+    keychain: storage.vault.keychainReference(draft.name),
+    createdOn: previous?.createdOn ?? now.toISOString(),
+    updatedOn: now.toISOString(),
+  };
+  await storage.profiles.write(profile);
+  return profile;
+}

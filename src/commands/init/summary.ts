@@ -1,0 +1,46 @@
+import type { Ui } from '../../cli/ui.ts';
+import type { Cloud } from '../../clouds.ts';
+import type { AdminSession } from '../../steps/sign-in-admin.ts';
+import type { Applied } from './apply.ts';
+
+export function printSummary(ui: Ui, applied: Applied, showSecret: boolean): void {
+  const { credential } = applied;
+  const kind = credential.secret.kind === 'secret' ? 'client secret' : `certificate (thumbprint ${credential.thumbprint})`;
+  ui.info('');
+  ui.info(ui.style.bold('Done.'));
+  ui.info(`  Created: ${applied.outcome.created.join(', ') || 'nothing (everything existed)'}`);
+  if (applied.outcome.reused.length) ui.info(`  Reused:  ${applied.outcome.reused.join(', ')}`);
+  ui.info(`  Client id: ${applied.app.appId}`);
+  for (const { profile } of applied.profiles) {
+    ui.info(`  Profile "${profile.name}": ${profile.environment.url}, keychain service "${profile.keychain.service}", account "${profile.keychain.account}"`);
+  }
+  ui.info(`  The ${kind} expires on ${credential.expiresOn.slice(0, 10)}. Renew it before then with: dynauth rotate-secret`);
+  if (showSecret && credential.secret.kind === 'secret') ui.info(`  Client secret: ${credential.secret.clientSecret}`);
+  else if (credential.secret.kind === 'secret') ui.info('  The secret is only in the keychain; add --show-secret to print it once.');
+  ui.info(`  Next: dynauth test-connection --profile ${applied.profiles[0]?.profile.name ?? ''}`);
+}
+
+/** The --json result: one object, never a secret. With several environments, one entry each. */
+export function summaryJson(cloud: Cloud, session: AdminSession, applied: Applied): unknown {
+  const entries = applied.profiles.map(({ profile }) => ({
+    profile: profile.name,
+    cloud: cloud.name,
+    tenantId: session.tenantId,
+    clientId: applied.app.appId,
+    applicationObjectId: applied.app.id,
+    servicePrincipalId: applied.servicePrincipal.id,
+    environment: { id: profile.environment.id, url: profile.environment.url, uniqueName: profile.environment.uniqueName },
+    applicationUserId: profile.applicationUserId,
+    businessUnitId: profile.businessUnitId,
+    roles: profile.roles,
+    credential: {
+      type: profile.credential.type,
+      ...(profile.credential.type === 'secret' ? { keyId: profile.credential.keyId } : { thumbprint: profile.credential.thumbprint }),
+      expiresOn: profile.credential.expiresOn,
+    },
+    keychain: { service: profile.keychain.service, account: profile.keychain.account },
+    created: applied.outcome.created,
+    reused: applied.outcome.reused,
+  }));
+  return entries.length === 1 ? entries[0] : { profiles: entries };
+}

@@ -1,0 +1,27 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Deps } from '../deps.ts';
+import type { Storage } from '../commands/init/store.ts';
+
+export interface StorageChoice {
+  store: 'keychain' | 'file';
+  passphrase: string | undefined;
+}
+
+/**
+ * The encrypted connection store (OS keychain, or an encrypted file store the user chose) and
+ * the profile files beside it. DYNAUTH_KEYCHAIN_SERVICE keeps the sandbox's items apart.
+ */
+export async function openStorage(deps: Pick<Deps, 'env' | 'platform'>, choice: StorageChoice): Promise<Storage> {
+  const [{ Vault, DEFAULT_KEYCHAIN_SERVICE }, { createKeyringStore }, { createFileStore }, { ProfileStore }, { resolveProfilesDir }] = await Promise.all([
+    import('../secrets/vault.ts'),
+    import('../secrets/keyring-store.ts'),
+    import('../secrets/file-store.ts'),
+    import('../profiles/profile-store.ts'),
+    import('../profiles/paths.ts'),
+  ]);
+  const service = deps.env.DYNAUTH_KEYCHAIN_SERVICE || DEFAULT_KEYCHAIN_SERVICE;
+  const profilesDir = resolveProfilesDir({ env: deps.env, homedir: homedir(), platform: deps.platform });
+  const store = choice.store === 'file' ? createFileStore(join(profilesDir, '..', 'secrets')) : createKeyringStore(service);
+  return { vault: new Vault(store, { service, passphrase: choice.passphrase }), profiles: new ProfileStore(profilesDir) };
+}

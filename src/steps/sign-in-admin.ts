@@ -1,0 +1,45 @@
+import { adminSignInError } from '../auth/token-error.ts';
+import { createAdminCredential, defaultAuthMethod } from '../auth/admin-credential.ts';
+import { tokenSource, type TokenSource } from '../auth/token-source.ts';
+import { createDataverseApi, type DataverseApi } from '../clients/dataverse.ts';
+import { createGraphApi, type GraphApi } from '../clients/graph.ts';
+import { createPowerPlatformApi, type PowerPlatformApi } from '../clients/power-platform.ts';
+import type { Cloud } from '../clouds.ts';
+import type { AuthMethod } from '../commands/shared-options.ts';
+import type { Deps } from '../deps.ts';
+
+export interface AdminSession {
+  method: AuthMethod;
+  tenantId: string;
+  tenantName: string;
+  signedInAs: string;
+  graph: GraphApi;
+  powerPlatform: PowerPlatformApi;
+  dataverse(environmentUrl: string): DataverseApi;
+}
+
+/** Signs the admin in with @azure/identity and says who is signed in to which tenant. */
+export async function signInAdmin(
+  deps: Pick<Deps, 'ui' | 'env' | 'http' | 'cancellation' | 'canOpenBrowser'>,
+  cloud: Cloud,
+  choice: { auth: AuthMethod | undefined; tenant: string | undefined },
+): Promise<AdminSession> {
+  const method = choice.auth ?? defaultAuthMethod(deps.canOpenBrowser);
+  deps.ui.step(`Signing in (${method})…`);
+  const credential = await createAdminCredential({ method, tenant: choice.tenant, cloud, env: deps.env, tell: (message) => deps.ui.info(message) });
+  const getToken: TokenSource = tokenSource(credential, deps.cancellation.signal, (error) => adminSignInError(error, { method, tenant: choice.tenant }));
+  const graph = await createGraphApi(cloud, deps.http, getToken);
+  const organization = await graph.organization();
+  const user = await graph.signedInUser();
+  const signedInAs = user?.userPrincipalName ?? `app ${deps.env.AZURE_CLIENT_ID ?? ''}`.trim();
+  deps.ui.success(`Signed in as ${signedInAs} to ${organization.displayName} (tenant ${organization.id})`);
+  return {
+    method,
+    tenantId: organization.id,
+    tenantName: organization.displayName,
+    signedInAs,
+    graph,
+    powerPlatform: createPowerPlatformApi(cloud, deps.http, getToken),
+    dataverse: (url) => createDataverseApi(url, deps.http, getToken, 'admin'),
+  };
+}

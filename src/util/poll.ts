@@ -1,0 +1,47 @@
+import type { Clock } from '../io/clock.ts';
+import { DynauthError } from '../cli/errors.ts';
+import { formatDuration } from './duration.ts';
+
+export interface PollOptions {
+  clock: Clock;
+  signal: AbortSignal;
+  /** Total time allowed, from --wait. */
+  timeoutMs: number;
+  /** What is being waited for, in the user's words ("Entra to publish the new app"). */
+  waitingFor: string;
+  /** How to resume if the wait runs out. */
+  resumeHint: string;
+  onWait?: (message: string) => void;
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/** The answer of one attempt: done with a value, or not yet (replication still under way). */
+export type Attempt<T> = { done: true; value: T } | { done: false; reason: string };
+
+/**
+ * Waits out Entra or Dataverse replication by retrying with capped exponential backoff until the
+ * attempt succeeds or the time allowed runs out; never a fixed sleep.
+ */
+export async function pollUntil<T>(attempt: () => Promise<Attempt<T>>, options: PollOptions): Promise<T> {
+  const started = options.clock.now().getTime();
+  const maxDelay = options.maxDelayMs ?? 10_000;
+  let delay = options.initialDelayMs ?? 500;
+  let announced = false;
+  for (;;) {
+    const result = await attempt();
+    if (result.done) return result.value;
+    const elapsed = options.clock.now().getTime() - started;
+    if (elapsed >= options.timeoutMs) {
+      throw new DynauthError(`Timed out after ${formatDuration(elapsed)} waiting for ${options.waitingFor} (${result.reason}).`, {
+        hint: options.resumeHint,
+        code: 'replication-timeout',
+      });
+    }
+    if (!announced) options.onWait?.(`Waiting for ${options.waitingFor} (${result.reason})…`);
+    announced = true;
+    const wait = Math.min(delay, maxDelay, options.timeoutMs - elapsed);
+    await options.clock.sleep(wait, options.signal);
+    delay = Math.min(delay * 2, maxDelay);
+  }
+}
