@@ -1,9 +1,36 @@
 import type { Deps } from '../deps.ts';
-import { CancelledError, DynauthError, ExitCode, isAbortError } from './errors.ts';
+import { CancelledError, DynauthError, ExitCode, isAbortError, type ExitCodeValue } from './errors.ts';
+
+// Typed errors of the secrets and profiles layers: expected failures with their own hints.
+const STORAGE_ERRORS: Record<string, ExitCodeValue> = {
+  KeychainUnavailableError: ExitCode.failure,
+  KeychainItemMissing: ExitCode.failure,
+  DecryptionFailedError: ExitCode.failure,
+  PassphraseRequiredError: ExitCode.usage,
+  ConnectionStringError: ExitCode.usage,
+  InvalidProfileNameError: ExitCode.usage,
+  ProfileFileError: ExitCode.failure,
+  SecretFileStoreError: ExitCode.failure,
+};
+
+function asKnown(error: unknown): DynauthError | undefined {
+  if (error instanceof DynauthError) return error;
+  if (isAbortError(error)) return new CancelledError();
+  if (error instanceof Error && error.name in STORAGE_ERRORS) {
+    const hint = (error as { hint?: unknown }).hint;
+    return new DynauthError(error.message, {
+      exitCode: STORAGE_ERRORS[error.name],
+      hint: typeof hint === 'string' ? hint : undefined,
+      code: error.name,
+      cause: error,
+    });
+  }
+  return undefined;
+}
 
 /** The one place an error becomes what the user sees and the exit code; no stack trace unless --verbose. */
 export function formatError(error: unknown, deps: Pick<Deps, 'ui' | 'globals'>): number {
-  const known = error instanceof DynauthError ? error : isAbortError(error) ? new CancelledError() : undefined;
+  const known = asKnown(error);
   if (known instanceof CancelledError) {
     deps.ui.error(known.message);
     return known.exitCode;

@@ -61,7 +61,7 @@ export function parseInitFlags(options: Record<string, unknown>, cloud: Cloud, e
   if (addEnvironment && (!profile || environments.length)) {
     throw new UsageError('--add-environment needs --profile <existing profile> and no --environment.');
   }
-  const usePassphrase = options.passphrase === true;
+  const usePassphrase = options.passphrase === true || Boolean(env.DYNAUTH_PASSPHRASE);
   const store = (text('store') ?? 'keychain') as InitFlags['store'];
   if (store === 'file' && !usePassphrase) throw new UsageError('--store file needs --passphrase: the file is encrypted with it.');
   return {

@@ -1,6 +1,100 @@
-import type { Deps } from '../../deps.ts';
-import { DynauthError } from '../../cli/errors.ts';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { ExitCode, UsageError } from '../../cli/errors.ts';
+import type { Deps, Env } from '../../deps.ts';
+import { addSandboxOptions } from './definition.ts';
+import { cleanSandboxKeychain, sandboxStore } from './keychain.ts';
 
-export async function run(_deps: Deps): Promise<number> {
-  throw new DynauthError('dynauth sandbox is not implemented yet.');
+/** Starts the emulated tenant, then runs a dynauth command against it or prints how to reach it. */
+export async function run(deps: Deps): Promise<number> {
+  const { options, command } = parseSandboxArgs(deps.argv);
+  const { startEmulator, parseFaultSpec } = await import('../../emulator/index.ts');
+  const lag = options.replicationLag === undefined ? undefined : nonNegative(options.replicationLag, '--replication-lag');
+  const emulator = await startEmulator({
+    latencyMs: options.latency === undefined ? undefined : nonNegative(options.latency, '--latency'),
+    faults: (options.fault ?? []).map((spec) => parseFaultSpec(spec)),
+    replicationLag: lag === undefined ? undefined : { appMs: lag, secretMs: lag, appUserMs: lag },
+  });
+  const directory = await mkdtemp(join(tmpdir(), 'dynauth-sandbox-'));
+  try {
+    const { cloudConfigPath, caCertPath } = await emulator.writeFiles(directory);
+    const store = await sandboxStore(deps.env);
+    const env: Env = {
+      DYNAUTH_CLOUD_CONFIG: cloudConfigPath,
+      NODE_EXTRA_CA_CERTS: caCertPath,
+      DYNAUTH_CONFIG_DIR: join(directory, 'profiles'),
+      DYNAUTH_KEYCHAIN_SERVICE: store.service,
+      DYNAUTH_TENANT: emulator.tenant.domain,
+      DYNAUTH_AUTH: deps.env.DYNAUTH_AUTH ?? 'device-code',
+      ...store.env,
+    };
+    deps.ui.info(deps.ui.style.bold(`Sandbox tenant "${emulator.tenant.displayName}" (${emulator.tenant.domain}), signed-in admin ${emulator.admin.userPrincipalName}`));
+    deps.ui.info(`Dataverse environments: ${emulator.environments.filter((e) => e.url).map((e) => `${e.uniqueName} (${e.url})`).join(', ')}`);
+    if (store.note) deps.ui.warn(store.note);
+    const automation = { AZURE_TENANT_ID: emulator.tenant.id, AZURE_CLIENT_ID: emulator.automation.clientId, AZURE_CLIENT_SECRET: emulator.automation.clientSecret };
+    const code = command.length
+      ? await deps.cancellation.critical(() => runChild(deps, command, { ...deps.env, ...automation, ...env }))
+      : await deps.cancellation.critical(() => printAndWait(deps, env));
+    await cleanSandboxKeychain(store.service, join(directory, 'profiles'));
+    return code;
+  } finally {
+    await emulator.close();
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+interface SandboxOptions {
+  latency?: string;
+  fault?: string[];
+  replicationLag?: string;
+  printEnv?: boolean;
+}
+
+function parseSandboxArgs(argv: string[]): { options: SandboxOptions; command: string[] } {
+  const raw = argv.slice(argv.indexOf('sandbox') + 1);
+  const parser = addSandboxOptions(new Command('dynauth sandbox'))
+    .argument('[command...]')
+    .passThroughOptions()
+    .allowUnknownOption()
+    .helpOption(false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  parser.action(() => {});
+  try {
+    parser.parse(raw, { from: 'user' });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  return { options: parser.opts<SandboxOptions>(), command: parser.args };
+}
+
+function nonNegative(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new UsageError(`${flag} must be a whole number of milliseconds, not "${text}".`);
+  return value;
+}
+
+function runChild(deps: Deps, command: string[], env: Env): Promise<number> {
+  const bin = new URL('../../../bin/dynauth.js', import.meta.url);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin.pathname, ...command], { stdio: [deps.io.stdin, deps.io.stdout, deps.io.stderr].map(() => 'inherit') as ['inherit', 'inherit', 'inherit'], env });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? ExitCode.cancelled : ExitCode.failure)));
+  });
+}
+
+async function printAndWait(deps: Deps, env: Env): Promise<number> {
+  const exports = Object.entries(env).filter(([key]) => key !== 'DYNAUTH_PASSPHRASE');
+  deps.ui.result(Object.fromEntries(exports), () => exports.map(([key, value]) => `export ${key}=${shellQuote(value ?? '')}`).join('\n'));
+  deps.ui.info('Sandbox running; paste the lines above into another shell, then run dynauth there. Ctrl-C stops it.');
+  if (env.DYNAUTH_PASSPHRASE) deps.ui.info('No keychain here: also set DYNAUTH_STORE=file and DYNAUTH_PASSPHRASE=<any passphrase> in that shell.');
+  await new Promise<void>((resolve) => deps.cancellation.signal.addEventListener('abort', () => resolve(), { once: true }));
+  return ExitCode.cancelled;
+}
+
+function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
