@@ -1,0 +1,60 @@
+// Scrubs secrets from text before it reaches a terminal or a log: the values registered
+// with add() (in their raw, URL-encoded and JSON-escaped forms) and anything that looks
+// like a credential in an HTTP trace (form fields, JSON fields, bearer tokens, JWTs).
+
+export const REDACTED = '[redacted]';
+
+export interface Redactor {
+  add(secret: string): void;
+  redact(text: string): string;
+}
+
+const SENSITIVE_NAMES = 'client_secret|client_assertion|access_token|refresh_token|id_token|assertion|password|secretText|clientSecret';
+
+const PATTERNS: Array<[RegExp, string]> = [
+  // "access_token": "…" in JSON bodies (escaped quotes inside the value included)
+  [new RegExp(`("(?:${SENSITIVE_NAMES})"\\s*:\\s*")(?:[^"\\\\]|\\\\.)*(")`, 'giu'), `$1${REDACTED}$2`],
+  // client_secret=… in form bodies and query strings
+  [new RegExp(`(?<![\\w-])((?:${SENSITIVE_NAMES})=)[^&\\s"']+`, 'giu'), `$1${REDACTED}`],
+  // ClientSecret=… / Secret=… in connection strings, quoted or not
+  [/(?<![\w-])((?:client)?secret\s*=\s*)(?:'(?:[^']|'')*'|"(?:[^"]|"")*"|[^;\s]+)/giu, `$1${REDACTED}`],
+  // Authorization: Bearer …, Basic …
+  [/\b(bearer|basic)(\s+)[A-Za-z0-9\-._~+/]+=*/giu, `$1$2${REDACTED}`],
+  // any JWT (client assertions, access tokens) wherever it appears
+  [/\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/gu, REDACTED],
+];
+
+export function createRedactor(): Redactor {
+  const secrets = new Set<string>();
+  let matcher: RegExp | undefined;
+  return {
+    add(secret) {
+      if (secret.length === 0) return;
+      for (const form of encodedForms(secret)) secrets.add(form);
+      matcher = undefined;
+    },
+    redact(text) {
+      let result = text;
+      if (secrets.size > 0) {
+        matcher ??= new RegExp([...secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'gu');
+        result = result.replace(matcher, REDACTED);
+      }
+      for (const [pattern, replacement] of PATTERNS) result = result.replace(pattern, replacement);
+      return result;
+    },
+  };
+}
+
+function encodedForms(secret: string): string[] {
+  return [
+    secret,
+    encodeURIComponent(secret),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+    JSON.stringify(secret).slice(1, -1),
+    secret.replaceAll("'", "''"),
+  ];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/gu, '\\$&');
+}

@@ -1,0 +1,155 @@
+// Credentials at rest: one sealed item per profile and slot ("<profile>", "<profile>#next"),
+// encrypted with a random data key kept as its own item, or with a scrypt key from a passphrase.
+// The AAD names service and account, so items swapped between accounts fail to open.
+import { validateProfileName } from '../profiles/profile-name.ts';
+import { parseConnectionString } from './connection-string.ts';
+import { deriveKey, envelopeSalt, KEY_BYTES, open, randomKey, randomSalt, seal } from './envelope.ts';
+import { KeychainItemMissing, PassphraseRequiredError } from './errors.ts';
+import type { SecretStore } from './secret-store.ts';
+import { decodePayload, encodePayload, type StoredConnection } from './vault-payload.ts';
+
+export type { StoredConnection } from './vault-payload.ts';
+export type ConnectionSlot = 'current' | 'next';
+
+export const DEFAULT_KEYCHAIN_SERVICE = 'dynauth';
+export const DATA_KEY_ACCOUNT = 'dynauth:data-key';
+const DATA_KEY_VERSION = 0x01;
+
+export interface VaultOptions {
+  /** Keychain service name the items live under; also bound into each item's AAD. Default "dynauth". */
+  service?: string;
+  /** Derive the key from this passphrase (scrypt) instead of keeping a data-key item. */
+  passphrase?: string;
+}
+
+export interface KeychainReference {
+  service: string;
+  account: string;
+  passphrase: boolean;
+}
+
+export class Vault {
+  readonly #store: SecretStore;
+  readonly #service: string;
+  readonly #passphrase: string | undefined;
+  readonly #derivedKeys = new Map<string, Promise<Uint8Array>>();
+  #dataKey: Uint8Array | undefined;
+
+  constructor(store: SecretStore, options: VaultOptions = {}) {
+    if (options.passphrase === '') throw new RangeError('The passphrase must not be empty.');
+    if (store.kind === 'file' && options.passphrase === undefined) {
+      throw new PassphraseRequiredError(
+        'The file store needs a passphrase: a data key kept next to the encrypted files would protect nothing.',
+        'Supply a passphrase for --store file, or use the OS keychain.',
+      );
+    }
+    this.#store = store;
+    this.#service = options.service ?? DEFAULT_KEYCHAIN_SERVICE;
+    this.#passphrase = options.passphrase;
+  }
+
+  get description(): string {
+    return this.#store.description;
+  }
+
+  accountFor(profile: string, slot: ConnectionSlot = 'current'): string {
+    validateProfileName(profile);
+    return slot === 'current' ? profile : `${profile}#next`;
+  }
+
+  /** What a profile file records about where its credential lives. */
+  keychainReference(profile: string): KeychainReference {
+    return { service: this.#service, account: this.accountFor(profile), passphrase: this.#passphrase !== undefined };
+  }
+
+  async saveConnection(profile: string, connectionString: string, options: { slot?: ConnectionSlot; privateKeyPem?: string } = {}): Promise<void> {
+    parseConnectionString(connectionString); // refuse to store something unusable
+    const account = this.accountFor(profile, options.slot);
+    const payload = encodePayload({ connectionString, privateKeyPem: options.privateKeyPem });
+    await this.#store.set(account, await this.#seal(payload, account));
+  }
+
+  async loadConnection(profile: string, slot: ConnectionSlot = 'current'): Promise<StoredConnection | undefined> {
+    const account = this.accountFor(profile, slot);
+    const envelope = await this.#store.get(account);
+    if (envelope === undefined) return undefined;
+    return decodePayload(await this.#open(envelope, account));
+  }
+
+  /**
+   * Makes the "next" credential the current one. Order matters: "current" is overwritten
+   * (and read back) before "next" is deleted, so a working credential is always readable.
+   */
+  async promote(profile: string): Promise<void> {
+    const next = await this.loadConnection(profile, 'next');
+    if (next === undefined) {
+      throw new KeychainItemMissing(this.#service, this.accountFor(profile, 'next'), 'There is no rotated credential waiting; run the rotation first.');
+    }
+    await this.saveConnection(profile, next.connectionString, { slot: 'current', privateKeyPem: next.privateKeyPem });
+    const current = await this.loadConnection(profile, 'current');
+    if (current?.connectionString !== next.connectionString) {
+      throw new Error('The promoted credential could not be read back; the rotated credential was kept in the "next" slot.');
+    }
+    await this.deleteSlot(profile, 'next');
+  }
+
+  async deleteSlot(profile: string, slot: ConnectionSlot): Promise<boolean> {
+    return this.#store.delete(this.accountFor(profile, slot));
+  }
+
+  async hasConnection(profile: string, slot: ConnectionSlot = 'current'): Promise<boolean> {
+    return (await this.#store.get(this.accountFor(profile, slot))) !== undefined;
+  }
+
+  async #seal(payload: Uint8Array, account: string): Promise<Uint8Array> {
+    const aad = this.#aad(account);
+    if (this.#passphrase === undefined) return seal(payload, await this.#dataKeyFor('write'), aad);
+    const salt = randomSalt();
+    return seal(payload, await this.#derivedKey(salt), aad, { salt });
+  }
+
+  async #open(envelope: Uint8Array, account: string): Promise<Uint8Array> {
+    const salt = envelopeSalt(envelope);
+    if (salt === undefined) return open(envelope, await this.#dataKeyFor('read'), this.#aad(account));
+    if (this.#passphrase === undefined) {
+      throw new PassphraseRequiredError(`The credential "${account}" is protected by a passphrase.`, 'Supply the passphrase chosen when it was stored.');
+    }
+    return open(envelope, await this.#derivedKey(salt), this.#aad(account));
+  }
+
+  #aad(account: string): string {
+    return `dynauth-vault/1\n${this.#service}\n${account}`;
+  }
+
+  #derivedKey(salt: Uint8Array): Promise<Uint8Array> {
+    const cacheKey = Buffer.from(salt).toString('hex');
+    let key = this.#derivedKeys.get(cacheKey);
+    if (key === undefined) {
+      key = deriveKey(this.#passphrase as string, salt);
+      this.#derivedKeys.set(cacheKey, key);
+    }
+    return key;
+  }
+
+  async #dataKeyFor(purpose: 'read' | 'write'): Promise<Uint8Array> {
+    if (this.#dataKey !== undefined) return this.#dataKey;
+    let item = await this.#store.get(DATA_KEY_ACCOUNT);
+    if (item === undefined) {
+      if (purpose === 'read') {
+        throw new KeychainItemMissing(
+          this.#service,
+          DATA_KEY_ACCOUNT,
+          "The key that encrypts dynauth's credentials is gone, so stored credentials cannot be decrypted; run setup or rotation again.",
+        );
+      }
+      await this.#store.set(DATA_KEY_ACCOUNT, Uint8Array.of(DATA_KEY_VERSION, ...randomKey()));
+      // Read back: if another dynauth process created a key at the same moment, both use the surviving one.
+      item = await this.#store.get(DATA_KEY_ACCOUNT);
+    }
+    if (item === undefined || item.length !== 1 + KEY_BYTES || item[0] !== DATA_KEY_VERSION) {
+      throw new KeychainItemMissing(this.#service, DATA_KEY_ACCOUNT, `The data-key item "${DATA_KEY_ACCOUNT}" is missing or damaged; run setup or rotation again.`);
+    }
+    this.#dataKey = item.slice(1);
+    return this.#dataKey;
+  }
+}
