@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { installCancellation } from './cli/cancellation.ts';
 import type { Invoke } from './cli/command.ts';
-import { ExitCode } from './cli/errors.ts';
+import { DynauthError, ExitCode } from './cli/errors.ts';
 import { addGlobalOptions, readGlobalOptions } from './cli/global-options.ts';
 import { applyEnvironment } from './cli/options.ts';
 import { registerInit } from './commands/init/definition.ts';
@@ -43,7 +43,7 @@ export async function main(argv: string[], proc: ProcessLike): Promise<number> {
     }
     if (reportError) return reportError(error);
     proc.stderr.write(`dynauth: ${error instanceof Error ? error.message : String(error)}\n`);
-    return ExitCode.failure;
+    return error instanceof DynauthError ? error.exitCode : ExitCode.failure;
   }
   return exitCode;
 }

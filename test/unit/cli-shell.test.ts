@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/main.ts';
+import { fakeProcess } from '../support/process.ts';
+
+const bin = new URL('../../bin/dynauth.js', import.meta.url).pathname;
+
+test('--help lists the three commands and the exit codes', async () => {
+  const proc = fakeProcess();
+  assert.equal(await main(['--help'], proc), 0);
+  for (const command of ['init', 'test-connection', 'rotate-secret', 'sandbox']) assert.match(proc.out(), new RegExp(`\\n  ${command} `));
+  assert.match(proc.out(), /130 cancelled/);
+});
+
+test('an unknown option is a usage error (exit 2)', async () => {
+  const proc = fakeProcess();
+  assert.equal(await main(['init', '--no-such-flag'], proc), 2);
+  assert.match(proc.err(), /unknown option '--no-such-flag'/);
+});
+
+test('a bad --cloud-config exits 2 with one line naming the key', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dynauth-test-'));
+  const file = join(dir, 'cloud.json');
+  writeFileSync(file, JSON.stringify({ authorityHost: 'https://a', graphEndpoint: 'nope' }));
+  const proc = fakeProcess({ NO_COLOR: '1' });
+  assert.equal(await main(['init', '--cloud-config', file], proc), 2);
+  assert.equal(proc.err().trim().split('\n').length, 1);
+  assert.match(proc.err(), /unknown key|missing key|graphEndpoint/);
+});
+
+test('the cloud config is also read from DYNAUTH_CLOUD_CONFIG', async () => {
+  const proc = fakeProcess({ DYNAUTH_CLOUD_CONFIG: '/nonexistent/cloud.json' });
+  assert.equal(await main(['test-connection'], proc), 2);
+  assert.match(proc.err(), /Cannot read cloud config \/nonexistent\/cloud.json/);
+});
+
+test('an environment twin with a value outside the choices is a usage error', async () => {
+  const proc = fakeProcess({ DYNAUTH_CLOUD: 'mars' });
+  assert.equal(await main(['init'], proc), 2);
+  assert.match(proc.err(), /DYNAUTH_CLOUD=mars is not one of/);
+});
+
+test('without a terminal, init lists every missing answer in one usage error', async () => {
+  const proc = fakeProcess({ NO_COLOR: '1' });
+  assert.equal(await main(['init'], proc), 2);
+  const err = proc.err();
+  assert.match(err, /--environment/);
+  assert.match(err, /--role-preset/);
+  assert.match(err, /--yes/);
+  assert.equal(proc.out(), '', 'nothing on stdout');
+});
+
+test('bad input is refused before anything remote: expiry, app name, tenant, profile', async () => {
+  const base = ['init', '--environment', 'x', '--role-preset', 'read-only', '--yes'];
+  const cases: Array<[string[], RegExp]> = [
+    [['--secret-expiry', '800d'], /730 days/],
+    [['--secret-expiry', '0'], /not in the future/],
+    [['--app-name', 'a'.repeat(121)], /at most 120/],
+    [['--tenant', 'not a tenant'], /neither a tenant id/],
+    [['--profile', '../etc/passwd'], /not safe as a file name/],
+    [['--environment', 'https://contoso.crm.dynamics.cn'], /not a Dataverse host of the public cloud/],
+  ];
+  for (const [extra, message] of cases) {
+    const proc = fakeProcess({ NO_COLOR: '1' });
+    assert.equal(await main([...base, ...extra], proc), 2, extra.join(' '));
+    assert.match(proc.err(), message);
+  }
+});
+
+test('--version and --help load none of the heavy modules', () => {
+  for (const args of [['--version'], ['--help'], ['init', '--help']]) {
+    const record = join(mkdtempSync(join(tmpdir(), 'dynauth-imports-')), 'imports.txt');
+    writeFileSync(record, '');
+    const result = spawnSync(process.execPath, ['--import', new URL('../support/record-imports.mjs', import.meta.url).href, bin, ...args], {
+      env: { ...process.env, RECORD_IMPORTS_FILE: record },
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 0, result.stderr);
+    const loaded = readFileSync(record, 'utf8');
+    for (const heavy of ['@azure/identity', '@azure/msal', 'microsoft-graph-client', '@napi-rs/keyring', '@inquirer', 'src/http/', 'src/clients/', 'src/emulator/']) {
+      assert.ok(!loaded.includes(heavy), `${args.join(' ')} loaded ${heavy}`);
+    }
+  }
+});
