@@ -1,0 +1,48 @@
+// A hung Secret Service (accepts the connection, never answers) must cost a time-out, not the CLI.
+// Own file, hence own process: libdbus caches the session bus address per process.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { KeychainUnavailableError } from '../../src/secrets/errors.ts';
+import { createKeyringStore } from '../../src/secrets/keyring-store.ts';
+
+/** The worker copies process.env when it starts, so the bus address only needs to be set around the first call. */
+async function withBusAddress<T>(address: string, body: () => Promise<T>): Promise<T> {
+  const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
+  process.env.DBUS_SESSION_BUS_ADDRESS = address;
+  try {
+    return await body();
+  } finally {
+    if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+    else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+  }
+}
+
+test('a Secret Service that never answers times out instead of hanging the CLI', async (t) => {
+  if (process.platform !== 'linux') return t.skip('Secret Service (Linux) behaviour');
+  const directory = await mkdtemp(join(tmpdir(), 'dynauth-hung-bus-'));
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => sockets.push(socket)); // accepts, never replies
+  await new Promise<void>((resolve) => server.listen(join(directory, 'bus'), resolve));
+  t.after(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    await rm(directory, { recursive: true, force: true });
+  });
+  const store = createKeyringStore('dynauth-test-hung', { timeoutMs: 400 });
+  const started = Date.now();
+  await withBusAddress(`unix:path=${join(directory, 'bus')}`, async () => {
+    await assert.rejects(store.get('prod'), (error: unknown) => {
+      assert.ok(error instanceof KeychainUnavailableError);
+      assert.equal(error.reason, 'timeout', error.message);
+      assert.match(error.message, /did not answer within 0\.4 s/u);
+      assert.match(error.hint, /locked.*--store file/u);
+      return true;
+    });
+  });
+  assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+  assert.ok(sockets.length > 0, 'the keyring really tried the fake bus');
+});
