@@ -1,4 +1,5 @@
-import { UsageError } from '../../cli/errors.ts';
+import { AuthError, UsageError } from '../../cli/errors.ts';
+import type { DataverseApi } from '../../clients/dataverse.ts';
 import type { Application, GraphApi } from '../../clients/graph.ts';
 import { DYNAMICS_CRM_APP_ID } from '../../microsoft.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
@@ -41,6 +42,7 @@ async function discoverEnvironment(
   appId: string | undefined,
 ): Promise<EnvironmentState> {
   const dataverse = session.dataverse(target.url);
+  await assertAdminMayProvision(dataverse, target.displayName);
   const rootBusinessUnit = await dataverse.rootBusinessUnit();
   const businessUnit = answers.businessUnit ? await dataverse.findBusinessUnit(answers.businessUnit) : rootBusinessUnit;
   if (!businessUnit) {
@@ -73,4 +75,19 @@ async function discoverEnvironment(
     });
   }
   return { target, dataverse, rootBusinessUnit, businessUnit, appUser, roles };
+}
+
+const PROVISIONING_PRIVILEGES = ['prvCreateUser', 'prvReadUser', 'prvAssignRole', 'prvReadRole', 'prvCreateRole'];
+
+/** Checks the admin's own Dataverse privileges before anything is created anywhere. */
+async function assertAdminMayProvision(dataverse: DataverseApi, where: string): Promise<void> {
+  const me = await dataverse.whoAmI();
+  const held = new Set((await dataverse.retrieveUserPrivileges(me.UserId)).map((p) => p.PrivilegeName));
+  const missing = PROVISIONING_PRIVILEGES.filter((name) => !held.has(name));
+  if (missing.length) {
+    throw new AuthError(`Your account may not create application users and roles in ${where} (missing ${missing.join(', ')}).`, {
+      hint: 'Sign in as a user with the System Administrator security role in that environment.',
+      code: 'dataverse-missing-privilege',
+    });
+  }
 }
