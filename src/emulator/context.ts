@@ -1,0 +1,83 @@
+// Everything route handlers share: state, origins, signing key, clock-driven replication lag.
+import type { Application, EmulatorState, Environment, PasswordCredential, SystemUser, User } from './state.ts';
+import type { TokenSigner } from './tokens.ts';
+import type { ReplicationLag } from './types.ts';
+import { WELL_KNOWN_APP_IDS, findEnvironmentByUrl } from './state.ts';
+
+export interface Origins {
+  login: string;
+  graph: string;
+  bap: string;
+}
+
+export interface AuthorizationCodeEntry {
+  clientId: string;
+  redirectUri: string;
+  scopes: string[];
+  codeChallenge?: string;
+  codeChallengeMethod?: string;
+  nonce?: string;
+  userId: string;
+  expiresAt: number;
+  redeemed: boolean;
+}
+
+export interface DeviceCodeEntry {
+  clientId: string;
+  scopes: string[];
+  userId: string;
+  expiresAt: number;
+  redeemed: boolean;
+}
+
+export interface RefreshTokenEntry {
+  clientId: string;
+  userId: string;
+  expiresAt: number;
+}
+
+export interface EmulatorContext {
+  state: EmulatorState;
+  origins: Origins;
+  signer: TokenSigner;
+  lag: Required<ReplicationLag>;
+  tokenLifetimeSeconds: number;
+  admin: User;
+  authorizationCodes: Map<string, AuthorizationCodeEntry>;
+  deviceCodes: Map<string, DeviceCodeEntry>;
+  refreshTokens: Map<string, RefreshTokenEntry>;
+  now(): number;
+}
+
+export function appReplicated(ctx: EmulatorContext, app: Application): boolean {
+  return ctx.now() - app.createdAt >= ctx.lag.appMs;
+}
+
+export function secretReplicated(ctx: EmulatorContext, credential: PasswordCredential): boolean {
+  return ctx.now() - credential.createdAt >= ctx.lag.secretMs;
+}
+
+export function appUserReplicated(ctx: EmulatorContext, user: SystemUser): boolean {
+  return user.applicationid === null || ctx.now() - user.createdAt >= ctx.lag.appUserMs;
+}
+
+export type Resource =
+  | { kind: 'graph'; audience: string; appId: string }
+  | { kind: 'bap'; audience: string; appId: string }
+  | { kind: 'dataverse'; audience: string; appId: string; environment: Environment };
+
+/** Maps a scope's resource part (origin or well-known appId) to one of the emulated APIs. */
+export function resolveResource(ctx: EmulatorContext, identifier: string): Resource | undefined {
+  const normalized = identifier.replace(/\/+$/, '').toLowerCase();
+  if (normalized === ctx.origins.graph.toLowerCase() || normalized === WELL_KNOWN_APP_IDS.graph) {
+    return { kind: 'graph', audience: ctx.origins.graph, appId: WELL_KNOWN_APP_IDS.graph };
+  }
+  if (normalized === ctx.origins.bap.toLowerCase() || normalized === WELL_KNOWN_APP_IDS.powerAppsService) {
+    return { kind: 'bap', audience: ctx.origins.bap, appId: WELL_KNOWN_APP_IDS.powerAppsService };
+  }
+  const environment = findEnvironmentByUrl(ctx.state, normalized);
+  if (environment?.url && environment.dataverse) {
+    return { kind: 'dataverse', audience: environment.url, appId: WELL_KNOWN_APP_IDS.dynamicsCrm, environment };
+  }
+  return undefined;
+}

@@ -1,0 +1,142 @@
+// The local emulator of the Microsoft cloud dynauth talks to (Entra ID, Graph, Power Platform
+// admin, Dataverse). Used by tests and by `dynauth sandbox`.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EmulatorContext } from './context.ts';
+import { createFaultStore, type FaultRule } from './faults.ts';
+import type { Reply, RequestContext } from './http.ts';
+import { createRecorder } from './record.ts';
+import { handleBap } from './routes/bap.ts';
+import { handleDataverse } from './routes/dataverse.ts';
+import { handleGraph } from './routes/graph.ts';
+import { handleLogin } from './routes/login.ts';
+import { seedState } from './seed.ts';
+import { startListener, stopListener, type Listener } from './server.ts';
+import type { EmulatorState } from './state.ts';
+import { createEmulatorTls } from './tls.ts';
+import { createTokenSigner } from './tokens.ts';
+import type { EmulatorOptions, RecordedRequest, ReplicationLag } from './types.ts';
+
+export { parseFaultSpec } from './faults.ts';
+export type { FaultRule } from './faults.ts';
+export type { EmulatorOptions, RecordedRequest, ReplicationLag, SeedApplication, SeedOptions, ServiceName, TokenSummary } from './types.ts';
+export type { EmulatorState } from './state.ts';
+
+/** The custom-cloud JSON the CLI reads via --cloud-config / DYNAUTH_CLOUD_CONFIG. */
+export interface CloudConfig {
+  authorityHost: string;
+  graphEndpoint: string;
+  graphScope: string;
+  powerPlatformEndpoint: string;
+  powerPlatformScope: string;
+  dataverseHostSuffixes: string[];
+}
+
+type DeepReadonly<T> = T extends (infer U)[] ? ReadonlyArray<DeepReadonly<U>> : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+export interface Emulator {
+  cloudConfig: CloudConfig;
+  caCertPem: string;
+  /** Writes cloud-config.json and ca.pem (for DYNAUTH_CLOUD_CONFIG and NODE_EXTRA_CA_CERTS of child processes). */
+  writeFiles(dir: string): Promise<{ cloudConfigPath: string; caCertPath: string }>;
+  tenant: { id: string; domain: string; displayName: string };
+  admin: { userPrincipalName: string; objectId: string };
+  /** A seeded app with Graph application permissions, registered for BAP, and System Administrator in every Dataverse environment. */
+  automation: { clientId: string; clientSecret: string };
+  environments: Array<{ id: string; uniqueName: string; displayName: string; url: string | undefined }>;
+  /** Every request, in arrival order (credentials redacted). */
+  requests: RecordedRequest[];
+  /** Live, read-only view of the emulated cloud for assertions. */
+  state: DeepReadonly<EmulatorState>;
+  faults: { add(rule: FaultRule): void; clear(): void };
+  setReplicationLag(lag: ReplicationLag): void;
+  close(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const seeded = seedState(options.seed ?? {}, Date.now());
+  const tls = createEmulatorTls();
+  const recorder = createRecorder();
+  const lag: Required<ReplicationLag> = { appMs: 0, secretMs: 0, appUserMs: 0 };
+  const setReplicationLag = (next: ReplicationLag): void => {
+    for (const [key, value] of Object.entries(next) as Array<[keyof ReplicationLag, number | undefined]>) {
+      if (value === undefined) continue;
+      if (!(value >= 0)) throw new Error(`replication lag ${key} must be zero or more milliseconds`);
+      lag[key] = value;
+    }
+  };
+  if (options.replicationLag) setReplicationLag(options.replicationLag);
+  const faults = createFaultStore(setReplicationLag);
+  for (const rule of options.faults ?? []) faults.add(rule);
+  const latencyMs = options.latencyMs ?? 0;
+  if (!(latencyMs >= 0)) throw new Error('latencyMs must be zero or more');
+
+  const origins = { login: '', graph: '', bap: '' };
+  const ctx: EmulatorContext = {
+    state: seeded.state,
+    origins,
+    signer: createTokenSigner(() => origins.login),
+    lag,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
+    admin: seeded.admin,
+    authorizationCodes: new Map(),
+    deviceCodes: new Map(),
+    refreshTokens: new Map(),
+    now: () => Date.now(),
+  };
+  const pipeline = { faults, recorder, latencyMs: () => latencyMs };
+  const listeners: Listener[] = [];
+  const listen = async (service: 'login' | 'graph' | 'bap', route: (req: RequestContext) => Promise<Reply> | Reply): Promise<string> => {
+    const listener = await startListener(tls, { service, route }, pipeline);
+    listeners.push(listener);
+    return listener.origin;
+  };
+  try {
+    origins.login = await listen('login', (req) => handleLogin(ctx, req));
+    origins.graph = await listen('graph', (req) => handleGraph(ctx, req));
+    origins.bap = await listen('bap', (req) => handleBap(ctx, req));
+    for (const env of ctx.state.environments.filter((e) => e.dataverse)) {
+      const listener = await startListener(tls, { service: 'dataverse', environment: env.uniqueName, route: (req) => handleDataverse(ctx, req, env) }, pipeline);
+      listeners.push(listener);
+      env.url = listener.origin;
+    }
+  } catch (error) {
+    await Promise.all(listeners.map(stopListener));
+    throw error;
+  }
+
+  const cloudConfig: CloudConfig = {
+    authorityHost: origins.login,
+    graphEndpoint: origins.graph,
+    graphScope: `${origins.graph}/.default`,
+    powerPlatformEndpoint: origins.bap,
+    powerPlatformScope: `${origins.bap}/.default`,
+    dataverseHostSuffixes: ['127.0.0.1'],
+  };
+  const { tenant } = ctx.state;
+  let closed: Promise<void> | undefined;
+  return {
+    cloudConfig,
+    caCertPem: tls.caCertPem,
+    async writeFiles(dir) {
+      await mkdir(dir, { recursive: true });
+      const cloudConfigPath = join(dir, 'cloud-config.json');
+      const caCertPath = join(dir, 'ca.pem');
+      await writeFile(cloudConfigPath, `${JSON.stringify(cloudConfig, null, 2)}\n`);
+      await writeFile(caCertPath, tls.caCertPem);
+      return { cloudConfigPath, caCertPath };
+    },
+    tenant: { id: tenant.id, domain: tenant.domain, displayName: tenant.displayName },
+    admin: { userPrincipalName: seeded.admin.userPrincipalName, objectId: seeded.admin.id },
+    automation: seeded.automation,
+    environments: ctx.state.environments.map((e) => ({ id: e.id, uniqueName: e.uniqueName, displayName: e.displayName, url: e.url })),
+    requests: recorder.requests,
+    state: ctx.state,
+    faults: { add: (rule) => faults.add(rule), clear: () => faults.clear() },
+    setReplicationLag,
+    close() {
+      closed ??= Promise.all(listeners.map(stopListener)).then(() => undefined);
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,127 @@
+// Dataverse privilege catalogue and standard security roles. Privilege ids are the same in every
+// environment (as in Dataverse, where they come from the platform solution).
+import { stableGuid } from './ids.ts';
+import type { Privilege, RolePrivilege } from './state.ts';
+
+const ACCESS_RIGHTS = {
+  Read: 1,
+  Write: 2,
+  Append: 4,
+  AppendTo: 16,
+  Create: 32,
+  Delete: 65536,
+  Share: 262144,
+  Assign: 524288,
+} as const;
+type Action = keyof typeof ACCESS_RIGHTS;
+const ALL_ACTIONS = Object.keys(ACCESS_RIGHTS) as Action[];
+
+/** Privilege name suffix → table logical name and object type code. */
+const TABLES: Record<string, { logicalName: string; objectTypeCode: number; actions: Action[] }> = {
+  Account: { logicalName: 'account', objectTypeCode: 1, actions: ALL_ACTIONS },
+  Contact: { logicalName: 'contact', objectTypeCode: 2, actions: ALL_ACTIONS },
+  Opportunity: { logicalName: 'opportunity', objectTypeCode: 3, actions: ALL_ACTIONS },
+  Lead: { logicalName: 'lead', objectTypeCode: 4, actions: ALL_ACTIONS },
+  Note: { logicalName: 'annotation', objectTypeCode: 5, actions: ALL_ACTIONS },
+  Incident: { logicalName: 'incident', objectTypeCode: 112, actions: ALL_ACTIONS },
+  Activity: { logicalName: 'activitypointer', objectTypeCode: 4200, actions: ALL_ACTIONS },
+  Queue: { logicalName: 'queue', objectTypeCode: 2020, actions: ALL_ACTIONS },
+  Product: { logicalName: 'product', objectTypeCode: 1024, actions: ['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo'] },
+  Quote: { logicalName: 'quote', objectTypeCode: 1084, actions: ALL_ACTIONS },
+  SalesOrder: { logicalName: 'salesorder', objectTypeCode: 1088, actions: ALL_ACTIONS },
+  Invoice: { logicalName: 'invoice', objectTypeCode: 1090, actions: ALL_ACTIONS },
+  User: { logicalName: 'systemuser', objectTypeCode: 8, actions: ['Create', 'Read', 'Write', 'Append', 'AppendTo'] },
+  Role: { logicalName: 'role', objectTypeCode: 1036, actions: ['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo', 'Assign'] },
+  BusinessUnit: { logicalName: 'businessunit', objectTypeCode: 10, actions: ['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo'] },
+  Team: { logicalName: 'team', objectTypeCode: 9, actions: ALL_ACTIONS },
+  Organization: { logicalName: 'organization', objectTypeCode: 1019, actions: ['Read', 'Write'] },
+};
+
+/** Privileges that are not about one table's records. */
+const MISCELLANEOUS = ['prvActOnBehalfOfAnotherUser', 'prvReadCustomization', 'prvCreateEntity', 'prvExportToExcel', 'prvBulkDelete'];
+
+export function privilegeCatalogue(): Privilege[] {
+  const list: Privilege[] = [];
+  for (const [suffix, table] of Object.entries(TABLES)) {
+    for (const action of table.actions) {
+      const name = `prv${action}${suffix}`;
+      list.push({
+        privilegeid: stableGuid(`privilege:${name}`),
+        name,
+        accessright: ACCESS_RIGHTS[action],
+        entity: { logicalName: table.logicalName, objectTypeCode: table.objectTypeCode },
+      });
+    }
+  }
+  for (const name of MISCELLANEOUS) list.push({ privilegeid: stableGuid(`privilege:${name}`), name, accessright: 0, entity: null });
+  return list;
+}
+
+export const DEPTH = { Basic: 0, Local: 1, Deep: 2, Global: 3 } as const;
+export const DEPTH_NAMES = ['Basic', 'Local', 'Deep', 'Global'] as const;
+
+const CORE_SALES = ['Account', 'Contact', 'Lead', 'Opportunity', 'Activity', 'Note'];
+
+/** Standard role name → privilege name → depth. System Administrator gets everything at Global. */
+export function standardRoles(catalogue: Privilege[]): Array<{ name: string; privileges: RolePrivilege[] }> {
+  const byName = new Map(catalogue.map((p) => [p.name, p.privilegeid]));
+  const grant = (entries: Array<[string, number]>): RolePrivilege[] =>
+    entries.map(([name, depth]) => {
+      const privilegeid = byName.get(name);
+      if (!privilegeid) throw new Error(`privilege catalogue: no ${name}`);
+      return { privilegeid, depth };
+    });
+  const tableActions = (tables: string[], actions: Action[], depth: number): Array<[string, number]> =>
+    tables.flatMap((t) => actions.filter((a) => TABLES[t]!.actions.includes(a)).map((a): [string, number] => [`prv${a}${t}`, depth]));
+  const directoryRead: Array<[string, number]> = [
+    ['prvReadUser', DEPTH.Global],
+    ['prvReadBusinessUnit', DEPTH.Global],
+    ['prvReadRole', DEPTH.Local],
+    ['prvReadOrganization', DEPTH.Global],
+  ];
+  return [
+    { name: 'System Administrator', privileges: catalogue.map((p) => ({ privilegeid: p.privilegeid, depth: DEPTH.Global })) },
+    {
+      name: 'System Customizer',
+      privileges: grant([
+        ...directoryRead,
+        ['prvReadCustomization', DEPTH.Global],
+        ['prvCreateEntity', DEPTH.Global],
+        ...tableActions(CORE_SALES, ALL_ACTIONS, DEPTH.Basic),
+      ]),
+    },
+    {
+      name: 'Basic User',
+      privileges: grant([
+        ...directoryRead,
+        ...tableActions(['Account', 'Contact', 'Activity', 'Note'], ALL_ACTIONS, DEPTH.Basic),
+        ['prvReadAccount', DEPTH.Local],
+        ['prvReadContact', DEPTH.Local],
+        ['prvExportToExcel', DEPTH.Global],
+      ]),
+    },
+    {
+      name: 'Salesperson',
+      privileges: grant([
+        ...directoryRead,
+        ...tableActions(CORE_SALES, ALL_ACTIONS, DEPTH.Basic),
+        ...tableActions(CORE_SALES, ['Read'], DEPTH.Local),
+        ['prvReadProduct', DEPTH.Global],
+        ...tableActions(['Quote', 'SalesOrder', 'Invoice'], ['Create', 'Read', 'Write'], DEPTH.Basic),
+      ]),
+    },
+    {
+      name: 'Customer Service Representative',
+      privileges: grant([
+        ...directoryRead,
+        ...tableActions(['Incident', 'Contact', 'Account', 'Activity', 'Note', 'Queue'], ALL_ACTIONS, DEPTH.Basic),
+        ...tableActions(['Incident', 'Contact', 'Account'], ['Read'], DEPTH.Local),
+      ]),
+    },
+    { name: 'Delegate', privileges: grant([['prvActOnBehalfOfAnotherUser', DEPTH.Global]]) },
+    {
+      name: 'Environment Maker',
+      privileges: grant([...directoryRead, ['prvReadCustomization', DEPTH.Global], ['prvCreateEntity', DEPTH.Global]]),
+    },
+  ];
+}

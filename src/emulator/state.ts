@@ -1,0 +1,243 @@
+// The emulated cloud's data. Plain objects so tests can read them directly (emulator.state).
+
+export interface PasswordCredential {
+  keyId: string;
+  displayName: string | null;
+  hint: string;
+  startDateTime: string;
+  endDateTime: string;
+  /** SHA-256 of the secret value; the value itself is never stored. */
+  secretHash: string;
+  /** When Entra accepted it (ms since epoch): drives secret replication lag. */
+  createdAt: number;
+}
+
+export interface KeyCredential {
+  keyId: string;
+  type: string;
+  usage: string;
+  /** Base64 DER of the public certificate. */
+  key: string;
+  displayName: string | null;
+  startDateTime: string;
+  endDateTime: string;
+  customKeyIdentifier: string | null;
+}
+
+export interface RequiredResourceAccess {
+  resourceAppId: string;
+  resourceAccess: Array<{ id: string; type: string }>;
+}
+
+export interface Application {
+  id: string;
+  appId: string;
+  displayName: string;
+  signInAudience: string;
+  createdDateTime: string;
+  createdAt: number;
+  requiredResourceAccess: RequiredResourceAccess[];
+  web: { redirectUris: string[] };
+  publicClient: { redirectUris: string[] };
+  spa: { redirectUris: string[] };
+  isFallbackPublicClient: boolean | null;
+  identifierUris: string[];
+  passwordCredentials: PasswordCredential[];
+  keyCredentials: KeyCredential[];
+}
+
+export interface PermissionScope {
+  id: string;
+  value: string;
+  type: 'User' | 'Admin';
+  adminConsentDisplayName: string;
+  adminConsentDescription: string;
+  isEnabled: boolean;
+}
+
+export interface AppRole {
+  id: string;
+  value: string;
+  displayName: string;
+  allowedMemberTypes: string[];
+  isEnabled: boolean;
+}
+
+export interface ServicePrincipal {
+  id: string;
+  appId: string;
+  displayName: string;
+  accountEnabled: boolean;
+  servicePrincipalType: string;
+  appOwnerOrganizationId: string;
+  servicePrincipalNames: string[];
+  oauth2PermissionScopes: PermissionScope[];
+  appRoles: AppRole[];
+  createdAt: number;
+}
+
+export interface OAuth2PermissionGrant {
+  id: string;
+  clientId: string;
+  consentType: 'AllPrincipals' | 'Principal';
+  principalId: string | null;
+  resourceId: string;
+  scope: string;
+}
+
+/** An application permission (app role) granted to a service principal, by value. */
+export interface AppRoleGrant {
+  principalId: string;
+  resourceAppId: string;
+  value: string;
+}
+
+export interface User {
+  id: string;
+  userPrincipalName: string;
+  displayName: string;
+  mail: string;
+  /** Delegated scopes the user has consented to through first-party public clients, by resource appId. */
+  delegatedScopes: Record<string, string[]>;
+}
+
+export interface BusinessUnit {
+  businessunitid: string;
+  name: string;
+  parentbusinessunitid: string | null;
+}
+
+export interface Privilege {
+  privilegeid: string;
+  name: string;
+  accessright: number;
+  /** Entity the privilege applies to, when any (used in missing-privilege messages). */
+  entity: { logicalName: string; objectTypeCode: number } | null;
+}
+
+/** Depth: Basic 0, Local 1, Deep 2, Global 3. */
+export interface RolePrivilege {
+  privilegeid: string;
+  depth: number;
+}
+
+export interface Role {
+  roleid: string;
+  name: string;
+  businessunitid: string;
+  /** The root-business-unit role this copy inherits from (itself for a root role). */
+  parentrootroleid: string;
+  ismanaged: boolean;
+  /** Only meaningful on root roles: copies read their root's privileges. */
+  privileges: RolePrivilege[];
+}
+
+export interface SystemUser {
+  systemuserid: string;
+  fullname: string;
+  domainname: string;
+  internalemailaddress: string | null;
+  applicationid: string | null;
+  azureactivedirectoryobjectid: string | null;
+  businessunitid: string;
+  isdisabled: boolean;
+  /** 0 read-write (people), 4 non-interactive (application users). */
+  accessmode: number;
+  roleIds: string[];
+  createdAt: number;
+}
+
+export interface TableRow {
+  [column: string]: unknown;
+}
+
+export interface Dataverse {
+  organizationId: string;
+  version: string;
+  businessUnits: BusinessUnit[];
+  roles: Role[];
+  privileges: Privilege[];
+  systemusers: SystemUser[];
+  tables: Record<string, TableRow[]>;
+}
+
+export interface Environment {
+  id: string;
+  uniqueName: string;
+  displayName: string;
+  sku: 'Production' | 'Sandbox' | 'Trial' | 'Developer' | 'Default' | 'Teams';
+  isDefault: boolean;
+  location: string;
+  azureRegion: string;
+  createdTime: string;
+  /** Set once its HTTPS listener is up (origin, no trailing slash). */
+  url: string | undefined;
+  dataverse: Dataverse | undefined;
+}
+
+export interface Tenant {
+  id: string;
+  domain: string;
+  displayName: string;
+}
+
+export interface EmulatorState {
+  tenant: Tenant;
+  users: User[];
+  applications: Application[];
+  servicePrincipals: ServicePrincipal[];
+  oauth2PermissionGrants: OAuth2PermissionGrant[];
+  appRoleGrants: AppRoleGrant[];
+  /** appIds registered as Power Platform management applications (allowed to call BAP app-only). */
+  powerPlatformManagementApps: string[];
+  environments: Environment[];
+}
+
+export const WELL_KNOWN_APP_IDS = {
+  graph: '00000003-0000-0000-c000-000000000000',
+  dynamicsCrm: '00000007-0000-0000-c000-000000000000',
+  powerAppsService: '475226c6-020e-4fb2-8a90-7a972cbfc1d4',
+  azureCli: '04b07795-8ddb-461a-bbee-02f9e1bf7b46',
+} as const;
+
+export const USER_IMPERSONATION_SCOPE_ID = '78ce3f0f-a1ce-49c2-8cde-64b5c0896db4';
+
+export function findApplicationByAppId(state: EmulatorState, appId: string): Application | undefined {
+  const wanted = appId.toLowerCase();
+  return state.applications.find((app) => app.appId === wanted);
+}
+
+export function findServicePrincipalByAppId(state: EmulatorState, appId: string): ServicePrincipal | undefined {
+  const wanted = appId.toLowerCase();
+  return state.servicePrincipals.find((sp) => sp.appId === wanted);
+}
+
+export function findEnvironmentByUrl(state: EmulatorState, origin: string): Environment | undefined {
+  const wanted = origin.replace(/\/+$/, '').toLowerCase();
+  return state.environments.find((env) => env.url !== undefined && env.url.toLowerCase() === wanted);
+}
+
+/** The privileges a role grants: a business-unit copy inherits its root role's. */
+export function rolePrivileges(dataverse: Dataverse, role: Role): RolePrivilege[] {
+  if (role.parentrootroleid === role.roleid) return role.privileges;
+  return dataverse.roles.find((r) => r.roleid === role.parentrootroleid)?.privileges ?? role.privileges;
+}
+
+/** The user's effective privileges: union of their roles, deepest depth wins. */
+export function userPrivileges(dataverse: Dataverse, user: SystemUser): Map<string, number> {
+  const result = new Map<string, number>();
+  for (const roleId of user.roleIds) {
+    const role = dataverse.roles.find((r) => r.roleid === roleId);
+    if (!role) continue;
+    for (const p of rolePrivileges(dataverse, role)) {
+      result.set(p.privilegeid, Math.max(result.get(p.privilegeid) ?? -1, p.depth));
+    }
+  }
+  return result;
+}
+
+export function rootBusinessUnit(dataverse: Dataverse): BusinessUnit {
+  const root = dataverse.businessUnits.find((bu) => bu.parentbusinessunitid === null);
+  if (!root) throw new Error('emulator state: environment has no root business unit');
+  return root;
+}

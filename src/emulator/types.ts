@@ -1,0 +1,71 @@
+import type { FaultRule } from './faults.ts';
+
+export type ServiceName = 'login' | 'graph' | 'bap' | 'dataverse';
+
+/** The claims of the bearer token a request carried, as far as a test needs them. */
+export interface TokenSummary {
+  appid: string;
+  oid: string;
+  aud: string;
+  tid: string;
+  scp?: string;
+  roles?: string[];
+}
+
+export interface RecordedRequest {
+  service: ServiceName;
+  /** Dataverse requests: the environment's uniqueName. */
+  environment?: string;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Parsed JSON or form body; credential fields (client_secret, assertions, codes, tokens) are redacted. */
+  body: unknown;
+  token?: TokenSummary;
+  /** HTTP status sent, or 0 when the connection was dropped by a fault. */
+  status: number;
+  at: number;
+}
+
+export interface ReplicationLag {
+  /** A new application is unknown to token issuance and service-principal creation for this long. */
+  appMs?: number;
+  /** A new password credential is rejected (AADSTS7000215) for this long. */
+  secretMs?: number;
+  /** A new Dataverse application user is "not a member of the organization" for this long. */
+  appUserMs?: number;
+}
+
+export interface SeedApplication {
+  displayName: string;
+  appId?: string;
+  /** Its service principal is disabled (accountEnabled false): AADSTS7000112. */
+  disabled?: boolean;
+  /** No service principal in the tenant: AADSTS7000229. */
+  withoutServicePrincipal?: boolean;
+  /** A password credential with this value (e.g. an expired one, for AADSTS7000222). */
+  secret?: { value: string; startDateTime?: string; endDateTime?: string };
+  isFallbackPublicClient?: boolean;
+}
+
+export interface SeedOptions {
+  /** The admin's consented delegated Microsoft Graph scopes (default: Application.ReadWrite.All DelegatedPermissionGrant.ReadWrite.All User.Read). */
+  adminGraphScopes?: string[];
+  /** Environments (uniqueName) where the admin is a user with Basic User only, not System Administrator. */
+  adminNotSystemAdministratorIn?: string[];
+  /** Environments (uniqueName) where the admin has no systemuser at all. */
+  adminNotUserIn?: string[];
+  applications?: SeedApplication[];
+  /** The tenant has no Dynamics CRM service principal yet (created by POST /servicePrincipals). */
+  withoutDynamicsCrmServicePrincipal?: boolean;
+}
+
+export interface EmulatorOptions {
+  seed?: SeedOptions;
+  faults?: FaultRule[];
+  replicationLag?: ReplicationLag;
+  /** Added to every request. */
+  latencyMs?: number;
+  /** Lifetime of issued access tokens (default 3599 s, like Entra's usual value). */
+  tokenLifetimeSeconds?: number;
+}
