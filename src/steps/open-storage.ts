@@ -22,6 +22,6 @@ export async function openStorage(deps: Pick<Deps, 'env' | 'platform'>, choice: 
   ]);
   const service = deps.env.DYNAUTH_KEYCHAIN_SERVICE || DEFAULT_KEYCHAIN_SERVICE;
   const profilesDir = resolveProfilesDir({ env: deps.env, homedir: homedir(), platform: deps.platform });
-  const store = choice.store === 'file' ? createFileStore(join(profilesDir, '..', 'secrets')) : createKeyringStore(service);
+  const store = choice.store === 'file' ? createFileStore(join(profilesDir, 'encrypted')) : createKeyringStore(service);
   return { vault: new Vault(store, { service, passphrase: choice.passphrase }), profiles: new ProfileStore(profilesDir) };
 }
