@@ -1,0 +1,56 @@
+// `init --yes` against the emulator with 50 ms added to every request: the number of requests,
+// the wall time, and the sum of latencies on the longest chain of calls that had to wait for each
+// other (requests that did not overlap in time, in order). Target: wall time within 1.3x of it.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmulator } from '../src/emulator/index.ts';
+
+const LATENCY_MS = 50;
+
+export async function benchInit(bin: string): Promise<void> {
+  const emulator = await startEmulator({ latencyMs: LATENCY_MS });
+  const dir = await mkdtemp(join(tmpdir(), 'dynauth-bench-'));
+  try {
+    const { cloudConfigPath, caCertPath } = await emulator.writeFiles(dir);
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: dir,
+      DYNAUTH_CLOUD_CONFIG: cloudConfigPath,
+      NODE_EXTRA_CA_CERTS: caCertPath,
+      DYNAUTH_CONFIG_DIR: join(dir, 'profiles'),
+      DYNAUTH_STORE: 'file',
+      DYNAUTH_PASSPHRASE: 'bench-passphrase',
+      DYNAUTH_TENANT: emulator.tenant.domain,
+      DYNAUTH_AUTH: 'device-code',
+    };
+    const started = performance.now();
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'init', '--yes', '--environment', 'contososales', '--role-preset', 'contact-center'], { env, stdio: 'ignore' });
+      child.on('close', resolve);
+    });
+    const wall = performance.now() - started;
+    if (code !== 0) throw new Error(`init exited ${code}`);
+    const starts = emulator.requests.map((r) => r.at).sort((a, b) => a - b);
+    const chain = longestChain(starts, LATENCY_MS);
+    const critical = chain * LATENCY_MS;
+    const ratio = wall / critical;
+    console.log(
+      `init: ${starts.length} requests, wall ${wall.toFixed(0)} ms; longest chain ${chain} calls x ${LATENCY_MS} ms = ${critical} ms; ratio ${ratio.toFixed(2)}x (target <= 1.3x) ${ratio <= 1.3 ? 'OK' : 'OVER'}; all calls in sequence would take ${starts.length * LATENCY_MS} ms`,
+    );
+  } finally {
+    await emulator.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Longest sequence of requests each starting after the previous one's added latency had passed. */
+function longestChain(starts: number[], latency: number): number {
+  const best: number[] = [];
+  for (let i = 0; i < starts.length; i++) {
+    best[i] = 1;
+    for (let j = 0; j < i; j++) if (starts[i]! >= starts[j]! + latency) best[i] = Math.max(best[i]!, best[j]! + 1);
+  }
+  return Math.max(0, ...best);
+}
