@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:https';
+import { parseFaultSpec } from '../../src/emulator/index.ts';
+import { adminToken, appToken, dataverseUrl, emulatorFor, http, tokenUrl } from './helpers.ts';
+
+test('parseFaultSpec reads every effect, target and the lag form', () => {
+  assert.deepEqual(parseFaultSpec('graph:429x3'), { service: 'graph', kind: 'throttle', times: 3, retryAfterSeconds: 1 });
+  assert.deepEqual(parseFaultSpec('graph POST /v1.0/applications 429x2'), { service: 'graph', method: 'POST', pathPrefix: '/v1.0/applications', kind: 'throttle', times: 2, retryAfterSeconds: 1 });
+  assert.deepEqual(parseFaultSpec('graph:POST:/v1.0/servicePrincipals:503x2:retry-after=10'), {
+    service: 'graph', method: 'POST', pathPrefix: '/v1.0/servicePrincipals', kind: 'unavailable', times: 2, retryAfterSeconds: 10,
+  });
+  assert.deepEqual(parseFaultSpec('dataverse@contosodev:GET:/api/data/v9.2/WhoAmI:429:retry-after=2'), {
+    service: 'dataverse', environment: 'contosodev', method: 'GET', pathPrefix: '/api/data/v9.2/WhoAmI', kind: 'throttle', times: 1, retryAfterSeconds: 2,
+  });
+  assert.deepEqual(parseFaultSpec('login:dropx1'), { service: 'login', kind: 'drop', times: 1 });
+  assert.deepEqual(parseFaultSpec('*:latency=300ms'), { kind: 'latency', ms: 300 });
+  assert.deepEqual(parseFaultSpec('bap:latency=2sx4'), { service: 'bap', kind: 'latency', ms: 2000, times: 4 });
+  assert.deepEqual(parseFaultSpec('lag:app=30s,secret=10s,appuser=1m'), { kind: 'replication-lag', lag: { appMs: 30_000, secretMs: 10_000, appUserMs: 60_000 } });
+  assert.throws(() => parseFaultSpec('mail:429'), /unknown service "mail"/);
+  assert.throws(() => parseFaultSpec('graph:POST'), /missing effect/);
+  assert.throws(() => parseFaultSpec('graph:429x0'), /at least 1/);
+  assert.throws(() => parseFaultSpec('graph:drop:retry-after=3'), /retry-after applies to 429 and 503 only/);
+  assert.throws(() => parseFaultSpec('graph@contosodev:429'), /dataverse only/);
+  assert.throws(() => parseFaultSpec('lag:apps=1s'), /expected lag:/);
+});
+
+test('throttling: N×429 with Retry-After on the matching route only, then normal service', async (t) => {
+  const emulator = await emulatorFor(t);
+  const env = dataverseUrl(emulator, 'contososales');
+  const token = await appToken(emulator, emulator.automation.clientId, emulator.automation.clientSecret, `${env}/.default`);
+  emulator.faults.add(parseFaultSpec('dataverse@contososales:GET:/api/data/v9.2/WhoAmI:429x2:retry-after=7'));
+  const other = await http(`${env}/api/data/v9.2/accounts`, { token });
+  assert.equal(other.status, 200);
+  for (let i = 0; i < 2; i++) {
+    const throttled = await http(`${env}/api/data/v9.2/WhoAmI`, { token });
+    assert.equal(throttled.status, 429);
+    assert.equal(throttled.headers.get('retry-after'), '7');
+    assert.deepEqual(throttled.body, { error: { code: '0x80072322', message: 'Number of requests exceeded the limit of 6000 over time window of 300 seconds.' } });
+  }
+  assert.equal((await http(`${env}/api/data/v9.2/WhoAmI`, { token })).status, 200);
+  assert.deepEqual(emulator.requests.filter((r) => r.service === 'dataverse').map((r) => r.status), [200, 429, 429, 200]);
+  assert.ok(emulator.requests.filter((r) => r.service === 'dataverse').every((r) => r.environment === 'contososales'));
+});
+
+test('503 and Graph 429 bodies; faults.clear removes pending rules', async (t) => {
+  const emulator = await emulatorFor(t, { faults: [parseFaultSpec('graph:503x1'), { service: 'graph', kind: 'throttle', times: 5, retryAfterSeconds: 3 }] });
+  const token = await appToken(emulator, emulator.automation.clientId, emulator.automation.clientSecret, emulator.cloudConfig.graphScope);
+  const down = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/organization`, { token });
+  assert.equal(down.status, 503);
+  assert.equal(down.body.error.code, 'serviceNotAvailable');
+  const throttled = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/organization`, { token });
+  assert.equal(throttled.status, 429);
+  assert.equal(throttled.headers.get('retry-after'), '3');
+  assert.equal(throttled.body.error.code, 'TooManyRequests');
+  emulator.faults.clear();
+  assert.equal((await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/organization`, { token })).status, 200);
+});
+
+test('a dropped connection gets no response; the next request is served', async (t) => {
+  const emulator = await emulatorFor(t);
+  emulator.faults.add(parseFaultSpec('login:POST:dropx1'));
+  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: emulator.automation.clientId, client_secret: emulator.automation.clientSecret, scope: emulator.cloudConfig.graphScope }).toString();
+  const raw = () =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(tokenUrl(emulator), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(form);
+    });
+  await assert.rejects(raw(), (error: NodeJS.ErrnoException) => error.code === 'ECONNRESET' || /socket hang up/.test(error.message));
+  assert.equal(await raw(), 200);
+  assert.deepEqual(emulator.requests.map((r) => r.status), [0, 200]);
+});
+
+test('latency: global latencyMs and per-route latency rules delay responses', async (t) => {
+  const emulator = await emulatorFor(t, { latencyMs: 100, faults: [parseFaultSpec('bap:latency=300ms')] });
+  const started = Date.now();
+  await http(`${emulator.cloudConfig.authorityHost}/common/v2.0/.well-known/openid-configuration`);
+  const loginMs = Date.now() - started;
+  assert.ok(loginMs >= 95, `login took ${loginMs} ms`);
+  const token = await adminToken(emulator, emulator.cloudConfig.powerPlatformScope);
+  const bapStart = Date.now();
+  const res = await http(`${emulator.cloudConfig.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=2020-10-01`, { token });
+  const bapMs = Date.now() - bapStart;
+  assert.equal(res.status, 200);
+  assert.ok(bapMs >= 395, `bap took ${bapMs} ms`);
+});
+
+test('replication lag (clock-driven): new app 700016 and SP 400, new secret 7000215, new app user 0x80072560', async (t) => {
+  const emulator = await emulatorFor(t);
+  emulator.setReplicationLag({ appMs: 600, secretMs: 600, appUserMs: 600 });
+  const graph = `${emulator.cloudConfig.graphEndpoint}/v1.0`;
+  const token = await appToken(emulator, emulator.automation.clientId, emulator.automation.clientSecret, emulator.cloudConfig.graphScope);
+  const app = await http(`${graph}/applications`, { token, json: { displayName: 'lagging', signInAudience: 'AzureADMyOrg' } });
+  const created = Date.now();
+  const secret = await http(`${graph}/applications/${app.body.id}/addPassword`, { token, json: {} });
+
+  const early = await http(`${graph}/servicePrincipals`, { token, json: { appId: app.body.appId } });
+  assert.equal(early.status, 400);
+  assert.equal(early.body.error.message, `The appId '${app.body.appId}' of the service principal does not reference a valid application object.`);
+  const cc = () => http(tokenUrl(emulator), { form: { grant_type: 'client_credentials', client_id: app.body.appId, client_secret: secret.body.secretText, scope: emulator.cloudConfig.graphScope } });
+  assert.deepEqual((await cc()).body.error_codes, [700016]);
+  // Repeating requests does not make it visible sooner: only time does.
+  for (let i = 0; i < 5; i++) assert.deepEqual((await cc()).body.error_codes, [700016]);
+
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, created + 650 - Date.now())));
+  assert.equal((await http(`${graph}/servicePrincipals`, { token, json: { appId: app.body.appId } })).status, 201);
+  assert.equal((await cc()).status, 200);
+
+  const second = await http(`${graph}/applications/${app.body.id}/addPassword`, { token, json: {} });
+  const fresh = await http(tokenUrl(emulator), { form: { grant_type: 'client_credentials', client_id: app.body.appId, client_secret: second.body.secretText, scope: emulator.cloudConfig.graphScope } });
+  assert.equal(fresh.status, 401);
+  assert.deepEqual(fresh.body.error_codes, [7000215]);
+
+  const env = dataverseUrl(emulator, 'contososales');
+  const admin = await adminToken(emulator, `${env}/.default`);
+  const user = await http(`${env}/api/data/v9.2/systemusers`, { token: admin, json: { applicationid: app.body.appId } });
+  assert.equal(user.status, 204);
+  const userCreated = Date.now();
+  const dvToken = await appToken(emulator, app.body.appId, secret.body.secretText, `${env}/.default`);
+  const notYet = await http(`${env}/api/data/v9.2/WhoAmI`, { token: dvToken });
+  assert.equal(notYet.status, 403);
+  assert.equal(notYet.body.error.code, '0x80072560');
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, userCreated + 650 - Date.now())));
+  assert.equal((await http(`${env}/api/data/v9.2/WhoAmI`, { token: dvToken })).status, 200);
+  assert.equal((await http(tokenUrl(emulator), { form: { grant_type: 'client_credentials', client_id: app.body.appId, client_secret: second.body.secretText, scope: emulator.cloudConfig.graphScope } })).status, 200);
+});
+
+test('replication lag can be set through a fault rule', async (t) => {
+  const emulator = await emulatorFor(t, { faults: [parseFaultSpec('lag:app=10s')] });
+  const token = await appToken(emulator, emulator.automation.clientId, emulator.automation.clientSecret, emulator.cloudConfig.graphScope);
+  const app = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/applications`, { token, json: { displayName: 'x', signInAudience: 'AzureADMyOrg' } });
+  const sp = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/servicePrincipals`, { token, json: { appId: app.body.appId } });
+  assert.equal(sp.status, 400);
+});
