@@ -80,7 +80,8 @@ export function seedState(options: SeedOptions, now: number): SeedResult {
 
   const automationSecret = newClientSecret();
   const automation = addApplication(state, {
-    displayName: 'dynauth sandbox automation',
+    displayName: 'Contoso automation (sandbox)',
+    appId: stableGuid('application:automation'),
     secret: { value: automationSecret, endDateTime: new Date(now + 730 * 86_400_000).toISOString() },
   }, seededAt);
   const automationSp = findSp(state, automation.appId);

@@ -140,6 +140,14 @@ test('Dataverse: the full application-user setup as the admin, and what the app 
   const privs = await http(`${api}/systemusers(${userId})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`, { token });
   assert.deepEqual(privs.body.RolePrivileges.map((p: { PrivilegeName: string }) => p.PrivilegeName).sort(), [...wanted].sort());
   assert.ok(privs.body.RolePrivileges.every((p: { Depth: string }) => p.Depth === 'Global'));
+  // The app may read its own privileges without prvReadUser, but not another user's.
+  const own = await http(`${api}/systemusers(${userId})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`, { token: appDv });
+  assert.equal(own.status, 200);
+  assert.equal(own.body.RolePrivileges.length, wanted.length);
+  const adminId = (await http(`${api}/WhoAmI`, { token })).body.UserId;
+  const others = await http(`${api}/systemusers(${adminId})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`, { token: appDv });
+  assert.equal(others.status, 403);
+  assert.match(others.body.error.message, /is missing prvReadUser privilege/);
 
   const remove = await http(`${api}/systemusers(${userId})/systemuserroles_association/$ref?$id=${encodeURIComponent(`${api}/roles(${roleId})`)}`, { method: 'DELETE', token });
   assert.equal(remove.status, 204);
