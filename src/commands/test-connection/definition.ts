@@ -1,6 +1,10 @@
 import type { CommandRegistrar } from '../../cli/command.ts';
 import { option } from '../../cli/options.ts';
-import { profileOption, tenantOption } from '../shared-options.ts';
+import { passphraseOption, profileOption, storeOption, tenantOption } from '../shared-options.ts';
+
+export function timeoutOption() {
+  return option('--timeout <duration>', 'how long to wait for each answer from Entra or Dataverse, e.g. 30s, 2m', 'DYNAUTH_TIMEOUT').default('30s');
+}
 
 export const registerTestConnection: CommandRegistrar = (program, invoke) => {
   program
@@ -10,15 +14,27 @@ export const registerTestConnection: CommandRegistrar = (program, invoke) => {
       [
         'Gets a token with the app credential, calls WhoAmI and RetrieveUserPrivileges in the environment,',
         'and checks the roles, privileges and credential expiry. Works on a profile written by `dynauth init`,',
-        'or on an app set up by hand (--environment, --tenant, --client-id, and the secret on stdin).',
+        'or on an app set up by hand (--environment, --tenant, --client-id, and the secret on stdin or asked).',
+        '',
+        'Examples:',
+        '  dynauth test-connection --profile contososales',
+        '  printenv APP_SECRET | dynauth test-connection --environment https://contoso.crm.dynamics.com \\',
+        '      --tenant contoso.onmicrosoft.com --client-id <app id> --client-secret-stdin',
+        '  dynauth test-connection --tenant contoso.onmicrosoft.com --connection-string-stdin < connection.txt',
+        '',
+        'Exit codes: 0 every check passed, 1 a check failed, 2 bad input, 4 authentication failed.',
       ].join('\n'),
     )
     .addOption(profileOption())
     .addOption(option('--environment <url>', 'environment URL of a setup made by hand'))
     .addOption(tenantOption())
     .addOption(option('--client-id <id>', 'application (client) id of a setup made by hand'))
-    .addOption(option('--client-secret-stdin', 'read the client secret from stdin (never give it as a flag value)'))
+    .addOption(option('--client-secret-stdin', 'read the client secret from stdin (it is asked, masked, in a terminal)'))
+    .addOption(option('--client-secret <value>', 'refused: a secret on the command line leaks into shell history').hideHelp())
     .addOption(option('--certificate <file.pem>', 'certificate and private key (PEM) of a setup made by hand'))
     .addOption(option('--connection-string-stdin', 'read a Dataverse ServiceClient connection string from stdin'))
+    .addOption(timeoutOption())
+    .addOption(passphraseOption())
+    .addOption(storeOption())
     .action(invoke(() => import('./run.ts')));
 };

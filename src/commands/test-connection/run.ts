@@ -1,7 +1,24 @@
 import type { Deps } from '../../deps.ts';
-import { DynauthError } from '../../cli/errors.ts';
+import { exitCodeOf, testConnection } from '../../steps/test-connection.ts';
+import { parseTestConnectionFlags } from './flags.ts';
+import { formatReport } from './report.ts';
+import { handMadeSubject } from './subject-by-hand.ts';
+import { chooseProfile, openProfiles, profileSubject } from './subject-profile.ts';
 
-export async function run(deps: Deps): Promise<number> {
-  await deps.cloud();
-  throw new DynauthError('dynauth test-connection is not implemented yet.', { hint: 'It lands in a coming release; see the README for what works today.' });
+export async function run(deps: Deps, options: Record<string, unknown>): Promise<number> {
+  const cloud = await deps.cloud();
+  const flags = parseTestConnectionFlags(options, cloud, deps.env);
+  const profiles = flags.handMade ? undefined : await openProfiles(deps);
+  const profile = profiles ? await chooseProfile(deps, profiles, flags.profile) : undefined;
+  const subject = profile ? await profileSubject(deps, cloud, profile, flags) : await handMadeSubject(deps, cloud, flags);
+  deps.ui.step(`Testing ${subject.profile ? `profile ${subject.profile}` : `client id ${subject.clientId}`} against ${subject.environmentUrl}…`);
+  const report = await testConnection(deps, cloud, subject, { timeoutMs: flags.timeoutMs });
+  if (report.ok && profile && profiles) {
+    // Re-read: another dynauth may have changed the profile meanwhile; only this field is ours.
+    const latest = (await profiles.read(profile.name)) ?? profile;
+    const now = deps.clock.now().toISOString();
+    await profiles.write({ ...latest, lastSuccessfulTest: now, updatedOn: now });
+  }
+  deps.ui.result(report, () => formatReport(report, deps.ui.style));
+  return exitCodeOf([report]);
 }

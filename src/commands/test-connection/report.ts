@@ -1,0 +1,43 @@
+import type { Style } from '../../cli/ui.ts';
+import type { Check, ConnectionReport } from '../../steps/test-connection.ts';
+
+const MARK: Record<Check['status'], (style: Style) => string> = {
+  pass: (s) => s.green('✔'),
+  warn: (s) => s.yellow('!'),
+  fail: (s) => s.red('✖'),
+  skip: (s) => s.dim('-'),
+};
+
+/** One line per check; a failure adds its cause and its fix on the next two lines. */
+export function formatChecks(report: ConnectionReport, style: Style, indent = ''): string[] {
+  return report.checks.flatMap((check) => [
+    `${indent}${MARK[check.status](style)} ${check.id.padEnd(20)} ${check.summary}`,
+    ...(check.diagnosis ? [`${indent}    ${check.diagnosis.cause}`, `${indent}    ${style.bold('Fix:')} ${check.diagnosis.fix}`] : []),
+  ]);
+}
+
+export function formatReport(report: ConnectionReport, style: Style): string {
+  const row = (label: string, value: string | undefined) => (value ? [`  ${label.padEnd(16)} ${value}`] : []);
+  const credential = report.credential;
+  const expiry = credential.expiresOn ? `, expires ${credential.expiresOn.slice(0, 10)} (in ${credential.daysLeft} days)` : '';
+  const latency = [report.latency.tokenMs !== undefined && `token ${report.latency.tokenMs} ms`, report.latency.webApiMs !== undefined && `Web API ${report.latency.webApiMs} ms`].filter(Boolean).join(', ');
+  const failed = report.checks.filter((c) => c.status === 'fail').length;
+  const warned = report.checks.filter((c) => c.status === 'warn').length;
+  return [
+    style.bold(report.profile ? `Connection test of profile ${report.profile}` : 'Connection test of a setup made by hand'),
+    ...row('tenant', report.tenantId),
+    ...row('client id', report.clientId),
+    ...row('environment', report.environment),
+    ...row('credential', `${credential.type === 'secret' ? 'client secret' : `certificate${credential.thumbprint ? ` ${credential.thumbprint}` : ''}`}${expiry}`),
+    ...row('app user', report.applicationUserId),
+    ...row('business unit', report.businessUnitId),
+    ...row('organization', report.organizationId),
+    ...row('roles', report.roles.names.length ? `${report.roles.names.join(', ')}${report.roles.source === 'profile' ? ' (as recorded in the profile)' : ''}` : undefined),
+    ...row('privileges', report.privileges.map((p) => `${p.name} ${p.present ? style.green('✔') : style.red('✖')}`).join('  ') || undefined),
+    ...row('latency', latency || undefined),
+    '',
+    ...formatChecks(report, style),
+    '',
+    failed ? style.red(`${failed} check${failed === 1 ? '' : 's'} failed.`) : style.green(`Connection works${warned ? ` (${warned} warning${warned === 1 ? '' : 's'})` : ''}.`),
+  ].join('\n');
+}

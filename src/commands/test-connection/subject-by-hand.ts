@@ -1,0 +1,96 @@
+// The setup under test, made by hand: flags, plus the secret from stdin or a masked prompt,
+// a certificate file, or a ServiceClient connection string on stdin.
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { AppSecret } from '../../auth/app-credential.ts';
+import { MissingInputError, UsageError } from '../../cli/errors.ts';
+import type { Cloud } from '../../clouds.ts';
+import type { Deps } from '../../deps.ts';
+import { parseConnectionString } from '../../secrets/connection-string.ts';
+import type { ConnectionSubject } from '../../steps/test-connection.ts';
+import { validateTenant } from '../init/flags.ts';
+import { validateClientId, validateEnvironmentUrl, type TestConnectionFlags } from './flags.ts';
+
+export async function handMadeSubject(deps: Pick<Deps, 'io' | 'canPrompt' | 'prompter'>, cloud: Cloud, flags: TestConnectionFlags): Promise<ConnectionSubject> {
+  let { environment, tenant, clientId } = flags;
+  let secret: AppSecret | undefined;
+  let thumbprint: string | undefined;
+  if (flags.connectionStringStdin) {
+    const fields = parseConnectionString(await readStdin(deps, 'a connection string', '--connection-string-stdin'));
+    const url = fields.url.replace(/\/+$/, '');
+    validateEnvironmentUrl(url, cloud, 'The connection string\'s Url');
+    validateClientId(fields.clientId, "The connection string's ClientId");
+    if (fields.tenantId) validateTenant(fields.tenantId);
+    if (environment && environment.toLowerCase() !== url.toLowerCase()) throw new UsageError('--environment differs from the Url of the connection string.');
+    if (clientId && clientId.toLowerCase() !== fields.clientId.toLowerCase()) throw new UsageError('--client-id differs from the ClientId of the connection string.');
+    environment = url;
+    clientId = fields.clientId;
+    tenant ??= fields.tenantId;
+    if (fields.clientSecret) secret = { kind: 'secret', clientSecret: fields.clientSecret };
+    thumbprint = fields.thumbprint;
+    if (thumbprint && !flags.certificate) throw new MissingInputError(['--certificate <file.pem> (the connection string names a certificate by thumbprint)']);
+  }
+  const missing = [
+    !environment && '--environment <url>',
+    !tenant && '--tenant <id|domain>',
+    !clientId && '--client-id <id>',
+    !secret && !flags.certificate && !flags.clientSecretStdin && !deps.canPrompt && '--client-secret-stdin (or --certificate <file.pem>)',
+  ].filter((item): item is string => Boolean(item));
+  if (missing.length) throw new MissingInputError(missing);
+
+  let expiresOn: string | undefined;
+  if (flags.certificate) {
+    const certificate = await readCertificate(flags.certificate);
+    if (thumbprint && thumbprint.replace(/[^0-9a-f]/gi, '').toUpperCase() !== certificate.thumbprint) {
+      throw new UsageError(`The certificate in ${flags.certificate} has thumbprint ${certificate.thumbprint}, not the connection string's ${thumbprint}.`);
+    }
+    secret = { kind: 'certificate', pem: certificate.pem };
+    thumbprint = certificate.thumbprint;
+    expiresOn = certificate.expiresOn;
+  }
+  if (!secret) {
+    const clientSecret = flags.clientSecretStdin
+      ? await readStdin(deps, 'the client secret', '--client-secret-stdin')
+      : await deps.prompter.password({ message: 'Client secret (its Value, not its Secret ID)', validate: (v) => v.trim().length > 0 || 'the secret is empty' });
+    secret = { kind: 'secret', clientSecret: clientSecret.trim() };
+  }
+  const given = secret;
+  return {
+    profile: undefined,
+    appName: undefined,
+    tenant: tenant!,
+    clientId: clientId!.toLowerCase(),
+    environmentUrl: new URL(environment!).origin,
+    credential: { type: given.kind, thumbprint, expiresOn },
+    expectedPrivileges: [],
+    recordedRoles: [],
+    recordedApplicationUserId: undefined,
+    loadSecret: async () => given,
+  };
+}
+
+async function readStdin(deps: Pick<Deps, 'io'>, what: string, flag: string): Promise<string> {
+  const { stdin } = deps.io;
+  if (stdin.isTTY) throw new UsageError(`${flag} reads ${what} from a pipe, but stdin is a terminal.`, { hint: `Pipe it in (e.g. printenv APP_SECRET | dynauth test-connection … ${flag}), or leave ${flag} out to be asked.` });
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (!text) throw new UsageError(`${flag} was given, but stdin was empty.`, { hint: `Pipe ${what} in, e.g. printenv APP_SECRET | dynauth test-connection … ${flag}.`, code: 'empty-stdin' });
+  return text;
+}
+
+async function readCertificate(file: string): Promise<{ pem: string; thumbprint: string; expiresOn: string }> {
+  const pem = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`Cannot read --certificate ${file} (${error.code ?? 'unreadable'}).`);
+  });
+  if (!/-----BEGIN (?:RSA |EC )?PRIVATE KEY-----/.test(pem) || !/-----BEGIN CERTIFICATE-----/.test(pem)) {
+    throw new UsageError(`--certificate ${file} must hold the certificate and its private key, both PEM (BEGIN CERTIFICATE, BEGIN PRIVATE KEY).`);
+  }
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)![0]);
+  } catch {
+    throw new UsageError(`--certificate ${file} holds a certificate that cannot be read.`);
+  }
+  return { pem, thumbprint: x509.fingerprint.replace(/:/g, '').toUpperCase(), expiresOn: new Date(x509.validTo).toISOString() };
+}
