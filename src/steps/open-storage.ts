@@ -23,5 +23,13 @@ export async function openStorage(deps: Pick<Deps, 'env' | 'platform'>, choice: 
   const service = deps.env.DYNAUTH_KEYCHAIN_SERVICE || DEFAULT_KEYCHAIN_SERVICE;
   const profilesDir = resolveProfilesDir({ env: deps.env, homedir: homedir(), platform: deps.platform });
   const store = choice.store === 'file' ? createFileStore(join(profilesDir, 'encrypted')) : createKeyringStore(service);
-  return { vault: new Vault(store, { service, passphrase: choice.passphrase }), profiles: new ProfileStore(profilesDir) };
+  return {
+    vault: new Vault(store, { service, passphrase: choice.passphrase }),
+    profiles: new ProfileStore(profilesDir),
+    // Writes and removes a throwaway item, so an unusable keychain is found before anything remote is created.
+    assertWritable: async () => {
+      await store.set('dynauth:probe', new Uint8Array([1]));
+      await store.delete('dynauth:probe');
+    },
+  };
 }

@@ -19,6 +19,7 @@ export interface Applied {
   credential: StoredCredential;
   outcome: Outcome;
   profiles: Array<{ profile: Profile; verified: VerifiedConnection }>;
+  storedIn: string;
 }
 
 /** Creates what the plan says, in dependency order, independent calls side by side. */
@@ -105,7 +106,7 @@ export async function applyPlan(
     await writeFile(flags.certificateOut, credential.secret.pem, { mode: 0o600 });
     deps.ui.success(`Certificate and private key written to ${flags.certificateOut} (mode 0600)`);
   }
-  return { app, servicePrincipal, credential, outcome, profiles };
+  return { app, servicePrincipal, credential, outcome, profiles, storedIn: storage.vault.description };
 }
 
 function finalDraft(draft: ProfileDraft, sp: ServicePrincipal, environment: AppliedEnvironment, expected: string[], now: Date): ProfileDraft {

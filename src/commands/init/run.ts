@@ -36,6 +36,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     return ExitCode.ok;
   }
   if (!flags.yes && !(await deps.prompter.confirm({ message: 'Apply this plan?', default: false }))) throw new CancelledError('Nothing was changed.');
+  await storage.assertWritable();
   const applied = await applyPlan(deps, cloud, session, answers, found, storage, flags);
   printSummary(deps.ui, applied, flags.showSecret);
   deps.ui.result(summaryJson(cloud, session, applied), () => applied.profiles.map((p) => p.profile.name).join('\n'));

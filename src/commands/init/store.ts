@@ -8,6 +8,7 @@ import type { InitAnswers, StoredCredential } from './model.ts';
 export interface Storage {
   vault: Vault;
   profiles: ProfileStore;
+  assertWritable(): Promise<void>;
 }
 
 export function connectionStringFor(url: string, clientId: string, credential: StoredCredential): string {

@@ -12,7 +12,7 @@ export function printSummary(ui: Ui, applied: Applied, showSecret: boolean): voi
   if (applied.outcome.reused.length) ui.info(`  Reused:  ${applied.outcome.reused.join(', ')}`);
   ui.info(`  Client id: ${applied.app.appId}`);
   for (const { profile } of applied.profiles) {
-    ui.info(`  Profile "${profile.name}": ${profile.environment.url}, keychain service "${profile.keychain.service}", account "${profile.keychain.account}"`);
+    ui.info(`  Profile "${profile.name}": ${profile.environment.url}; secret stored as "${profile.keychain.account}" in ${applied.storedIn}`);
   }
   ui.info(`  The ${kind} expires on ${credential.expiresOn.slice(0, 10)}. Renew it before then with: dynauth rotate-secret`);
   if (showSecret && credential.secret.kind === 'secret') ui.info(`  Client secret: ${credential.secret.clientSecret}`);

@@ -27,7 +27,9 @@ export async function sandboxStore(env: Env): Promise<SandboxStore> {
 async function keychainWorks(service: string): Promise<boolean> {
   const { createKeyringStore } = await import('../../secrets/keyring-store.ts');
   try {
-    await createKeyringStore(service, { timeoutMs: 2000 }).get('probe');
+    const store = createKeyringStore(service, { timeoutMs: 2000 });
+    await store.set('probe', new Uint8Array([1]));
+    await store.delete('probe');
     return true;
   } catch {
     return false;
