@@ -24,6 +24,8 @@ export interface RunOptions {
   input?: string;
   /** Kill the CLI with SIGKILL as soon as stderr matches. */
   killWhen?: RegExp;
+  /** Kill the CLI with SIGKILL as soon as the emulator has answered a request like this. */
+  killAfterRequest?: (request: Emulator['requests'][number]) => boolean;
   timeoutMs?: number;
 }
 
@@ -73,7 +75,12 @@ export async function startSandbox(t: TestContext, options: EmulatorOptions = {}
     keychain,
     outputs,
     storage,
-    run: (args, runOptions = {}) => runCli(args, { ...runOptions, env: { ...env, ...runOptions.env } }, outputs),
+    run: (args, runOptions = {}) => {
+      const seen = emulator.requests.length;
+      const { killAfterRequest } = runOptions;
+      const watch = killAfterRequest && (() => emulator.requests.slice(seen).some(killAfterRequest));
+      return runCli(args, { ...runOptions, env: { ...env, ...runOptions.env }, watch }, outputs);
+    },
     async storedSecrets() {
       const { vault, profiles } = await storage();
       const secrets: string[] = [];
@@ -120,12 +127,13 @@ async function plainFiles(dir: string): Promise<Array<[string, string]>> {
   return result;
 }
 
-export function runCli(args: string[], options: RunOptions & { env: Record<string, string> }, outputs?: string[]): Promise<Run> {
+export function runCli(args: string[], options: RunOptions & { env: Record<string, string>; watch?: () => boolean }, outputs?: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    const watcher = options.watch && setInterval(() => options.watch!() && child.kill('SIGKILL'), 1);
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
@@ -134,6 +142,7 @@ export function runCli(args: string[], options: RunOptions & { env: Record<strin
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (watcher) clearInterval(watcher);
       outputs?.push(stdout, stderr);
       resolve({ code, signal, stdout, stderr });
     });

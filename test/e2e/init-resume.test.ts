@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { startSandbox } from '../support/sandbox.ts';
+import { assertOneOfEach } from './assertions.ts';
+
+const ARGS = ['init', '--yes', '--environment', 'contososales', '--role-preset', 'contact-center', '--business-unit', 'Contoso Support'];
+
+// Each point is "the emulator has just answered this call": the CLI is killed with SIGKILL there.
+const KILL_POINTS: Array<[string, (r: { method: string; path: string; service: string; token?: { scp?: string } }) => boolean]> = [
+  ['app registration created', (r) => r.method === 'POST' && r.path === '/v1.0/applications'],
+  ['service principal created', (r) => r.method === 'POST' && r.path === '/v1.0/servicePrincipals'],
+  ['admin consent granted', (r) => r.method === 'POST' && r.path === '/v1.0/oauth2PermissionGrants'],
+  ['client secret added', (r) => r.method === 'POST' && r.path.endsWith('/addPassword')],
+  ['custom role created', (r) => r.method === 'POST' && r.path === '/api/data/v9.2/roles'],
+  ['role privileges added', (r) => r.method === 'POST' && r.path.endsWith('AddPrivilegesRole')],
+  ['application user created', (r) => r.method === 'POST' && r.path === '/api/data/v9.2/systemusers'],
+  ['role assigned', (r) => r.method === 'POST' && r.path.endsWith('/$ref')],
+  ['first call as the app', (r) => r.service === 'dataverse' && r.path.endsWith('/WhoAmI') && !r.token?.scp],
+];
+
+for (const [point, killAfterRequest] of KILL_POINTS) {
+  test(`killed after "${point}", a re-run finishes with nothing duplicated`, async (t) => {
+    const sandbox = await startSandbox(t);
+    const killed = await sandbox.run(ARGS, { killAfterRequest });
+    assert.equal(killed.signal, 'SIGKILL', `the run was cut short (exit ${killed.code}): ${killed.stderr}`);
+    const rerun = await sandbox.run([...ARGS, '--json']);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    const { app, users } = assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales']);
+    const roles = users[0]!.environment.dataverse!.roles.filter((r) => r.name === 'dynauth contact-center' && r.roleid === r.parentrootroleid);
+    assert.equal(roles.length, 1, 'one custom role');
+    const [secret] = await sandbox.storedSecrets();
+    const hash = createHash('sha256').update(secret!).digest('hex');
+    assert.ok(app.passwordCredentials.some((c) => c.secretHash === hash), 'the keychain holds a secret Entra accepts');
+    assert.equal(JSON.parse(rerun.stdout).credential.keyId, app.passwordCredentials.find((c) => c.secretHash === hash)!.keyId);
+    await sandbox.assertNoSecretLeaked();
+  });
+}
+
+test('replication lag, throttling and outages are waited out, with progress shown', async (t) => {
+  const sandbox = await startSandbox(t, {
+    replicationLag: { appMs: 1500, secretMs: 1500, appUserMs: 1500 },
+    faults: [
+      { service: 'graph', method: 'POST', pathPrefix: '/v1.0/applications', kind: 'throttle', times: 2, retryAfterSeconds: 1 },
+      { service: 'dataverse', method: 'GET', kind: 'unavailable', times: 2, retryAfterSeconds: 1 },
+      { service: 'bap', kind: 'drop', times: 1 },
+    ],
+  });
+  const run = await sandbox.run([...ARGS, '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /Waiting for Entra to publish the new app/);
+  assert.match(run.stderr, /Waiting for (Entra to accept the new credential|Dataverse to activate the application user)/);
+  assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales']);
+  const throttled = sandbox.emulator.requests.filter((r) => r.path === '/v1.0/applications' && r.method === 'POST');
+  assert.deepEqual(throttled.map((r) => r.status), [429, 429, 201]);
+});
+
+test('a wait that runs out says how to resume, and the resumed run finishes', async (t) => {
+  const sandbox = await startSandbox(t, { replicationLag: { appMs: 4000 } });
+  const first = await sandbox.run([...ARGS, '--wait', '1s']);
+  assert.equal(first.code, 1, first.stderr);
+  assert.match(first.stderr, /Timed out after .* waiting for Entra/);
+  assert.match(first.stderr, /Run the same dynauth init again to resume/);
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const second = await sandbox.run(ARGS);
+  assert.equal(second.code, 0, second.stderr);
+  assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales']);
+});
