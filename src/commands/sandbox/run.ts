@@ -11,6 +11,11 @@ import { cleanSandboxKeychain, sandboxStore } from './keychain.ts';
 /** Starts the emulated tenant, then runs a dynauth command against it or prints how to reach it. */
 export async function run(deps: Deps): Promise<number> {
   const { options, command } = parseSandboxArgs(deps.argv);
+  // Ctrl-C ends the child or the wait; the emulator, temp files and keychain items are removed before exiting.
+  return deps.cancellation.critical(() => runSandbox(deps, options, command));
+}
+
+async function runSandbox(deps: Deps, options: SandboxOptions, command: string[]): Promise<number> {
   const { startEmulator, parseFaultSpec } = await import('../../emulator/index.ts');
   const lag = options.replicationLag === undefined ? undefined : nonNegative(options.replicationLag, '--replication-lag');
   const emulator = await startEmulator({
@@ -35,9 +40,7 @@ export async function run(deps: Deps): Promise<number> {
     deps.ui.info(`Dataverse environments: ${emulator.environments.filter((e) => e.url).map((e) => `${e.uniqueName} (${e.url})`).join(', ')}`);
     if (store.note) deps.ui.warn(store.note);
     const automation = { AZURE_TENANT_ID: emulator.tenant.id, AZURE_CLIENT_ID: emulator.automation.clientId, AZURE_CLIENT_SECRET: emulator.automation.clientSecret };
-    const code = command.length
-      ? await deps.cancellation.critical(() => runChild(deps, command, { ...deps.env, ...automation, ...env }))
-      : await deps.cancellation.critical(() => printAndWait(deps, env));
+    const code = command.length ? await runChild(deps, command, { ...deps.env, ...automation, ...env }) : await printAndWait(deps, env);
     await cleanSandboxKeychain(store.service, join(directory, 'profiles'));
     return code;
   } finally {
