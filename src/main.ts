@@ -8,6 +8,7 @@ import { applyEnvironment } from './cli/options.ts';
 import { registerInit } from './commands/init/definition.ts';
 import { registerRotateSecret } from './commands/rotate-secret/definition.ts';
 import { registerSandbox } from './commands/sandbox/definition.ts';
+import { registerStatus } from './commands/status/definition.ts';
 import { registerTestConnection } from './commands/test-connection/definition.ts';
 import type { ProcessLike } from './deps.ts';
 
@@ -69,6 +70,6 @@ function buildProgram(invoke: Invoke, proc: ProcessLike): Command {
       ].join('\n'),
     );
   addGlobalOptions(program);
-  for (const register of [registerInit, registerTestConnection, registerRotateSecret, registerSandbox]) register(program, invoke);
+  for (const register of [registerInit, registerTestConnection, registerStatus, registerRotateSecret, registerSandbox]) register(program, invoke);
   return program;
 }

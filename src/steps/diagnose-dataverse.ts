@@ -47,7 +47,8 @@ export function diagnoseDataverse(error: ApiError, ctx: DiagnosisContext): Diagn
 }
 
 function unauthorized(ctx: DiagnosisContext, host: string, result: (cause: string, fix: string, auth?: boolean) => Diagnosis): Diagnosis {
-  const expected = new URL(ctx.environmentUrl).origin.toLowerCase();
+  const origin = new URL(ctx.environmentUrl).origin.toLowerCase();
+  const expected = (ctx.expectedAudience ?? origin).replace(/\/+$/, '').toLowerCase();
   const audience = ctx.token?.aud?.replace(/\/+$/, '');
   if (audience && audience.toLowerCase() !== expected) {
     return result(
@@ -71,7 +72,8 @@ function missingPrivilege(message: string, host: string, ctx: DiagnosisContext, 
 
 /** Which preset or built-in role grants a privilege, as a command or a step. */
 export function grantFix(privilege: string | undefined, ctx: Pick<DiagnosisContext, 'profile' | 'appName' | 'environmentUrl'>): string {
-  const preset = Object.values(PRESETS).find((p) => !p.builtIn && privilege && p.privileges.includes(privilege));
+  const smallestFirst = Object.values(PRESETS).sort((a, b) => a.privileges.length - b.privileges.length);
+  const preset = smallestFirst.find((p) => !p.builtIn && privilege && p.privileges.includes(privilege));
   if (preset) return `The ${preset.name} preset grants it: ${initCommand(ctx, `--role-preset ${preset.name}`)}.`;
   const role = privilege ? BUILT_IN_GRANTS[privilege] : undefined;
   if (role) return `The built-in role "${role}" grants it: ${initCommand(ctx, `--role "${role}"`)}.`;

@@ -40,6 +40,8 @@ export interface DiagnosisContext {
   timeoutMs: number;
   /** Retry-After of the last 429, in seconds. */
   retryAfterSeconds?: number;
+  /** The audience a 401 from Dataverse asked for (its WWW-Authenticate resource_id). */
+  expectedAudience?: string;
   /** Claims of the Dataverse token, to explain a 401. */
   token?: { aud?: string; exp?: number };
   now: Date;

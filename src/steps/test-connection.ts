@@ -6,13 +6,14 @@ import { dataverseScope, type Cloud } from '../clouds.ts';
 import type { Deps } from '../deps.ts';
 import { createHttp, type Http } from '../http/http.ts';
 import { NetworkError } from '../http/network-error.ts';
+import { authorityFailure, isEndpointResolutionError } from './test-connection-authority.ts';
 import { checkExpiry, type CredentialFacts } from './test-connection-expiry.ts';
 import { diagnose, type Diagnosis, type DiagnosisContext } from './diagnose.ts';
 import { grantFix } from './diagnose-dataverse.ts';
 import { proxyInUse } from './diagnose-network.ts';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
-export type CheckId = 'credential' | 'expiry' | 'token' | 'whoami' | 'privileges' | 'expected-privileges';
+export type CheckId = 'credential' | 'expiry' | 'token' | 'whoami' | 'privileges' | 'expected-privileges' | 'read';
 export interface Check {
   id: CheckId;
   status: CheckStatus;
@@ -50,14 +51,14 @@ export interface ConnectionReport {
   checks: Check[];
 }
 
-const ORDER: CheckId[] = ['credential', 'expiry', 'token', 'whoami', 'privileges', 'expected-privileges'];
+const ORDER: CheckId[] = ['credential', 'expiry', 'token', 'whoami', 'privileges', 'expected-privileges', 'read'];
 const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
 
 export async function testConnection(
   deps: Pick<Deps, 'fetch' | 'clock' | 'cancellation' | 'env' | 'ui'>,
   cloud: Cloud,
   subject: ConnectionSubject,
-  options: { timeoutMs: number },
+  options: { timeoutMs: number; readTables?: string[] },
 ): Promise<ConnectionReport> {
   const now = deps.clock.now();
   const ctx: DiagnosisContext = {
@@ -90,6 +91,7 @@ export async function testConnection(
   const pass = (id: CheckId, summary: string, status: CheckStatus = 'pass') => report.checks.push({ id, status, summary });
   const fail = (id: CheckId, summary: string, error: unknown) => {
     if (deps.cancellation.signal.aborted) throw error;
+    ctx.now = deps.clock.now();
     report.checks.push({ id, status: 'fail', summary, diagnosis: diagnose(error, ctx) });
     return finish(report);
   };
@@ -117,25 +119,21 @@ export async function testConnection(
   let token: string;
   try {
     const credential = await createAppCredential(cloud, subject.tenant, subject.clientId, secret);
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    const signal = AbortSignal.any([deps.cancellation.signal, timeout]);
+    const request = credential.getToken(dataverseScope(subject.environmentUrl), { abortSignal: deps.cancellation.signal });
     [token, report.latency.tokenMs] = await elapsed(async () => {
-      try {
-        const result = await credential.getToken(dataverseScope(subject.environmentUrl), { abortSignal: signal });
-        if (!result) throw new Error('Entra returned no token');
-        return result.token;
-      } catch (error) {
-        if (timeout.aborted && !deps.cancellation.signal.aborted) throw new NetworkError('timeout', new URL(cloud.authorityHost).host, error);
-        throw error;
-      }
+      // MSAL does not abort its requests, so the time-out races them.
+      const result = await withTimeout(request, options.timeoutMs, () => new NetworkError('timeout', new URL(cloud.authorityHost).host, undefined));
+      if (!result) throw new Error('Entra returned no token');
+      return result.token;
     });
   } catch (error) {
-    return fail('token', 'Entra did not issue a token', error);
+    const explained = isEndpointResolutionError(error) ? await authorityFailure(deps.fetch, cloud, subject.tenant, options.timeoutMs) : undefined;
+    return fail('token', 'Entra did not issue a token', explained ?? error);
   }
   pass('token', `token for ${new URL(subject.environmentUrl).origin}/.default in ${report.latency.tokenMs} ms`);
   ctx.token = tokenClaims(token);
 
-  const http = throttleAware(createHttp({ fetch: deps.fetch, clock: deps.clock, signal: deps.cancellation.signal, trace: (line) => deps.ui.verbose(line), timeoutMs: options.timeoutMs, maxAttempts: 3, maxDelayMs: 5000 }), ctx);
+  const http = observing(createHttp({ fetch: deps.fetch, clock: deps.clock, signal: deps.cancellation.signal, trace: (line) => deps.ui.verbose(line), timeoutMs: options.timeoutMs, maxAttempts: 3, maxDelayMs: 5000 }), ctx);
   const dataverse = createDataverseApi(subject.environmentUrl, http, async () => token, 'app');
   try {
     const [whoAmI, ms] = await elapsed(() => dataverse.whoAmI());
@@ -152,7 +150,22 @@ export async function testConnection(
     `application user ${report.applicationUserId} in ${report.latency.webApiMs} ms${moved ? ` (the profile recorded ${subject.recordedApplicationUserId}; re-run dynauth init to refresh it)` : ''}`,
     moved ? 'warn' : 'pass',
   );
-  return checkPrivileges(dataverse, subject, report, ctx, fail, pass);
+  await checkPrivileges(dataverse, subject, report, ctx, fail, pass);
+  if (report.checks.some((check) => check.id === 'privileges' && check.status === 'fail')) return finish(report);
+  const tables = options.readTables ?? [];
+  if (!tables.length) {
+    pass('read', 'no table asked for (--read <table>)', 'skip');
+    return finish(report);
+  }
+  for (const table of tables) {
+    try {
+      await dataverse.readTable(table);
+    } catch (error) {
+      return fail('read', `could not read ${table}`, error);
+    }
+  }
+  pass('read', `read ${tables.join(', ')}`);
+  return finish(report);
 }
 
 async function checkPrivileges(
@@ -162,10 +175,13 @@ async function checkPrivileges(
   ctx: DiagnosisContext,
   fail: (id: CheckId, summary: string, error: unknown) => ConnectionReport,
   pass: (id: CheckId, summary: string, status?: CheckStatus) => void,
-): Promise<ConnectionReport> {
+): Promise<void> {
   const [held, user] = await Promise.allSettled([dataverse.retrieveUserPrivileges(report.applicationUserId!), dataverse.findApplicationUser(subject.clientId)]);
   if (user.status === 'fulfilled' && user.value) report.roles = { names: user.value.systemuserroles_association.map((r) => r.name).sort(), source: 'dataverse' };
-  if (held.status === 'rejected') return fail('privileges', 'RetrieveUserPrivileges failed', held.reason);
+  if (held.status === 'rejected') {
+    fail('privileges', 'RetrieveUserPrivileges failed', held.reason);
+    return;
+  }
   const names = new Set(held.value.map((p) => p.PrivilegeName));
   pass('privileges', `${names.size} privileges held`);
   report.privileges = subject.expectedPrivileges.map((name) => ({ name, present: names.has(name) }));
@@ -182,7 +198,6 @@ async function checkPrivileges(
   } else {
     pass('expected-privileges', `all ${subject.expectedPrivileges.length} expected privileges present`);
   }
-  return finish(report);
 }
 
 /** Lists every check (those not reached as skipped) and settles ok. */
@@ -202,16 +217,26 @@ export function exitCodeOf(reports: ConnectionReport[]): 0 | 1 | 4 {
   return failures.some((check) => check.diagnosis?.auth) ? 4 : 1;
 }
 
-/** Remembers the Retry-After of a final 429, so the diagnosis can say how long to wait. */
-function throttleAware(http: Http, ctx: DiagnosisContext): Http {
+/** Remembers what a final 429 or 401 said in its headers: how long to wait, which audience Dataverse expects. */
+function observing(http: Http, ctx: DiagnosisContext): Http {
   return {
     async request(url, init) {
       const response = await http.request(url, init);
-      const retryAfter = Number(response.headers.get('retry-after'));
+      const retryAfter = Number(response.headers.get('retry-after') ?? NaN);
       if (response.status === 429 && Number.isFinite(retryAfter)) ctx.retryAfterSeconds = retryAfter;
+      const resource = /resource_id="?([^",\s]+)/.exec(response.headers.get('www-authenticate') ?? '')?.[1];
+      if (response.status === 401 && resource) ctx.expectedAudience = resource;
       return response;
     },
   };
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, timedOut: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timedOut()), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The audience and expiry of a token, to explain a 401; the token itself is never shown. */

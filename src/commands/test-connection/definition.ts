@@ -1,5 +1,5 @@
 import type { CommandRegistrar } from '../../cli/command.ts';
-import { option } from '../../cli/options.ts';
+import { option, repeatableOption } from '../../cli/options.ts';
 import { passphraseOption, profileOption, storeOption, tenantOption } from '../shared-options.ts';
 
 export function timeoutOption() {
@@ -33,6 +33,7 @@ export const registerTestConnection: CommandRegistrar = (program, invoke) => {
     .addOption(option('--client-secret <value>', 'refused: a secret on the command line leaks into shell history').hideHelp())
     .addOption(option('--certificate <file.pem>', 'certificate and private key (PEM) of a setup made by hand'))
     .addOption(option('--connection-string-stdin', 'read a Dataverse ServiceClient connection string from stdin'))
+    .addOption(repeatableOption('--read <table>', 'also read one row of this table as the app, e.g. accounts (its entity set name)'))
     .addOption(timeoutOption())
     .addOption(passphraseOption())
     .addOption(storeOption())

@@ -15,6 +15,7 @@ export interface TestConnectionFlags {
   /** A setup made by hand (any of its flags given), rather than a profile. */
   handMade: boolean;
   timeoutMs: number;
+  readTables: string[];
   store: 'keychain' | 'file';
   usePassphrase: boolean;
   passphrase: string | undefined;
@@ -37,12 +38,15 @@ export function parseTestConnectionFlags(options: Record<string, unknown>, cloud
     connectionStringStdin: options.connectionStringStdin === true,
     handMade: false,
     timeoutMs: parseDuration(text('timeout') ?? '30s', '--timeout'),
+    readTables: Array.isArray(options.read) ? (options.read as string[]).map((t) => t.trim()).filter(Boolean) : [],
     store: (text('store') ?? 'keychain') as TestConnectionFlags['store'],
     usePassphrase: options.passphrase === true || Boolean(env.DYNAUTH_PASSPHRASE),
     passphrase: env.DYNAUTH_PASSPHRASE || undefined,
   };
   flags.handMade = Boolean(flags.environment || flags.clientId || flags.clientSecretStdin || flags.certificate || flags.connectionStringStdin);
   if (flags.timeoutMs < 1000) throw new UsageError(`--timeout "${text('timeout')}" is too short; give at least 1s.`);
+  const badTable = flags.readTables.find((table) => !/^[a-z_][a-z0-9_]*$/i.test(table));
+  if (badTable !== undefined) throw new UsageError(`--read "${badTable}" is not a table's entity set name (such as accounts).`);
   if (flags.profile !== undefined) validateProfileName(flags.profile);
   if (flags.profile && flags.handMade) {
     throw new UsageError('Give either --profile or the flags of a setup made by hand (--environment, --client-id, …), not both.');

@@ -3,22 +3,18 @@ import { exitCodeOf, testConnection } from '../../steps/test-connection.ts';
 import { parseTestConnectionFlags } from './flags.ts';
 import { formatReport } from './report.ts';
 import { handMadeSubject } from './subject-by-hand.ts';
-import { chooseProfile, openProfiles, profileSubject } from './subject-profile.ts';
+import { assertSameCloud, chooseProfile, openProfiles, openStorageFor, profileSubject, recordSuccess } from './subject-profile.ts';
 
 export async function run(deps: Deps, options: Record<string, unknown>): Promise<number> {
   const cloud = await deps.cloud();
   const flags = parseTestConnectionFlags(options, cloud, deps.env);
   const profiles = flags.handMade ? undefined : await openProfiles(deps);
   const profile = profiles ? await chooseProfile(deps, profiles, flags.profile) : undefined;
-  const subject = profile ? await profileSubject(deps, cloud, profile, flags) : await handMadeSubject(deps, cloud, flags);
+  if (profile) assertSameCloud(profile, cloud);
+  const subject = profile ? profileSubject(profile, await openStorageFor(deps, [profile], flags)) : await handMadeSubject(deps, cloud, flags);
   deps.ui.step(`Testing ${subject.profile ? `profile ${subject.profile}` : `client id ${subject.clientId}`} against ${subject.environmentUrl}…`);
-  const report = await testConnection(deps, cloud, subject, { timeoutMs: flags.timeoutMs });
-  if (report.ok && profile && profiles) {
-    // Re-read: another dynauth may have changed the profile meanwhile; only this field is ours.
-    const latest = (await profiles.read(profile.name)) ?? profile;
-    const now = deps.clock.now().toISOString();
-    await profiles.write({ ...latest, lastSuccessfulTest: now, updatedOn: now });
-  }
+  const report = await testConnection(deps, cloud, subject, { timeoutMs: flags.timeoutMs, readTables: flags.readTables });
+  if (report.ok && profile && profiles) await recordSuccess(profiles, profile, deps.clock.now());
   deps.ui.result(report, () => formatReport(report, deps.ui.style));
   return exitCodeOf([report]);
 }

@@ -9,6 +9,7 @@ import { parseConnectionString } from '../../secrets/connection-string.ts';
 import { StoredConnectionMissing } from '../../steps/diagnose-storage.ts';
 import { openStorage } from '../../steps/open-storage.ts';
 import type { ConnectionSubject } from '../../steps/test-connection.ts';
+import type { Storage } from '../init/store.ts';
 import type { TestConnectionFlags } from './flags.ts';
 
 export async function openProfiles(deps: Pick<Deps, 'env' | 'platform'>): Promise<ProfileStore> {
@@ -36,19 +37,23 @@ export async function chooseProfile(deps: Pick<Deps, 'canPrompt' | 'prompter'>, 
   return (await profiles.read(name))!;
 }
 
-export async function profileSubject(
+/** The credential store, opened with the passphrase these profiles need (asked in a terminal). */
+export async function openStorageFor(
   deps: Pick<Deps, 'env' | 'platform' | 'canPrompt' | 'prompter'>,
-  cloud: Cloud,
-  profile: Profile,
+  profiles: Profile[],
   flags: Pick<TestConnectionFlags, 'store' | 'passphrase' | 'usePassphrase'>,
-): Promise<ConnectionSubject> {
-  if (profile.cloud !== cloud.name) {
-    throw new UsageError(`Profile "${profile.name}" was set up in the ${profile.cloud} cloud, not ${cloud.name}.`, {
-      hint: profile.cloud === 'custom' ? 'Pass the same --cloud-config as when it was set up.' : `Pass --cloud ${profile.cloud}.`,
-    });
-  }
-  const passphrase = await passphraseFor(deps, profile, flags);
-  const storage = await openStorage(deps, { store: flags.store, passphrase });
+): Promise<Storage> {
+  return openStorage(deps, { store: flags.store, passphrase: await passphraseFor(deps, profiles, flags) });
+}
+
+export function assertSameCloud(profile: Profile, cloud: Cloud): void {
+  if (profile.cloud === cloud.name) return;
+  throw new UsageError(`Profile "${profile.name}" was set up in the ${profile.cloud} cloud, not ${cloud.name}.`, {
+    hint: profile.cloud === 'custom' ? 'Pass the same --cloud-config as when it was set up.' : `Pass --cloud ${profile.cloud}.`,
+  });
+}
+
+export function profileSubject(profile: Profile, storage: Storage): ConnectionSubject {
   return {
     profile: profile.name,
     appName: profile.appDisplayName,
@@ -74,11 +79,18 @@ export async function profileSubject(
 
 async function passphraseFor(
   deps: Pick<Deps, 'canPrompt' | 'prompter'>,
-  profile: Profile,
+  profiles: Profile[],
   flags: Pick<TestConnectionFlags, 'store' | 'passphrase' | 'usePassphrase'>,
 ): Promise<string | undefined> {
-  const needed = profile.keychain.passphrase || flags.store === 'file' || flags.usePassphrase;
+  const needed = profiles.some((p) => p.keychain.passphrase) || flags.store === 'file' || flags.usePassphrase;
   if (!needed || flags.passphrase) return flags.passphrase;
-  if (!deps.canPrompt) throw new MissingInputError([`DYNAUTH_PASSPHRASE (profile "${profile.name}" is encrypted with a passphrase)`]);
-  return deps.prompter.password({ message: `Passphrase of profile "${profile.name}"` });
+  const names = profiles.map((p) => p.name).join(', ');
+  if (!deps.canPrompt) throw new MissingInputError([`DYNAUTH_PASSPHRASE (the stored credential of ${names} is encrypted with a passphrase)`]);
+  return deps.prompter.password({ message: `Passphrase that encrypts the stored credential of ${names}` });
+}
+
+/** Records a successful test; re-reads first, since another dynauth may have changed the profile meanwhile. */
+export async function recordSuccess(profiles: ProfileStore, profile: Profile, now: Date): Promise<void> {
+  const latest = (await profiles.read(profile.name)) ?? profile;
+  await profiles.write({ ...latest, lastSuccessfulTest: now.toISOString(), updatedOn: now.toISOString() });
 }

@@ -1,0 +1,43 @@
+import type { Style } from '../../cli/ui.ts';
+import { formatChecks } from '../test-connection/report.ts';
+import type { StatusRow } from './rows.ts';
+
+export function formatStatus(rows: StatusRow[], style: Style, warnDays: number | undefined, now: Date): string {
+  if (!rows.length) return 'No profiles yet: run dynauth init.';
+  const table = [
+    ['PROFILE', 'ENVIRONMENT', 'APP', 'CREDENTIAL', 'EXPIRES', 'LAST TEST', 'KEYCHAIN'],
+    ...rows.map((row) => [
+      row.profile,
+      row.environment ? row.environment.url : '?',
+      row.app ? row.app.displayName : '?',
+      row.credential?.type ?? '?',
+      expires(row, warnDays, now),
+      row.lastSuccessfulTest ? `${row.lastSuccessfulTest.slice(0, 16).replace('T', ' ')} UTC` : 'never',
+      row.keychainItem === 'present' ? 'present' : row.keychainItem === 'missing' ? 'MISSING' : 'unknown',
+    ]),
+  ];
+  const widths = table[0]!.map((_, column) => Math.max(...table.map((cells) => cells[column]!.length)));
+  const lines = table.map((cells, index) => {
+    const line = cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+    return index === 0 ? style.bold(line) : line;
+  });
+  for (const row of rows) {
+    if (row.problem) lines.push('', style.red(`✖ ${row.profile}: ${row.problem}`));
+    if (row.keychainItem === 'missing') lines.push('', style.yellow(`! ${row.profile}: its keychain item is missing; re-run dynauth init for it, or dynauth rotate-secret --profile ${row.profile}.`));
+    if (!row.check) continue;
+    const failed = row.check.checks.some((c) => c.status === 'fail');
+    const latency = [row.check.latency.tokenMs !== undefined && `token ${row.check.latency.tokenMs} ms`, row.check.latency.webApiMs !== undefined && `Web API ${row.check.latency.webApiMs} ms`].filter(Boolean).join(', ');
+    lines.push('', failed ? style.red(`✖ ${row.profile}: connection test failed`) : style.green(`✔ ${row.profile}: connection works${latency ? ` (${latency})` : ''}`));
+    lines.push(...formatChecks({ ...row.check, checks: row.check.checks.filter((c) => c.status === 'fail' || c.status === 'warn') }, style, '  '));
+  }
+  return lines.join('\n');
+}
+
+function expires(row: StatusRow, warnDays: number | undefined, now: Date): string {
+  const credential = row.credential;
+  if (!credential) return '?';
+  const date = credential.expiresOn.slice(0, 10);
+  if (Date.parse(credential.expiresOn) <= now.getTime()) return `EXPIRED on ${date}`;
+  const text = `in ${credential.daysLeft} day${credential.daysLeft === 1 ? '' : 's'} (${date})`;
+  return warnDays !== undefined && credential.daysLeft < warnDays ? `${text} !` : text;
+}

@@ -1,0 +1,75 @@
+import { writeFile } from 'node:fs/promises';
+import { ExitCode, UsageError } from '../../cli/errors.ts';
+import type { Deps } from '../../deps.ts';
+import { exitCodeOf, testConnection } from '../../steps/test-connection.ts';
+import { parseDuration } from '../../util/duration.ts';
+import { assertSameCloud, openProfiles, openStorageFor, profileSubject, recordSuccess } from '../test-connection/subject-profile.ts';
+import { formatStatus } from './format.ts';
+import { expiryCalendar } from './ics.ts';
+import { readRows, type StatusRow } from './rows.ts';
+
+const DAY_MS = 86_400_000;
+
+export async function run(deps: Deps, options: Record<string, unknown>): Promise<number> {
+  const flags = parseStatusFlags(options, deps.env);
+  const profiles = await openProfiles(deps);
+  const entries = await readRows(deps, profiles, flags.store);
+  const rows = entries.map((entry) => entry.row);
+  if (flags.check && entries.length) {
+    const cloud = await deps.cloud();
+    const checkable = entries.filter((entry) => entry.profile);
+    const storage = await openStorageFor(deps, checkable.map((entry) => entry.profile!), flags);
+    deps.ui.step(`Testing ${checkable.length} profile${checkable.length === 1 ? '' : 's'}…`);
+    await Promise.all(
+      checkable.map(async ({ row, profile }) => {
+        try {
+          assertSameCloud(profile!, cloud);
+        } catch (error) {
+          row.problem = (error as Error).message;
+          return;
+        }
+        row.check = await testConnection(deps, cloud, profileSubject(profile!, storage), { timeoutMs: flags.timeoutMs });
+        if (row.check.ok) {
+          await recordSuccess(profiles, profile!, deps.clock.now());
+          row.lastSuccessfulTest = deps.clock.now().toISOString();
+        }
+      }),
+    );
+  }
+  const now = deps.clock.now();
+  const expiring = flags.warnDays === undefined ? [] : rows.filter((row) => row.credential && Date.parse(row.credential.expiresOn) - now.getTime() <= flags.warnDays! * DAY_MS);
+  if (flags.ics) {
+    await writeFile(flags.ics, expiryCalendar(rows, now));
+    deps.ui.success(`Calendar with ${rows.filter((row) => row.credential).length} expiry reminder(s) written to ${flags.ics}`);
+  }
+  deps.ui.result(
+    { profiles: rows, ...(flags.warnDays !== undefined ? { warnDays: flags.warnDays, expiring: expiring.map((row) => row.profile) } : {}) },
+    () => formatStatus(rows, deps.ui.style, flags.warnDays, now),
+  );
+  for (const row of expiring) deps.ui.warn(`The ${row.credential!.type} of ${row.profile} expires within ${flags.warnDays} days (${row.credential!.expiresOn.slice(0, 10)}): dynauth rotate-secret --profile ${row.profile}`);
+  return exitCodeFor(rows, expiring);
+}
+
+function exitCodeFor(rows: StatusRow[], expiring: StatusRow[]): number {
+  const checked = exitCodeOf(rows.flatMap((row) => (row.check ? [row.check] : [])));
+  if (checked !== ExitCode.ok) return checked;
+  if (rows.some((row) => row.problem)) return ExitCode.failure;
+  return expiring.length ? ExitCode.expiring : ExitCode.ok;
+}
+
+function parseStatusFlags(options: Record<string, unknown>, env: Deps['env']) {
+  const text = (key: string) => (typeof options[key] === 'string' ? (options[key] as string).trim() : undefined);
+  const warnText = text('warnDays');
+  if (warnText !== undefined && !/^\d{1,4}$/.test(warnText)) throw new UsageError(`--warn-days "${warnText}" is not a whole number of days (e.g. 30).`);
+  const ics = text('ics');
+  if (ics === '') throw new UsageError('--ics needs a file name.');
+  return {
+    check: options.check === true,
+    warnDays: warnText === undefined ? undefined : Number(warnText),
+    ics,
+    timeoutMs: parseDuration(text('timeout') ?? '30s', '--timeout'),
+    store: (text('store') ?? 'keychain') as 'keychain' | 'file',
+    usePassphrase: options.passphrase === true || Boolean(env.DYNAUTH_PASSPHRASE),
+    passphrase: env.DYNAUTH_PASSPHRASE || undefined,
+  };
+}
