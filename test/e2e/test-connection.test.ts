@@ -394,3 +394,39 @@ async function tunnelingProxy(route: (port: string) => string): Promise<{ port: 
     },
   };
 }
+
+test('bad input: one line, exit 2, no stack trace, and a secret given as a flag value never echoed', async (t) => {
+  const sandbox = await startSandbox(t);
+  await seedProfile(sandbox, { name: 'alpha' });
+  await seedProfile(sandbox, { name: 'beta' });
+  const secret = 'Zq48Q~a-secret-that-must-never-be-echoed-00';
+  const handMade = (...more: string[]) => tc('--environment', envUrl(sandbox), '--tenant', sandbox.emulator.tenant.domain, '--client-id', '0b7c5f3e-1111-4222-8333-944445555666', ...more);
+  const cases: Array<[string[], RegExp, string?]> = [
+    [tc('--profile', 'gamma'), /No profile "gamma" \(known: alpha, beta\)\./],
+    [tc(), /Missing option .*--profile <name> \(one of: alpha, beta\)/],
+    [tc('--environment', 'contoso.crm.dynamics', '--client-id', '0b7c5f3e-1111-4222-8333-944445555666'), /--environment must be the environment URL/],
+    [tc('--environment', 'https://contoso.crm.dynamics.com'), /contoso\.crm\.dynamics\.com is not a Dataverse host of the custom cloud/],
+    [handMade().map((a) => (a === '0b7c5f3e-1111-4222-8333-944445555666' ? '0b7c5f3e-1111' : a)), /--client-id must be the application \(client\) id, a GUID/],
+    [handMade('--tenant', 'not a tenant'), /--tenant "not a tenant" is neither a tenant id/],
+    [handMade('--client-secret', secret), /--client-secret is refused: .*--client-secret-stdin/],
+    [handMade(`--client-secret=${secret}`), /--client-secret is refused/],
+    [handMade().map((a) => (a === '0b7c5f3e-1111-4222-8333-944445555666' ? secret : a)), /--client-id looks like a client secret/],
+    [handMade('--client-secret-stdin'), /--client-secret-stdin was given, but stdin was empty: pipe the client secret in\./, ''],
+    [tc('--connection-string-stdin', '--tenant', sandbox.emulator.tenant.id), /stdin was empty: pipe a connection string in/, '\n'],
+    [tc('--connection-string-stdin', '--tenant', sandbox.emulator.tenant.id), /Connection string: ClientSecret is missing\./, `AuthType=ClientSecret;Url=${envUrl(sandbox)};ClientId=0b7c5f3e-1111-4222-8333-944445555666`],
+    [handMade(), /Missing option \(no terminal to ask in\): --client-secret-stdin \(or --certificate <file\.pem>\)/],
+    [tc('--profile', 'alpha', '--client-id', '0b7c5f3e-1111-4222-8333-944445555666'), /either --profile or the flags of a setup made by hand/],
+    [handMade('--certificate', join(sandbox.dir, 'none.pem')), /Cannot read --certificate .*none\.pem \(ENOENT\)/],
+    [tc('--profile', 'alpha', '--timeout', 'soon'), /--timeout "soon" is not a duration/],
+  ];
+  for (const [args, expected, input] of cases) {
+    const run = await sandbox.run(args, { input: input ?? '' });
+    assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, expected);
+    assert.equal(run.stdout, '');
+    const lines = run.stderr.trim().split('\n');
+    assert.ok(lines.length <= 2, `short: ${run.stderr}`);
+    assertClean(run);
+    assert.ok(!run.stderr.includes(secret), 'the secret is never repeated');
+  }
+});

@@ -22,11 +22,13 @@ export interface TestConnectionFlags {
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const STDIN_HINT = 'Pipe it on stdin instead: printenv APP_SECRET | dynauth test-connection … --client-secret-stdin (or leave it out to be asked, masked, in a terminal).';
+const USE_STDIN = 'pipe it to --client-secret-stdin instead (or leave it out to be asked, masked, in a terminal)';
 
 export function parseTestConnectionFlags(options: Record<string, unknown>, cloud: Cloud, env: Env): TestConnectionFlags {
   // Refuse before anything else, and never repeat the value.
-  if (options.clientSecret !== undefined) throw new UsageError('A client secret given as a flag value is refused: it would stay in shell history and the process list.', { hint: STDIN_HINT, code: 'secret-in-argv' });
+  if (options.clientSecret !== undefined) {
+    throw new UsageError(`--client-secret is refused: a secret in a flag stays in shell history and the process list; ${USE_STDIN}.`, { code: 'secret-in-argv' });
+  }
   const text = (key: string) => (typeof options[key] === 'string' ? (options[key] as string).trim() : undefined);
   const flags: TestConnectionFlags = {
     profile: text('profile'),
@@ -70,7 +72,7 @@ export function validateClientId(value: string, what: string): void {
   if (GUID.test(value)) return;
   // Never echo it: a secret pasted into the wrong flag must not reach the terminal or logs.
   if (value.length >= 30 || value.includes('~')) {
-    throw new UsageError(`${what} looks like a client secret, not an application (client) id; a secret is never given as a flag value.`, { hint: STDIN_HINT, code: 'secret-in-argv' });
+    throw new UsageError(`${what} looks like a client secret, not an application (client) id; never give a secret as a flag value: ${USE_STDIN}.`, { code: 'secret-in-argv' });
   }
   throw new UsageError(`${what} must be the application (client) id, a GUID such as 11111111-2222-3333-4444-555555555555.`);
 }

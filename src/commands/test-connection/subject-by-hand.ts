@@ -75,7 +75,7 @@ async function readStdin(deps: Pick<Deps, 'io'>, what: string, flag: string): Pr
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (!text) throw new UsageError(`${flag} was given, but stdin was empty.`, { hint: `Pipe ${what} in, e.g. printenv APP_SECRET | dynauth test-connection … ${flag}.`, code: 'empty-stdin' });
+  if (!text) throw new UsageError(`${flag} was given, but stdin was empty: pipe ${what} in.`, { code: 'empty-stdin' });
   return text;
 }
 

@@ -20,10 +20,10 @@ export async function openProfiles(deps: Pick<Deps, 'env' | 'platform'>): Promis
 /** The named profile, the only one, or the one chosen in a terminal; an unknown name lists the known ones. */
 export async function chooseProfile(deps: Pick<Deps, 'canPrompt' | 'prompter'>, profiles: ProfileStore, wanted: string | undefined): Promise<Profile> {
   const names = await profiles.list();
-  const known = names.length ? `Known profiles: ${names.join(', ')}.` : 'There are none yet: run dynauth init.';
   if (wanted !== undefined) {
     const profile = await profiles.read(wanted);
-    if (!profile) throw new UsageError(`No profile "${wanted}".`, { hint: known, code: 'unknown-profile' });
+    const known = names.length ? `known: ${names.join(', ')}` : 'there are none yet: run dynauth init';
+    if (!profile) throw new UsageError(`No profile "${wanted}" (${known}).`, { code: 'unknown-profile' });
     return profile;
   }
   if (!names.length) {
