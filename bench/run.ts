@@ -1,10 +1,11 @@
 // npm run bench: start-up cost of `dynauth --version` beside bare Node, and the wall time of
 // `init --yes` against the emulator with added latency beside its critical path.
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { benchInit } from './init.ts';
+import { publishedLayout } from './published-layout.ts';
 
-const bin = fileURLToPath(new URL('../bin/dynauth.js', import.meta.url));
+// Measured as users run it: the compiled dist/ beside bin/, as `npm pack` ships it.
+const bin = await publishedLayout();
 const runs = Number(process.env.BENCH_RUNS ?? 21);
 
 function timeOnce(args: string[]): number {

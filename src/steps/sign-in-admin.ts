@@ -29,8 +29,8 @@ export async function signInAdmin(
   const credential = await createAdminCredential({ method, tenant: choice.tenant, cloud, env: deps.env, tell: (message) => deps.ui.info(message) });
   const getToken: TokenSource = tokenSource(credential, deps.cancellation.signal, (error) => adminSignInError(error, { method, tenant: choice.tenant }));
   const graph = await createGraphApi(cloud, deps.http, getToken);
-  const organization = await graph.organization();
-  const user = await graph.signedInUser();
+  await getToken(cloud.graphScope); // one sign-in first; the calls below then share its token
+  const [organization, user] = await Promise.all([graph.organization(), graph.signedInUser()]);
   const signedInAs = user?.userPrincipalName ?? `app ${deps.env.AZURE_CLIENT_ID ?? ''}`.trim();
   deps.ui.success(`Signed in as ${signedInAs} to ${organization.displayName} (tenant ${organization.id})`);
   return {

@@ -13,32 +13,38 @@ export interface AppliedEnvironment {
   roles: Array<{ id: string; name: string }>;
 }
 
-/** Application user and roles in one environment; role preparation runs beside user creation. */
+/** Creates or completes the preset's custom roles; needs nothing from Entra, so it starts first. */
+export function prepareRoles(state: EnvironmentState, roleChoice: RoleChoice, outcome: Outcome): Promise<void> {
+  const preset = roleChoice.kind === 'preset' && !roleChoice.preset.builtIn ? roleChoice.preset : undefined;
+  const prepared = Promise.all(state.roles.map((role) => prepareRole(state.dataverse, state, role, preset, outcome))).then(() => undefined);
+  prepared.catch(() => {}); // awaited by applyEnvironment; keeps an early failure from going unhandled meanwhile
+  return prepared;
+}
+
+/** The application user, then its roles (each business unit's own copy), in one environment. */
 export async function applyEnvironment(
   state: EnvironmentState,
   appId: string,
-  roleChoice: RoleChoice,
+  rolesReady: Promise<void>,
   outcome: Outcome,
   waiting: Waiting,
 ): Promise<AppliedEnvironment> {
   const { dataverse } = state;
   const where = state.target.uniqueName;
-  const preset = roleChoice.kind === 'preset' && !roleChoice.preset.builtIn ? roleChoice.preset : undefined;
-  const rolesInRoot = Promise.all(state.roles.map((role) => prepareRole(dataverse, state, role, preset, outcome)));
-  rolesInRoot.catch(() => {}); // awaited below; keeps an early failure from going unhandled meanwhile
   const userId = await ensureApplicationUser(dataverse, state, appId, outcome, waiting);
-  await rolesInRoot;
+  await rolesReady;
   const unitId = state.appUser?._businessunitid_value ?? state.businessUnit.businessunitid;
-  const roles: AppliedEnvironment['roles'] = [];
-  for (const role of state.roles) {
-    const id = await roleInUnit(dataverse, role.name, unitId, waiting);
-    if (role.assigned) outcome.reused.push(`roleAssignment:${role.name}@${where}`);
-    else {
-      await dataverse.assignRole(userId, id);
-      outcome.created.push(`roleAssignment:${role.name}@${where}`);
-    }
-    roles.push({ id, name: role.name });
-  }
+  const roles = await Promise.all(
+    state.roles.map(async (role) => {
+      const id = await roleInUnit(dataverse, role.name, unitId, waiting);
+      if (role.assigned) outcome.reused.push(`roleAssignment:${role.name}@${where}`);
+      else {
+        await dataverse.assignRole(userId, id);
+        outcome.created.push(`roleAssignment:${role.name}@${where}`);
+      }
+      return { id, name: role.name };
+    }),
+  );
   return { applicationUserId: userId, businessUnitId: unitId, roles };
 }
 

@@ -7,7 +7,7 @@ import type { Profile } from '../../profiles/profile.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
 import { verifyNewConnection, type VerifiedConnection } from '../../steps/verify-connection.ts';
 import type { PollOptions } from '../../util/poll.ts';
-import { applyEnvironment, type AppliedEnvironment } from './apply-dataverse.ts';
+import { applyEnvironment, prepareRoles, type AppliedEnvironment } from './apply-dataverse.ts';
 import { createCertificate, createSecret, ensureApp, ensureConsent, ensureCrmServicePrincipal, ensureServicePrincipal } from './apply-entra.ts';
 import type { InitFlags } from './flags.ts';
 import type { Discovery, InitAnswers, Outcome, StoredCredential } from './model.ts';
@@ -63,6 +63,7 @@ export async function applyPlan(
     deps.ui.success(`${credential.secret.kind === 'secret' ? 'Client secret' : 'Certificate'} saved to ${storage.vault.description}`);
   };
 
+  const rolesReady = found.environments.map((state) => prepareRoles(state, answers.roleChoice, outcome));
   const crm = await ensureCrmServicePrincipal(graph, found.crm, outcome);
   const app = await ensureApp(graph, answers.appName, crm, found.app, outcome);
   deps.ui.success(`App registration "${app.displayName}" (client id ${app.appId})`);
@@ -83,7 +84,7 @@ export async function applyPlan(
   const consentTask = principalTask.then((sp) => ensureConsent(graph, sp, crm, found.grant, outcome));
   const environmentsTask = principalTask.then((sp) => {
     deps.ui.success(`Service principal ${sp.id}`);
-    return Promise.all(found.environments.map((state) => applyEnvironment(state, app.appId, answers.roleChoice, outcome, waiting)));
+    return Promise.all(found.environments.map((state, index) => applyEnvironment(state, app.appId, rolesReady[index]!, outcome, waiting)));
   });
   const [credential, servicePrincipal, , environments] = await settle([credentialTask, principalTask, consentTask, environmentsTask] as const);
   deps.ui.success('Admin consent for Dynamics CRM user_impersonation');

@@ -7,14 +7,27 @@ import type { Discovery, EnvironmentState, InitAnswers, RoleState, StoredCredent
 
 export type StoredCredentialLookup = (profile: string, app: Application) => Promise<StoredCredential | undefined>;
 
-/** Finds, with read calls only, everything a previous run (or an admin by hand) already made. */
+/**
+ * Finds, with read calls only, everything a previous run (or an admin by hand) already made.
+ * The Entra side and each environment are read side by side.
+ */
 export async function discover(session: AdminSession, answers: InitAnswers, lookupCredential: StoredCredentialLookup): Promise<Discovery> {
-  const [app, crm] = await Promise.all([findApp(session.graph, answers.appName), session.graph.findServicePrincipal(DYNAMICS_CRM_APP_ID)]);
-  const servicePrincipal = app ? await session.graph.findServicePrincipal(app.appId) : undefined;
-  const grant = servicePrincipal && crm ? await session.graph.findPermissionGrant(servicePrincipal.id, crm.id) : undefined;
-  const credential = app ? await firstStoredCredential(answers, app, lookupCredential) : undefined;
-  const environments = await Promise.all(answers.targets.map((target) => discoverEnvironment(session, answers, target, app?.appId)));
-  return { app, servicePrincipal, crm, grant, credential, environments };
+  const entra = (async () => {
+    const [app, crm] = await Promise.all([findApp(session.graph, answers.appName), session.graph.findServicePrincipal(DYNAMICS_CRM_APP_ID)]);
+    const [servicePrincipal, credential] = await Promise.all([
+      app ? session.graph.findServicePrincipal(app.appId) : undefined,
+      app ? firstStoredCredential(answers, app, lookupCredential) : undefined,
+    ]);
+    const grant = servicePrincipal && crm ? await session.graph.findPermissionGrant(servicePrincipal.id, crm.id) : undefined;
+    return { app, crm, servicePrincipal, credential, grant };
+  })();
+  const appId = entra.then((found) => found.app?.appId);
+  appId.catch(() => {}); // the failure is reported through `entra`
+  const [found, environments] = await Promise.all([
+    entra,
+    Promise.all(answers.targets.map((target) => discoverEnvironment(session, answers, target, appId))),
+  ]);
+  return { ...found, environments };
 }
 
 async function findApp(graph: GraphApi, displayName: string): Promise<Application | undefined> {
@@ -39,41 +52,46 @@ async function discoverEnvironment(
   session: AdminSession,
   answers: InitAnswers,
   target: InitAnswers['targets'][number],
-  appId: string | undefined,
+  appIdFound: Promise<string | undefined>,
 ): Promise<EnvironmentState> {
   const dataverse = session.dataverse(target.url);
-  await assertAdminMayProvision(dataverse, target.displayName);
-  const rootBusinessUnit = await dataverse.rootBusinessUnit();
-  const businessUnit = answers.businessUnit ? await dataverse.findBusinessUnit(answers.businessUnit) : rootBusinessUnit;
+  const [, rootBusinessUnit, namedUnit] = await Promise.all([
+    assertAdminMayProvision(dataverse, target.displayName),
+    dataverse.rootBusinessUnit(),
+    answers.businessUnit ? dataverse.findBusinessUnit(answers.businessUnit) : undefined,
+  ]);
+  const businessUnit = answers.businessUnit ? namedUnit : rootBusinessUnit;
   if (!businessUnit) {
     const known = await dataverse.listBusinessUnits();
     throw new UsageError(`No business unit "${answers.businessUnit}" in ${target.displayName}.`, {
       hint: `Business units: ${known.map((unit) => unit.name).join(', ')}.`,
     });
   }
+  const appId = await appIdFound;
   const appUser = appId ? await dataverse.findApplicationUser(appId) : undefined;
   const assigned = new Set((appUser?.systemuserroles_association ?? []).map((role) => role.roleid));
   const roleNames = answers.roleChoice.kind === 'preset' ? [answers.roleChoice.preset.roleName] : answers.roleChoice.names;
   const userUnit = appUser?._businessunitid_value ?? businessUnit.businessunitid;
-  const roles: RoleState[] = [];
-  for (const name of roleNames) {
-    const role = await dataverse.findRole(name, userUnit);
-    const custom = answers.roleChoice.kind === 'preset' && !answers.roleChoice.preset.builtIn ? answers.roleChoice.preset : undefined;
-    if (!role && !custom) {
-      const existing = await dataverse.listRoles(userUnit);
-      throw new UsageError(`No security role "${name}" in ${target.displayName}.`, {
-        hint: `Roles there: ${existing.map((r) => r.name).join(', ')}.`,
-      });
-    }
-    const present = role && custom ? new Set(await dataverse.rolePrivilegeNames(role.roleid)) : undefined;
-    roles.push({
-      name,
-      id: role?.roleid,
-      create: !role,
-      missingPrivileges: custom ? custom.privileges.filter((p) => !present?.has(p)) : [],
-      assigned: role ? assigned.has(role.roleid) : false,
-    });
-  }
+  const custom = answers.roleChoice.kind === 'preset' && !answers.roleChoice.preset.builtIn ? answers.roleChoice.preset : undefined;
+  const roles = await Promise.all(
+    roleNames.map(async (name): Promise<RoleState> => {
+      const role = await dataverse.findRole(name, userUnit);
+      if (!role && !custom) {
+        const existing = await dataverse.listRoles(userUnit);
+        throw new UsageError(`No security role "${name}" in ${target.displayName}.`, {
+          hint: `Roles there: ${existing.map((r) => r.name).join(', ')}.`,
+        });
+      }
+      const present = role && custom ? new Set(await dataverse.rolePrivilegeNames(role.roleid)) : undefined;
+      return {
+        name,
+        id: role?.roleid,
+        create: !role,
+        missingPrivileges: custom ? custom.privileges.filter((p) => !present?.has(p)) : [],
+        assigned: role ? assigned.has(role.roleid) : false,
+      };
+    }),
+  );
   return { target, dataverse, rootBusinessUnit, businessUnit, appUser, roles };
 }
 
