@@ -161,6 +161,7 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
 }
 
 export const NOT_A_MEMBER = '0x80072560';
+const RETRY_LATER = 'Dataverse is busy or unavailable; run the same command again later: it resumes where it stopped.';
 export const MISSING_PRIVILEGE = '0x80040220';
 export const BLOCKED_BY_POLICY = '0x80095ffc';
 
@@ -180,5 +181,9 @@ async function dataverseError(operation: string, origin: string, caller: Dataver
       exitCode: ExitCode.auth,
     });
   }
-  return new ApiError({ ...base, message: `Could not ${operation} in ${host}: ${message || `HTTP ${response.status}`}${code ? ` (${code})` : ''}.` });
+  return new ApiError({
+    ...base,
+    message: `Could not ${operation} in ${host}: ${message || `HTTP ${response.status}`}${code ? ` (${code})` : ''}.`,
+    hint: response.status >= 500 || response.status === 429 ? RETRY_LATER : undefined,
+  });
 }

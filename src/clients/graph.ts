@@ -168,5 +168,9 @@ function graphError(operation: string, error: { statusCode: number; code: string
   if (error.statusCode === 401) {
     return new ApiError({ ...base, message: `Microsoft Graph refused the sign-in token while trying to ${operation}.`, hint: 'Sign in again.', exitCode: ExitCode.auth });
   }
-  return new ApiError({ ...base, message: `Could not ${operation}: ${error.message || `HTTP ${error.statusCode}`}${code ? ` (${code})` : ''}.` });
+  return new ApiError({
+    ...base,
+    message: `Could not ${operation}: ${error.message || `HTTP ${error.statusCode}`}${code ? ` (${code})` : ''}.`,
+    hint: error.statusCode >= 500 || error.statusCode === 429 ? 'Microsoft Graph is busy or unavailable; run the same command again later: it resumes where it stopped.' : undefined,
+  });
 }

@@ -66,3 +66,34 @@ test('a wait that runs out says how to resume, and the resumed run finishes', as
   assert.equal(second.code, 0, second.stderr);
   assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales']);
 });
+
+test('an outage that outlasts the retries stops with a clear message, and a re-run converges', async (t) => {
+  const sandbox = await startSandbox(t, {
+    faults: [{ service: 'dataverse', method: 'POST', pathPrefix: '/api/data/v9.2/systemusers', kind: 'unavailable', times: 20, retryAfterSeconds: 0 }],
+  });
+  const first = await sandbox.run(ARGS);
+  assert.equal(first.code, 1, first.stderr);
+  assert.match(first.stderr, /Could not create the application user .*temporarily unavailable.*\n.*run the same command again later: it resumes/);
+  assert.doesNotMatch(first.stderr, /\n\s+at /, 'no stack trace');
+  sandbox.emulator.faults.clear();
+  const second = await sandbox.run([...ARGS, '--json']);
+  assert.equal(second.code, 0, second.stderr);
+  assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales']);
+  assert.ok(JSON.parse(second.stdout).reused.includes('application'));
+});
+
+test('--add-environment gives the app of a profile a user in another environment, reusing its credential', async (t) => {
+  const sandbox = await startSandbox(t);
+  const first = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only', '--json']);
+  assert.equal(first.code, 0, first.stderr);
+  const second = await sandbox.run(['init', '--yes', '--profile', 'contososales', '--add-environment', 'contosodev', '--json']);
+  assert.equal(second.code, 0, second.stderr);
+  const result = JSON.parse(second.stdout);
+  assert.equal(result.profile, 'contosodev');
+  assert.equal(result.clientId, JSON.parse(first.stdout).clientId);
+  assert.ok(result.reused.includes('credential'));
+  const { app } = assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales', 'contosodev']);
+  assert.equal(app.passwordCredentials.length, 1, 'the same secret serves both environments');
+  const { profiles } = await sandbox.storage();
+  assert.deepEqual(await profiles.list(), ['contosodev', 'contososales']);
+});
