@@ -5,6 +5,8 @@ import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createSelfSignedCertificate } from '../../src/crypto/x509.ts';
+import { parseConnectionString } from '../../src/secrets/connection-string.ts';
+import { KEY, runInPty } from '../support/pty.ts';
 import { startSandbox, type Run, type Sandbox } from '../support/sandbox.ts';
 import { seedProfile } from './profile-fixtures.ts';
 
@@ -27,6 +29,11 @@ function seededApp(sandbox: Sandbox, displayName: string) {
 /** A setup made by hand, secret on stdin. */
 function byHand(sandbox: Sandbox, clientId: string, secret: string, more: string[] = [], env: Record<string, string> = {}): Promise<Run> {
   return sandbox.run(tc('--environment', envUrl(sandbox), '--tenant', sandbox.emulator.tenant.domain, '--client-id', clientId, '--client-secret-stdin', '--json', ...more), { input: `${secret}\n`, env });
+}
+
+async function storedSecret(sandbox: Sandbox, profile: string): Promise<string> {
+  const { vault } = await sandbox.storage();
+  return parseConnectionString((await vault.loadConnection(profile))!.connectionString).clientSecret!;
 }
 
 function failed(run: Run, id: string) {
@@ -429,4 +436,27 @@ test('bad input: one line, exit 2, no stack trace, and a secret given as a flag 
     assertClean(run);
     assert.ok(!run.stderr.includes(secret), 'the secret is never repeated');
   }
+});
+
+test('in a terminal: the profile is chosen from a list, and a hand-made secret is asked masked', async (t) => {
+  const sandbox = await startSandbox(t);
+  await init(sandbox, '--role-preset', 'read-only');
+  await seedProfile(sandbox, { name: 'another' });
+  const bin = new URL('../../bin/dynauth.js', import.meta.url).pathname;
+  const chosen = await runInPty([process.execPath, bin, 'test-connection'], sandbox.env, [{ expect: /Which profile\?/, send: KEY.down + KEY.enter }]);
+  assert.equal(chosen.code, 0, chosen.screen);
+  assert.match(chosen.screen, /Connection test of profile contososales/);
+
+  const secret = await storedSecret(sandbox, 'contososales');
+  const app = seededApp(sandbox, 'dynauth-contososales');
+  const asked = await runInPty(
+    [process.execPath, bin, 'test-connection', '--environment', envUrl(sandbox), '--tenant', sandbox.emulator.tenant.domain, '--client-id', app.appId],
+    sandbox.env,
+    [{ expect: /Client secret \(its Value, not its Secret ID\)/, send: secret! + KEY.enter }],
+  );
+  assert.equal(asked.code, 0, asked.screen);
+  assert.match(asked.screen, /\*{8,}/, 'typed characters are masked');
+  assert.ok(!asked.screen.includes(secret!), 'the secret never shows on the screen');
+  sandbox.outputs.push(chosen.screen, asked.screen);
+  await sandbox.assertNoSecretLeaked();
 });
