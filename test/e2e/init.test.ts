@@ -182,3 +182,13 @@ test('an admin who is not System Administrator in the environment is told so (ex
   assert.equal(run.code, 4, run.stderr);
   assert.match(run.stderr, /System Administrator security role in that environment/);
 });
+
+test('--verbose traces every HTTP call without any secret or token', async (t) => {
+  const sandbox = await startSandbox(t);
+  const run = await sandbox.run([...base('contososales', '--role-preset', 'read-only'), '--verbose']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /→ POST https:\/\/127\.0\.0\.1:\d+\/v1\.0\/applications\/[0-9a-f-]+\/addPassword/);
+  assert.match(run.stderr, /← 200 POST .*addPassword \d+ ms/);
+  assert.doesNotMatch(run.stderr, /eyJ[A-Za-z0-9_-]+\./, 'no bearer token');
+  await sandbox.assertNoSecretLeaked();
+});
