@@ -1,16 +1,17 @@
 // The checks behind `dynauth test-connection` (and `status --check`): credential, expiry, token,
 // WhoAmI, privileges. Each failure is diagnosed; nothing here prints.
 import { createAppCredential, type AppSecret } from '../auth/app-credential.ts';
-import { createDataverseApi, type DataverseApi } from '../clients/dataverse.ts';
+import { createDataverseApi } from '../clients/dataverse.ts';
 import { dataverseScope, type Cloud } from '../clouds.ts';
 import type { Deps } from '../deps.ts';
-import { createHttp, type Http } from '../http/http.ts';
+import { createHttp } from '../http/http.ts';
 import { NetworkError } from '../http/network-error.ts';
 import { authorityFailure, isEndpointResolutionError } from './test-connection-authority.ts';
 import { checkExpiry, type CredentialFacts } from './test-connection-expiry.ts';
 import { diagnose, type Diagnosis, type DiagnosisContext } from './diagnose.ts';
-import { grantFix } from './diagnose-dataverse.ts';
 import { proxyInUse } from './diagnose-network.ts';
+import { checkPrivileges, checkReads } from './test-connection-dataverse.ts';
+import { observing, tokenClaims, withTimeout } from './test-connection-http.ts';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 export type CheckId = 'credential' | 'expiry' | 'token' | 'whoami' | 'privileges' | 'expected-privileges' | 'read';
@@ -150,54 +151,14 @@ export async function testConnection(
     `application user ${report.applicationUserId} in ${report.latency.webApiMs} ms${moved ? ` (the profile recorded ${subject.recordedApplicationUserId}; re-run dynauth init to refresh it)` : ''}`,
     moved ? 'warn' : 'pass',
   );
-  await checkPrivileges(dataverse, subject, report, ctx, fail, pass);
-  if (report.checks.some((check) => check.id === 'privileges' && check.status === 'fail')) return finish(report);
-  const tables = options.readTables ?? [];
-  if (!tables.length) {
-    pass('read', 'no table asked for (--read <table>)', 'skip');
-    return finish(report);
-  }
-  for (const table of tables) {
-    try {
-      await dataverse.readTable(table);
-    } catch (error) {
-      return fail('read', `could not read ${table}`, error);
-    }
-  }
-  pass('read', `read ${tables.join(', ')}`);
+  const checks: CheckRecorder = { pass, fail };
+  if (await checkPrivileges(dataverse, subject, report, ctx, checks)) await checkReads(dataverse, options.readTables ?? [], checks);
   return finish(report);
 }
 
-async function checkPrivileges(
-  dataverse: DataverseApi,
-  subject: ConnectionSubject,
-  report: ConnectionReport,
-  ctx: DiagnosisContext,
-  fail: (id: CheckId, summary: string, error: unknown) => ConnectionReport,
-  pass: (id: CheckId, summary: string, status?: CheckStatus) => void,
-): Promise<void> {
-  const [held, user] = await Promise.allSettled([dataverse.retrieveUserPrivileges(report.applicationUserId!), dataverse.findApplicationUser(subject.clientId)]);
-  if (user.status === 'fulfilled' && user.value) report.roles = { names: user.value.systemuserroles_association.map((r) => r.name).sort(), source: 'dataverse' };
-  if (held.status === 'rejected') {
-    fail('privileges', 'RetrieveUserPrivileges failed', held.reason);
-    return;
-  }
-  const names = new Set(held.value.map((p) => p.PrivilegeName));
-  pass('privileges', `${names.size} privileges held`);
-  report.privileges = subject.expectedPrivileges.map((name) => ({ name, present: names.has(name) }));
-  const missing = report.privileges.filter((p) => !p.present).map((p) => p.name);
-  if (!subject.expectedPrivileges.length) {
-    pass('expected-privileges', 'none recorded for this setup', 'skip');
-  } else if (missing.length) {
-    report.checks.push({
-      id: 'expected-privileges',
-      status: 'fail',
-      summary: `${missing.length} of ${subject.expectedPrivileges.length} expected privileges missing`,
-      diagnosis: { code: 'missing-privileges', cause: `The application user lacks ${missing.join(', ')}.`, fix: grantFix(missing[0], ctx), auth: false },
-    });
-  } else {
-    pass('expected-privileges', `all ${subject.expectedPrivileges.length} expected privileges present`);
-  }
+export interface CheckRecorder {
+  pass(id: CheckId, summary: string, status?: CheckStatus): void;
+  fail(id: CheckId, summary: string, error: unknown): ConnectionReport;
 }
 
 /** Lists every check (those not reached as skipped) and settles ok. */
@@ -215,36 +176,4 @@ export function exitCodeOf(reports: ConnectionReport[]): 0 | 1 | 4 {
   const failures = reports.flatMap((r) => r.checks).filter((check) => check.status === 'fail');
   if (!failures.length) return 0;
   return failures.some((check) => check.diagnosis?.auth) ? 4 : 1;
-}
-
-/** Remembers what a final 429 or 401 said in its headers: how long to wait, which audience Dataverse expects. */
-function observing(http: Http, ctx: DiagnosisContext): Http {
-  return {
-    async request(url, init) {
-      const response = await http.request(url, init);
-      const retryAfter = Number(response.headers.get('retry-after') ?? NaN);
-      if (response.status === 429 && Number.isFinite(retryAfter)) ctx.retryAfterSeconds = retryAfter;
-      const resource = /resource_id="?([^",\s]+)/.exec(response.headers.get('www-authenticate') ?? '')?.[1];
-      if (response.status === 401 && resource) ctx.expectedAudience = resource;
-      return response;
-    },
-  };
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number, timedOut: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timedOut()), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The audience and expiry of a token, to explain a 401; the token itself is never shown. */
-function tokenClaims(token: string): { aud?: string; exp?: number } {
-  try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { aud?: unknown; exp?: unknown };
-    return { aud: typeof payload.aud === 'string' ? payload.aud : undefined, exp: typeof payload.exp === 'number' ? payload.exp : undefined };
-  } catch {
-    return {};
-  }
 }

@@ -1,0 +1,54 @@
+// The Dataverse checks after WhoAmI: effective privileges against the expected ones, and reads.
+import type { DataverseApi } from '../clients/dataverse.ts';
+import type { DiagnosisContext } from './diagnose.ts';
+import { grantFix } from './diagnose-dataverse.ts';
+import type { CheckRecorder, ConnectionReport, ConnectionSubject } from './test-connection.ts';
+
+/** True when the privileges could be read (so later checks make sense). */
+export async function checkPrivileges(
+  dataverse: DataverseApi,
+  subject: ConnectionSubject,
+  report: ConnectionReport,
+  ctx: DiagnosisContext,
+  { pass, fail }: CheckRecorder,
+): Promise<boolean> {
+  const [held, user] = await Promise.allSettled([dataverse.retrieveUserPrivileges(report.applicationUserId!), dataverse.findApplicationUser(subject.clientId)]);
+  if (user.status === 'fulfilled' && user.value) report.roles = { names: user.value.systemuserroles_association.map((r) => r.name).sort(), source: 'dataverse' };
+  if (held.status === 'rejected') {
+    fail('privileges', 'RetrieveUserPrivileges failed', held.reason);
+    return false;
+  }
+  const names = new Set(held.value.map((p) => p.PrivilegeName));
+  pass('privileges', `${names.size} privileges held`);
+  report.privileges = subject.expectedPrivileges.map((name) => ({ name, present: names.has(name) }));
+  const missing = report.privileges.filter((p) => !p.present).map((p) => p.name);
+  if (!subject.expectedPrivileges.length) {
+    pass('expected-privileges', 'none recorded for this setup', 'skip');
+  } else if (missing.length) {
+    report.checks.push({
+      id: 'expected-privileges',
+      status: 'fail',
+      summary: `${missing.length} of ${subject.expectedPrivileges.length} expected privileges missing`,
+      diagnosis: { code: 'missing-privileges', cause: `The application user lacks ${missing.join(', ')}.`, fix: grantFix(missing[0], ctx), auth: false },
+    });
+  } else {
+    pass('expected-privileges', `all ${subject.expectedPrivileges.length} expected privileges present`);
+  }
+  return true;
+}
+
+export async function checkReads(dataverse: DataverseApi, tables: string[], { pass, fail }: CheckRecorder): Promise<void> {
+  if (!tables.length) {
+    pass('read', 'no table asked for (--read <table>)', 'skip');
+    return;
+  }
+  for (const table of tables) {
+    try {
+      await dataverse.readTable(table);
+    } catch (error) {
+      fail('read', `could not read ${table}`, error);
+      return;
+    }
+  }
+  pass('read', `read ${tables.join(', ')}`);
+}
