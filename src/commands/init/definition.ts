@@ -9,13 +9,16 @@ export const registerInit: CommandRegistrar = (program: Command, invoke) => {
     .summary('create the app registration, credential and Dataverse application user, then store the connection')
     .description(
       [
-        'Sets up server-to-server access to a Dynamics 365 / Dataverse environment in one run:',
+        'Sets up server-to-server access to a Dynamics 365 / Dataverse environment:',
         '  1. signs you (a tenant admin) in and lists your Power Platform environments',
-        '  2. registers a single-tenant Entra app with the Dynamics CRM user_impersonation permission and admin consent',
+        '  2. registers a single-tenant Entra app with the Dynamics CRM',
+        '     user_impersonation permission and admin consent',
         '  3. creates a client secret or certificate for it',
-        '  4. creates the Dataverse application user in the business unit you choose, with least-privilege security roles',
-        '  5. proves the connection works, then keeps the connection string encrypted in the OS keychain',
-        'Safe to re-run: anything that already exists is reused, nothing is duplicated.',
+        '  4. creates the Dataverse application user in the business unit you choose,',
+        '     with least-privilege security roles',
+        '  5. proves the connection works, then keeps the connection string encrypted',
+        '     in the OS keychain',
+        'Safe to re-run: what already exists is reused, nothing is duplicated.',
       ].join('\n'),
     )
     .addOption(authOption())

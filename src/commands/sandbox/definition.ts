@@ -18,15 +18,19 @@ export const registerSandbox: CommandRegistrar = (program, invoke) => {
       .summary('try dynauth against a built-in emulated tenant, no Microsoft account needed')
       .description(
         [
-          'Starts a local emulator of Entra ID, Microsoft Graph, the Power Platform admin API and two Dataverse',
-          'environments (HTTPS on 127.0.0.1, with a throwaway CA), then runs the given dynauth command against it.',
-          'Without a command it prints the environment variables that point another shell at it and waits.',
-          'Profiles and keychain items made in the sandbox are kept apart from real ones.',
+          'Starts a local emulator of Entra ID, Microsoft Graph, the Power Platform',
+          'admin API and two Dataverse environments (HTTPS on 127.0.0.1, throwaway CA),',
+          'then runs the given dynauth command against it. Without a command it prints',
+          'the environment variables that point another shell at it, and waits.',
+          'Profiles and keychain items made in the sandbox are kept apart from real',
+          'ones and removed when it stops.',
           '',
           'Examples:',
           '  dynauth sandbox init',
           '  dynauth sandbox init --yes --environment contososales --role-preset read-only',
-          '  dynauth sandbox --latency 50 --replication-lag 3000 init --yes --environment contosodev --role-preset contact-center',
+          '  dynauth sandbox --latency 50 --replication-lag 3000 init --yes \\',
+          '      --environment contosodev --role-preset contact-center',
+          '  dynauth sandbox --fault "graph POST /v1.0/applications 429x2" init',
         ].join('\n'),
       )
       .allowUnknownOption()
