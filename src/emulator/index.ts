@@ -17,20 +17,14 @@ import { createEmulatorTls } from './tls.ts';
 import { createTokenSigner } from './tokens.ts';
 import type { EmulatorOptions, RecordedRequest, ReplicationLag } from './types.ts';
 
+import type { Cloud } from '../clouds.ts';
 export { parseFaultSpec } from './faults.ts';
 export type { FaultRule } from './faults.ts';
 export type { EmulatorOptions, RecordedRequest, ReplicationLag, SeedApplication, SeedOptions, ServiceName, TokenSummary } from './types.ts';
 export type { EmulatorState } from './state.ts';
 
 /** The custom-cloud JSON the CLI reads via --cloud-config / DYNAUTH_CLOUD_CONFIG. */
-export interface CloudConfig {
-  authorityHost: string;
-  graphEndpoint: string;
-  graphScope: string;
-  powerPlatformEndpoint: string;
-  powerPlatformScope: string;
-  dataverseHostSuffixes: string[];
-}
+export type CloudConfig = Omit<Cloud, 'name'>;
 
 type DeepReadonly<T> = T extends (infer U)[] ? ReadonlyArray<DeepReadonly<U>> : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
