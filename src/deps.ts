@@ -6,6 +6,7 @@ import { CLOUDS, isCloudName, parseCustomCloud, type Cloud } from './clouds.ts';
 import { UsageError } from './cli/errors.ts';
 import { createHttp, type Http } from './http/http.ts';
 import { systemClock, type Clock } from './io/clock.ts';
+import { createRedactor, type Redactor } from './secrets/redact.ts';
 import { createInquirerPrompter, noPrompter, type Prompter } from './io/prompter.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -43,11 +44,14 @@ export interface Deps {
   prompter: Prompter;
   http: Http;
   fetch: typeof fetch;
+  /** Register every secret the command handles; stderr output and traces never show it. */
+  redactor: Redactor;
   cloud(): Promise<Cloud>;
 }
 
 export function createDeps(proc: ProcessLike, argv: string[], globals: GlobalOptions, cancellation: Cancellation): Deps {
-  const ui = createUi(proc, globals);
+  const redactor = createRedactor();
+  const ui = createUi(proc, globals, (text) => redactor.redact(text));
   const canPrompt = proc.stdin.isTTY === true && proc.stderr.isTTY === true;
   let cloud: Promise<Cloud> | undefined;
   return {
@@ -64,6 +68,7 @@ export function createDeps(proc: ProcessLike, argv: string[], globals: GlobalOpt
     prompter: canPrompt ? createInquirerPrompter({ input: proc.stdin, output: proc.stderr }, cancellation.signal) : noPrompter,
     http: createHttp({ fetch: globalThis.fetch, clock: systemClock, signal: cancellation.signal, trace: (line) => ui.verbose(line) }),
     fetch: globalThis.fetch,
+    redactor,
     cloud: () => (cloud ??= resolveCloud(globals)),
   };
 }

@@ -20,6 +20,8 @@ export interface Ui {
   warn(message: string): void;
   error(message: string, hint?: string): void;
   verbose(message: string): void;
+  /** The one way a secret reaches the terminal, on explicit request (--show-secret); stderr, unredacted. */
+  revealSecret(label: string, secret: string): void;
   /** The command's result: the JSON object with --json, else the human text. */
   result(json: unknown, human: () => string): void;
 }
@@ -36,9 +38,14 @@ function createStyle(color: boolean): Style {
   };
 }
 
-export function createUi(streams: { stdout: Writable; stderr: Writable }, globals: Pick<GlobalOptions, 'color' | 'quiet' | 'json' | 'verbose'>): Ui {
+export function createUi(
+  streams: { stdout: Writable; stderr: Writable },
+  globals: Pick<GlobalOptions, 'color' | 'quiet' | 'json' | 'verbose'>,
+  redact: (text: string) => string = (text) => text,
+): Ui {
   const style = createStyle(globals.color);
-  const say = (line: string) => streams.stderr.write(`${line}\n`);
+  // Everything said on stderr passes the redactor: a secret registered with it never shows.
+  const say = (line: string) => streams.stderr.write(`${redact(line)}\n`);
   const chatty = !globals.quiet;
   return {
     style,
@@ -51,6 +58,7 @@ export function createUi(streams: { stdout: Writable; stderr: Writable }, global
       if (hint) say(`  ${hint}`);
     },
     verbose: (message) => globals.verbose && say(style.dim(message)),
+    revealSecret: (label, secret) => streams.stderr.write(`  ${label}: ${secret}\n`),
     result: (json, human) => {
       streams.stdout.write(globals.json ? `${JSON.stringify(json, null, 2)}\n` : `${human()}\n`);
     },

@@ -192,3 +192,13 @@ test('--verbose traces every HTTP call without any secret or token', async (t) =
   assert.doesNotMatch(run.stderr, /eyJ[A-Za-z0-9_-]+\./, 'no bearer token');
   await sandbox.assertNoSecretLeaked();
 });
+
+test('--show-secret prints the secret once, on stderr, never on stdout', async (t) => {
+  const sandbox = await startSandbox(t);
+  const run = await sandbox.run([...base('contososales', '--role-preset', 'read-only'), '--show-secret', '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  const [secret] = await sandbox.storedSecrets();
+  assert.ok(run.stderr.includes(`Client secret: ${secret}`));
+  assert.equal(run.stderr.split(secret!).length, 2, 'exactly once');
+  assert.ok(!run.stdout.includes(secret!));
+});

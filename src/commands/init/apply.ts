@@ -58,6 +58,7 @@ export async function applyPlan(
     credential: credentialFacts(credential, answers.lifetimeDays, now),
   });
   const save = async (credential: StoredCredential) => {
+    deps.redactor.add(credential.secret.kind === 'secret' ? credential.secret.clientSecret : credential.secret.pem);
     await saveCredential(storage, answers, app, credential);
     for (const target of answers.targets) await writeProfile(storage, draftFor(target, app, credential), now);
     deps.ui.success(`${credential.secret.kind === 'secret' ? 'Client secret' : 'Certificate'} saved to ${storage.vault.description}`);

@@ -15,7 +15,7 @@ export function printSummary(ui: Ui, applied: Applied, showSecret: boolean): voi
     ui.info(`  Profile "${profile.name}": ${profile.environment.url}; secret stored as "${profile.keychain.account}" in ${applied.storedIn}`);
   }
   ui.info(`  The ${kind} expires on ${credential.expiresOn.slice(0, 10)}. Renew it before then with: dynauth rotate-secret`);
-  if (showSecret && credential.secret.kind === 'secret') ui.info(`  Client secret: ${credential.secret.clientSecret}`);
+  if (showSecret && credential.secret.kind === 'secret') ui.revealSecret('Client secret', credential.secret.clientSecret);
   else if (credential.secret.kind === 'secret') ui.info('  The secret is only in the keychain; add --show-secret to print it once.');
   ui.info(`  Next: dynauth test-connection --profile ${applied.profiles[0]?.profile.name ?? ''}`);
 }
