@@ -30,6 +30,13 @@ export interface Profile {
     lifetimeDays: number;
   };
   pendingRevocation?: Array<{ type: CredentialType; keyId: string; expiresOn: string; replacedOn: string }>;
+  /** A rotation under way: `marker` names what it added on the app; `next` is set once its credential is stored. */
+  rotation?: {
+    marker: string;
+    startedOn: string;
+    replaces: { type: CredentialType; keyId: string; expiresOn: string };
+    next?: Profile['credential'];
+  };
   keychain: { service: string; account: string; passphrase: boolean };
   lastSuccessfulTest?: string;
   createdOn: string;
@@ -85,15 +92,7 @@ function copyProfile(data: unknown): Profile {
       if (typeof p !== 'string') throw new ShapeError(`"expectedPrivileges[${i}]" must be a string`);
       return p;
     }),
-    credential: {
-      type: credentialType(credential.type, 'credential.type'),
-      keyId: str(credential, 'keyId', 'credential.'),
-      ...optional('thumbprint', optionalStr(credential, 'thumbprint', 'credential.')),
-      ...optional('certificatePem', publicCertificate(optionalStr(credential, 'certificatePem', 'credential.'))),
-      expiresOn: str(credential, 'expiresOn', 'credential.'),
-      createdOn: str(credential, 'createdOn', 'credential.'),
-      lifetimeDays: num(credential, 'lifetimeDays', 'credential.'),
-    },
+    credential: copyCredential(credential, 'credential.'),
     keychain: {
       service: str(keychain, 'service', 'keychain.'),
       account: str(keychain, 'account', 'keychain.'),
@@ -109,9 +108,35 @@ function copyProfile(data: unknown): Profile {
       return { type: credentialType(e.type, `${at}type`), keyId: str(e, 'keyId', at), expiresOn: str(e, 'expiresOn', at), replacedOn: str(e, 'replacedOn', at) };
     });
   }
+  if (o.rotation !== undefined) {
+    const r = object(o.rotation, 'rotation');
+    const replaces = object(r.replaces, 'rotation.replaces');
+    profile.rotation = {
+      marker: str(r, 'marker', 'rotation.'),
+      startedOn: str(r, 'startedOn', 'rotation.'),
+      replaces: {
+        type: credentialType(replaces.type, 'rotation.replaces.type'),
+        keyId: str(replaces, 'keyId', 'rotation.replaces.'),
+        expiresOn: str(replaces, 'expiresOn', 'rotation.replaces.'),
+      },
+    };
+    if (r.next !== undefined) profile.rotation.next = copyCredential(object(r.next, 'rotation.next'), 'rotation.next.');
+  }
   const lastSuccessfulTest = optionalStr(o, 'lastSuccessfulTest');
   if (lastSuccessfulTest !== undefined) profile.lastSuccessfulTest = lastSuccessfulTest;
   return profile;
+}
+
+function copyCredential(credential: Record<string, unknown>, at: string): Profile['credential'] {
+  return {
+    type: credentialType(credential.type, `${at}type`),
+    keyId: str(credential, 'keyId', at),
+    ...optional('thumbprint', optionalStr(credential, 'thumbprint', at)),
+    ...optional('certificatePem', publicCertificate(optionalStr(credential, 'certificatePem', at))),
+    expiresOn: str(credential, 'expiresOn', at),
+    createdOn: str(credential, 'createdOn', at),
+    lifetimeDays: num(credential, 'lifetimeDays', at),
+  };
 }
 
 const CERTIFICATES_ONLY = /^\s*(?:-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*)+$/u;

@@ -1,6 +1,6 @@
 import type { CommandRegistrar } from '../../cli/command.ts';
 import { option } from '../../cli/options.ts';
-import { authOption, profileOption, tenantOption, waitOption } from '../shared-options.ts';
+import { authOption, passphraseOption, profileOption, storeOption, tenantOption, waitOption } from '../shared-options.ts';
 
 export const registerRotateSecret: CommandRegistrar = (program, invoke) => {
   program
@@ -18,9 +18,13 @@ export const registerRotateSecret: CommandRegistrar = (program, invoke) => {
     .addOption(option('--secret-expiry <duration>', 'lifetime of the new credential (default the previous one, at most 730 days)', 'DYNAUTH_SECRET_EXPIRY'))
     .addOption(option('--revoke-old', 'revoke the old credential as soon as the new one works'))
     .addOption(option('--finish', 'revoke credentials left pending by an earlier rotation'))
+    .addOption(option('--revoke-after <duration>', 'also revoke credentials replaced at least this long ago, e.g. 7d'))
+    .addOption(option('--show-secret', 'print the new connection string (it is never in --json)'))
     .addOption(option('--all', 'rotate every profile'))
     .addOption(option('--if-expiring-within <duration>', 'with --all: only profiles whose credential expires within this time'))
     .addOption(waitOption())
+    .addOption(passphraseOption())
+    .addOption(storeOption())
     .addOption(option('-y, --yes', 'do not ask for confirmation', 'DYNAUTH_YES'))
     .action(invoke(() => import('./run.ts')));
 };

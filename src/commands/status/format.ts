@@ -24,6 +24,9 @@ export function formatStatus(rows: StatusRow[], style: Style, warnDays: number |
   for (const row of rows) {
     if (row.problem) lines.push('', style.red(`✖ ${row.profile}: ${row.problem}`));
     if (row.keychainItem === 'missing') lines.push('', style.yellow(`! ${row.profile}: its keychain item is missing; re-run dynauth init for it, or dynauth rotate-secret --profile ${row.profile}.`));
+    for (const entry of row.pendingRevocation ?? []) {
+      lines.push('', style.yellow(`! ${row.profile}: replaced ${entry.type} ${entry.keyId} is pending revocation (still valid until ${entry.expiresOn.slice(0, 10)}): dynauth rotate-secret --finish --profile ${row.profile}`));
+    }
     if (!row.check) continue;
     const failed = row.check.checks.some((c) => c.status === 'fail');
     const latency = [row.check.latency.tokenMs !== undefined && `token ${row.check.latency.tokenMs} ms`, row.check.latency.webApiMs !== undefined && `Web API ${row.check.latency.webApiMs} ms`].filter(Boolean).join(', ');

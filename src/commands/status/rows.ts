@@ -14,6 +14,8 @@ export interface StatusRow {
   credential: { type: string; keyId: string; expiresOn: string; daysLeft: number } | undefined;
   lastSuccessfulTest: string | undefined;
   keychainItem: 'present' | 'missing' | 'unknown';
+  /** Credentials a rotation replaced that stay valid until `rotate-secret --finish`. */
+  pendingRevocation?: Array<{ type: string; keyId: string; expiresOn: string; replacedOn: string }>;
   /** The profile file could not be read. */
   problem?: string;
   check?: ConnectionReport;
@@ -40,6 +42,7 @@ export async function readRows(deps: Pick<Deps, 'env' | 'platform' | 'clock'>, p
         credential: { type: p.credential.type, keyId: p.credential.keyId, expiresOn: p.credential.expiresOn, daysLeft: daysLeft(p.credential.expiresOn, now) },
         lastSuccessfulTest: p.lastSuccessfulTest,
         keychainItem: await present(p.keychain.account),
+        ...(p.pendingRevocation?.length ? { pendingRevocation: p.pendingRevocation } : {}),
       };
       return { row, profile: p };
     }),

@@ -1,0 +1,53 @@
+// The only calls rotation makes on an app's credentials: add one, remove one by keyId. Other
+// credentials on the app (made by hand, by other tools) are never touched.
+import { DynauthError } from '../cli/errors.ts';
+import { ApiError } from '../clients/api-error.ts';
+import type { Application, GraphApi, KeyCredential } from '../clients/graph.ts';
+import type { CredentialType } from '../profiles/profile.ts';
+
+export function onApp(app: Application, keyId: string): boolean {
+  return [...app.passwordCredentials, ...app.keyCredentials].some((key) => key.keyId === keyId);
+}
+
+/** Adds a certificate, keeping every other keyCredential (PATCH replaces the whole collection). */
+export async function addKeyCredential(graph: GraphApi, app: Application, added: KeyCredential): Promise<void> {
+  const current = await graph.getApplication(app.id);
+  if (current.keyCredentials.some((key) => key.keyId === added.keyId)) return;
+  await graph.setKeyCredentials(app.id, [...keptKeys(current.keyCredentials), added]);
+}
+
+/** Removes one credential by keyId; one that is gone already counts as removed. */
+export async function removeCredential(graph: GraphApi, applicationId: string, type: CredentialType, keyId: string): Promise<void> {
+  const current = await graph.getApplication(applicationId);
+  if (!onApp(current, keyId)) return;
+  if (type === 'secret') {
+    try {
+      await graph.removePassword(applicationId, keyId);
+    } catch (error) {
+      // A lost answer to a removal that happened: the second attempt finds nothing to remove.
+      if (error instanceof ApiError && error.status === 400 && !onApp(await graph.getApplication(applicationId), keyId)) return;
+      throw error;
+    }
+    return;
+  }
+  await graph.setKeyCredentials(applicationId, keptKeys(current.keyCredentials.filter((key) => key.keyId !== keyId)));
+}
+
+/** Credentials this rotation added (their display name carries its marker), e.g. one whose secret was never stored. */
+export function markedBy(app: Application, marker: string): Array<{ type: CredentialType; keyId: string }> {
+  const marked = (name: string | null | undefined) => typeof name === 'string' && name.includes(`rotation ${marker}`);
+  return [
+    ...app.passwordCredentials.filter((p) => marked(p.displayName)).map((p) => ({ type: 'secret' as const, keyId: p.keyId })),
+    ...app.keyCredentials.filter((k) => marked(k.displayName) && k.keyId).map((k) => ({ type: 'certificate' as const, keyId: k.keyId! })),
+  ];
+}
+
+function keptKeys(keys: KeyCredential[]): KeyCredential[] {
+  if (keys.some((key) => !key.key)) {
+    // Without their public keys the others would be lost by the PATCH.
+    throw new DynauthError('Entra did not return the public keys of the certificates on the app, so changing them could remove certificates dynauth did not create.', {
+      hint: 'Change the certificates in the Azure portal, or rotate with a client secret.',
+    });
+  }
+  return keys;
+}

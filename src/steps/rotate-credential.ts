@@ -1,0 +1,184 @@
+// One profile's rotation as a resumable sequence. The profile's `rotation` record and the vault's
+// "next" slot say how far an earlier run got; every step is safe to repeat.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AppSecret } from '../auth/app-credential.ts';
+import { DynauthError } from '../cli/errors.ts';
+import type { GraphApi } from '../clients/graph.ts';
+import type { Cloud } from '../clouds.ts';
+import { connectionStringFor, type Storage } from '../commands/init/store.ts';
+import type { StoredCredential } from '../commands/init/model.ts';
+import { createSelfSignedCertificate } from '../crypto/x509.ts';
+import type { Deps } from '../deps.ts';
+import type { Profile } from '../profiles/profile.ts';
+import { parseConnectionString } from '../secrets/connection-string.ts';
+import { addDays } from '../util/duration.ts';
+import type { PollOptions } from '../util/poll.ts';
+import { addKeyCredential, markedBy, onApp, removeCredential } from './rotate-app-credentials.ts';
+import { verifyNewConnection } from './verify-connection.ts';
+
+export interface RotationContext {
+  deps: Pick<Deps, 'http' | 'clock' | 'cancellation' | 'ui'>;
+  cloud: Cloud;
+  graph: GraphApi;
+  storage: Storage;
+  waiting: Omit<PollOptions, 'waitingFor'>;
+}
+
+export interface Rotated {
+  profile: Profile;
+  resumed: boolean;
+  connectionString: string;
+}
+
+type Rotation = NonNullable<Profile['rotation']>;
+
+export async function assertStoredCredential(storage: Storage, profile: Profile): Promise<void> {
+  if (await storage.vault.hasConnection(profile.name)) return;
+  throw new DynauthError(`No stored credential for profile "${profile.name}" in ${storage.vault.description}, so there is nothing to rotate.`, {
+    hint: `Run dynauth init --profile ${profile.name} again: it reuses the app and mints a new secret.`,
+    code: 'keychain-missing',
+  });
+}
+
+/** Finishes a rotation an earlier run left; returns undefined when none was under way. */
+export async function resumeRotation(ctx: RotationContext, profile: Profile): Promise<Rotated | undefined> {
+  const rotation = profile.rotation;
+  if (!rotation) return undefined;
+  ctx.deps.ui.step(`Finishing the rotation of ${profile.name} started ${rotation.startedOn.slice(0, 16).replace('T', ' ')} UTC…`);
+  const app = await ctx.graph.getApplication(profile.applicationObjectId);
+  const next = rotation.next;
+  const switched = next !== undefined && profile.credential.keyId === next.keyId;
+  const stored = await ctx.storage.vault.loadConnection(profile.name, 'next');
+  const usable = next !== undefined && (switched || (stored !== undefined && (next.type === 'certificate' || onApp(app, next.keyId))));
+  if (!usable) {
+    await discard(ctx, profile, rotation);
+    return undefined;
+  }
+  if (!switched && next.type === 'certificate') await addKeyCredential(ctx.graph, app, keyCredentialFor(next, rotation.marker));
+  if (!switched) await prove(ctx, profile, next, stored!);
+  return { profile: await switchTo(ctx, profile, rotation, next), resumed: true, connectionString: (stored ?? (await ctx.storage.vault.loadConnection(profile.name)))!.connectionString };
+}
+
+/** Adds a new credential, stores it, proves it, switches the profile to it; the old one is left for revocation. */
+export async function rotate(ctx: RotationContext, profile: Profile, lifetimeDays: number): Promise<Rotated> {
+  const now = ctx.deps.clock.now();
+  const rotation: Rotation = {
+    marker: randomBytes(4).toString('hex'),
+    startedOn: now.toISOString(),
+    replaces: { type: profile.credential.type, keyId: profile.credential.keyId, expiresOn: profile.credential.expiresOn },
+  };
+  profile = await save(ctx, { ...profile, rotation });
+  const app = await ctx.graph.getApplication(profile.applicationObjectId);
+  const label = `dynauth ${now.toISOString().slice(0, 10)} rotation ${rotation.marker}`;
+  let next: Profile['credential'];
+  if (profile.credential.type === 'secret') {
+    next = await ctx.deps.cancellation.critical(async () => {
+      const password = await ctx.graph
+        .addPassword(app.id, { displayName: label, endDateTime: addDays(now, lifetimeDays).toISOString() })
+        .catch(async (error: unknown) => {
+          await removeMarked(ctx, profile, rotation).catch(() => undefined); // an answer lost after the secret was made
+          throw error;
+        });
+      const credential: StoredCredential = { secret: { kind: 'secret', clientSecret: password.secretText }, keyId: password.keyId, expiresOn: password.endDateTime };
+      try {
+        await storeNext(ctx, profile, credential);
+      } catch (error) {
+        await removeCredential(ctx.graph, app.id, 'secret', password.keyId).catch(() => undefined);
+        throw error;
+      }
+      const facts = factsOf(credential, lifetimeDays, now);
+      profile = await save(ctx, { ...profile, rotation: { ...rotation, next: facts } });
+      return facts;
+    });
+  } else {
+    const certificate = createSelfSignedCertificate({ commonName: profile.appDisplayName, validDays: lifetimeDays, now });
+    const credential: StoredCredential = {
+      secret: { kind: 'certificate', pem: `${certificate.keyPem}${certificate.certPem}` },
+      keyId: randomUUID(),
+      expiresOn: certificate.notAfter.toISOString(),
+      thumbprint: certificate.thumbprint,
+      certificatePem: certificate.certPem,
+    };
+    await storeNext(ctx, profile, credential);
+    next = factsOf(credential, lifetimeDays, now);
+    profile = await save(ctx, { ...profile, rotation: { ...rotation, next } });
+    await addKeyCredential(ctx.graph, app, keyCredentialFor(next, rotation.marker));
+  }
+  ctx.deps.ui.success(`New ${next.type === 'secret' ? 'client secret' : 'certificate'} added and saved to ${ctx.storage.vault.description}`);
+  const stored = (await ctx.storage.vault.loadConnection(profile.name, 'next'))!;
+  await prove(ctx, profile, next, stored);
+  return { profile: await switchTo(ctx, profile, profile.rotation!, next), resumed: false, connectionString: stored.connectionString };
+}
+
+async function storeNext(ctx: RotationContext, profile: Profile, credential: StoredCredential): Promise<void> {
+  const privateKeyPem = credential.secret.kind === 'certificate' ? credential.secret.pem.slice(0, credential.secret.pem.indexOf('-----BEGIN CERTIFICATE-----')) : undefined;
+  await ctx.storage.vault.saveConnection(profile.name, connectionStringFor(profile.environment.url, profile.clientId, credential), { slot: 'next', privateKeyPem });
+}
+
+async function prove(ctx: RotationContext, profile: Profile, next: Profile['credential'], stored: { connectionString: string; privateKeyPem?: string }): Promise<void> {
+  const secret: AppSecret =
+    next.type === 'secret'
+      ? { kind: 'secret', clientSecret: parseConnectionString(stored.connectionString).clientSecret! }
+      : { kind: 'certificate', pem: `${stored.privateKeyPem}${next.certificatePem}` };
+  const verified = await verifyNewConnection(
+    ctx.deps,
+    ctx.cloud,
+    { tenantId: profile.tenantId, clientId: profile.clientId, secret, environmentUrl: profile.environment.url, expectedPrivileges: [] },
+    ctx.waiting,
+  );
+  ctx.deps.ui.success(`New credential works: WhoAmI answered as user ${verified.whoAmI.UserId}`);
+}
+
+/** Profile first, then the keychain: whichever step is cut short, the rotation record says what is left. */
+async function switchTo(ctx: RotationContext, profile: Profile, rotation: Rotation, next: Profile['credential']): Promise<Profile> {
+  if (profile.credential.keyId !== next.keyId) profile = await save(ctx, { ...profile, credential: next });
+  if (await ctx.storage.vault.hasConnection(profile.name, 'next')) await ctx.storage.vault.promote(profile.name);
+  const pending = (profile.pendingRevocation ?? []).filter((entry) => entry.keyId !== rotation.replaces.keyId);
+  const { rotation: _done, ...rest } = profile;
+  return save(ctx, { ...rest, pendingRevocation: [...pending, { ...rotation.replaces, replacedOn: ctx.deps.clock.now().toISOString() }] });
+}
+
+/** Undoes a rotation that never stored its credential: what it added on the app is removed. */
+async function discard(ctx: RotationContext, profile: Profile, rotation: Rotation): Promise<void> {
+  await removeMarked(ctx, profile, rotation);
+  if (rotation.next) await removeCredential(ctx.graph, profile.applicationObjectId, rotation.next.type, rotation.next.keyId);
+  await ctx.storage.vault.deleteSlot(profile.name, 'next');
+  const { rotation: _undone, ...rest } = profile;
+  await save(ctx, rest);
+  ctx.deps.ui.info(`The interrupted rotation of ${profile.name} had not stored its credential; what it added on the app was removed.`);
+}
+
+async function removeMarked(ctx: RotationContext, profile: Profile, rotation: Rotation): Promise<void> {
+  const app = await ctx.graph.getApplication(profile.applicationObjectId);
+  for (const key of markedBy(app, rotation.marker)) await removeCredential(ctx.graph, app.id, key.type, key.keyId);
+}
+
+async function save(ctx: RotationContext, profile: Profile): Promise<Profile> {
+  const updated = { ...profile, updatedOn: ctx.deps.clock.now().toISOString() };
+  await ctx.storage.profiles.write(updated);
+  return updated;
+}
+
+function factsOf(credential: StoredCredential, lifetimeDays: number, now: Date): Profile['credential'] {
+  return {
+    type: credential.secret.kind,
+    keyId: credential.keyId,
+    ...(credential.thumbprint ? { thumbprint: credential.thumbprint } : {}),
+    ...(credential.certificatePem ? { certificatePem: credential.certificatePem } : {}),
+    expiresOn: credential.expiresOn,
+    createdOn: now.toISOString(),
+    lifetimeDays,
+  };
+}
+
+function keyCredentialFor(next: Profile['credential'], marker: string) {
+  const der = Buffer.from(next.certificatePem!.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  return {
+    keyId: next.keyId,
+    type: 'AsymmetricX509Cert',
+    usage: 'Verify',
+    key: der.toString('base64'),
+    displayName: `dynauth ${next.createdOn.slice(0, 10)} rotation ${marker}`,
+    endDateTime: next.expiresOn,
+  };
+}

@@ -1,0 +1,58 @@
+// Revoking the credentials a rotation replaced, one at a time: removed on the app first, then
+// dropped from the profile, so a cut-short run leaves at worst an entry whose key is already gone.
+import type { GraphApi } from '../clients/graph.ts';
+import type { Profile } from '../profiles/profile.ts';
+import type { ProfileStore } from '../profiles/profile-store.ts';
+import { onApp, removeCredential } from './rotate-app-credentials.ts';
+
+export type PendingEntry = NonNullable<Profile['pendingRevocation']>[number];
+
+export interface Revocation {
+  profile: Profile;
+  revoked: string[];
+  /** Still in use by another profile of the same app, so only dropped from this one. */
+  keptForOthers: string[];
+}
+
+export async function revokePending(
+  graph: GraphApi,
+  profiles: ProfileStore,
+  profile: Profile,
+  due: (entry: PendingEntry) => boolean,
+  now: Date,
+): Promise<Revocation> {
+  const result: Revocation = { profile, revoked: [], keptForOthers: [] };
+  const inUse = await keysInUseByOthers(profiles, profile);
+  const app = profile.pendingRevocation?.length ? await graph.getApplication(profile.applicationObjectId) : undefined;
+  for (const entry of profile.pendingRevocation ?? []) {
+    if (entry.keyId === profile.credential.keyId) continue;
+    const gone = app !== undefined && !onApp(app, entry.keyId); // revoked by a run cut short, or by hand
+    if (!gone && !due(entry)) continue;
+    if (gone) result.revoked.push(entry.keyId);
+    else if (inUse.has(entry.keyId)) result.keptForOthers.push(entry.keyId);
+    else {
+      await removeCredential(graph, profile.applicationObjectId, entry.type, entry.keyId);
+      result.revoked.push(entry.keyId);
+    }
+    const latest = (await profiles.read(profile.name)) ?? result.profile;
+    const pendingRevocation = (latest.pendingRevocation ?? []).filter((e) => e.keyId !== entry.keyId);
+    result.profile = { ...latest, pendingRevocation, updatedOn: now.toISOString() };
+    await profiles.write(result.profile);
+  }
+  return result;
+}
+
+async function keysInUseByOthers(profiles: ProfileStore, profile: Profile): Promise<Set<string>> {
+  const used = new Set<string>();
+  for (const name of await profiles.list()) {
+    if (name === profile.name) continue;
+    const other = await profiles.read(name).catch(() => undefined);
+    if (other?.applicationObjectId !== profile.applicationObjectId) continue;
+    used.add(other.credential.keyId);
+    if (other.rotation) {
+      used.add(other.rotation.replaces.keyId);
+      if (other.rotation.next) used.add(other.rotation.next.keyId);
+    }
+  }
+  return used;
+}
