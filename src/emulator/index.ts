@@ -43,6 +43,13 @@ export interface Emulator {
   /** Live, read-only view of the emulated cloud for assertions. */
   state: DeepReadonly<EmulatorState>;
   faults: { add(rule: FaultRule): void; clear(): void };
+  /** Policies switched on after start, e.g. for an app init made: what the seed options do for seeded apps. */
+  policies: {
+    /** An admin policy keeps the app out of these Dataverse environments (uniqueNames; default all): 403 0x80095ffc. */
+    blockInDataverse(appId: string, environments?: string[]): void;
+    /** A Conditional Access policy blocks the app's sign-in: AADSTS53003. */
+    blockByConditionalAccess(appId: string): void;
+  };
   setReplicationLag(lag: ReplicationLag): void;
   close(): Promise<void>;
 }
@@ -127,6 +134,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     requests: recorder.requests,
     state: ctx.state,
     faults: { add: (rule) => faults.add(rule), clear: () => faults.clear() },
+    policies: {
+      blockInDataverse(appId, environments) {
+        for (const env of ctx.state.environments) {
+          if (!env.dataverse || (environments && !environments.includes(env.uniqueName))) continue;
+          if (!env.dataverse.blockedAppIds.includes(appId.toLowerCase())) env.dataverse.blockedAppIds.push(appId.toLowerCase());
+        }
+      },
+      blockByConditionalAccess(appId) {
+        const list = ctx.state.policies.conditionalAccessBlockedApps;
+        if (!list.includes(appId.toLowerCase())) list.push(appId.toLowerCase());
+      },
+    },
     setReplicationLag,
     close() {
       closed ??= Promise.all(listeners.map(stopListener)).then(() => undefined);

@@ -76,6 +76,10 @@ export function seedState(options: SeedOptions, now: number): SeedResult {
     appRoleGrants: [],
     powerPlatformManagementApps: [],
     environments: [],
+    policies: {
+      conditionalAccessBlockedApps: [],
+      tenantsInOtherClouds: (options.tenantsInOtherClouds ?? []).map((t) => t.toLowerCase()),
+    },
   };
 
   const automationSecret = newClientSecret();
@@ -89,7 +93,8 @@ export function seedState(options: SeedOptions, now: number): SeedResult {
     state.appRoleGrants.push({ principalId: automationSp.id, resourceAppId: WELL_KNOWN_APP_IDS.graph, value });
   }
   state.powerPlatformManagementApps.push(automation.appId);
-  for (const extra of options.applications ?? []) addApplication(state, extra, seededAt);
+  const extras = (options.applications ?? []).map((seed) => ({ seed, app: addApplication(state, seed, seededAt) }));
+  for (const { seed, app } of extras) if (seed.blockedByConditionalAccess) state.policies.conditionalAccessBlockedApps.push(app.appId);
 
   const environments: Array<Pick<Environment, 'uniqueName' | 'displayName' | 'sku' | 'isDefault'> & { dataverse: boolean }> = [
     { uniqueName: 'contososales', displayName: 'Contoso Sales', sku: 'Production', isDefault: false, dataverse: true },
@@ -109,6 +114,8 @@ export function seedState(options: SeedOptions, now: number): SeedResult {
       url: undefined,
       dataverse: env.dataverse ? seedDataverse(env.uniqueName, options, admin, automation, seededAt) : undefined,
     });
+    const dataverse = state.environments.at(-1)!.dataverse;
+    if (dataverse) dataverse.blockedAppIds = blockedAppIds(env.uniqueName, options, extras.map((e) => ({ ...e.seed, appId: e.app.appId })));
   }
   return { state, admin, automation: { clientId: automation.appId, clientSecret: automationSecret } };
 }
@@ -128,6 +135,7 @@ function seedDataverse(uniqueName: string, options: SeedOptions, admin: User, au
     privileges: catalogue,
     systemusers: [],
     tables: seedTables(uniqueName),
+    blockedAppIds: [],
   };
   for (const template of standardRoles(catalogue)) {
     const rootRoleId = stableGuid(`role:${uniqueName}:${rootId}:${template.name}`);
@@ -150,6 +158,11 @@ function seedDataverse(uniqueName: string, options: SeedOptions, admin: User, au
   }
   dataverse.systemusers.push(applicationUser(uniqueName, automation, rootId, [rootRole('System Administrator')], seededAt));
   return dataverse;
+}
+
+function blockedAppIds(uniqueName: string, options: SeedOptions, apps: Array<SeedApplication & { appId: string }>): string[] {
+  const perApp = apps.filter((a) => a.blockedInDataverse === true || a.blockedInDataverse?.includes(uniqueName)).map((a) => a.appId);
+  return [...new Set([...(options.dataverseBlockedApps ?? []).map((id) => id.toLowerCase()), ...perApp])];
 }
 
 export function applicationUser(uniqueName: string, app: Pick<Application, 'appId' | 'displayName'>, businessunitid: string, roleIds: string[], createdAt: number, id?: string): SystemUser {

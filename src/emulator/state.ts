@@ -159,6 +159,8 @@ export interface Dataverse {
   privileges: Privilege[];
   systemusers: SystemUser[];
   tables: Record<string, TableRow[]>;
+  /** appIds an admin policy keeps out of this environment (403 0x80095ffc), lower case. */
+  blockedAppIds: string[];
 }
 
 export interface Environment {
@@ -191,6 +193,14 @@ export interface EmulatorState {
   /** appIds registered as Power Platform management applications (allowed to call BAP app-only). */
   powerPlatformManagementApps: string[];
   environments: Environment[];
+  policies: TenantPolicies;
+}
+
+export interface TenantPolicies {
+  /** appIds whose sign-in a Conditional Access policy blocks (AADSTS53003), lower case. */
+  conditionalAccessBlockedApps: string[];
+  /** Tenant ids or domains, lower case, that belong to another national cloud (AADSTS90038). */
+  tenantsInOtherClouds: string[];
 }
 
 export const WELL_KNOWN_APP_IDS = {

@@ -46,6 +46,10 @@ export interface SeedApplication {
   /** A password credential with this value (e.g. an expired one, for AADSTS7000222). */
   secret?: { value: string; startDateTime?: string; endDateTime?: string };
   isFallbackPublicClient?: boolean;
+  /** A Conditional Access policy for workload identities blocks its sign-in: AADSTS53003 once its credential checks out. */
+  blockedByConditionalAccess?: boolean;
+  /** An admin policy blocks it in Dataverse (403 0x80095ffc): true for every environment, or these uniqueNames. */
+  blockedInDataverse?: true | string[];
 }
 
 export interface SeedOptions {
@@ -58,6 +62,10 @@ export interface SeedOptions {
   applications?: SeedApplication[];
   /** The tenant has no Dynamics CRM service principal yet (created by POST /servicePrincipals). */
   withoutDynamicsCrmServicePrincipal?: boolean;
+  /** Tenants (id or domain) that live in another national cloud: any login request for them is AADSTS90038. */
+  tenantsInOtherClouds?: string[];
+  /** appIds an admin policy blocks in every Dataverse environment (403 0x80095ffc), e.g. an app init will create with a known id. */
+  dataverseBlockedApps?: string[];
 }
 
 export interface EmulatorOptions {

@@ -50,6 +50,7 @@ export function handleDataverse(ctx: EmulatorContext, req: RequestContext, env: 
   }
   const withUrl = env as Environment & { url: string };
   const claims = authenticateDataverse(ctx, req, withUrl);
+  if (claims.idtyp === 'app' && env.dataverse.blockedAppIds.includes(claims.appid.toLowerCase())) return blockedByPolicy(req, claims.appid);
   const caller = resolveCaller(ctx, req, env.dataverse, claims);
   const r: DataverseRequest = { ctx, req, env: withUrl, dv: env.dataverse, caller, claims, base: `${env.url}/api/data/v9.2/` };
   return route(r, match[1] ?? '');
@@ -165,6 +166,11 @@ function roles(r: DataverseRequest, id: string | undefined, sub: string | undefi
     return collectionReply(r, privilegeRows(r).filter((p) => held.has(p['privilegeid'] as string)), PRIVILEGES);
   }
   return unknownSegment(r, sub);
+}
+
+/** An admin policy of the environment keeps the app out (Microsoft's exact message for 0x80095ffc is not published). */
+function blockedByPolicy(req: RequestContext, appId: string): Reply {
+  return dataverseError(req, 403, '0x80095ffc', `Access denied by policy: the application ${appId} is blocked from this environment by an administrator policy.`);
 }
 
 function unknownSegment(r: DataverseRequest, segment: string): Reply {

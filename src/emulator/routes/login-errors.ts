@@ -70,6 +70,11 @@ export const AADSTS = {
     aadError(req, 400, 'invalid_grant', 70000, "The provided value for the input parameter 'device_code' is not valid."),
   redirectMismatch: (req: RequestContext, redirectUri: string, appId: string): Reply =>
     aadError(req, 400, 'invalid_request', 50011, `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${appId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`),
+  blockedByConditionalAccess: (req: RequestContext): Reply =>
+    aadError(req, 400, 'invalid_grant', 53003, 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.'),
+  /** The wording Entra uses in the field ("request is being redirected"); the error docs' template is "belongs to the National Cloud". */
+  tenantInOtherCloud: (req: RequestContext, tenant: string, cloud: string): Reply =>
+    aadError(req, 400, 'invalid_request', 90038, `Tenant '${tenant}' request is being redirected to the National Cloud '${cloud}'.`),
   notPublicClient: (req: RequestContext): Reply =>
     aadError(req, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
 };

@@ -63,6 +63,8 @@ function clientCredentials(ctx: EmulatorContext, req: RequestContext, route: Ten
   const sp = findServicePrincipalByAppId(ctx.state, app.appId);
   if (!sp) return AADSTS.missingServicePrincipal(req, app.appId, ctx.state.tenant.id);
   if (!sp.accountEnabled) return AADSTS.disabledApp(req, app.appId, app.displayName);
+  // Conditional Access for workload identities is evaluated after the client has authenticated.
+  if (ctx.state.policies.conditionalAccessBlockedApps.includes(app.appId)) return AADSTS.blockedByConditionalAccess(req);
   const scopes = scope.split(' ').filter(Boolean);
   if (scopes.length !== 1 || !scopes[0]!.endsWith('/.default')) return AADSTS.clientCredentialsScope(req, scope);
   const identifier = scopes[0]!.slice(0, -'/.default'.length);

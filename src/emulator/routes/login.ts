@@ -7,6 +7,9 @@ import { AADSTS, aadError } from './login-errors.ts';
 import { handleAuthorize, handleDeviceCode } from './login-interactive.ts';
 import { handleToken } from './login-token.ts';
 
+/** Where a tenant in another national cloud is said to live (Azure Government's instance). */
+const OTHER_CLOUD_INSTANCE = 'microsoftonline.us';
+
 export interface TenantRoute {
   tenant: Tenant;
   /** The path segment as sent (tenant id, domain, common, organizations). */
@@ -20,6 +23,9 @@ export async function handleLogin(ctx: EmulatorContext, req: RequestContext): Pr
   const route = rest.join('/').toLowerCase();
   if (tenantSegment.toLowerCase() === 'common' && route === 'discovery/instance') return instanceDiscovery(ctx);
   const tenantRoute = resolveTenant(ctx, tenantSegment);
+  if (!tenantRoute && ctx.state.policies.tenantsInOtherClouds.includes(tenantSegment.toLowerCase())) {
+    return AADSTS.tenantInOtherCloud(req, tenantSegment, OTHER_CLOUD_INSTANCE);
+  }
   if (!tenantRoute) {
     if (segments.length === 0) return notFound();
     return AADSTS.unknownTenant(req, tenantSegment);
