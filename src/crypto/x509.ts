@@ -122,8 +122,10 @@ export function issueServerCertificate(ca: CertificateAuthority, options: Server
   const dnsNames = options.dnsNames ?? [];
   if (ipAddresses.length + dnsNames.length === 0) throw new Error('issueServerCertificate: give at least one IP address or DNS name');
   const commonName = options.commonName ?? dnsNames[0] ?? ipAddresses[0]!;
-  const { notBefore, notAfter } = validity({ commonName, validDays: options.validDays ?? 30, now: options.now });
-  if (notAfter > ca.notAfter) throw new Error('issueServerCertificate: the certificate would outlive its CA');
+  const requested = validity({ commonName, validDays: options.validDays ?? 30, now: options.now });
+  const notBefore = requested.notBefore;
+  // A leaf never outlives its CA: issued a second later than a CA of the same lifetime, it ends with it.
+  const notAfter = requested.notAfter > ca.notAfter ? ca.notAfter : requested.notAfter;
   const { publicKey, privateKey } = newRsaKeyPair();
   const certDer = buildCertificate({
     subjectName: distinguishedName(commonName),
