@@ -1,39 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { createSelfSignedCertificate } from '../../src/crypto/x509.ts';
-import { startSandbox, type Sandbox } from '../support/sandbox.ts';
+import { KEY, runInPty } from '../support/pty.ts';
+import { appOf, assertStoredSecretWorks, initialised } from './rotate-secret-support.ts';
 
-const INIT = ['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'];
-const APP = 'dynauth-contososales';
+const bin = new URL('../../bin/dynauth.js', import.meta.url).pathname;
+
 const GRAPH = '00000003-0000-0000-c000-000000000000';
 
-type Request = { method: string; path: string; service: string; status: number; body: unknown; token?: { scp?: string } };
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-function appOf(sandbox: Sandbox, name = APP) {
-  return sandbox.emulator.state.applications.find((app) => app.displayName === name)!;
-}
-
-async function initialised(t: Parameters<typeof startSandbox>[0], extra: string[] = []) {
-  const sandbox = await startSandbox(t);
-  const init = await sandbox.run([...INIT, ...extra]);
-  assert.equal(init.code, 0, init.stderr);
-  const oldKeyId = appOf(sandbox).passwordCredentials[0]?.keyId ?? appOf(sandbox).keyCredentials[0]?.keyId;
-  return { sandbox, oldKeyId: oldKeyId! };
-}
-
-/** The stored secret is exactly the profile's key on the app, and test-connection passes with it. */
-async function assertStoredSecretWorks(sandbox: Sandbox) {
-  const [secret] = await sandbox.storedSecrets();
-  const hash = createHash('sha256').update(secret!).digest('hex');
-  const { profiles } = await sandbox.storage();
-  const profile = (await profiles.read('contososales'))!;
-  assert.equal(appOf(sandbox).passwordCredentials.find((c) => c.secretHash === hash)?.keyId, profile.credential.keyId, 'the keychain holds the profile key');
-  const tested = await sandbox.run(['test-connection', '--profile', 'contososales']);
-  assert.equal(tested.code, 0, tested.stdout + tested.stderr);
-  return profile;
-}
 
 test('a secret is rotated: new one stored and proven, old one pending until --finish', async (t) => {
   const { sandbox, oldKeyId } = await initialised(t);
@@ -80,7 +55,7 @@ test('--revoke-old removes the old secret at once; the secret is printed only wi
 test('a certificate is rotated, keeping a certificate dynauth did not create', async (t) => {
   const { sandbox, oldKeyId } = await initialised(t, ['--credential', 'certificate']);
   const byHand = createSelfSignedCertificate({ commonName: 'by hand', validDays: 400, now: new Date() });
-  const foreign = { ...appOf(sandbox).keyCredentials[0]!, keyId: '99999999-0000-4000-8000-000000000001', key: byHand.certDer.toString('base64'), customKeyIdentifier: byHand.thumbprint, displayName: 'uploaded by hand' };
+  const foreign = { ...appOf(sandbox).keyCredentials[0]!, keyId: '99999999-0000-4000-8000-000000000001', key: byHand.certDer.toString('base64'), customKeyIdentifier: byHand.thumbprint, displayName: 'uploaded by hand', startDateTime: byHand.notBefore.toISOString(), endDateTime: byHand.notAfter.toISOString() };
   (appOf(sandbox).keyCredentials as Mutable<typeof foreign>[]).push(foreign);
   const run = await sandbox.run(['rotate-secret', '--revoke-old', '--json']);
   assert.equal(run.code, 0, run.stderr);
@@ -93,54 +68,7 @@ test('a certificate is rotated, keeping a certificate dynauth did not create', a
   await sandbox.assertNoSecretLeaked();
 });
 
-const KILL_POINTS: Array<[string, (r: Request) => boolean]> = [
-  ['the rotation was recorded (first Graph read)', (r) => r.method === 'GET' && r.path.startsWith('/v1.0/applications/')],
-  ['the secret was added', (r) => r.method === 'POST' && r.path.endsWith('/addPassword')],
-  ['the new secret got a token', (r) => r.service === 'login' && r.status === 200 && (r.body as { grant_type?: string } | undefined)?.grant_type === 'client_credentials'],
-  ['the first call as the app', (r) => r.service === 'dataverse' && r.path.endsWith('/WhoAmI') && !r.token?.scp],
-  ['the old secret was removed', (r) => r.method === 'POST' && r.path.endsWith('/removePassword')],
-];
-
-for (const [point, killAfterRequest] of KILL_POINTS) {
-  test(`killed after "${point}": test-connection passes, a re-run finishes with no stray secret`, async (t) => {
-    const { sandbox, oldKeyId } = await initialised(t);
-    const killed = await sandbox.run(['rotate-secret', '--revoke-old'], { killAfterRequest });
-    if (killed.signal !== 'SIGKILL') assert.equal(killed.code, 0, killed.stderr);
-    await assertStoredSecretWorks(sandbox);
-    const rerun = await sandbox.run(['rotate-secret', '--revoke-old', '--json']);
-    assert.equal(rerun.code, 0, rerun.stderr);
-    const app = appOf(sandbox);
-    assert.equal(app.passwordCredentials.length, 1, `exactly one secret: ${app.passwordCredentials.map((c) => c.displayName).join(', ')}`);
-    assert.notEqual(app.passwordCredentials[0]!.keyId, oldKeyId);
-    const profile = await assertStoredSecretWorks(sandbox);
-    assert.equal(profile.rotation, undefined);
-    assert.deepEqual(profile.pendingRevocation ?? [], []);
-    await sandbox.assertNoSecretLeaked();
-  });
-}
-
-test('503 beyond retries on addPassword, the token and removePassword: still working, a re-run finishes', async (t) => {
-  for (const [service, pathPrefix] of [
-    ['graph', '/v1.0/applications/'],
-    ['login', '/'],
-  ] as const) {
-    const { sandbox, oldKeyId } = await initialised(t);
-    const method = 'POST';
-    sandbox.emulator.faults.add({ service, method, pathPrefix, kind: 'unavailable', times: 50, retryAfterSeconds: 0 });
-    const failed = await sandbox.run(['rotate-secret', '--revoke-old', '--wait', '2s']);
-    assert.notEqual(failed.code, 0, failed.stderr);
-    assert.doesNotMatch(failed.stderr, /\n\s+at /, 'no stack trace');
-    sandbox.emulator.faults.clear();
-    await assertStoredSecretWorks(sandbox);
-    const rerun = await sandbox.run(['rotate-secret', '--revoke-old']);
-    assert.equal(rerun.code, 0, rerun.stderr);
-    const app = appOf(sandbox);
-    assert.equal(app.passwordCredentials.length, 1, `${service}: exactly one secret`);
-    assert.notEqual(app.passwordCredentials[0]!.keyId, oldKeyId);
-    await assertStoredSecretWorks(sandbox);
-    await sandbox.assertNoSecretLeaked();
-  }
-});
+// Failures at each step (network loss, 503, kill -9, keychain write failure): rotate-secret-*-faults.test.ts.
 
 test('--all rotates every profile; one failure does not stop the others and is reported', async (t) => {
   const { sandbox } = await initialised(t);
@@ -189,4 +117,64 @@ test('an admin without Application.ReadWrite rights gets exit 4 naming the role,
   assert.match(run.stderr, /Application Administrator or Cloud Application Administrator/);
   assert.equal(appOf(sandbox).passwordCredentials.length, 1);
   await assertStoredSecretWorks(sandbox);
+});
+
+test('--revoke-after on its own: the next rotation revokes what was replaced at least that long ago, and keeps the rest', async (t) => {
+  const { sandbox, oldKeyId } = await initialised(t);
+  const first = await sandbox.run(['rotate-secret', '--json']);
+  assert.equal(first.code, 0, first.stderr);
+  const firstKeyId = JSON.parse(first.stdout).profiles[0].credential.keyId;
+  const { profiles } = await sandbox.storage();
+  const profile = (await profiles.read('contososales'))!;
+  const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000).toISOString();
+  await profiles.write({ ...profile, pendingRevocation: profile.pendingRevocation!.map((e) => ({ ...e, replacedOn: eightDaysAgo })) });
+
+  const run = await sandbox.run(['rotate-secret', '--revoke-after', '7d', '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  const [result] = JSON.parse(run.stdout).profiles;
+  assert.equal(result.rotated, true);
+  assert.deepEqual(result.revoked, [oldKeyId], 'replaced 8 days ago: revoked');
+  assert.deepEqual(result.pendingRevocation.map((e: { keyId: string }) => e.keyId), [firstKeyId], 'replaced just now: still valid');
+  assert.deepEqual(appOf(sandbox).passwordCredentials.map((c) => c.keyId).sort(), [firstKeyId, result.credential.keyId].sort());
+  await assertStoredSecretWorks(sandbox);
+
+  const tooSoon = await sandbox.run(['rotate-secret', '--revoke-after', '7d', '--json']);
+  assert.equal(tooSoon.code, 0, tooSoon.stderr);
+  assert.deepEqual(JSON.parse(tooSoon.stdout).profiles[0].revoked, [], 'nothing replaced 7 days ago yet');
+  const bad = await sandbox.run(['rotate-secret', '--revoke-after', 'soon']);
+  assert.equal(bad.code, 2, bad.stderr);
+  await sandbox.assertNoSecretLeaked();
+});
+
+test('--all signs in once for profiles of the same tenant', async (t) => {
+  const { sandbox } = await initialised(t);
+  const second = await sandbox.run(['init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only']);
+  assert.equal(second.code, 0, second.stderr);
+  const before = sandbox.emulator.requests.length;
+  const run = await sandbox.run(['rotate-secret', '--all', '--revoke-old', '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout).profiles.map((p: { rotated: boolean }) => p.rotated), [true, true]);
+  const requests = sandbox.emulator.requests.slice(before);
+  assert.equal(requests.filter((r) => r.service === 'login' && r.path.endsWith('/oauth2/v2.0/devicecode')).length, 1, 'one device-code sign-in');
+  assert.equal(requests.filter((r) => r.service === 'graph' && r.path === '/v1.0/organization').length, 1, 'one tenant read');
+  assert.equal(run.stderr.match(/Signed in as/g)?.length, 1);
+});
+
+test('in a terminal, revoking asks first (No keeps the old secret pending); --yes and runs without a terminal do not ask', async (t) => {
+  const { sandbox, oldKeyId } = await initialised(t);
+  const declined = await runInPty([process.execPath, bin, 'rotate-secret', '--revoke-old'], sandbox.env, [{ expect: /Revoke it now\?/, send: 'n' + KEY.enter }]);
+  assert.equal(declined.code, 0, declined.screen);
+  assert.match(declined.screen, new RegExp(`client secret ${oldKeyId} of app dynauth-contososales stops every integration still using it`));
+  assert.match(declined.screen, /rotate-secret --finish --profile contososales/);
+  const profile = await assertStoredSecretWorks(sandbox);
+  assert.deepEqual(profile.pendingRevocation?.map((e) => [e.keyId, e.revokeRequested]), [[oldKeyId, undefined]], 'kept pending, as an ordinary entry');
+  assert.equal(appOf(sandbox).passwordCredentials.length, 2);
+
+  const confirmed = await runInPty([process.execPath, bin, 'rotate-secret', '--finish', '--yes'], sandbox.env, []);
+  assert.equal(confirmed.code, 0, confirmed.screen);
+  assert.doesNotMatch(confirmed.screen, /Revoke (it|these \d+) now\?/);
+  assert.match(confirmed.screen, new RegExp(`Revoked: ${oldKeyId}`));
+  assert.deepEqual(appOf(sandbox).passwordCredentials.map((c) => c.keyId), [profile.credential.keyId]);
+  sandbox.outputs.push(declined.screen, confirmed.screen);
+  await sandbox.assertNoSecretLeaked();
 });
