@@ -14,16 +14,16 @@ export async function benchInit(bin: string): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'dynauth-bench-'));
   try {
     const { cloudConfigPath, caCertPath } = await emulator.writeFiles(dir);
+    const store = await benchStore();
     const env = {
       PATH: process.env.PATH ?? '',
       HOME: dir,
       DYNAUTH_CLOUD_CONFIG: cloudConfigPath,
       NODE_EXTRA_CA_CERTS: caCertPath,
       DYNAUTH_CONFIG_DIR: join(dir, 'profiles'),
-      DYNAUTH_STORE: 'file',
-      DYNAUTH_PASSPHRASE: 'bench-passphrase',
       DYNAUTH_TENANT: emulator.tenant.domain,
       DYNAUTH_AUTH: 'device-code',
+      ...store.env,
     };
     const started = performance.now();
     const code = await new Promise<number | null>((resolve) => {
@@ -41,6 +41,8 @@ export async function benchInit(bin: string): Promise<void> {
     console.log(
       `init: ${starts.length} requests, wall ${wall.toFixed(0)} ms; longest chain ${chain} calls x ${LATENCY_MS} ms = ${critical} ms; ratio ${ratio.toFixed(2)}x (target <= 1.3x) ${ratio <= 1.3 ? 'OK' : 'OVER'}; all calls in sequence would take ${starts.length * LATENCY_MS} ms`,
     );
+    await store.cleanUp();
+    console.log(`init: credential stored in ${store.description}`);
     const working = wall - beforeFirst;
     console.log(
       `init: of which ${beforeFirst.toFixed(0)} ms start-up before the first request (Node, @azure/identity, MSAL); from the first request on ${working.toFixed(0)} ms, ${(working / critical).toFixed(2)}x the chain`,
@@ -59,4 +61,24 @@ function longestChain(starts: number[], latency: number): number {
     for (let j = 0; j < i; j++) if (starts[i]! >= starts[j]! + latency) best[i] = Math.max(best[i]!, best[j]! + 1);
   }
   return Math.max(0, ...best);
+}
+
+/** The default store (the Secret Service) when one answers, else the encrypted file store. */
+async function benchStore(): Promise<{ env: Record<string, string>; description: string; cleanUp(): Promise<void> }> {
+  const { createKeyringStore } = await import('../src/secrets/keyring-store.ts');
+  const service = `dynauth-bench-${process.pid}`;
+  const keyring = createKeyringStore(service, { timeoutMs: 2000 });
+  try {
+    await keyring.set('probe', new Uint8Array([1]));
+    await keyring.delete('probe');
+  } catch {
+    return { env: { DYNAUTH_STORE: 'file', DYNAUTH_PASSPHRASE: 'bench-passphrase' }, description: 'the encrypted file store (no Secret Service here; adds scrypt)', cleanUp: async () => {} };
+  }
+  return {
+    env: { DYNAUTH_KEYCHAIN_SERVICE: service, ...(process.env.DBUS_SESSION_BUS_ADDRESS ? { DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS } : {}) },
+    description: 'the Secret Service keyring',
+    cleanUp: async () => {
+      for (const account of ['contososales', 'contososales#next', 'dynauth:data-key']) await keyring.delete(account).catch(() => false);
+    },
+  };
 }

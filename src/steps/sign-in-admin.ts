@@ -23,6 +23,8 @@ export async function signInAdmin(
   deps: Pick<Deps, 'ui' | 'env' | 'http' | 'cancellation' | 'canOpenBrowser'>,
   cloud: Cloud,
   choice: { auth: AuthMethod | undefined; tenant: string | undefined },
+  /** Scopes whose tokens the command will need next: fetched while the tenant is read. */
+  prefetchScopes: string[] = [],
 ): Promise<AdminSession> {
   const method = choice.auth ?? defaultAuthMethod(deps.canOpenBrowser);
   deps.ui.step(`Signing in (${method})…`);
@@ -30,6 +32,7 @@ export async function signInAdmin(
   const getToken: TokenSource = tokenSource(credential, deps.cancellation.signal, (error) => adminSignInError(error, { method, tenant: choice.tenant }));
   const graph = await createGraphApi(cloud, deps.http, getToken);
   await getToken(cloud.graphScope); // one sign-in first; the calls below then share its token
+  for (const scope of prefetchScopes) getToken(scope).catch(() => {}); // a failure surfaces on first real use
   const [organization, user] = await Promise.all([graph.organization(), graph.signedInUser()]);
   const signedInAs = user?.userPrincipalName ?? `app ${deps.env.AZURE_CLIENT_ID ?? ''}`.trim();
   deps.ui.success(`Signed in as ${signedInAs} to ${organization.displayName} (tenant ${organization.id})`);

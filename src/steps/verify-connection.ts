@@ -13,6 +13,8 @@ export interface ConnectionUnderTest {
   secret: AppSecret;
   environmentUrl: string;
   expectedPrivileges: string[];
+  /** When known, its privileges are read beside WhoAmI instead of after it. */
+  applicationUserId?: string;
 }
 
 export interface VerifiedConnection {
@@ -23,31 +25,33 @@ export interface VerifiedConnection {
   apiMs: number;
 }
 
+export interface AppToken {
+  token: string;
+  tokenMs: number;
+}
+
+type Waiting = Omit<PollOptions, 'waitingFor'>;
+type VerifyDeps = Pick<Deps, 'http' | 'clock' | 'cancellation'>;
+
 /** Codes that right after a create mean "Entra has not replicated it yet", not "wrong". */
 const REPLICATING = new Set([700016, 7000215, 7000229]);
 
-/**
- * Proves a new credential end to end as the integration will use it: a client-credentials token
- * for the environment, WhoAmI, then the application user's effective privileges. Replication of
- * the new app, secret and application user is waited out by polling.
- */
-export async function verifyNewConnection(
-  deps: Pick<Deps, 'http' | 'clock' | 'cancellation'>,
+/** A client-credentials token for the environment with the new credential, waiting out replication. */
+export async function acquireAppToken(
+  deps: VerifyDeps,
   cloud: Cloud,
-  connection: ConnectionUnderTest,
-  waiting: Omit<PollOptions, 'waitingFor'>,
-): Promise<VerifiedConnection> {
+  connection: Pick<ConnectionUnderTest, 'tenantId' | 'clientId' | 'secret' | 'environmentUrl'>,
+  waiting: Waiting,
+): Promise<AppToken> {
   const credential = await createAppCredential(cloud, connection.tenantId, connection.clientId, connection.secret);
   const scope = dataverseScope(connection.environmentUrl);
-  let tokenMs = 0;
-  const token = await pollUntil(
+  return pollUntil(
     async () => {
       const started = deps.clock.now().getTime();
       try {
         const result = await credential.getToken(scope, { abortSignal: deps.cancellation.signal });
         if (!result) throw new Error('Entra returned no token');
-        tokenMs = deps.clock.now().getTime() - started;
-        return { done: true, value: result.token };
+        return { done: true, value: { token: result.token, tokenMs: deps.clock.now().getTime() - started } };
       } catch (error) {
         const code = aadstsCode(error);
         if (code !== undefined && REPLICATING.has(code)) return { done: false, reason: `AADSTS${code}` };
@@ -56,15 +60,32 @@ export async function verifyNewConnection(
     },
     { ...waiting, waitingFor: 'Entra to accept the new credential' },
   );
+}
+
+/**
+ * Proves a new credential end to end as the integration will use it: a client-credentials token
+ * for the environment, WhoAmI, then the application user's effective privileges. Replication of
+ * the new app, secret and application user is waited out by polling. A token acquired earlier
+ * (beside other work) may be handed in.
+ */
+export async function verifyNewConnection(
+  deps: VerifyDeps,
+  cloud: Cloud,
+  connection: ConnectionUnderTest,
+  waiting: Waiting,
+  tokenReady?: Promise<AppToken>,
+): Promise<VerifiedConnection> {
+  const { token, tokenMs } = await (tokenReady ?? acquireAppToken(deps, cloud, connection, waiting));
   const dataverse = createDataverseApi(connection.environmentUrl, deps.http, async () => token, 'app');
   let apiMs = 0;
-  const whoAmI = await pollUntil(
+  const [whoAmI, privileges] = await pollUntil(
     async () => {
       const started = deps.clock.now().getTime();
       try {
-        const value = await dataverse.whoAmI();
+        const known = connection.applicationUserId;
+        const [me, held] = await Promise.all([dataverse.whoAmI(), known ? dataverse.retrieveUserPrivileges(known) : undefined]);
         apiMs = deps.clock.now().getTime() - started;
-        return { done: true, value };
+        return { done: true, value: [me, held ?? (await dataverse.retrieveUserPrivileges(me.UserId))] as const };
       } catch (error) {
         if (error instanceof ApiError && error.remoteCode === NOT_A_MEMBER) return { done: false, reason: 'application user not active yet' };
         throw error;
@@ -72,7 +93,6 @@ export async function verifyNewConnection(
     },
     { ...waiting, waitingFor: 'Dataverse to activate the application user' },
   );
-  const privileges = await dataverse.retrieveUserPrivileges(whoAmI.UserId);
   const held = new Set(privileges.map((p) => p.PrivilegeName));
   return { whoAmI, privileges, missingPrivileges: connection.expectedPrivileges.filter((name) => !held.has(name)), tokenMs, apiMs };
 }

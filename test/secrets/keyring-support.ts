@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { KeychainUnavailableError } from '../../src/secrets/errors.ts';
 import { createKeyringStore } from '../../src/secrets/keyring-store.ts';
 
-/** test/run.ts sets this when it started a private gnome-keyring: then "none reachable" is a failure. */
+/** test/with-keyring.ts sets this when it started a private gnome-keyring: then "none reachable" is a failure. */
 const PROVIDED = process.env.DYNAUTH_TEST_SECRET_SERVICE === '1';
 
 export function uniqueService(): string {

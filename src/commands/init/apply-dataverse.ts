@@ -13,30 +13,43 @@ export interface AppliedEnvironment {
   roles: Array<{ id: string; name: string }>;
 }
 
-/** Creates or completes the preset's custom roles; needs nothing from Entra, so it starts first. */
-export function prepareRoles(state: EnvironmentState, roleChoice: RoleChoice, outcome: Outcome): Promise<void> {
+/**
+ * Creates or completes the preset's custom roles, then finds each role's copy in the application
+ * user's business unit; needs nothing from Entra, so it starts first.
+ */
+export function prepareRoles(state: EnvironmentState, roleChoice: RoleChoice, outcome: Outcome, waiting: Waiting): Promise<string[]> {
   const preset = roleChoice.kind === 'preset' && !roleChoice.preset.builtIn ? roleChoice.preset : undefined;
-  const prepared = Promise.all(state.roles.map((role) => prepareRole(state.dataverse, state, role, preset, outcome))).then(() => undefined);
+  const unitId = userUnit(state);
+  const prepared = Promise.all(
+    state.roles.map(async (role) => {
+      const known = await prepareRole(state.dataverse, state, role, preset, outcome);
+      return known ?? roleInUnit(state.dataverse, role.name, unitId, waiting);
+    }),
+  );
   prepared.catch(() => {}); // awaited by applyEnvironment; keeps an early failure from going unhandled meanwhile
   return prepared;
+}
+
+function userUnit(state: EnvironmentState): string {
+  return state.appUser?._businessunitid_value ?? state.businessUnit.businessunitid;
 }
 
 /** The application user, then its roles (each business unit's own copy), in one environment. */
 export async function applyEnvironment(
   state: EnvironmentState,
   appId: string,
-  rolesReady: Promise<void>,
+  rolesReady: Promise<string[]>,
   outcome: Outcome,
   waiting: Waiting,
 ): Promise<AppliedEnvironment> {
   const { dataverse } = state;
   const where = state.target.uniqueName;
   const userId = await ensureApplicationUser(dataverse, state, appId, outcome, waiting);
-  await rolesReady;
-  const unitId = state.appUser?._businessunitid_value ?? state.businessUnit.businessunitid;
+  const roleIds = await rolesReady;
+  const unitId = userUnit(state);
   const roles = await Promise.all(
-    state.roles.map(async (role) => {
-      const id = await roleInUnit(dataverse, role.name, unitId, waiting);
+    state.roles.map(async (role, index) => {
+      const id = roleIds[index]!;
       if (role.assigned) outcome.reused.push(`roleAssignment:${role.name}@${where}`);
       else {
         await dataverse.assignRole(userId, id);
@@ -73,33 +86,39 @@ async function ensureApplicationUser(dataverse: DataverseApi, state: Environment
   return id;
 }
 
-/** Creates the preset's custom role in the root business unit, or completes its privileges. */
+/**
+ * Creates the preset's custom role in the root business unit, or completes its privileges.
+ * Returns the role's id in the application user's business unit when that is already known.
+ */
 async function prepareRole(
   dataverse: DataverseApi,
   state: EnvironmentState,
   role: EnvironmentState['roles'][number],
   preset: RolePreset | undefined,
   outcome: Outcome,
-): Promise<void> {
-  if (!preset) return;
-  const where = state.target.uniqueName;
+): Promise<string | undefined> {
   const root = state.rootBusinessUnit.businessunitid;
-  let roleId = role.id;
-  let missing = role.missingPrivileges;
+  const inRoot = userUnit(state) === root;
+  if (!preset) return role.id;
+  const where = state.target.uniqueName;
   if (role.create) {
-    roleId = await createOrFind(() => dataverse.createRole(role.name, root), async () => (await dataverse.findRole(role.name, root))?.roleid);
-    missing = preset.privileges;
+    const privileges = dataverse.findPrivileges(preset.privileges); // looked up while the role is created
+    privileges.catch(() => {});
+    const roleId = await createOrFind(() => dataverse.createRole(role.name, root), async () => (await dataverse.findRole(role.name, root))?.roleid);
+    await dataverse.addPrivilegesToRole(roleId, (await privileges).map((p) => ({ PrivilegeId: p.privilegeid, Depth: 'Global' as const })));
     outcome.created.push(`securityRole:${role.name}@${where}`);
-  } else if (missing.length === 0) {
-    outcome.reused.push(`securityRole:${role.name}@${where}`);
-    return;
+    return inRoot ? roleId : undefined;
   }
-  const privileges = await dataverse.findPrivileges(missing);
-  await dataverse.addPrivilegesToRole(
-    roleId!,
-    privileges.map((privilege) => ({ PrivilegeId: privilege.privilegeid, Depth: 'Global' as const })),
-  );
-  if (!role.create) outcome.created.push(`securityRolePrivileges:${role.name}@${where}`);
+  if (role.missingPrivileges.length === 0) {
+    outcome.reused.push(`securityRole:${role.name}@${where}`);
+    return role.id;
+  }
+  // Privileges belong to the root role; a business unit's copy inherits them.
+  const rootId = inRoot ? role.id! : (await dataverse.findRole(role.name, root))!.roleid;
+  const privileges = await dataverse.findPrivileges(role.missingPrivileges);
+  await dataverse.addPrivilegesToRole(rootId, privileges.map((p) => ({ PrivilegeId: p.privilegeid, Depth: 'Global' as const })));
+  outcome.created.push(`securityRolePrivileges:${role.name}@${where}`);
+  return role.id;
 }
 
 /** Each business unit has its own copy of a role; a child unit's copy appears shortly after. */

@@ -5,7 +5,7 @@ import type { Cloud } from '../../clouds.ts';
 import type { Deps } from '../../deps.ts';
 import type { Profile } from '../../profiles/profile.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
-import { verifyNewConnection, type VerifiedConnection } from '../../steps/verify-connection.ts';
+import { acquireAppToken, verifyNewConnection, type VerifiedConnection } from '../../steps/verify-connection.ts';
 import type { PollOptions } from '../../util/poll.ts';
 import { applyEnvironment, prepareRoles, type AppliedEnvironment } from './apply-dataverse.ts';
 import { createCertificate, createSecret, ensureApp, ensureConsent, ensureCrmServicePrincipal, ensureServicePrincipal } from './apply-entra.ts';
@@ -64,7 +64,7 @@ export async function applyPlan(
     deps.ui.success(`${credential.secret.kind === 'secret' ? 'Client secret' : 'Certificate'} saved to ${storage.vault.description}`);
   };
 
-  const rolesReady = found.environments.map((state) => prepareRoles(state, answers.roleChoice, outcome));
+  const rolesReady = found.environments.map((state) => prepareRoles(state, answers.roleChoice, outcome, waiting));
   const crm = await ensureCrmServicePrincipal(graph, found.crm, outcome);
   const app = await ensureApp(graph, answers.appName, crm, found.app, outcome);
   deps.ui.success(`App registration "${app.displayName}" (client id ${app.appId})`);
@@ -87,13 +87,30 @@ export async function applyPlan(
     deps.ui.success(`Service principal ${sp.id}`);
     return Promise.all(found.environments.map((state, index) => applyEnvironment(state, app.appId, rolesReady[index]!, outcome, waiting)));
   });
-  const [credential, servicePrincipal, , environments] = await settle([credentialTask, principalTask, consentTask, environmentsTask] as const);
+  // The app's own token only needs the credential and the service principal: it is fetched
+  // while the application user and its roles are still being made.
+  const tokensTask = Promise.all([credentialTask, principalTask]).then(([credential]) =>
+    answers.targets.map((target) => {
+      const token = acquireAppToken(deps, cloud, { tenantId: session.tenantId, clientId: app.appId, secret: credential.secret, environmentUrl: target.url }, waiting);
+      token.catch(() => {}); // awaited in the verification below
+      return token;
+    }),
+  );
+  const [credential, servicePrincipal, , environments, tokens] = await settle([credentialTask, principalTask, consentTask, environmentsTask, tokensTask] as const);
   deps.ui.success('Admin consent for Dynamics CRM user_impersonation');
 
   const expected = answers.roleChoice.kind === 'preset' ? answers.roleChoice.preset.privileges : [];
   const profiles = await Promise.all(
     answers.targets.map(async (target, index) => {
-      const verified = await verifyNewConnection(deps, cloud, { tenantId: session.tenantId, clientId: app.appId, secret: credential.secret, environmentUrl: target.url, expectedPrivileges: expected }, waiting);
+      const connection = {
+        tenantId: session.tenantId,
+        clientId: app.appId,
+        secret: credential.secret,
+        environmentUrl: target.url,
+        expectedPrivileges: expected,
+        applicationUserId: environments[index]!.applicationUserId,
+      };
+      const verified = await verifyNewConnection(deps, cloud, connection, waiting, tokens[index]);
       if (verified.missingPrivileges.length) {
         throw new DynauthError(`The application user in ${target.displayName} lacks ${verified.missingPrivileges.join(', ')}.`, {
           hint: 'Run the same dynauth init again; it completes the role.',

@@ -55,29 +55,47 @@ async function discoverEnvironment(
   appIdFound: Promise<string | undefined>,
 ): Promise<EnvironmentState> {
   const dataverse = session.dataverse(target.url);
-  const [, rootBusinessUnit, namedUnit] = await Promise.all([
-    assertAdminMayProvision(dataverse, target.displayName),
+  const rightsChecked = assertAdminMayProvision(dataverse, target.displayName);
+  rightsChecked.catch(() => {}); // awaited below, after the reads that run beside it
+  const [rootBusinessUnit, namedUnit] = await Promise.all([
     dataverse.rootBusinessUnit(),
     answers.businessUnit ? dataverse.findBusinessUnit(answers.businessUnit) : undefined,
   ]);
   const businessUnit = answers.businessUnit ? namedUnit : rootBusinessUnit;
   if (!businessUnit) {
+    await rightsChecked;
     const known = await dataverse.listBusinessUnits();
     throw new UsageError(`No business unit "${answers.businessUnit}" in ${target.displayName}.`, {
       hint: `Business units: ${known.map((unit) => unit.name).join(', ')}.`,
     });
   }
-  const appId = await appIdFound;
-  const appUser = appId ? await dataverse.findApplicationUser(appId) : undefined;
-  const assigned = new Set((appUser?.systemuserroles_association ?? []).map((role) => role.roleid));
-  const roleNames = answers.roleChoice.kind === 'preset' ? [answers.roleChoice.preset.roleName] : answers.roleChoice.names;
+  // Roles are looked up in the chosen unit while the application user is looked up; an existing
+  // user in another unit (it is never moved) needs that unit's copies instead.
+  const lookup = (unitId: string) => lookupRoles(dataverse, answers, target, unitId);
+  const inChosenUnit = lookup(businessUnit.businessunitid);
+  inChosenUnit.catch(() => {});
+  const appUser = await appIdFound.then((appId) => (appId ? dataverse.findApplicationUser(appId) : undefined));
   const userUnit = appUser?._businessunitid_value ?? businessUnit.businessunitid;
+  await rightsChecked;
+  const found = userUnit === businessUnit.businessunitid ? await inChosenUnit : await lookup(userUnit);
+  const assigned = new Set((appUser?.systemuserroles_association ?? []).map((role) => role.roleid));
+  const roles = found.map((role) => ({ ...role, assigned: role.id ? assigned.has(role.id) : false }));
+  return { target, dataverse, rootBusinessUnit, businessUnit, appUser, roles };
+}
+
+async function lookupRoles(
+  dataverse: DataverseApi,
+  answers: InitAnswers,
+  target: InitAnswers['targets'][number],
+  unitId: string,
+): Promise<RoleState[]> {
   const custom = answers.roleChoice.kind === 'preset' && !answers.roleChoice.preset.builtIn ? answers.roleChoice.preset : undefined;
-  const roles = await Promise.all(
-    roleNames.map(async (name): Promise<RoleState> => {
-      const role = await dataverse.findRole(name, userUnit);
+  const names = answers.roleChoice.kind === 'preset' ? [answers.roleChoice.preset.roleName] : answers.roleChoice.names;
+  return Promise.all(
+    names.map(async (name): Promise<RoleState> => {
+      const role = await dataverse.findRole(name, unitId);
       if (!role && !custom) {
-        const existing = await dataverse.listRoles(userUnit);
+        const existing = await dataverse.listRoles(unitId);
         throw new UsageError(`No security role "${name}" in ${target.displayName}.`, {
           hint: `Roles there: ${existing.map((r) => r.name).join(', ')}.`,
         });
@@ -88,11 +106,10 @@ async function discoverEnvironment(
         id: role?.roleid,
         create: !role,
         missingPrivileges: custom ? custom.privileges.filter((p) => !present?.has(p)) : [],
-        assigned: role ? assigned.has(role.roleid) : false,
+        assigned: false,
       };
     }),
   );
-  return { target, dataverse, rootBusinessUnit, businessUnit, appUser, roles };
 }
 
 const PROVISIONING_PRIVILEGES = ['prvCreateUser', 'prvReadUser', 'prvAssignRole', 'prvReadRole', 'prvCreateRole'];

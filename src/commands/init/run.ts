@@ -20,7 +20,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     flags.passphrase = await deps.prompter.password({ message: 'Passphrase that encrypts the stored connection', validate: (v) => v.length >= 8 || 'at least 8 characters' });
   }
   const storage = await openStorage(deps, { store: flags.store, passphrase: flags.passphrase });
-  const session = await signInAdmin(deps, cloud, flags);
+  const session = await signInAdmin(deps, cloud, flags, [cloud.powerPlatformScope]);
   const added = flags.addEnvironment ? await addEnvironmentSelectors(storage, flags) : undefined;
   const targets = await resolveEnvironments(deps, session.powerPlatform, added ? [flags.addEnvironment!] : flags.environments);
   const answers = await completeAnswers(deps, added ? { ...flags, ...added.flags } : flags, session, targets);
