@@ -29,7 +29,8 @@ export interface Profile {
     createdOn: string;
     lifetimeDays: number;
   };
-  pendingRevocation?: Array<{ type: CredentialType; keyId: string; expiresOn: string; replacedOn: string }>;
+  /** `revokeRequested`: the rotation was asked to revoke it at once (--revoke-old), so a re-run finishes that. */
+  pendingRevocation?: Array<{ type: CredentialType; keyId: string; expiresOn: string; replacedOn: string; revokeRequested?: boolean }>;
   /** A rotation under way: `marker` names what it added on the app; `next` is set once its credential is stored. */
   rotation?: {
     marker: string;
@@ -105,7 +106,13 @@ function copyProfile(data: unknown): Profile {
     profile.pendingRevocation = array(o.pendingRevocation, 'pendingRevocation').map((entry, i) => {
       const e = object(entry, `pendingRevocation[${i}]`);
       const at = `pendingRevocation[${i}].`;
-      return { type: credentialType(e.type, `${at}type`), keyId: str(e, 'keyId', at), expiresOn: str(e, 'expiresOn', at), replacedOn: str(e, 'replacedOn', at) };
+      return {
+        type: credentialType(e.type, `${at}type`),
+        keyId: str(e, 'keyId', at),
+        expiresOn: str(e, 'expiresOn', at),
+        replacedOn: str(e, 'replacedOn', at),
+        ...(e.revokeRequested === true ? { revokeRequested: true } : {}),
+      };
     });
   }
   if (o.rotation !== undefined) {

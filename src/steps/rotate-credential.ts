@@ -22,6 +22,8 @@ export interface RotationContext {
   graph: GraphApi;
   storage: Storage;
   waiting: Omit<PollOptions, 'waitingFor'>;
+  /** --revoke-old: the replaced credential is marked so that a re-run cut short before revoking it finishes the job. */
+  revokeOld?: boolean;
 }
 
 export interface Rotated {
@@ -67,6 +69,7 @@ export async function rotate(ctx: RotationContext, profile: Profile, lifetimeDay
     startedOn: now.toISOString(),
     replaces: { type: profile.credential.type, keyId: profile.credential.keyId, expiresOn: profile.credential.expiresOn },
   };
+  await ctx.storage.assertWritable(); // a store that refuses writes is found before anything is added on the app
   profile = await save(ctx, { ...profile, rotation });
   const app = await ctx.graph.getApplication(profile.applicationObjectId);
   const label = `dynauth ${now.toISOString().slice(0, 10)} rotation ${rotation.marker}`;
@@ -135,7 +138,8 @@ async function switchTo(ctx: RotationContext, profile: Profile, rotation: Rotati
   if (await ctx.storage.vault.hasConnection(profile.name, 'next')) await ctx.storage.vault.promote(profile.name);
   const pending = (profile.pendingRevocation ?? []).filter((entry) => entry.keyId !== rotation.replaces.keyId);
   const { rotation: _done, ...rest } = profile;
-  return save(ctx, { ...rest, pendingRevocation: [...pending, { ...rotation.replaces, replacedOn: ctx.deps.clock.now().toISOString() }] });
+  const replaced = { ...rotation.replaces, replacedOn: ctx.deps.clock.now().toISOString(), ...(ctx.revokeOld ? { revokeRequested: true } : {}) };
+  return save(ctx, { ...rest, pendingRevocation: [...pending, replaced] });
 }
 
 /** Undoes a rotation that never stored its credential: what it added on the app is removed. */

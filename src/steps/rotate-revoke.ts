@@ -12,6 +12,8 @@ export interface Revocation {
   revoked: string[];
   /** Still in use by another profile of the same app, so only dropped from this one. */
   keptForOthers: string[];
+  /** Due, but the admin answered No at the confirmation: still pending. */
+  declined: string[];
 }
 
 export async function revokePending(
@@ -20,22 +22,33 @@ export async function revokePending(
   profile: Profile,
   due: (entry: PendingEntry) => boolean,
   now: Date,
+  /** Asked once before anything still valid is removed; false keeps them all pending. */
+  confirm: (entries: PendingEntry[]) => Promise<boolean> = async () => true,
 ): Promise<Revocation> {
-  const result: Revocation = { profile, revoked: [], keptForOthers: [] };
+  const result: Revocation = { profile, revoked: [], keptForOthers: [], declined: [] };
   const inUse = await keysInUseByOthers(profiles, profile);
   const app = profile.pendingRevocation?.length ? await graph.getApplication(profile.applicationObjectId) : undefined;
-  for (const entry of profile.pendingRevocation ?? []) {
-    if (entry.keyId === profile.credential.keyId) continue;
-    const gone = app !== undefined && !onApp(app, entry.keyId); // revoked by a run cut short, or by hand
-    if (!gone && !due(entry)) continue;
-    if (gone) result.revoked.push(entry.keyId);
+  const gone = (entry: PendingEntry) => app !== undefined && !onApp(app, entry.keyId); // revoked by a run cut short, or by hand
+  const handled = (profile.pendingRevocation ?? []).filter((entry) => entry.keyId !== profile.credential.keyId && (gone(entry) || due(entry)));
+  const toRemove = handled.filter((entry) => !gone(entry) && !inUse.has(entry.keyId));
+  const confirmed = toRemove.length === 0 || (await confirm(toRemove));
+  for (const entry of handled) {
+    let keep = false;
+    if (gone(entry)) result.revoked.push(entry.keyId);
     else if (inUse.has(entry.keyId)) result.keptForOthers.push(entry.keyId);
+    else if (!confirmed) {
+      result.declined.push(entry.keyId);
+      keep = true;
+    }
     else {
       await removeCredential(graph, profile.applicationObjectId, entry.type, entry.keyId);
       result.revoked.push(entry.keyId);
     }
     const latest = (await profiles.read(profile.name)) ?? result.profile;
-    const pendingRevocation = (latest.pendingRevocation ?? []).filter((e) => e.keyId !== entry.keyId);
+    // Declined: kept pending as an ordinary entry, so a later run neither asks again nor skips rotating.
+    const pendingRevocation = (latest.pendingRevocation ?? []).flatMap((e) =>
+      e.keyId !== entry.keyId ? [e] : !keep ? [] : [{ type: e.type, keyId: e.keyId, expiresOn: e.expiresOn, replacedOn: e.replacedOn }],
+    );
     result.profile = { ...latest, pendingRevocation, updatedOn: now.toISOString() };
     await profiles.write(result.profile);
   }

@@ -47,11 +47,12 @@ export interface Sandbox {
   assertNoSecretLeaked(): Promise<void>;
 }
 
-export async function startSandbox(t: TestContext, options: EmulatorOptions = {}): Promise<Sandbox> {
+/** `store: 'file'`: the encrypted file store even where a Secret Service answers. */
+export async function startSandbox(t: TestContext, options: EmulatorOptions = {}, sandboxOptions: { store?: 'file' } = {}): Promise<Sandbox> {
   const emulator = await startEmulator(options);
   const dir = await mkdtemp(join(tmpdir(), 'dynauth-e2e-'));
   const { cloudConfigPath, caCertPath } = await emulator.writeFiles(dir);
-  const keychain = (await secretServiceAvailable()) ? 'secret-service' : 'file';
+  const keychain = sandboxOptions.store !== 'file' && (await secretServiceAvailable()) ? 'secret-service' : 'file';
   const service = `dynauth-test-${randomBytes(4).toString('hex')}`;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',

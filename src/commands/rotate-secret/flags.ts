@@ -21,6 +21,8 @@ export interface RotateFlags {
   store: 'keychain' | 'file';
   usePassphrase: boolean;
   passphrase: string | undefined;
+  /** Revoke without asking, even in a terminal. */
+  yes: boolean;
 }
 
 export function parseRotateFlags(options: Record<string, unknown>, env: Env): RotateFlags {
@@ -41,6 +43,7 @@ export function parseRotateFlags(options: Record<string, unknown>, env: Env): Ro
     store: (text('store') ?? 'keychain') as RotateFlags['store'],
     usePassphrase: options.passphrase === true || Boolean(env.DYNAUTH_PASSPHRASE),
     passphrase: env.DYNAUTH_PASSPHRASE || undefined,
+    yes: options.yes === true,
   };
   if (flags.lifetimeDays !== undefined && (flags.lifetimeDays < 1 || flags.lifetimeDays > MAX_LIFETIME_DAYS)) {
     throw new UsageError(`--secret-expiry "${expiry}" is out of range: give 1 to ${MAX_LIFETIME_DAYS} days.`, { code: 'expiry-out-of-range' });

@@ -1,4 +1,4 @@
-import { DynauthError, ExitCode, isAbortError } from '../../cli/errors.ts';
+import { DynauthError, ExitCode, isAbortError, UsageError } from '../../cli/errors.ts';
 import type { Cloud } from '../../clouds.ts';
 import type { Deps } from '../../deps.ts';
 import type { Profile } from '../../profiles/profile.ts';
@@ -19,17 +19,27 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const selected = chosen.filter((p) => !flags.all || flags.finish || isDue(p, flags, now));
   if (flags.all && !selected.length) deps.ui.info('No profile needs rotating.');
   const storage = await openStorageFor(deps, selected, flags);
+  // One sign-in per cloud and tenant however many profiles share them (the run has one cloud).
   const sessions = new Map<string, Promise<AdminSession>>();
-  const signIn = (tenant: string) => {
-    let session = sessions.get(tenant);
-    if (!session) sessions.set(tenant, (session = signInAdmin(deps, cloud, { auth: flags.auth, tenant: flags.tenant ?? tenant })));
-    return session;
+  const signIn = async (profile: Profile) => {
+    const tenant = flags.tenant ?? profile.tenantId;
+    const key = `${cloud.name}\n${tenant.toLowerCase()}`;
+    let session = sessions.get(key);
+    if (!session) sessions.set(key, (session = signInAdmin(deps, cloud, { auth: flags.auth, tenant })));
+    const signedIn = await session;
+    if (signedIn.tenantId.toLowerCase() !== profile.tenantId.toLowerCase()) {
+      throw new UsageError(`Profile "${profile.name}" belongs to tenant ${profile.tenantId}, not ${signedIn.tenantId} you signed in to.`, {
+        hint: `Run dynauth rotate-secret --profile ${profile.name} --tenant ${profile.tenantId}.`,
+        code: 'wrong-tenant',
+      });
+    }
+    return signedIn;
   };
 
   const results: ProfileResult[] = [];
   for (const profile of selected) {
     try {
-      results.push(await rotateOne(deps, cloud, storage, await signIn(profile.tenantId), profile, flags));
+      results.push(await rotateOne(deps, cloud, storage, signIn, profile, flags));
     } catch (error) {
       if (!flags.all || isAbortError(error)) throw error;
       const known = error instanceof DynauthError ? error : undefined;
@@ -52,9 +62,18 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   return codes.size === 1 ? [...codes][0]! : ExitCode.failure;
 }
 
-async function rotateOne(deps: Deps, cloud: Cloud, storage: Storage, session: AdminSession, profile: Profile, flags: RotateFlags): Promise<ProfileResult> {
+async function rotateOne(
+  deps: Deps,
+  cloud: Cloud,
+  storage: Storage,
+  signIn: (profile: Profile) => Promise<AdminSession>,
+  profile: Profile,
+  flags: RotateFlags,
+): Promise<ProfileResult> {
+  // Checked before signing in: a profile that cannot rotate here never costs a sign-in.
   assertSameCloud(profile, cloud);
   await assertStoredCredential(storage, profile);
+  const session = await signIn(profile);
   const ctx: RotationContext = {
     deps,
     cloud,
@@ -67,11 +86,15 @@ async function rotateOne(deps: Deps, cloud: Cloud, storage: Storage, session: Ad
       onWait: (message) => deps.ui.step(message),
       resumeHint: `Run dynauth rotate-secret --profile ${profile.name} again to finish (the new credential is kept), or allow longer with --wait 10m.`,
     },
+    revokeOld: flags.revokeOld,
   };
   deps.ui.step(`${flags.finish ? 'Revoking replaced credentials of' : 'Rotating'} ${profile.name} (app ${profile.appDisplayName})…`);
   let rotated = await resumeRotation(ctx, profile);
   const refreshed = rotated?.profile ?? (await storage.profiles.read(profile.name)) ?? profile;
-  if (!rotated && !flags.finish) {
+  // An earlier --revoke-old run that was cut short before revoking: this run finishes it instead of rotating again.
+  const revocationLeft = !rotated && (refreshed.pendingRevocation ?? []).some((entry) => entry.revokeRequested);
+  if (revocationLeft) deps.ui.step(`Finishing the revocation an earlier rotation of ${profile.name} left…`);
+  if (!rotated && !flags.finish && !revocationLeft) {
     const lifetimeDays = flags.lifetimeDays ?? Math.min(Math.max(refreshed.credential.lifetimeDays, 1), MAX_LIFETIME_DAYS);
     rotated = await rotate(ctx, refreshed, lifetimeDays);
   }
@@ -80,17 +103,19 @@ async function rotateOne(deps: Deps, cloud: Cloud, storage: Storage, session: Ad
   const replaced = rotated ? current.pendingRevocation?.at(-1)?.keyId : undefined;
   const due = (entry: PendingEntry) =>
     flags.finish ||
+    entry.revokeRequested === true ||
     (flags.revokeOld && entry.keyId === replaced) ||
     (flags.revokeAfterMs !== undefined && Date.parse(entry.replacedOn) + flags.revokeAfterMs <= now.getTime());
-  const revocation = await revokePending(session.graph, storage.profiles, current, due, now);
+  const revocation = await revokePending(session.graph, storage.profiles, current, due, now, (entries) => confirmRevocation(deps, current, entries, flags));
   for (const keyId of revocation.revoked) deps.ui.success(`Revoked the replaced credential ${keyId}`);
+  for (const keyId of revocation.declined) deps.ui.info(`Credential ${keyId} stays valid; revoke it later with dynauth rotate-secret --finish --profile ${profile.name}.`);
   for (const keyId of revocation.keptForOthers) deps.ui.info(`Credential ${keyId} is still used by another profile of this app; it stays until that profile rotates.`);
   const final = revocation.profile;
   return {
     profile: final.name,
     ok: true,
     rotated: rotated !== undefined,
-    resumed: rotated?.resumed ?? false,
+    resumed: (rotated?.resumed ?? false) || revocationLeft,
     credential: { type: final.credential.type, keyId: final.credential.keyId, expiresOn: final.credential.expiresOn, ...(final.credential.thumbprint ? { thumbprint: final.credential.thumbprint } : {}) },
     environment: final.environment.url,
     clientId: final.clientId,
@@ -112,4 +137,16 @@ async function readAll(profiles: Awaited<ReturnType<typeof openProfiles>>): Prom
 function isDue(profile: Profile, flags: RotateFlags, now: Date): boolean {
   if (profile.rotation || flags.expiringWithinMs === undefined) return true;
   return Date.parse(profile.credential.expiresOn) - now.getTime() <= flags.expiringWithinMs;
+}
+
+/**
+ * Revoking breaks every integration still holding the old credential, and cannot be undone: in a
+ * terminal the admin confirms it (default No) unless --yes. Without a terminal (a scheduled job)
+ * the revoking flags were the request, so nothing is asked.
+ */
+async function confirmRevocation(deps: Deps, profile: Profile, entries: PendingEntry[], flags: RotateFlags): Promise<boolean> {
+  if (flags.yes || !deps.canPrompt) return true;
+  const listed = entries.map((entry) => `${entry.type === 'secret' ? 'client secret' : 'certificate'} ${entry.keyId}`).join(', ');
+  deps.ui.warn(`Revoking ${listed} of app ${profile.appDisplayName} stops every integration still using it at once.`);
+  return deps.prompter.confirm({ message: `Revoke ${entries.length === 1 ? 'it' : `these ${entries.length}`} now?`, default: false });
 }
