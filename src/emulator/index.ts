@@ -51,6 +51,8 @@ export interface Emulator {
     blockByConditionalAccess(appId: string): void;
   };
   setReplicationLag(lag: ReplicationLag): void;
+  /** Lifetime of tokens issued from now on (e.g. to make one expire on the way). */
+  setTokenLifetime(seconds: number): void;
   close(): Promise<void>;
 }
 
@@ -147,6 +149,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       },
     },
     setReplicationLag,
+    setTokenLifetime: (seconds: number) => {
+      ctx.tokenLifetimeSeconds = seconds;
+    },
     close() {
       closed ??= Promise.all(listeners.map(stopListener)).then(() => undefined);
       return closed;

@@ -332,7 +332,8 @@ test('401 from Dataverse for a token of another audience: the audience is named'
 });
 
 test('401 from Dataverse for a token that expired on the way: said so', async (t) => {
-  const sandbox = await workingProfile(t, { tokenLifetimeSeconds: 1 });
+  const sandbox = await workingProfile(t);
+  sandbox.emulator.setTokenLifetime(1); // only the tokens of the test itself: init must not race it
   sandbox.emulator.faults.add({ kind: 'latency', service: 'dataverse', pathPrefix: '/api/data/v9.2/WhoAmI', ms: 2100 });
   const run = await sandbox.run(tc('--json'));
   assert.equal(run.code, 4, run.stderr);
