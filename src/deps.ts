@@ -18,8 +18,8 @@ export interface ProcessLike {
   stdout: Writable & { isTTY?: boolean };
   stderr: Writable & { isTTY?: boolean };
   platform: NodeJS.Platform;
-  on(event: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
-  off(event: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  on(event: 'SIGINT' | 'SIGTERM' | 'SIGHUP', listener: () => void): unknown;
+  off(event: 'SIGINT' | 'SIGTERM' | 'SIGHUP', listener: () => void): unknown;
   exit(code: number): never;
 }
 
@@ -27,6 +27,8 @@ export interface Cancellation {
   readonly signal: AbortSignal;
   /** Runs work that must not be cut short by Ctrl-C, such as saving a secret Entra just returned. */
   critical<T>(work: () => Promise<T>): Promise<T>;
+  /** A child process reports the cancellation itself (the sandbox): exit 130 without a second line. */
+  leaveMessageToChild(): void;
 }
 
 /** Everything a command may use; nothing reaches for globals. */

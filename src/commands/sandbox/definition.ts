@@ -5,7 +5,7 @@ import { option, repeatableOption } from '../../cli/options.ts';
 export function addSandboxOptions(command: Command): Command {
   return command
     .addOption(option('--latency <ms>', 'add this many milliseconds to every request'))
-    .addOption(repeatableOption('--fault <spec>', 'inject a fault, e.g. "graph POST /v1.0/applications 429x2" (see README)'))
+    .addOption(repeatableOption('--fault <spec>', 'inject a fault, e.g. "graph POST /v1.0/applications 429x2" (syntax below)'))
     .addOption(option('--replication-lag <ms>', 'a new app, secret and application user take this long to replicate'))
     .addOption(option('--print-env', 'print the environment variables that point another shell at the sandbox, and keep it running'));
 }
@@ -31,6 +31,15 @@ export const registerSandbox: CommandRegistrar = (program, invoke) => {
           '  dynauth sandbox --latency 50 --replication-lag 3000 init --yes \\',
           '      --environment contosodev --role-preset contact-center',
           '  dynauth sandbox --fault "graph POST /v1.0/applications 429x2" init',
+          '',
+          'Fault syntax (parts separated by spaces or colons):',
+          '  <service>[@<env>] [METHOD] [/path-prefix] <effect> [retry-after=<s>]',
+          '    service  login, graph, bap, dataverse or *',
+          '    effect   429[xN], 503[xN], drop[xN], latency=<duration>[xN]; without',
+          '             xN a 429, 503 or drop happens once, a latency every time',
+          '  lag:app=<duration>[,secret=<duration>][,appuser=<duration>]',
+          '    a new app, secret or application user replicates that slowly',
+          '  e.g. "dataverse@contosodev GET /api/data/v9.2/WhoAmI 429x2 retry-after=5"',
         ].join('\n'),
       )
       .allowUnknownOption()

@@ -18,11 +18,15 @@ export async function run(deps: Deps): Promise<number> {
 async function runSandbox(deps: Deps, options: SandboxOptions, command: string[]): Promise<number> {
   const { startEmulator, parseFaultSpec } = await import('../../emulator/index.ts');
   const lag = options.replicationLag === undefined ? undefined : nonNegative(options.replicationLag, '--replication-lag');
-  const emulator = await startEmulator({
-    latencyMs: options.latency === undefined ? undefined : nonNegative(options.latency, '--latency'),
-    faults: (options.fault ?? []).map((spec) => parseFaultSpec(spec)),
-    replicationLag: lag === undefined ? undefined : { appMs: lag, secretMs: lag, appUserMs: lag },
+  const latencyMs = options.latency === undefined ? undefined : nonNegative(options.latency, '--latency');
+  const faults = (options.fault ?? []).map((spec) => {
+    try {
+      return parseFaultSpec(spec);
+    } catch (error) {
+      throw new UsageError(`--fault: ${error instanceof Error ? error.message : String(error)}`, { hint: 'See the fault syntax in dynauth sandbox --help.' });
+    }
   });
+  const emulator = await startEmulator({ latencyMs, faults, replicationLag: lag === undefined ? undefined : { appMs: lag, secretMs: lag, appUserMs: lag } });
   const directory = await mkdtemp(join(tmpdir(), 'dynauth-sandbox-'));
   try {
     const { cloudConfigPath, caCertPath } = await emulator.writeFiles(directory);
@@ -40,7 +44,9 @@ async function runSandbox(deps: Deps, options: SandboxOptions, command: string[]
     deps.ui.info(`Dataverse environments: ${emulator.environments.filter((e) => e.url).map((e) => `${e.uniqueName} (${e.url})`).join(', ')}`);
     if (store.note) deps.ui.warn(store.note);
     const automation = { AZURE_TENANT_ID: emulator.tenant.id, AZURE_CLIENT_ID: emulator.automation.clientId, AZURE_CLIENT_SECRET: emulator.automation.clientSecret };
-    const code = command.length ? await runChild(deps, command, { ...deps.env, ...automation, ...env }) : await printAndWait(deps, env);
+    if (command.length) deps.cancellation.leaveMessageToChild();
+    const code = command.length ? await runChild(deps, command, { ...deps.env, ...automation, ...globalsFor(deps), ...env }) : await printAndWait(deps, env);
+    if (command.length) deps.ui.info(deps.ui.style.dim('The sandbox has stopped and forgotten everything. To keep one running, start `dynauth sandbox` and use the variables it prints in another shell.'));
     await cleanSandboxKeychain(store.service, join(directory, 'profiles'));
     return code;
   } finally {
@@ -71,7 +77,15 @@ function parseSandboxArgs(argv: string[]): { options: SandboxOptions; command: s
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  return { options: parser.opts<SandboxOptions>(), command: parser.args };
+  // Options before the command (--json, --verbose …) are dynauth's global ones, already parsed.
+  const start = parser.args.findIndex((arg) => !arg.startsWith('-'));
+  return { options: parser.opts<SandboxOptions>(), command: start === -1 ? [] : parser.args.slice(start) };
+}
+
+/** The global options given to `dynauth … sandbox`, handed to the command run in it. */
+function globalsFor(deps: Deps): Env {
+  const { json, verbose, quiet, color } = deps.globals;
+  return { ...(json ? { DYNAUTH_JSON: '1' } : {}), ...(verbose ? { DYNAUTH_VERBOSE: '1' } : {}), ...(quiet ? { DYNAUTH_QUIET: '1' } : {}), ...(color ? {} : { NO_COLOR: '1' }) };
 }
 
 function nonNegative(text: string, flag: string): number {
