@@ -1,12 +1,19 @@
 import type { TokenCredential } from '@azure/identity';
 import { disableInstanceDiscovery, type Cloud } from '../clouds.ts';
+import { identityTraceOptions } from './trace-policy.ts';
 
 export type AppSecret = { kind: 'secret'; clientSecret: string } | { kind: 'certificate'; pem: string };
 
 /** The app's own client-credentials identity: how the integration will sign in. */
-export async function createAppCredential(cloud: Cloud, tenantId: string, clientId: string, secret: AppSecret): Promise<TokenCredential> {
+export async function createAppCredential(
+  cloud: Cloud,
+  tenantId: string,
+  clientId: string,
+  secret: AppSecret,
+  trace?: (line: string) => void,
+): Promise<TokenCredential> {
   const identity = await import('@azure/identity');
-  const options = { authorityHost: cloud.authorityHost, disableInstanceDiscovery: disableInstanceDiscovery(cloud) };
+  const options = { authorityHost: cloud.authorityHost, disableInstanceDiscovery: disableInstanceDiscovery(cloud), ...identityTraceOptions(trace) };
   return secret.kind === 'secret'
     ? new identity.ClientSecretCredential(tenantId, clientId, secret.clientSecret, options)
     : new identity.ClientCertificateCredential(tenantId, clientId, { certificate: secret.pem }, options);

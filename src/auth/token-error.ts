@@ -19,13 +19,19 @@ export function aadstsMessage(error: unknown): string {
 }
 
 /** Turns a failed admin sign-in into a user-facing error. */
-export function adminSignInError(error: unknown, context: { method: string; tenant?: string }): DynauthError {
+export function adminSignInError(error: unknown, context: { method: string; tenant?: string; cloud?: string }): DynauthError {
   if (error instanceof DynauthError) return error;
   const code = aadstsCode(error);
-  if (code === 90002 || code === 90038) {
-    return new UsageError(`Tenant "${context.tenant ?? ''}" was not found in this cloud (AADSTS${code}).`, {
-      hint: 'Check --tenant, or pick the cloud the tenant lives in with --cloud usgov|usgovhigh|dod|china.',
+  if (code === 90002) {
+    return new UsageError(`No tenant "${context.tenant ?? ''}" in the ${context.cloud ?? 'public'} cloud (AADSTS90002).`, {
+      hint: 'Check --tenant (a tenant id, or a verified domain such as contoso.onmicrosoft.com); a government or China tenant needs --cloud usgov|usgovhigh|dod|china.',
       code: 'tenant-not-found',
+    });
+  }
+  if (code === 90038) {
+    return new UsageError(`Tenant "${context.tenant ?? ''}" lives in another national cloud (AADSTS90038).`, {
+      hint: 'Pass the cloud it lives in: --cloud usgovhigh or dod (microsoftonline.us), or --cloud china.',
+      code: 'tenant-in-other-cloud',
     });
   }
   const network = findNetworkCause(error);

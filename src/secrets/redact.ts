@@ -19,7 +19,8 @@ const PATTERNS: Array<[RegExp, string]> = [
   // ClientSecret=… / Secret=… in connection strings, quoted or not
   [/(?<![\w-])((?:client)?secret\s*=\s*)(?:'(?:[^']|'')*'|"(?:[^"]|"")*"|[^;\s]+)/giu, `$1${REDACTED}`],
   // Authorization: Bearer …, Basic …
-  [/\b(bearer|basic)(\s+)[A-Za-z0-9\-._~+/]+=*/giu, `$1$2${REDACTED}`],
+  // (a credential is long; "Basic User", a Dataverse role, is not one)
+  [/\b(bearer|basic)(\s+)[A-Za-z0-9\-._~+/]{12,}=*/giu, `$1$2${REDACTED}`],
   // any JWT (client assertions, access tokens) wherever it appears
   [/\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/gu, REDACTED],
 ];

@@ -1,4 +1,6 @@
+import { authorityFailure, isEndpointResolutionError } from '../auth/authority-failure.ts';
 import { adminSignInError } from '../auth/token-error.ts';
+import { DynauthError } from '../cli/errors.ts';
 import { createAdminCredential, defaultAuthMethod } from '../auth/admin-credential.ts';
 import { tokenSource, type TokenSource } from '../auth/token-source.ts';
 import { createDataverseApi, type DataverseApi } from '../clients/dataverse.ts';
@@ -20,7 +22,7 @@ export interface AdminSession {
 
 /** Signs the admin in with @azure/identity and says who is signed in to which tenant. */
 export async function signInAdmin(
-  deps: Pick<Deps, 'ui' | 'env' | 'http' | 'cancellation' | 'canOpenBrowser'>,
+  deps: Pick<Deps, 'ui' | 'env' | 'http' | 'fetch' | 'cancellation' | 'canOpenBrowser'>,
   cloud: Cloud,
   choice: { auth: AuthMethod | undefined; tenant: string | undefined },
   /** Scopes whose tokens the command will need next: fetched while the tenant is read. */
@@ -28,10 +30,20 @@ export async function signInAdmin(
 ): Promise<AdminSession> {
   const method = choice.auth ?? defaultAuthMethod(deps.canOpenBrowser);
   deps.ui.step(`Signing in (${method})…`);
-  const credential = await createAdminCredential({ method, tenant: choice.tenant, cloud, env: deps.env, tell: (message) => deps.ui.info(message) });
-  const getToken: TokenSource = tokenSource(credential, deps.cancellation.signal, (error) => adminSignInError(error, { method, tenant: choice.tenant }));
+  const credential = await createAdminCredential({
+    method,
+    tenant: choice.tenant,
+    cloud,
+    env: deps.env,
+    tell: (message) => deps.ui.info(message),
+    trace: (line) => deps.ui.verbose(line),
+  });
+  const getToken: TokenSource = tokenSource(credential, deps.cancellation.signal, (error) => adminSignInError(error, { method, tenant: choice.tenant, cloud: cloud.name }));
   const graph = await createGraphApi(cloud, deps.http, getToken);
-  await getToken(cloud.graphScope); // one sign-in first; the calls below then share its token
+  // One sign-in first; the calls below then share its token.
+  await getToken(cloud.graphScope).catch(async (error: unknown) => {
+    throw await explainSignInFailure(error, deps.fetch, cloud, { method, tenant: choice.tenant });
+  });
   for (const scope of prefetchScopes) getToken(scope).catch(() => {}); // a failure surfaces on first real use
   const [organization, user] = await Promise.all([graph.organization(), graph.signedInUser()]);
   const signedInAs = user?.userPrincipalName ?? `app ${deps.env.AZURE_CLIENT_ID ?? ''}`.trim();
@@ -45,4 +57,12 @@ export async function signInAdmin(
     powerPlatform: createPowerPlatformApi(cloud, deps.http, getToken),
     dataverse: (url) => createDataverseApi(url, deps.http, getToken, 'admin'),
   };
+}
+
+/** MSAL hides an unknown tenant behind "endpoints_resolution_error": ask Entra itself what is wrong. */
+async function explainSignInFailure(error: unknown, fetcher: typeof fetch, cloud: Cloud, context: { method: AuthMethod; tenant: string | undefined }): Promise<unknown> {
+  const cause = error instanceof DynauthError ? error.cause : error;
+  if (!context.tenant || !isEndpointResolutionError(cause)) return error;
+  const recovered = await authorityFailure(fetcher, cloud, context.tenant, 10_000);
+  return recovered ? adminSignInError(recovered, { ...context, cloud: cloud.name }) : error;
 }

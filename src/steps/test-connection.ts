@@ -6,7 +6,7 @@ import { dataverseScope, type Cloud } from '../clouds.ts';
 import type { Deps } from '../deps.ts';
 import { createHttp } from '../http/http.ts';
 import { NetworkError } from '../http/network-error.ts';
-import { authorityFailure, isEndpointResolutionError } from './test-connection-authority.ts';
+import { authorityFailure, isEndpointResolutionError } from '../auth/authority-failure.ts';
 import { checkExpiry, type CredentialFacts } from './test-connection-expiry.ts';
 import { diagnose, type Diagnosis, type DiagnosisContext } from './diagnose.ts';
 import { proxyInUse } from './diagnose-network.ts';
@@ -119,7 +119,7 @@ export async function testConnection(
 
   let token: string;
   try {
-    const credential = await createAppCredential(cloud, subject.tenant, subject.clientId, secret);
+    const credential = await createAppCredential(cloud, subject.tenant, subject.clientId, secret, (line) => deps.ui.verbose(line));
     const request = credential.getToken(dataverseScope(subject.environmentUrl), { abortSignal: deps.cancellation.signal });
     [token, report.latency.tokenMs] = await elapsed(async () => {
       // MSAL does not abort its requests, so the time-out races them.

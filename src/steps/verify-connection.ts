@@ -31,7 +31,7 @@ export interface AppToken {
 }
 
 type Waiting = Omit<PollOptions, 'waitingFor'>;
-type VerifyDeps = Pick<Deps, 'http' | 'clock' | 'cancellation'>;
+type VerifyDeps = Pick<Deps, 'http' | 'clock' | 'cancellation' | 'ui'>;
 
 /** Codes that right after a create mean "Entra has not replicated it yet", not "wrong". */
 const REPLICATING = new Set([700016, 7000215, 7000229]);
@@ -43,7 +43,7 @@ export async function acquireAppToken(
   connection: Pick<ConnectionUnderTest, 'tenantId' | 'clientId' | 'secret' | 'environmentUrl'>,
   waiting: Waiting,
 ): Promise<AppToken> {
-  const credential = await createAppCredential(cloud, connection.tenantId, connection.clientId, connection.secret);
+  const credential = await createAppCredential(cloud, connection.tenantId, connection.clientId, connection.secret, (line) => deps.ui.verbose(line));
   const scope = dataverseScope(connection.environmentUrl);
   return pollUntil(
     async () => {

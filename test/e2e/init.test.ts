@@ -202,3 +202,19 @@ test('--show-secret prints the secret once, on stderr, never on stdout', async (
   assert.equal(run.stderr.split(secret!).length, 2, 'exactly once');
   assert.ok(!run.stdout.includes(secret!));
 });
+
+test('a tenant that does not exist is named as such (exit 2), not as a sign-in library error', async (t) => {
+  const sandbox = await startSandbox(t);
+  const run = await sandbox.run(base('contososales', '--role-preset', 'read-only', '--tenant', 'fabrikam.onmicrosoft.com'));
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /No tenant "fabrikam\.onmicrosoft\.com" in the custom cloud \(AADSTS90002\)/);
+  assert.doesNotMatch(run.stderr, /endpoints_resolution_error/);
+});
+
+test('--verbose also traces the sign-in calls of @azure/identity', async (t) => {
+  const sandbox = await startSandbox(t);
+  const run = await sandbox.run(['init', '--dry-run', '--environment', 'contososales', '--role-preset', 'read-only', '--verbose']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /→ POST https:\/\/127\.0\.0\.1:\d+\/contoso-sandbox\.onmicrosoft\.com\/oauth2\/v2\.0\/devicecode/);
+  assert.match(run.stderr, /← 200 POST https:\/\/127\.0\.0\.1:\d+\/contoso-sandbox\.onmicrosoft\.com\/oauth2\/v2\.0\/token\?client-request-id=[0-9a-f-]+ \d+ ms/);
+});

@@ -51,3 +51,8 @@ test('longer secrets win over their prefixes, and regex characters are literal',
   redactor.add('abc.*def');
   assert.equal(redactor.redact('x abc.*def y abcXdef abc'), 'x [redacted] y [redacted]Xdef [redacted]');
 });
+
+test('ordinary words after "Basic" or "Bearer" are kept (a Dataverse role is called Basic User)', () => {
+  const redactor = createRedactor();
+  assert.equal(redactor.redact('Roles there: Basic User, Salesperson; the Bearer token'), 'Roles there: Basic User, Salesperson; the Bearer token');
+});
