@@ -68,7 +68,14 @@ export function createDeps(proc: ProcessLike, argv: string[], globals: GlobalOpt
     canPrompt,
     canOpenBrowser: canPrompt && (proc.platform !== 'linux' || Boolean(proc.env.DISPLAY || proc.env.WAYLAND_DISPLAY)),
     prompter: canPrompt ? createInquirerPrompter({ input: proc.stdin, output: proc.stderr }, cancellation.signal) : noPrompter,
-    http: createHttp({ fetch: globalThis.fetch, clock: systemClock, signal: cancellation.signal, trace: (line) => ui.verbose(line) }),
+    http: createHttp({
+      fetch: globalThis.fetch,
+      clock: systemClock,
+      signal: cancellation.signal,
+      trace: (line) => ui.verbose(line),
+      // Short waits stay quiet; a long one is said, so a throttled run does not look frozen.
+      onRetry: ({ reason, waitMs }) => waitMs >= 2000 && ui.step(`${reason}; retrying in ${Math.round(waitMs / 1000)} s…`),
+    }),
     fetch: globalThis.fetch,
     redactor,
     cloud: () => (cloud ??= resolveCloud(globals)),

@@ -16,6 +16,8 @@ export interface HttpOptions {
   clock: Clock;
   signal: AbortSignal;
   trace?: (line: string) => void;
+  /** Told about every wait before a retry, so a long one can be shown without --verbose. */
+  onRetry?: (retry: { host: string; reason: string; waitMs: number }) => void;
   maxAttempts?: number;
   maxDelayMs?: number;
   baseDelayMs?: number;
@@ -62,7 +64,9 @@ export function createHttp(options: HttpOptions): Http {
           trace(`← ${method} ${url}: ${failure.message}`);
           const retryable = failure.transient && (IDEMPOTENT.has(method) || failure.notSent);
           if (!retryable || attempt >= maxAttempts) throw failure;
-          await options.clock.sleep(backoff(attempt), options.signal);
+          const waitMs = backoff(attempt);
+          options.onRetry?.({ host, reason: failure.message, waitMs });
+          await options.clock.sleep(waitMs, options.signal);
           continue;
         }
         const elapsed = options.clock.now().getTime() - started;
@@ -72,6 +76,8 @@ export function createHttp(options: HttpOptions): Http {
         const wait = retryAfterMs(response.headers.get('retry-after'), options.clock.now()) ?? backoff(attempt);
         await response.body?.cancel();
         trace(`  ${response.status === 429 ? 'throttled' : 'unavailable'}: retrying in ${Math.round(wait)} ms`);
+        const reason = response.status === 429 ? `${host} asked dynauth to slow down (429)` : `${host} is unavailable (503)`;
+        options.onRetry?.({ host, reason, waitMs: Math.min(wait, maxDelayMs) });
         await options.clock.sleep(Math.min(wait, maxDelayMs), options.signal);
       }
     },

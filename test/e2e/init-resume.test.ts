@@ -97,3 +97,14 @@ test('--add-environment gives the app of a profile a user in another environment
   const { profiles } = await sandbox.storage();
   assert.deepEqual(await profiles.list(), ['contosodev', 'contososales']);
 });
+
+test('a long throttling wait is shown without --verbose, so the run does not look frozen', async (t) => {
+  const sandbox = await startSandbox(t, {
+    faults: [{ service: 'graph', method: 'POST', pathPrefix: '/v1.0/applications', kind: 'throttle', times: 1, retryAfterSeconds: 3 }],
+  });
+  const run = await sandbox.run(ARGS);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /127\.0\.0\.1:\d+ asked dynauth to slow down \(429\); retrying in 3 s…/);
+  assert.match(run.stderr, /✔ Security role "dynauth contact-center" created in Contoso Sales with 7 privileges/);
+  assert.match(run.stderr, /✔ Security role "dynauth contact-center" assigned/);
+});

@@ -118,11 +118,20 @@ test('an unknown environment and one without Dataverse are refused', async (t) =
 
 test('dry run shows the plan and makes only read calls', async (t) => {
   const sandbox = await startSandbox(t);
-  const run = await sandbox.run(['init', '--dry-run', '--environment', 'contososales', '--role-preset', 'contact-center', '--json']);
+  const json = await sandbox.run(['init', '--dry-run', '--environment', 'contososales', '--role-preset', 'contact-center', '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const result = JSON.parse(json.stdout);
+  assert.equal(result.dryRun, true);
+  assert.deepEqual(result.plan.find((item: { what: string }) => item.what.startsWith('app registration')), {
+    action: 'create',
+    what: 'app registration "dynauth-contososales" (single tenant, Dynamics CRM user_impersonation)',
+  });
+  const run = await sandbox.run(['init', '--dry-run', '--environment', 'contososales', '--role-preset', 'contact-center']);
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stderr, /\+ create\s+app registration "dynauth-contososales"/);
-  assert.match(run.stderr, /\+ create\s+security role "dynauth contact-center"/);
-  assert.equal(JSON.parse(run.stdout).dryRun, true);
+  assert.match(run.stdout, /\+ create\s+app registration "dynauth-contososales"/, 'the plan is the result, on stdout');
+  assert.match(run.stdout, /\+ create\s+security role "dynauth contact-center"/);
+  assert.match(run.stdout, /\+ assign\s+role "dynauth contact-center" to the application user/);
+  assert.match(run.stdout, /Dry run: nothing was changed\./);
   assert.deepEqual(writesTo(sandbox.emulator), []);
   assert.equal(sandbox.emulator.state.applications.filter((a) => a.displayName.startsWith('dynauth')).length, 0);
 });

@@ -6,6 +6,7 @@ import { pollUntil, type PollOptions } from '../../util/poll.ts';
 import type { EnvironmentState, Outcome, RoleChoice } from './model.ts';
 
 type Waiting = Omit<PollOptions, 'waitingFor'>;
+type Say = (message: string) => void;
 
 export interface AppliedEnvironment {
   applicationUserId: string;
@@ -17,12 +18,12 @@ export interface AppliedEnvironment {
  * Creates or completes the preset's custom roles, then finds each role's copy in the application
  * user's business unit; needs nothing from Entra, so it starts first.
  */
-export function prepareRoles(state: EnvironmentState, roleChoice: RoleChoice, outcome: Outcome, waiting: Waiting): Promise<string[]> {
+export function prepareRoles(state: EnvironmentState, roleChoice: RoleChoice, outcome: Outcome, waiting: Waiting, say: Say): Promise<string[]> {
   const preset = roleChoice.kind === 'preset' && !roleChoice.preset.builtIn ? roleChoice.preset : undefined;
   const unitId = userUnit(state);
   const prepared = Promise.all(
     state.roles.map(async (role) => {
-      const known = await prepareRole(state.dataverse, state, role, preset, outcome);
+      const known = await prepareRole(state.dataverse, state, role, preset, outcome, say);
       return known ?? roleInUnit(state.dataverse, role.name, unitId, waiting);
     }),
   );
@@ -41,10 +42,12 @@ export async function applyEnvironment(
   rolesReady: Promise<string[]>,
   outcome: Outcome,
   waiting: Waiting,
+  say: Say,
 ): Promise<AppliedEnvironment> {
   const { dataverse } = state;
   const where = state.target.uniqueName;
   const userId = await ensureApplicationUser(dataverse, state, appId, outcome, waiting);
+  say(`Application user ${userId} in ${state.target.displayName}, business unit "${state.businessUnit.name}"`);
   const roleIds = await rolesReady;
   const unitId = userUnit(state);
   const roles = await Promise.all(
@@ -54,6 +57,7 @@ export async function applyEnvironment(
       else {
         await dataverse.assignRole(userId, id);
         outcome.created.push(`roleAssignment:${role.name}@${where}`);
+        say(`Security role "${role.name}" assigned`);
       }
       return { id, name: role.name };
     }),
@@ -96,6 +100,7 @@ async function prepareRole(
   role: EnvironmentState['roles'][number],
   preset: RolePreset | undefined,
   outcome: Outcome,
+  say: Say,
 ): Promise<string | undefined> {
   const root = state.rootBusinessUnit.businessunitid;
   const inRoot = userUnit(state) === root;
@@ -107,6 +112,7 @@ async function prepareRole(
     const roleId = await createOrFind(() => dataverse.createRole(role.name, root), async () => (await dataverse.findRole(role.name, root))?.roleid);
     await dataverse.addPrivilegesToRole(roleId, (await privileges).map((p) => ({ PrivilegeId: p.privilegeid, Depth: 'Global' as const })));
     outcome.created.push(`securityRole:${role.name}@${where}`);
+    say(`Security role "${role.name}" created in ${state.target.displayName} with ${preset.privileges.length} privileges`);
     return inRoot ? roleId : undefined;
   }
   if (role.missingPrivileges.length === 0) {
@@ -118,6 +124,7 @@ async function prepareRole(
   const privileges = await dataverse.findPrivileges(role.missingPrivileges);
   await dataverse.addPrivilegesToRole(rootId, privileges.map((p) => ({ PrivilegeId: p.privilegeid, Depth: 'Global' as const })));
   outcome.created.push(`securityRolePrivileges:${role.name}@${where}`);
+  say(`Security role "${role.name}" completed with ${role.missingPrivileges.join(', ')}`);
   return role.id;
 }
 

@@ -64,7 +64,8 @@ export async function applyPlan(
     deps.ui.success(`${credential.secret.kind === 'secret' ? 'Client secret' : 'Certificate'} saved to ${storage.vault.description}`);
   };
 
-  const rolesReady = found.environments.map((state) => prepareRoles(state, answers.roleChoice, outcome, waiting));
+  const say = (message: string) => deps.ui.success(message);
+  const rolesReady = found.environments.map((state) => prepareRoles(state, answers.roleChoice, outcome, waiting, say));
   const crm = await ensureCrmServicePrincipal(graph, found.crm, outcome);
   const app = await ensureApp(graph, answers.appName, crm, found.app, outcome);
   deps.ui.success(`App registration "${app.displayName}" (client id ${app.appId})`);
@@ -85,7 +86,7 @@ export async function applyPlan(
   const consentTask = principalTask.then((sp) => ensureConsent(graph, sp, crm, found.grant, outcome));
   const environmentsTask = principalTask.then((sp) => {
     deps.ui.success(`Service principal ${sp.id}`);
-    return Promise.all(found.environments.map((state, index) => applyEnvironment(state, app.appId, rolesReady[index]!, outcome, waiting)));
+    return Promise.all(found.environments.map((state, index) => applyEnvironment(state, app.appId, rolesReady[index]!, outcome, waiting, say)));
   });
   // The app's own token only needs the credential and the service principal: it is fetched
   // while the application user and its roles are still being made.

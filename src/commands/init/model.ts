@@ -53,7 +53,7 @@ export interface Discovery {
 }
 
 export interface PlanItem {
-  action: 'create' | 'reuse' | 'update';
+  action: 'create' | 'assign' | 'reuse' | 'update';
   what: string;
 }
 

@@ -20,16 +20,22 @@ export function buildPlan(answers: InitAnswers, found: Discovery): PlanItem[] {
     for (const role of environment.roles) {
       if (role.create) plan.push({ action: 'create', what: `security role "${role.name}" in ${where}` });
       else if (role.missingPrivileges.length) plan.push({ action: 'update', what: `security role "${role.name}": add ${role.missingPrivileges.join(', ')}` });
-      plan.push(item(role.assigned, `role "${role.name}" assigned to the application user`));
+      plan.push(role.assigned ? { action: 'reuse', what: `role "${role.name}" already assigned` } : { action: 'assign', what: `role "${role.name}" to the application user` });
     }
-    plan.push({ action: 'create', what: `profile "${environment.target.profile}" with the encrypted connection string` });
+    plan.push({ action: found.credential ? 'update' : 'create', what: `profile "${environment.target.profile}" with the encrypted connection string` });
   }
   return plan;
 }
 
 export function printPlan(ui: Ui, plan: PlanItem[]): void {
-  const mark = { create: ui.style.green('+ create'), update: ui.style.yellow('~ update'), reuse: ui.style.dim('= reuse ') };
+  const mark = { create: ui.style.green('+ create'), assign: ui.style.green('+ assign'), update: ui.style.yellow('~ update'), reuse: ui.style.dim('= reuse ') };
   ui.info(ui.style.bold('\nPlan:'));
   for (const entry of plan) ui.info(`  ${mark[entry.action]}  ${entry.what}`);
   ui.info('');
+}
+
+/** The plan as plain text: the result of a dry run, on stdout. */
+export function formatPlan(plan: PlanItem[]): string {
+  const mark = { create: '+ create', assign: '+ assign', update: '~ update', reuse: '= reuse ' };
+  return ['Plan:', ...plan.map((entry) => `  ${mark[entry.action]}  ${entry.what}`), '', 'Dry run: nothing was changed.'].join('\n');
 }

@@ -6,7 +6,7 @@ import { openStorage } from '../../steps/open-storage.ts';
 import { assertNothingMissing, parseInitFlags } from './flags.ts';
 import { completeAnswers } from './questions.ts';
 import { discover } from './discover.ts';
-import { buildPlan, printPlan } from './plan.ts';
+import { buildPlan, formatPlan, printPlan } from './plan.ts';
 import { applyPlan } from './apply.ts';
 import { lookupStoredCredential } from './store.ts';
 import { addEnvironmentSelectors } from './add-environment.ts';
@@ -30,11 +30,11 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     : (profile: string, app: Parameters<typeof lookupStoredCredential>[2]) => lookupStoredCredential(storage, profile, app, now);
   const found = await discover(session, answers, lookup);
   const plan = buildPlan(answers, found);
-  printPlan(deps.ui, plan);
   if (flags.dryRun) {
-    deps.ui.result({ dryRun: true, plan }, () => 'Dry run: nothing was changed.');
+    deps.ui.result({ dryRun: true, plan }, () => formatPlan(plan));
     return ExitCode.ok;
   }
+  printPlan(deps.ui, plan);
   if (!flags.yes && !(await deps.prompter.confirm({ message: 'Apply this plan?', default: false }))) throw new CancelledError('Nothing was changed.');
   await storage.assertWritable();
   const applied = await applyPlan(deps, cloud, session, answers, found, storage, flags);

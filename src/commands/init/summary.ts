@@ -8,8 +8,8 @@ export function printSummary(ui: Ui, applied: Applied, showSecret: boolean): voi
   const kind = credential.secret.kind === 'secret' ? 'client secret' : `certificate (thumbprint ${credential.thumbprint})`;
   ui.info('');
   ui.info(ui.style.bold('Done.'));
-  ui.info(`  Created: ${applied.outcome.created.join(', ') || 'nothing (everything existed)'}`);
-  if (applied.outcome.reused.length) ui.info(`  Reused:  ${applied.outcome.reused.join(', ')}`);
+  ui.info(`  Created: ${applied.outcome.created.map(describe).join(', ') || 'nothing (everything existed)'}`);
+  if (applied.outcome.reused.length) ui.info(`  Reused:  ${applied.outcome.reused.map(describe).join(', ')}`);
   ui.info(`  Client id: ${applied.app.appId}`);
   for (const { profile } of applied.profiles) {
     ui.info(`  Profile "${profile.name}": ${profile.environment.url}; secret stored as "${profile.keychain.account}" in ${applied.storedIn}`);
@@ -43,4 +43,26 @@ export function summaryJson(cloud: Cloud, session: AdminSession, applied: Applie
     reused: applied.outcome.reused,
   }));
   return entries.length === 1 ? entries[0] : { profiles: entries };
+}
+
+const WORDS: Record<string, string> = {
+  application: 'app registration',
+  servicePrincipal: 'service principal',
+  dynamicsCrmServicePrincipal: 'Dynamics CRM service principal',
+  adminConsent: 'admin consent',
+  clientSecret: 'client secret',
+  certificate: 'certificate',
+  credential: 'credential',
+  applicationUser: 'application user',
+  securityRole: 'security role',
+  securityRolePrivileges: 'privileges of security role',
+  roleAssignment: 'assignment of role',
+};
+
+/** An outcome id of the JSON result ("securityRole:dynauth read-only@contoso") in the user's words. */
+function describe(id: string): string {
+  const match = /^(\w+)(?::(.+?))?(?:@(.+))?$/.exec(id);
+  if (!match) return id;
+  const [, kind, name, where] = match;
+  return `${WORDS[kind!] ?? kind}${name ? ` "${name}"` : ''}${where ? ` (${where})` : ''}`;
 }
