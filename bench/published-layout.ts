@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Compiles the package into a temporary copy laid out as the published one (bin, dist, no src). */
@@ -13,4 +13,8 @@ export async function publishedLayout(): Promise<string> {
   cpSync(join(root, 'package.json'), join(target, 'package.json'));
   symlinkSync(join(root, 'node_modules'), join(target, 'node_modules'));
   return join(target, 'bin', 'dynauth.js');
+}
+
+export function removePublishedLayout(bin: string): void {
+  rmSync(dirname(dirname(bin)), { recursive: true, force: true });
 }

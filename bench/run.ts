@@ -2,7 +2,7 @@
 // `init --yes` against the emulator with added latency beside its critical path.
 import { spawnSync } from 'node:child_process';
 import { benchInit } from './init.ts';
-import { publishedLayout } from './published-layout.ts';
+import { publishedLayout, removePublishedLayout } from './published-layout.ts';
 
 // Measured as users run it: the compiled dist/ beside bin/, as `npm pack` ships it.
 const bin = await publishedLayout();
@@ -32,4 +32,8 @@ const help: number[] = [];
 for (let i = 0; i < Math.min(runs, 7); i++) help.push(timeOnce([bin, '--help']));
 console.log(`startup: dynauth --help median ${median(help).toFixed(1)} ms (no target; loads commander and the option tables only)`);
 
-await benchInit(bin);
+try {
+  await benchInit(bin);
+} finally {
+  removePublishedLayout(bin);
+}

@@ -88,7 +88,10 @@ export async function resolveCloud(globals: Pick<GlobalOptions, 'cloud' | 'cloud
     try {
       text = await readFile(globals.cloudConfig, 'utf8');
     } catch (error) {
-      throw new UsageError(`Cannot read cloud config ${globals.cloudConfig}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+      const fromSandbox = globals.cloudConfig.includes('dynauth-sandbox-');
+      throw new UsageError(`Cannot read cloud config ${globals.cloudConfig}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, {
+        hint: fromSandbox ? 'That sandbox has stopped; start `dynauth sandbox` again and use the variables it prints.' : undefined,
+      });
     }
     return parseCustomCloud(text, globals.cloudConfig);
   }

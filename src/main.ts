@@ -65,8 +65,10 @@ function buildProgram(invoke: Invoke, proc: ProcessLike): Command {
       'after',
       [
         '',
-        'Exit codes: 0 ok, 1 failure, 2 usage or missing input, 3 credential expiring (status --warn-days), 4 authentication, 130 cancelled.',
-        'Options marked [env: NAME] also read that environment variable. Try it all with no tenant: dynauth sandbox init',
+        'Exit codes: 0 ok, 1 failure, 2 usage or missing input, 3 a credential expires',
+        '(status --warn-days), 4 authentication, 130 cancelled.',
+        'Options marked [env: NAME] also read that environment variable.',
+        'Try it all with no tenant: dynauth sandbox init',
       ].join('\n'),
     );
   addGlobalOptions(program);

@@ -25,7 +25,7 @@ export type Attempt<T> = { done: true; value: T } | { done: false; reason: strin
  */
 export async function pollUntil<T>(attempt: () => Promise<Attempt<T>>, options: PollOptions): Promise<T> {
   const started = options.clock.now().getTime();
-  const maxDelay = options.maxDelayMs ?? 10_000;
+  const maxDelay = options.maxDelayMs ?? 5_000;
   let delay = options.initialDelayMs ?? 500;
   let announced = false;
   for (;;) {
@@ -42,6 +42,7 @@ export async function pollUntil<T>(attempt: () => Promise<Attempt<T>>, options: 
     announced = true;
     const wait = Math.min(delay, maxDelay, options.timeoutMs - elapsed);
     await options.clock.sleep(wait, options.signal);
-    delay = Math.min(delay * 2, maxDelay);
+    // Gentle growth: a replication that ends just after an attempt is not overshot by much.
+    delay = Math.min(delay * 1.5, maxDelay);
   }
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/main.ts';
@@ -22,8 +22,9 @@ test('an unknown option is a usage error (exit 2)', async () => {
   assert.match(proc.err(), /unknown option '--no-such-flag'/);
 });
 
-test('a bad --cloud-config exits 2 with one line naming the key', async () => {
+test('a bad --cloud-config exits 2 with one line naming the key', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dynauth-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'cloud.json');
   writeFileSync(file, JSON.stringify({ authorityHost: 'https://a', graphEndpoint: 'nope' }));
   const proc = fakeProcess({ NO_COLOR: '1' });
@@ -71,9 +72,11 @@ test('bad input is refused before anything remote: expiry, app name, tenant, pro
   }
 });
 
-test('--version and --help load none of the heavy modules', () => {
+test('--version and --help load none of the heavy modules', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dynauth-imports-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   for (const args of [['--version'], ['--help'], ['init', '--help']]) {
-    const record = join(mkdtempSync(join(tmpdir(), 'dynauth-imports-')), 'imports.txt');
+    const record = join(dir, `${args.join('-')}.txt`);
     writeFileSync(record, '');
     const result = spawnSync(process.execPath, ['--import', new URL('../support/record-imports.mjs', import.meta.url).href, bin, ...args], {
       env: { ...process.env, RECORD_IMPORTS_FILE: record },

@@ -8,8 +8,17 @@ export const registerRotateSecret: CommandRegistrar = (program, invoke) => {
     .summary('replace the credential with no downtime and no lost secret')
     .description(
       [
-        'Adds a new secret (or certificate) to the app, stores it, proves it works, switches the profile to it,',
-        'and revokes the old one now (--revoke-old) or later (--finish), so systems holding a copy keep working.',
+        'Adds a new secret (or certificate) to the app, stores it, proves it works and',
+        'switches the profile to it; the old one is revoked now (--revoke-old) or',
+        'later (--finish, --revoke-after), so systems holding a copy keep working.',
+        'Other credentials on the app are never touched.',
+        '',
+        'Examples:',
+        '  dynauth rotate-secret --profile contososales',
+        '  dynauth rotate-secret --finish --profile contososales',
+        '  dynauth rotate-secret --all --if-expiring-within 30d --revoke-after 7d --yes',
+        '',
+        'Exit codes: 0 ok, 1 a profile failed, 2 bad input, 4 authentication failed.',
       ].join('\n'),
     )
     .addOption(profileOption())

@@ -10,15 +10,18 @@ export const registerStatus: CommandRegistrar = (program, invoke) => {
     .summary('list every profile: environment, app, credential expiry, last successful test, keychain item')
     .description(
       [
-        'Reads only local state (profiles and the keychain) unless --check, which runs test-connection on every',
-        'profile in parallel. For cron and monitoring: --warn-days 30 exits 3 when a credential expires within 30 days.',
+        'Lists every profile: environment, app, credential and its expiry, last',
+        'successful test, keychain item. Reads only local state unless --check, which',
+        'tests every profile in parallel. For cron and monitoring, --warn-days 30',
+        'exits 3 when a credential expires within 30 days.',
         '',
         'Examples:',
         '  dynauth status',
         '  dynauth status --warn-days 30 --json',
-        '  dynauth status --ics ~/dynauth-expiry.ics     # a calendar reminder two weeks before each expiry',
+        '  dynauth status --ics ~/dynauth-expiry.ics   # reminders 2 weeks before expiry',
         '',
-        'Exit codes: 0 ok, 1 a check failed, 3 a credential expires within --warn-days, 4 authentication failed (--check).',
+        'Exit codes: 0 ok, 1 a check failed, 3 a credential expires within',
+        '--warn-days, 4 authentication failed (--check).',
       ].join('\n'),
     )
     .addOption(option('--check', 'also test the connection of every profile (in parallel)'))
