@@ -5,6 +5,7 @@ import type { Invoke } from './cli/command.ts';
 import { DynauthError, ExitCode } from './cli/errors.ts';
 import { addGlobalOptions, readGlobalOptions } from './cli/global-options.ts';
 import { applyEnvironment } from './cli/options.ts';
+import { registerExport } from './commands/export/definition.ts';
 import { registerInit } from './commands/init/definition.ts';
 import { registerRotateSecret } from './commands/rotate-secret/definition.ts';
 import { registerSandbox } from './commands/sandbox/definition.ts';
@@ -72,6 +73,6 @@ function buildProgram(invoke: Invoke, proc: ProcessLike): Command {
       ].join('\n'),
     );
   addGlobalOptions(program);
-  for (const register of [registerInit, registerTestConnection, registerStatus, registerRotateSecret, registerSandbox]) register(program, invoke);
+  for (const register of [registerInit, registerTestConnection, registerStatus, registerRotateSecret, registerExport, registerSandbox]) register(program, invoke);
   return program;
 }

@@ -38,7 +38,7 @@ test('--revoke-old removes the old secret at once; the secret is printed only wi
   const run = await sandbox.run(['rotate-secret', '--revoke-old', '--secret-expiry', '30']);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /new client secret in use .*expires/);
-  assert.match(run.stdout, /print it with --show-secret/);
+  assert.match(run.stdout, /print it with: dynauth export --profile contososales/);
   assert.match(run.stdout, /Next expiry: \d{4}-\d\d-\d\d/);
   const app = appOf(sandbox);
   assert.equal(app.passwordCredentials.length, 1);

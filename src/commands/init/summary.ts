@@ -16,7 +16,7 @@ export function printSummary(ui: Ui, applied: Applied, showSecret: boolean): voi
   }
   ui.info(`  The ${kind} expires on ${credential.expiresOn.slice(0, 10)}. Renew it before then with: dynauth rotate-secret`);
   if (showSecret && credential.secret.kind === 'secret') ui.revealSecret('Client secret', credential.secret.clientSecret);
-  else if (credential.secret.kind === 'secret') ui.info('  The secret is only in the keychain; add --show-secret to print it once.');
+  else ui.info(`  The ${credential.secret.kind === 'secret' ? 'secret' : 'private key'} is only in ${applied.storedIn}; the product that connects gets it with: dynauth export --profile ${applied.profiles[0]?.profile.name ?? ''}`);
   ui.info(`  Next: dynauth test-connection --profile ${applied.profiles[0]?.profile.name ?? ''}`);
 }
 

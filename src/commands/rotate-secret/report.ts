@@ -30,7 +30,7 @@ export function formatResults(results: ProfileResult[], options: { showSecret: b
       lines.push(`  Update every integration that connects as client id ${r.clientId} to ${r.environment}:`);
       if (r.credential!.type === 'certificate') lines.push(`  it must use the certificate with thumbprint ${r.credential!.thumbprint}.`);
       if (options.showSecret && r.connectionString) lines.push(`  Connection string: ${r.connectionString}`);
-      else lines.push(`  its new connection string is in ${options.vault}; print it with --show-secret.`);
+      else lines.push(`  its new connection string is in ${options.vault}; print it with: dynauth export --profile ${r.profile}`);
     } else {
       lines.push(`${r.profile}: ${kind} ${r.credential!.keyId} in use, expires ${r.credential!.expiresOn.slice(0, 10)}.`);
     }

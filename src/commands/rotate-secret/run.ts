@@ -14,7 +14,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const flags = parseRotateFlags(options, deps.env);
   const cloud = await deps.cloud();
   const profiles = await openProfiles(deps);
-  const chosen = flags.all ? await readAll(profiles) : [await chooseProfile(deps, profiles, flags.profile)];
+  const chosen = flags.all ? await readAll(profiles) : [await chooseProfile(deps, profiles, flags.profile, 'Run dynauth init first: it sets up the app and its first credential.')];
   const now = deps.clock.now();
   const selected = chosen.filter((p) => !flags.all || flags.finish || isDue(p, flags, now));
   if (flags.all && !selected.length) deps.ui.info('No profile needs rotating.');

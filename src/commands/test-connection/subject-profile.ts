@@ -18,7 +18,12 @@ export async function openProfiles(deps: Pick<Deps, 'env' | 'platform'>): Promis
 }
 
 /** The named profile, the only one, or the one chosen in a terminal; an unknown name lists the known ones. */
-export async function chooseProfile(deps: Pick<Deps, 'canPrompt' | 'prompter'>, profiles: ProfileStore, wanted: string | undefined): Promise<Profile> {
+export async function chooseProfile(
+  deps: Pick<Deps, 'canPrompt' | 'prompter'>,
+  profiles: ProfileStore,
+  wanted: string | undefined,
+  noneHint = 'Run dynauth init, or test a setup made by hand: --environment <url> --tenant <id|domain> --client-id <id> --client-secret-stdin.',
+): Promise<Profile> {
   const names = await profiles.list();
   if (wanted !== undefined) {
     const profile = await profiles.read(wanted);
@@ -27,10 +32,7 @@ export async function chooseProfile(deps: Pick<Deps, 'canPrompt' | 'prompter'>, 
     return profile;
   }
   if (!names.length) {
-    throw new UsageError('No profiles yet.', {
-      hint: 'Run dynauth init, or test a setup made by hand: --environment <url> --tenant <id|domain> --client-id <id> --client-secret-stdin.',
-      code: 'no-profiles',
-    });
+    throw new UsageError('No profiles yet.', { hint: noneHint, code: 'no-profiles' });
   }
   if (names.length > 1 && !deps.canPrompt) throw new MissingInputError([`--profile <name> (one of: ${names.join(', ')})`]);
   const name = names.length === 1 ? names[0]! : await deps.prompter.select({ message: 'Which profile?', choices: names.map((n) => ({ name: n, value: n })) });

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, stat } from 'node:fs/promises';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { join } from 'node:path';
+import { startSandbox } from '../support/sandbox.ts';
+
+test('export prints exactly the stored connection string on stdout, nothing else', async (t) => {
+  const sandbox = await startSandbox(t);
+  const init = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only', '--json']);
+  assert.equal(init.code, 0, init.stderr);
+  const { clientId } = JSON.parse(init.stdout);
+  const run = await sandbox.run(['export', '--profile', 'contososales']);
+  assert.equal(run.code, 0, run.stderr);
+  const [secret] = await sandbox.storedSecrets();
+  const url = sandbox.emulator.environments.find((e) => e.uniqueName === 'contososales')!.url;
+  assert.equal(run.stdout.trim(), `AuthType=ClientSecret;Url=${url};ClientId=${clientId};ClientSecret=${secret!.includes(';') || secret!.includes('=') ? `'${secret}'` : secret}`);
+  assert.ok(!run.stderr.includes(secret!), 'stderr never shows it');
+});
+
+test('export --pem-out writes a certificate profile\'s certificate and key, mode 0600', async (t) => {
+  const sandbox = await startSandbox(t);
+  const init = await sandbox.run(['init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only', '--credential', 'certificate', '--json']);
+  assert.equal(init.code, 0, init.stderr);
+  const pem = join(sandbox.dir, 'exported.pem');
+  const run = await sandbox.run(['export', '--pem-out', pem]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, new RegExp(`^AuthType=Certificate;.*Thumbprint=${JSON.parse(init.stdout).credential.thumbprint}\\n$`));
+  assert.equal((await stat(pem)).mode & 0o777, 0o600);
+  const text = await readFile(pem, 'utf8');
+  const certificate = new X509Certificate(text);
+  assert.ok(certificate.checkPrivateKey(createPrivateKey(text)), 'the key belongs to the certificate');
+});
+
+test('export of an unknown profile lists the known ones (exit 2)', async (t) => {
+  const sandbox = await startSandbox(t);
+  const run = await sandbox.run(['export', '--profile', 'nope']);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /No profile "nope" \(there are none yet: run dynauth init\)/);
+});
