@@ -20,6 +20,9 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     flags.passphrase = await deps.prompter.password({ message: 'Passphrase that encrypts the stored connection', validate: (v) => v.length >= 8 || 'at least 8 characters' });
   }
   const storage = await openStorage(deps, { store: flags.store, passphrase: flags.passphrase });
+  // Proved while the admin signs in; awaited before anything remote is created.
+  const writable = flags.dryRun ? Promise.resolve() : storage.assertWritable();
+  writable.catch(() => {});
   const session = await signInAdmin(deps, cloud, flags, [cloud.powerPlatformScope]);
   const added = flags.addEnvironment ? await addEnvironmentSelectors(storage, flags) : undefined;
   const targets = await resolveEnvironments(deps, session.powerPlatform, added ? [flags.addEnvironment!] : flags.environments);
@@ -36,7 +39,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   }
   printPlan(deps.ui, plan);
   if (!flags.yes && !(await deps.prompter.confirm({ message: 'Apply this plan?', default: false }))) throw new CancelledError('Nothing was changed.');
-  await storage.assertWritable();
+  await writable;
   const applied = await applyPlan(deps, cloud, session, answers, found, storage, flags);
   printSummary(deps.ui, applied, flags.showSecret);
   deps.ui.result(summaryJson(cloud, session, applied), () => applied.profiles.map((p) => p.profile.name).join('\n'));
