@@ -12,9 +12,9 @@ export interface CredentialFacts {
   expiresOn?: string;
 }
 
-/** Whole days until the credential expires (negative once expired). */
+/** Days until the credential expires, rounded (a new 180-day secret shows 180; negative once expired). */
 export function daysLeft(expiresOn: string, now: Date): number {
-  return Math.floor((Date.parse(expiresOn) - now.getTime()) / DAY_MS);
+  return Math.round((Date.parse(expiresOn) - now.getTime()) / DAY_MS);
 }
 
 /** Expiry as a check: error once expired, warning under 30 days. */

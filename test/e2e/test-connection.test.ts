@@ -88,7 +88,7 @@ test('a credential expiring within 30 days is a warning, not a failure', async (
   await init(sandbox, '--role-preset', 'read-only', '--secret-expiry', '10d');
   const run = await sandbox.run(tc());
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stdout, /! expiry\s+expires on .* \(in 9 days\); renew it soon: dynauth rotate-secret --profile contososales/);
+  assert.match(run.stdout, /! expiry\s+expires on .* \(in 10 days\); renew it soon: dynauth rotate-secret --profile contososales/);
 });
 
 test('an expected privilege that is missing: named, with the preset that grants it (exit 1)', async (t) => {

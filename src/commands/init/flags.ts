@@ -126,10 +126,10 @@ export function validateAppName(name: string): void {
   }
 }
 
-export function validateLifetime(days: number, given: string): number {
-  if (days < 1) throw new UsageError(`--secret-expiry "${given}" is not in the future.`);
+export function validateLifetime(days: number, given: string, label = '--secret-expiry'): number {
+  if (days < 1) throw new UsageError(`${label} "${given}" is not in the future.`);
   if (days > MAX_SECRET_LIFETIME_DAYS) {
-    throw new UsageError(`--secret-expiry "${given}" is ${days} days; Entra refuses secrets that live longer than ${MAX_SECRET_LIFETIME_DAYS} days.`, {
+    throw new UsageError(`${label} "${given}" is ${days} days; Entra refuses credentials that live longer than ${MAX_SECRET_LIFETIME_DAYS} days.`, {
       hint: 'Microsoft recommends 180 days; dynauth rotate-secret renews it with no downtime.',
     });
   }

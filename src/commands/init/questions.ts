@@ -38,7 +38,7 @@ export async function completeAnswers(
           await deps.prompter.input({
             message: 'Credential lifetime (days, or e.g. 6mo, 1y)',
             default: String(DEFAULT_LIFETIME_DAYS),
-            validate: valid((text) => validateLifetime(parseLifetimeDays(text, 'lifetime'), text)),
+            validate: valid((text) => validateLifetime(parseLifetimeDays(text, 'Lifetime'), text, 'Lifetime')),
           }),
           'lifetime',
         )
