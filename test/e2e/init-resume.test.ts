@@ -94,8 +94,31 @@ test('--add-environment gives the app of a profile a user in another environment
   assert.ok(result.reused.includes('credential'));
   const { app } = assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales', 'contosodev']);
   assert.equal(app.passwordCredentials.length, 1, 'the same secret serves both environments');
-  const { profiles } = await sandbox.storage();
+  const { profiles, vault } = await sandbox.storage();
   assert.deepEqual(await profiles.list(), ['contosodev', 'contososales']);
+  assert.match((await vault.loadConnection('contosodev'))!.connectionString, /^AuthType=ClientSecret;Url=https:\/\/127\.0\.0\.1:\d+;/);
+  for (const profile of ['contososales', 'contosodev']) {
+    const tested = await sandbox.run(['test-connection', '--profile', profile]);
+    assert.equal(tested.code, 0, `${profile}: ${tested.stdout}${tested.stderr}`);
+  }
+});
+
+test('a second environment added by re-running init gets the credential in its own profile', async (t) => {
+  const sandbox = await startSandbox(t);
+  assert.equal((await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'])).code, 0);
+  const both = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--environment', 'contosodev', '--role-preset', 'read-only', '--app-name', 'dynauth-contososales']);
+  assert.equal(both.code, 0, both.stderr);
+  const tested = await sandbox.run(['test-connection', '--profile', 'contosodev']);
+  assert.equal(tested.code, 0, tested.stdout + tested.stderr);
+});
+
+test('a profile of another app is never repointed silently (exit 2)', async (t) => {
+  const sandbox = await startSandbox(t);
+  assert.equal((await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'])).code, 0);
+  const other = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only', '--app-name', 'another-app']);
+  assert.equal(other.code, 2, other.stderr);
+  assert.match(other.stderr, /Profile "contososales" already belongs to the app "dynauth-contososales"/);
+  assert.equal(sandbox.emulator.state.applications.filter((a) => a.displayName === 'another-app').length, 0, 'nothing created');
 });
 
 test('a long throttling wait is shown without --verbose, so the run does not look frozen', async (t) => {

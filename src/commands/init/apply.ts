@@ -11,7 +11,7 @@ import { applyEnvironment, prepareRoles, type AppliedEnvironment } from './apply
 import { createCertificate, createSecret, ensureApp, ensureConsent, ensureCrmServicePrincipal, ensureServicePrincipal } from './apply-entra.ts';
 import type { InitFlags } from './flags.ts';
 import type { Discovery, InitAnswers, Outcome, StoredCredential } from './model.ts';
-import { saveCredential, writeProfile, type ProfileDraft, type Storage } from './store.ts';
+import { saveCredential, targetsLacking, writeCredentialFacts, writeProfile, type ProfileDraft, type Storage } from './store.ts';
 
 export interface Applied {
   app: Application;
@@ -57,10 +57,10 @@ export async function applyPlan(
     expectedPrivileges: [],
     credential: credentialFacts(credential, answers.lifetimeDays, now),
   });
-  const save = async (credential: StoredCredential) => {
+  const save = async (credential: StoredCredential, targets = answers.targets) => {
     deps.redactor.add(credential.secret.kind === 'secret' ? credential.secret.clientSecret : credential.secret.pem);
-    await saveCredential(storage, answers, app, credential);
-    for (const target of answers.targets) await writeProfile(storage, draftFor(target, app, credential), now);
+    await saveCredential(storage, targets, app, credential);
+    for (const target of targets) await writeCredentialFacts(storage, draftFor(target, app, credential), now);
     deps.ui.success(`${credential.secret.kind === 'secret' ? 'Client secret' : 'Certificate'} saved to ${storage.vault.description}`);
   };
 
@@ -73,6 +73,9 @@ export async function applyPlan(
   const credentialTask = (async () => {
     if (found.credential) {
       outcome.reused.push('credential');
+      // A profile added beside existing ones (another environment) gets the same credential.
+      const lacking = await targetsLacking(storage, answers.targets, app, found.credential);
+      if (lacking.length) await save(found.credential, lacking);
       return found.credential;
     }
     const credential =

@@ -13,7 +13,13 @@ export type StoredCredentialLookup = (profile: string, app: Application) => Prom
  */
 export async function discover(session: AdminSession, answers: InitAnswers, lookupCredential: StoredCredentialLookup): Promise<Discovery> {
   const entra = (async () => {
-    const [app, crm] = await Promise.all([findApp(session.graph, answers.appName), session.graph.findServicePrincipal(DYNAMICS_CRM_APP_ID)]);
+    const [app, crm] = await Promise.all([
+      answers.appId ? session.graph.findApplicationByAppId(answers.appId) : findApp(session.graph, answers.appName),
+      session.graph.findServicePrincipal(DYNAMICS_CRM_APP_ID),
+    ]);
+    if (answers.appId && !app) {
+      throw new UsageError(`The app of this profile (client id ${answers.appId}) no longer exists in the tenant.`, { hint: 'Run dynauth init without --add-environment to set up a new one.' });
+    }
     const [servicePrincipal, credential] = await Promise.all([
       app ? session.graph.findServicePrincipal(app.appId) : undefined,
       app ? firstStoredCredential(answers, app, lookupCredential) : undefined,

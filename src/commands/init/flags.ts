@@ -11,6 +11,8 @@ export const DEFAULT_LIFETIME_DAYS = 180;
 
 /** What the flags (and their environment twins) said, validated; undefined means "not given". */
 export interface InitFlags {
+  /** Set by --add-environment: the app of the profile, found by its client id. */
+  appId?: string;
   auth: AuthMethod | undefined;
   tenant: string | undefined;
   environments: string[];

@@ -9,6 +9,8 @@ export type RoleChoice = { kind: 'preset'; preset: RolePreset } | { kind: 'exist
 /** Every answer, from flags, environment or prompts, before anything is planned. */
 export interface InitAnswers {
   appName: string;
+  /** When known (--add-environment), the app is found by client id rather than by name. */
+  appId?: string;
   credential: 'secret' | 'certificate';
   lifetimeDays: number;
   roleChoice: RoleChoice;

@@ -56,7 +56,7 @@ export async function completeAnswers(
   const withProfiles: InitAnswers['targets'] = [];
   for (const target of targets) withProfiles.push({ ...target, profile: await profileFor(target) });
   for (const target of withProfiles) validateProfileName(target.profile);
-  return { appName, credential, lifetimeDays, roleChoice, businessUnit, targets: withProfiles };
+  return { appName, appId: flags.appId, credential, lifetimeDays, roleChoice, businessUnit, targets: withProfiles };
 }
 
 async function chooseRoles(deps: Pick<Deps, 'prompter'>, flags: InitFlags, session: AdminSession, target: TargetEnvironment): Promise<RoleChoice> {

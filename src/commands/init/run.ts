@@ -8,7 +8,7 @@ import { completeAnswers } from './questions.ts';
 import { discover } from './discover.ts';
 import { buildPlan, formatPlan, printPlan } from './plan.ts';
 import { applyPlan } from './apply.ts';
-import { lookupStoredCredential } from './store.ts';
+import { assertProfilesFree, lookupStoredCredential } from './store.ts';
 import { addEnvironmentSelectors } from './add-environment.ts';
 import { printSummary, summaryJson } from './summary.ts';
 
@@ -28,10 +28,10 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const targets = await resolveEnvironments(deps, session.powerPlatform, added ? [flags.addEnvironment!] : flags.environments);
   const answers = await completeAnswers(deps, added ? { ...flags, ...added.flags } : flags, session, targets);
   const now = deps.clock.now();
-  const lookup = added
-    ? async () => added.credential
-    : (profile: string, app: Parameters<typeof lookupStoredCredential>[2]) => lookupStoredCredential(storage, profile, app, now);
+  const lookup = (profile: string, app: Parameters<typeof lookupStoredCredential>[2]) =>
+    lookupStoredCredential(storage, added?.sourceProfile ?? profile, app, now);
   const found = await discover(session, answers, lookup);
+  await assertProfilesFree(storage, answers, found.app?.appId);
   const plan = buildPlan(answers, found);
   if (flags.dryRun) {
     deps.ui.result({ dryRun: true, plan }, () => formatPlan(plan));

@@ -1,3 +1,4 @@
+import { UsageError } from '../../cli/errors.ts';
 import { parseConnectionString, formatConnectionString } from '../../secrets/connection-string.ts';
 import type { Vault } from '../../secrets/vault.ts';
 import type { Application } from '../../clients/graph.ts';
@@ -18,11 +19,21 @@ export function connectionStringFor(url: string, clientId: string, credential: S
 }
 
 /** Saves the credential for every target profile: the keychain item first, then the profile's facts. */
-export async function saveCredential(storage: Storage, answers: InitAnswers, app: Application, credential: StoredCredential): Promise<void> {
-  for (const target of answers.targets) {
+export async function saveCredential(storage: Storage, targets: InitAnswers['targets'], app: Application, credential: StoredCredential): Promise<void> {
+  for (const target of targets) {
     const privateKeyPem = credential.secret.kind === 'certificate' ? credential.secret.pem : undefined;
     await storage.vault.saveConnection(target.profile, connectionStringFor(target.url, app.appId, credential), { privateKeyPem });
   }
+}
+
+/** The targets whose keychain item does not hold this credential yet (e.g. an added environment). */
+export async function targetsLacking(storage: Storage, targets: InitAnswers['targets'], app: Application, credential: StoredCredential): Promise<InitAnswers['targets']> {
+  const lacking: InitAnswers['targets'] = [];
+  for (const target of targets) {
+    const stored = await storage.vault.loadConnection(target.profile).catch(() => undefined);
+    if (stored?.connectionString !== connectionStringFor(target.url, app.appId, credential)) lacking.push(target);
+  }
+  return lacking;
 }
 
 /**
@@ -54,6 +65,19 @@ export async function lookupStoredCredential(storage: Storage, profileName: stri
 
 export type ProfileDraft = Omit<Profile, 'version' | 'createdOn' | 'updatedOn' | 'keychain'>;
 
+/**
+ * Records a new credential at once: on a complete profile of the same app only its credential
+ * changes, so an interrupted re-run never leaves a profile with its other facts blanked.
+ */
+export async function writeCredentialFacts(storage: Storage, draft: ProfileDraft, now: Date): Promise<void> {
+  const previous = await storage.profiles.read(draft.name).catch(() => undefined);
+  if (previous && previous.clientId === draft.clientId) {
+    await storage.profiles.write({ ...previous, credential: draft.credential, keychain: storage.vault.keychainReference(draft.name), updatedOn: now.toISOString() });
+  } else {
+    await writeProfile(storage, draft, now);
+  }
+}
+
 export async function writeProfile(storage: Storage, draft: ProfileDraft, now: Date): Promise<Profile> {
   const previous = await storage.profiles.read(draft.name).catch(() => undefined);
   const profile: Profile = {
@@ -66,4 +90,16 @@ export async function writeProfile(storage: Storage, draft: ProfileDraft, now: D
   };
   await storage.profiles.write(profile);
   return profile;
+}
+
+/** A profile belongs to one app: init never silently repoints it at another. */
+export async function assertProfilesFree(storage: Storage, answers: InitAnswers, appId: string | undefined): Promise<void> {
+  for (const target of answers.targets) {
+    const existing = await storage.profiles.read(target.profile).catch(() => undefined);
+    if (!existing || existing.clientId === appId) continue;
+    throw new UsageError(`Profile "${target.profile}" already belongs to the app "${existing.appDisplayName}" (client id ${existing.clientId}).`, {
+      hint: `Pick another --profile, use --app-name "${existing.appDisplayName}" to update it, or remove ${storage.profiles.fileFor(target.profile)} if that app is gone.`,
+      code: 'profile-taken',
+    });
+  }
 }
