@@ -3,6 +3,7 @@ import { ExitCode } from '../cli/errors.ts';
 import { dataverseScope } from '../clouds.ts';
 import type { Http } from '../http/http.ts';
 import { DATAVERSE_API_VERSION } from '../microsoft.ts';
+import { odataString } from './odata.ts';
 import { ApiError, readErrorBody } from './api-error.ts';
 
 export interface WhoAmI {
@@ -60,7 +61,6 @@ export interface DataverseApi {
 export type DataverseCaller = 'admin' | 'app';
 
 const guid = (value: string) => value.replace(/[{}]/g, '');
-const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** The Dataverse Web API of one environment, as the signed-in admin or as the app itself. */
 export function createDataverseApi(environmentUrl: string, http: Http, getToken: TokenSource, caller: DataverseCaller): DataverseApi {
@@ -103,7 +103,7 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
       return root;
     },
     findBusinessUnit: async (name) =>
-      (await list<BusinessUnit>('read business units', `businessunits?$select=businessunitid,name&$filter=name eq ${quote(name)}`))[0],
+      (await list<BusinessUnit>('read business units', `businessunits?$select=businessunitid,name&$filter=name eq ${odataString(name)}`))[0],
     listBusinessUnits: () => list('read business units', 'businessunits?$select=businessunitid,name'),
     findApplicationUser: async (appId) =>
       (
@@ -123,7 +123,7 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
       (
         await list<Role>(
           'read security roles',
-          `roles?$select=roleid,name&$filter=name eq ${quote(name)} and _businessunitid_value eq ${guid(businessUnitId)}`,
+          `roles?$select=roleid,name&$filter=name eq ${odataString(name)} and _businessunitid_value eq ${guid(businessUnitId)}`,
         )
       )[0],
     listRoles: (businessUnitId) =>
@@ -136,7 +136,7 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
         }),
       ),
     findPrivileges: (names) =>
-      list('read privileges', `privileges?$select=privilegeid,name&$filter=${names.map((n) => `name eq ${quote(n)}`).join(' or ')}`),
+      list('read privileges', `privileges?$select=privilegeid,name&$filter=${names.map((n) => `name eq ${odataString(n)}`).join(' or ')}`),
     rolePrivilegeNames: async (roleId) =>
       (await list<{ name: string }>('read the role privileges', `roles(${guid(roleId)})/roleprivileges_association?$select=name`)).map((p) => p.name),
     addPrivilegesToRole: async (roleId, privileges) => {

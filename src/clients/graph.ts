@@ -2,6 +2,7 @@ import type { Http } from '../http/http.ts';
 import type { TokenSource } from '../auth/token-source.ts';
 import type { Cloud } from '../clouds.ts';
 import { ExitCode } from '../cli/errors.ts';
+import { odataString } from './odata.ts';
 import { ApiError } from './api-error.ts';
 
 export interface PasswordCredential {
@@ -76,7 +77,6 @@ export interface GraphApi {
 }
 
 const APPLICATION_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,keyCredentials,requiredResourceAccess';
-const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** Microsoft Graph v1.0 through @microsoft/microsoft-graph-client, sent over dynauth's retrying HTTP layer. */
 export async function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource): Promise<GraphApi> {
@@ -122,11 +122,11 @@ export async function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSo
     },
     findApplications: (displayName) =>
       call('list app registrations', async () =>
-        (await api('/applications').filter(`displayName eq ${quote(displayName)}`).select(APPLICATION_FIELDS).get()).value,
+        (await api('/applications').filter(`displayName eq ${odataString(displayName)}`).select(APPLICATION_FIELDS).get()).value,
       ),
     findApplicationByAppId: (appId) =>
       call('find the app registration', async () =>
-        (await api('/applications').filter(`appId eq ${quote(appId)}`).select(APPLICATION_FIELDS).get()).value[0],
+        (await api('/applications').filter(`appId eq ${odataString(appId)}`).select(APPLICATION_FIELDS).get()).value[0],
       ),
     getApplication: (id) => call('read the app registration', () => api(`/applications/${id}`).select(APPLICATION_FIELDS).get()),
     createApplication: (body) => call('create the app registration', () => api('/applications').post(body)),
@@ -137,7 +137,7 @@ export async function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSo
       call('upload the certificate', () => api(`/applications/${id}`).patch({ keyCredentials })),
     findServicePrincipal: (appId) =>
       call('find the service principal', async () =>
-        (await api('/servicePrincipals').filter(`appId eq ${quote(appId)}`).select('id,appId,displayName,oauth2PermissionScopes').get())
+        (await api('/servicePrincipals').filter(`appId eq ${odataString(appId)}`).select('id,appId,displayName,oauth2PermissionScopes').get())
           .value[0],
       ),
     createServicePrincipal: (appId) => call('create the service principal', () => api('/servicePrincipals').post({ appId })),
@@ -145,7 +145,7 @@ export async function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSo
       call('read the admin consent', async () =>
         (
           await api('/oauth2PermissionGrants')
-            .filter(`clientId eq ${quote(clientId)} and consentType eq 'AllPrincipals' and resourceId eq ${quote(resourceId)}`)
+            .filter(`clientId eq ${odataString(clientId)} and consentType eq 'AllPrincipals' and resourceId eq ${odataString(resourceId)}`)
             .get()
         ).value[0],
       ),

@@ -131,3 +131,15 @@ test('a long throttling wait is shown without --verbose, so the run does not loo
   assert.match(run.stderr, /✔ Security role "dynauth contact-center" created in Contoso Sales with 7 privileges/);
   assert.match(run.stderr, /✔ Security role "dynauth contact-center" assigned/);
 });
+
+test('names with & # + % and quotes survive the OData filters: a re-run still finds everything', async (t) => {
+  const sandbox = await startSandbox(t);
+  const name = "O'Brien Sync A+B & Co #1 50%";
+  const args = ['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only', '--app-name', name, '--profile', 'obrien', '--json'];
+  const first = await sandbox.run(args);
+  assert.equal(first.code, 0, first.stderr);
+  const second = await sandbox.run(args);
+  assert.equal(second.code, 0, second.stderr);
+  assert.deepEqual(JSON.parse(second.stdout).created, []);
+  assertOneOfEach(sandbox.emulator, name, ['contososales']);
+});
