@@ -61,6 +61,7 @@ function buildProgram(invoke: Invoke, proc: ProcessLike): Command {
     .configureOutput({
       writeOut: (text) => proc.stdout.write(text),
       writeErr: (text) => proc.stderr.write(text),
+      outputError: (text, write) => write(withoutArgumentValues(text)),
     })
     .addHelpText(
       'after',
@@ -75,4 +76,12 @@ function buildProgram(invoke: Invoke, proc: ProcessLike): Command {
   addGlobalOptions(program);
   for (const register of [registerInit, registerTestConnection, registerStatus, registerRotateSecret, registerExport, registerSandbox]) register(program, invoke);
   return program;
+}
+
+/**
+ * Commander quotes stray arguments and `--flag=value` in its errors; a value typed by mistake
+ * (`--passphrase hunter2`, `--client-secret=…`) may be a secret, so it is never echoed.
+ */
+export function withoutArgumentValues(text: string): string {
+  return text.replace(/(but got \d+):[^\n]*/g, '$1.').replace(/'(--?[\w-]+)=[^']*'/g, "'$1=…'");
 }

@@ -101,3 +101,12 @@ test('colour follows FORCE_COLOR, and NO_COLOR or --no-color turn it off', async
     assert.doesNotMatch(proc.err(), /\u001b\[/);
   }
 });
+
+test('a value typed after a switch or glued to an unknown flag is never echoed', async () => {
+  for (const args of [['init', '--passphrase', 'hunter2hunter2'], ['init', '--client-secret=abcSECRETxyz'], ['export', 'hunter2hunter2']]) {
+    const proc = fakeProcess({ NO_COLOR: '1' });
+    assert.equal(await main(args, proc), 2, args.join(' '));
+    assert.ok(proc.err().length > 0);
+    assert.doesNotMatch(proc.err() + proc.out(), /hunter2hunter2|abcSECRETxyz/);
+  }
+});
