@@ -24,7 +24,10 @@ export interface ProcessLike {
 }
 
 export interface Cancellation {
+  /** Aborts the running work (deferred while a critical section runs). */
   readonly signal: AbortSignal;
+  /** Fires the moment the user asks to stop, even inside a critical section. */
+  readonly requested: AbortSignal;
   /** Runs work that must not be cut short by Ctrl-C, such as saving a secret Entra just returned. */
   critical<T>(work: () => Promise<T>): Promise<T>;
   /** A child process reports the cancellation itself (the sandbox): exit 130 without a second line. */

@@ -3,37 +3,38 @@ import { ExitCode } from './errors.ts';
 
 /**
  * Ctrl-C (and SIGTERM, and SIGHUP when the terminal closes) aborts the running work and exits 130
- * with one line. Inside a critical section (a secret that Entra just returned and that is not
- * saved yet, or the sandbox removing its files) the exit waits until the section ends.
+ * with one line. Inside a critical section (a secret Entra is minting or has just returned and
+ * that is not saved yet) nothing is aborted: the section finishes, then the command exits.
  */
 export function installCancellation(proc: Pick<ProcessLike, 'on' | 'off' | 'exit' | 'stderr'>): Cancellation & { dispose(): void } {
-  const controller = new AbortController();
+  const work = new AbortController();
+  const request = new AbortController();
   let criticalDepth = 0;
-  let exitRequested = false;
   let quiet = false;
 
-  const exitNow = () => {
+  const abortAndExit = () => {
+    work.abort(new DOMException('Cancelled', 'AbortError'));
     if (!quiet) proc.stderr.write('\nCancelled.\n');
     proc.exit(ExitCode.cancelled);
   };
   const onSignal = () => {
-    if (exitRequested) return;
-    exitRequested = true;
-    controller.abort(new DOMException('Cancelled', 'AbortError'));
-    if (criticalDepth === 0) exitNow();
+    if (request.signal.aborted) return;
+    request.abort();
+    if (criticalDepth === 0) abortAndExit();
   };
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const signal of signals) proc.on(signal, onSignal);
 
   return {
-    signal: controller.signal,
-    async critical(work) {
+    signal: work.signal,
+    requested: request.signal,
+    async critical(task) {
       criticalDepth++;
       try {
-        return await work();
+        return await task();
       } finally {
         criticalDepth--;
-        if (criticalDepth === 0 && exitRequested) exitNow();
+        if (criticalDepth === 0 && request.signal.aborted) abortAndExit();
       }
     },
     leaveMessageToChild() {

@@ -15,8 +15,16 @@ export async function ensurePrivateDir(directory: string): Promise<void> {
 }
 
 export async function writePrivateFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
+  await ensurePrivateDir(dirname(file));
+  await writeOwnerOnlyFile(file, data);
+}
+
+/**
+ * Writes a 0600 file through a fresh temp file and a rename, so it is never readable by others,
+ * even when it replaces an existing 0644 file or a symlink; the directory is left as it is.
+ */
+export async function writeOwnerOnlyFile(file: string, data: Uint8Array | string): Promise<void> {
   const directory = dirname(file);
-  await ensurePrivateDir(directory);
   const temp = join(directory, `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temp, 'wx', FILE_MODE);
   try {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { join } from 'node:path';
 import { startSandbox } from '../support/sandbox.ts';
@@ -23,6 +23,7 @@ test('export --pem-out writes a certificate profile\'s certificate and key, mode
   const init = await sandbox.run(['init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only', '--credential', 'certificate', '--json']);
   assert.equal(init.code, 0, init.stderr);
   const pem = join(sandbox.dir, 'exported.pem');
+  await writeFile(pem, 'an older, world-readable file', { mode: 0o644 });
   const run = await sandbox.run(['export', '--pem-out', pem]);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, new RegExp(`^AuthType=Certificate;.*Thumbprint=${JSON.parse(init.stdout).credential.thumbprint}\\n$`));

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeOwnerOnlyFile } from '../../secrets/private-files.ts';
 import { ExitCode, UsageError } from '../../cli/errors.ts';
 import type { Deps } from '../../deps.ts';
 import { chooseProfile, openProfiles, openStorageFor } from '../test-connection/subject-profile.ts';
@@ -22,7 +22,8 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     });
   }
   if (pemOut) {
-    await writeFile(pemOut, `${stored.privateKeyPem ?? ''}${profile.credential.certificatePem ?? ''}`, { mode: 0o600 });
+    if (!stored.privateKeyPem || !profile.credential.certificatePem) throw new UsageError(`Profile "${profile.name}" holds no certificate key to write.`);
+    await writeOwnerOnlyFile(pemOut, `${stored.privateKeyPem}${profile.credential.certificatePem}`);
     deps.ui.success(`Certificate and private key written to ${pemOut} (mode 0600)`);
   }
   deps.ui.result({ profile: profile.name, connectionString: stored.connectionString }, () => stored.connectionString);

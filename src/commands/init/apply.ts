@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeOwnerOnlyFile } from '../../secrets/private-files.ts';
 import { DynauthError } from '../../cli/errors.ts';
 import type { Application, ServicePrincipal } from '../../clients/graph.ts';
 import type { Cloud } from '../../clouds.ts';
@@ -126,7 +126,7 @@ export async function applyPlan(
     }),
   );
   if (flags.certificateOut && credential.secret.kind === 'certificate') {
-    await writeFile(flags.certificateOut, credential.secret.pem, { mode: 0o600 });
+    await writeOwnerOnlyFile(flags.certificateOut, credential.secret.pem);
     deps.ui.success(`Certificate and private key written to ${flags.certificateOut} (mode 0600)`);
   }
   return { app, servicePrincipal, credential, outcome, profiles, storedIn: storage.vault.description };
