@@ -56,6 +56,10 @@ export interface Deps {
 
 export function createDeps(proc: ProcessLike, argv: string[], globals: GlobalOptions, cancellation: Cancellation): Deps {
   const redactor = createRedactor();
+  for (const name of ['AZURE_CLIENT_SECRET', 'DYNAUTH_PASSPHRASE', 'AZURE_CLIENT_CERTIFICATE_PASSWORD']) {
+    const secret = proc.env[name];
+    if (secret) redactor.add(secret);
+  }
   const ui = createUi(proc, globals, (text) => redactor.redact(text));
   const canPrompt = proc.stdin.isTTY === true && proc.stderr.isTTY === true;
   let cloud: Promise<Cloud> | undefined;

@@ -29,21 +29,22 @@ function asKnown(error: unknown): DynauthError | undefined {
 }
 
 /** The one place an error becomes what the user sees and the exit code; no stack trace unless --verbose. */
-export function formatError(error: unknown, deps: Pick<Deps, 'ui' | 'globals'>): number {
+export function formatError(error: unknown, deps: Pick<Deps, 'ui' | 'globals'> & Partial<Pick<Deps, 'redactor'>>): number {
   const known = asKnown(error);
+  const redact = (text: string | undefined) => (text === undefined || !deps.redactor ? text : deps.redactor.redact(text));
   if (known instanceof CancelledError) {
     deps.ui.error(known.message);
     return known.exitCode;
   }
   if (known) {
     deps.ui.error(known.message, known.hint);
-    if (deps.globals.json) deps.ui.result({ ok: false, error: { code: known.code, message: known.message, hint: known.hint } }, () => '');
+    if (deps.globals.json) deps.ui.result({ ok: false, error: { code: known.code, message: redact(known.message), hint: redact(known.hint) } }, () => '');
     if (deps.globals.verbose && known.cause instanceof Error) deps.ui.verbose(`caused by: ${known.cause.message}`);
     return known.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
   deps.ui.error(`Unexpected error: ${message}`, deps.globals.verbose ? undefined : 'Run again with --verbose for details, and report it if it persists.');
   if (deps.globals.verbose && error instanceof Error && error.stack) deps.ui.verbose(error.stack);
-  if (deps.globals.json) deps.ui.result({ ok: false, error: { code: 'unexpected', message } }, () => '');
+  if (deps.globals.json) deps.ui.result({ ok: false, error: { code: 'unexpected', message: redact(message) } }, () => '');
   return ExitCode.failure;
 }

@@ -22,8 +22,11 @@ export interface Ui {
   verbose(message: string): void;
   /** The one way a secret reaches the terminal, on explicit request (--show-secret); stderr, unredacted. */
   revealSecret(label: string, secret: string): void;
-  /** The command's result: the JSON object with --json, else the human text. */
-  result(json: unknown, human: () => string): void;
+  /**
+   * The command's result: the JSON object with --json, else the human text. It passes the
+   * redactor too, unless the result is a secret the user asked for by name (`dynauth export`).
+   */
+  result(json: unknown, human: () => string, options?: { isRequestedSecret: boolean }): void;
 }
 
 function createStyle(color: boolean): Style {
@@ -59,8 +62,9 @@ export function createUi(
     },
     verbose: (message) => globals.verbose && say(style.dim(message)),
     revealSecret: (label, secret) => streams.stderr.write(`  ${label}: ${secret}\n`),
-    result: (json, human) => {
-      streams.stdout.write(globals.json ? `${JSON.stringify(json, null, 2)}\n` : `${human()}\n`);
+    result: (json, human, options) => {
+      const text = globals.json ? JSON.stringify(json, null, 2) : human();
+      streams.stdout.write(`${options?.isRequestedSecret ? text : redact(text)}\n`);
     },
   };
 }

@@ -20,6 +20,8 @@ export interface VaultOptions {
   service?: string;
   /** Derive the key from this passphrase (scrypt) instead of keeping a data-key item. */
   passphrase?: string;
+  /** Told every secret that passes through (saved or loaded), so output can be scrubbed of it. */
+  onSecret?: (secret: string) => void;
 }
 
 export interface KeychainReference {
@@ -32,6 +34,7 @@ export class Vault {
   readonly #store: SecretStore;
   readonly #service: string;
   readonly #passphrase: string | undefined;
+  readonly #onSecret: (secret: string) => void;
   readonly #derivedKeys = new Map<string, Promise<Uint8Array>>();
   #dataKey: Uint8Array | undefined;
 
@@ -46,6 +49,15 @@ export class Vault {
     this.#store = store;
     this.#service = options.service ?? DEFAULT_KEYCHAIN_SERVICE;
     this.#passphrase = options.passphrase;
+    this.#onSecret = options.onSecret ?? (() => {});
+    if (options.passphrase !== undefined) this.#onSecret(options.passphrase);
+  }
+
+  #tell(connection: StoredConnection): StoredConnection {
+    const secret = parseConnectionString(connection.connectionString).clientSecret;
+    if (secret) this.#onSecret(secret);
+    if (connection.privateKeyPem) this.#onSecret(connection.privateKeyPem);
+    return connection;
   }
 
   get description(): string {
@@ -63,7 +75,7 @@ export class Vault {
   }
 
   async saveConnection(profile: string, connectionString: string, options: { slot?: ConnectionSlot; privateKeyPem?: string } = {}): Promise<void> {
-    parseConnectionString(connectionString); // refuse to store something unusable
+    this.#tell({ connectionString, privateKeyPem: options.privateKeyPem }); // also refuses something unusable
     const account = this.accountFor(profile, options.slot);
     const payload = encodePayload({ connectionString, privateKeyPem: options.privateKeyPem });
     await this.#store.set(account, await this.#seal(payload, account));
@@ -73,7 +85,7 @@ export class Vault {
     const account = this.accountFor(profile, slot);
     const envelope = await this.#store.get(account);
     if (envelope === undefined) return undefined;
-    return decodePayload(await this.#open(envelope, account));
+    return this.#tell(decodePayload(await this.#open(envelope, account)));
   }
 
   /**

@@ -12,7 +12,7 @@ export interface StorageChoice {
  * The encrypted connection store (OS keychain, or an encrypted file store the user chose) and
  * the profile files beside it. DYNAUTH_KEYCHAIN_SERVICE keeps the sandbox's items apart.
  */
-export async function openStorage(deps: Pick<Deps, 'env' | 'platform'>, choice: StorageChoice): Promise<Storage> {
+export async function openStorage(deps: Pick<Deps, 'env' | 'platform'> & Partial<Pick<Deps, 'redactor'>>, choice: StorageChoice): Promise<Storage> {
   const [{ Vault, DEFAULT_KEYCHAIN_SERVICE }, { createKeyringStore }, { createFileStore }, { ProfileStore }, { resolveProfilesDir }] = await Promise.all([
     import('../secrets/vault.ts'),
     import('../secrets/keyring-store.ts'),
@@ -24,7 +24,7 @@ export async function openStorage(deps: Pick<Deps, 'env' | 'platform'>, choice: 
   const profilesDir = resolveProfilesDir({ env: deps.env, homedir: homedir(), platform: deps.platform });
   const store = choice.store === 'file' ? createFileStore(join(profilesDir, 'encrypted')) : createKeyringStore(service);
   return {
-    vault: new Vault(store, { service, passphrase: choice.passphrase }),
+    vault: new Vault(store, { service, passphrase: choice.passphrase, onSecret: deps.redactor && ((secret) => deps.redactor!.add(secret)) }),
     profiles: new ProfileStore(profilesDir),
     // Writes and removes a throwaway item, so an unusable keychain is found before anything remote is created.
     assertWritable: async () => {

@@ -110,3 +110,12 @@ test('a value typed after a switch or glued to an unknown flag is never echoed',
     assert.doesNotMatch(proc.err() + proc.out(), /hunter2hunter2|abcSECRETxyz/);
   }
 });
+
+test('secrets from the environment are scrubbed from every message, human or --json', async () => {
+  for (const extra of [[], ['--json']]) {
+    const proc = fakeProcess({ NO_COLOR: '1', DYNAUTH_PASSPHRASE: 'correct-horse-battery' });
+    assert.equal(await main(['init', '--tenant', 'correct-horse-battery', ...extra], proc), 2);
+    assert.match(proc.err(), /--tenant "\[redacted\]" is neither/);
+    assert.doesNotMatch(proc.err() + proc.out(), /correct-horse-battery/);
+  }
+});

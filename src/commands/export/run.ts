@@ -26,6 +26,6 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     await writeOwnerOnlyFile(pemOut, `${stored.privateKeyPem}${profile.credential.certificatePem}`);
     deps.ui.success(`Certificate and private key written to ${pemOut} (mode 0600)`);
   }
-  deps.ui.result({ profile: profile.name, connectionString: stored.connectionString }, () => stored.connectionString);
+  deps.ui.result({ profile: profile.name, connectionString: stored.connectionString }, () => stored.connectionString, { isRequestedSecret: true });
   return ExitCode.ok;
 }

@@ -56,6 +56,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   deps.ui.result(
     { ok: failed.length === 0, profiles: results.map(({ connectionString: _secret, exitCode: _code, ...rest }) => rest) },
     () => formatResults(results, { showSecret: flags.showSecret, finish: flags.finish, vault: storage.vault.description }),
+    { isRequestedSecret: flags.showSecret && !deps.globals.json },
   );
   if (!failed.length) return ExitCode.ok;
   const codes = new Set(failed.map((r) => r.exitCode ?? ExitCode.failure));

@@ -11,7 +11,7 @@ import type { ConnectionSubject } from '../../steps/test-connection.ts';
 import { validateTenant } from '../init/flags.ts';
 import { validateClientId, validateEnvironmentUrl, type TestConnectionFlags } from './flags.ts';
 
-export async function handMadeSubject(deps: Pick<Deps, 'io' | 'canPrompt' | 'prompter'>, cloud: Cloud, flags: TestConnectionFlags): Promise<ConnectionSubject> {
+export async function handMadeSubject(deps: Pick<Deps, 'io' | 'canPrompt' | 'prompter' | 'redactor'>, cloud: Cloud, flags: TestConnectionFlags): Promise<ConnectionSubject> {
   let { environment, tenant, clientId } = flags;
   let secret: AppSecret | undefined;
   let thumbprint: string | undefined;
@@ -54,6 +54,7 @@ export async function handMadeSubject(deps: Pick<Deps, 'io' | 'canPrompt' | 'pro
       : await deps.prompter.password({ message: 'Client secret (its Value, not its Secret ID)', validate: (v) => v.trim().length > 0 || 'the secret is empty' });
     secret = { kind: 'secret', clientSecret: clientSecret.trim() };
   }
+  deps.redactor.add(secret.kind === 'secret' ? secret.clientSecret : secret.pem);
   const given = secret;
   return {
     profile: undefined,

@@ -41,7 +41,7 @@ export async function chooseProfile(
 
 /** The credential store, opened with the passphrase these profiles need (asked in a terminal). */
 export async function openStorageFor(
-  deps: Pick<Deps, 'env' | 'platform' | 'canPrompt' | 'prompter'>,
+  deps: Pick<Deps, 'env' | 'platform' | 'canPrompt' | 'prompter' | 'redactor'>,
   profiles: Profile[],
   flags: Pick<TestConnectionFlags, 'store' | 'passphrase' | 'usePassphrase'>,
 ): Promise<Storage> {
