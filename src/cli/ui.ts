@@ -15,6 +15,8 @@ export interface Style {
 export interface Ui {
   readonly style: Style;
   info(message: string): void;
+  /** Something the user must act on (the device-code sign-in): shown even with --quiet. */
+  notice(message: string): void;
   step(message: string): void;
   success(message: string): void;
   warn(message: string): void;
@@ -53,6 +55,7 @@ export function createUi(
   return {
     style,
     info: (message) => chatty && say(message),
+    notice: (message) => say(message),
     step: (message) => chatty && say(`${style.cyan('•')} ${message}`),
     success: (message) => chatty && say(`${style.green('✔')} ${message}`),
     warn: (message) => say(`${style.yellow('!')} ${message}`),

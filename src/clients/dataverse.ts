@@ -86,7 +86,17 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
     return response;
   };
   const get = async <T>(operation: string, path: string): Promise<T> => (await (await send(operation, path)).json()) as T;
-  const list = async <T>(operation: string, path: string): Promise<T[]> => (await get<{ value: T[] }>(operation, path)).value;
+  /** Every page: Dataverse answers long collections in pages linked by @odata.nextLink. */
+  const list = async <T>(operation: string, path: string): Promise<T[]> => {
+    const items: T[] = [];
+    for (let next: string | undefined = path; next; ) {
+      const page: { value: T[]; '@odata.nextLink'?: string } = await get(operation, next);
+      items.push(...page.value);
+      const link = page['@odata.nextLink'];
+      next = link?.startsWith(base) ? link.slice(base.length) : undefined;
+    }
+    return items;
+  };
   const createdId = (response: Response): string => {
     const location = response.headers.get('OData-EntityId') ?? '';
     const match = /\(([0-9a-f-]{36})\)\s*$/i.exec(location);

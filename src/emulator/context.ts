@@ -42,6 +42,8 @@ export interface EmulatorContext {
   signer: TokenSigner;
   lag: Required<ReplicationLag>;
   tokenLifetimeSeconds: number;
+  /** Largest Dataverse page before @odata.nextLink (Dataverse's default is 5,000). */
+  dataversePageSize: number;
   admin: User;
   authorizationCodes: Map<string, AuthorizationCodeEntry>;
   deviceCodes: Map<string, DeviceCodeEntry>;

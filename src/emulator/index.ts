@@ -81,6 +81,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     signer: createTokenSigner(() => origins.login),
     lag,
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
+    dataversePageSize: options.dataversePageSize ?? 5000,
     admin: seeded.admin,
     authorizationCodes: new Map(),
     deviceCodes: new Map(),

@@ -76,4 +76,6 @@ export interface EmulatorOptions {
   latencyMs?: number;
   /** Lifetime of issued access tokens (default 3599 s, like Entra's usual value). */
   tokenLifetimeSeconds?: number;
+  /** Largest Dataverse page before @odata.nextLink (default 5,000, as Dataverse); small values test paging. */
+  dataversePageSize?: number;
 }

@@ -35,7 +35,7 @@ export async function signInAdmin(
     tenant: choice.tenant,
     cloud,
     env: deps.env,
-    tell: (message) => deps.ui.info(message),
+    tell: (message) => deps.ui.notice(message),
     trace: (line) => deps.ui.verbose(line),
   });
   const getToken: TokenSource = tokenSource(credential, deps.cancellation.signal, (error) => adminSignInError(error, { method, tenant: choice.tenant, cloud: cloud.name }));

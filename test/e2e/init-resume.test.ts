@@ -143,3 +143,14 @@ test('names with & # + % and quotes survive the OData filters: a re-run still fi
   assert.deepEqual(JSON.parse(second.stdout).created, []);
   assertOneOfEach(sandbox.emulator, name, ['contososales']);
 });
+
+test('Dataverse answers in small pages (@odata.nextLink): every page is read', async (t) => {
+  const sandbox = await startSandbox(t, { dataversePageSize: 2 });
+  const unknown = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role', 'No Such Role']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /Roles there: System Administrator, .*Environment Maker./, 'the hint lists roles from every page (7 roles, pages of 2)');
+  const run = await sandbox.run([...ARGS, '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales']);
+  assert.ok(sandbox.emulator.requests.some((r) => r.query.$skiptoken), 'pages were followed');
+});

@@ -117,12 +117,20 @@ export function collectionReply(r: DataverseRequest, rows: Array<Record<string, 
   }
   const top = Number(req.query['$top'] ?? NaN);
   if (Number.isInteger(top) && top > 0) result = result.slice(0, top);
+  // Paging as Dataverse does it: a page, then an @odata.nextLink carrying a $skiptoken.
+  const skip = Number(req.query['$skiptoken'] ?? 0) || 0;
+  const pageSize = r.ctx.dataversePageSize;
+  const page = result.slice(skip, skip + pageSize);
   const select = req.query['$select'];
-  const value = result.map((row) => shape(row, select, options, req.query['$expand']));
+  const value = page.map((row) => shape(row, select, options, req.query['$expand']));
+  const nextLink =
+    skip + pageSize < result.length
+      ? `${req.origin}${req.rawPath}?${new URLSearchParams({ ...req.query, $skiptoken: String(skip + pageSize) }).toString()}`
+      : undefined;
   return {
     status: 200,
     headers: { ...dataverseHeaders(req), 'content-type': 'application/json; odata.metadata=minimal' },
-    body: { '@odata.context': `${r.base}$metadata#${options.entitySet}${select ? `(${select})` : ''}`, value },
+    body: { '@odata.context': `${r.base}$metadata#${options.entitySet}${select ? `(${select})` : ''}`, value, ...(nextLink ? { '@odata.nextLink': nextLink } : {}) },
   };
 }
 
