@@ -1,5 +1,5 @@
 import { ApiError } from '../../clients/api-error.ts';
-import { NOT_A_MEMBER, type DataverseApi } from '../../clients/dataverse.ts';
+import type { DataverseApi } from '../../clients/dataverse.ts';
 import type { RolePreset } from '../../roles/presets.ts';
 import { createOrFind } from '../../steps/create-or-find.ts';
 import { pollUntil, type PollOptions } from '../../util/poll.ts';
@@ -7,6 +7,8 @@ import type { EnvironmentState, Outcome, RoleChoice } from './model.ts';
 
 type Waiting = Omit<PollOptions, 'waitingFor'>;
 type Say = (message: string) => void;
+
+const APP_NOT_YET_KNOWN = /not (?:be )?found|does not exist|could not find|azure active directory|microsoft entra/i;
 
 export interface AppliedEnvironment {
   applicationUserId: string;
@@ -77,9 +79,10 @@ async function ensureApplicationUser(dataverse: DataverseApi, state: Environment
       try {
         return { done: true, value: await createOrFind(() => dataverse.createApplicationUser(appId, state.businessUnit.businessunitid), find) };
       } catch (error) {
-        // Dataverse looks the app up in Entra, which may not have replicated there yet.
-        if (error instanceof ApiError && error.status === 400 && error.remoteCode !== NOT_A_MEMBER) {
-          return { done: false, reason: error.remoteMessage || 'the app is not known to Dataverse yet' };
+        // Dataverse looks the app up in Entra, which may not have replicated there yet; any other
+        // 400 (a soft-deleted twin, a bad business unit) is final and said at once.
+        if (error instanceof ApiError && error.status === 400 && APP_NOT_YET_KNOWN.test(error.remoteMessage)) {
+          return { done: false, reason: error.remoteMessage };
         }
         throw error;
       }

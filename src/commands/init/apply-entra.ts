@@ -24,7 +24,14 @@ export function userImpersonationScopeId(crm: ServicePrincipal): string {
   return scope.id;
 }
 
-export async function ensureApp(graph: GraphApi, appName: string, crm: ServicePrincipal, existing: Application | undefined, outcome: Outcome): Promise<Application> {
+export async function ensureApp(
+  graph: GraphApi,
+  appName: string,
+  crm: ServicePrincipal,
+  existing: Application | undefined,
+  outcome: Outcome,
+  sleep: (ms: number) => Promise<void>,
+): Promise<Application> {
   if (existing) {
     outcome.reused.push('application');
     return existing;
@@ -34,9 +41,11 @@ export async function ensureApp(graph: GraphApi, appName: string, crm: ServicePr
     signInAudience: 'AzureADMyOrg',
     requiredResourceAccess: [{ resourceAppId: DYNAMICS_CRM_APP_ID, resourceAccess: [{ id: userImpersonationScopeId(crm), type: 'Scope' }] }],
   };
+  // A lost answer is looked for patiently: Graph may list a new app only seconds later.
   const app = await createOrFind(
     () => graph.createApplication(body),
     async () => (await graph.findApplications(appName))[0],
+    { sleep, delaysMs: [1000, 2000, 4000] },
   );
   outcome.created.push('application');
   return app;

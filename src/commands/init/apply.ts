@@ -67,7 +67,7 @@ export async function applyPlan(
   const say = (message: string) => deps.ui.success(message);
   const rolesReady = found.environments.map((state) => prepareRoles(state, answers.roleChoice, outcome, waiting, say));
   const crm = await ensureCrmServicePrincipal(graph, found.crm, outcome);
-  const app = await ensureApp(graph, answers.appName, crm, found.app, outcome);
+  const app = await ensureApp(graph, answers.appName, crm, found.app, outcome, (ms) => deps.clock.sleep(ms, deps.cancellation.signal));
   deps.ui.success(`App registration "${app.displayName}" (client id ${app.appId})`);
 
   const credentialTask = (async () => {
