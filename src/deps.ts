@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type { GlobalOptions } from './cli/global-options.ts';
 import { createUi, type Ui } from './cli/ui.ts';
@@ -39,6 +40,7 @@ export interface Deps {
   env: Env;
   argv: string[];
   platform: NodeJS.Platform;
+  homedir: string;
   io: { stdin: ProcessLike['stdin']; stdout: Writable; stderr: Writable };
   globals: GlobalOptions;
   ui: Ui;
@@ -67,6 +69,7 @@ export function createDeps(proc: ProcessLike, argv: string[], globals: GlobalOpt
     env: proc.env,
     argv,
     platform: proc.platform,
+    homedir: homedir(),
     io: { stdin: proc.stdin, stdout: proc.stdout, stderr: proc.stderr },
     globals,
     ui,

@@ -19,10 +19,6 @@ export function repeatableOption(flags: string, description: string, environment
   return created;
 }
 
-export function environmentNameOf(option: Option): string | undefined {
-  return environmentNames.get(option);
-}
-
 export function applyEnvironment(command: Command, env: Record<string, string | undefined>): void {
   for (let current: Command | null = command; current; current = current.parent) {
     for (const option of current.options) {

@@ -1,4 +1,3 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Deps } from '../deps.ts';
 import type { Storage } from '../commands/init/store.ts';
@@ -12,7 +11,7 @@ export interface StorageChoice {
  * The encrypted connection store (OS keychain, or an encrypted file store the user chose) and
  * the profile files beside it. DYNAUTH_KEYCHAIN_SERVICE keeps the sandbox's items apart.
  */
-export async function openStorage(deps: Pick<Deps, 'env' | 'platform'> & Partial<Pick<Deps, 'redactor'>>, choice: StorageChoice): Promise<Storage> {
+export async function openStorage(deps: Pick<Deps, 'env' | 'platform' | 'homedir'> & Partial<Pick<Deps, 'redactor'>>, choice: StorageChoice): Promise<Storage> {
   const [{ Vault, DEFAULT_KEYCHAIN_SERVICE }, { createKeyringStore }, { createFileStore }, { ProfileStore }, { resolveProfilesDir }] = await Promise.all([
     import('../secrets/vault.ts'),
     import('../secrets/keyring-store.ts'),
@@ -21,8 +20,8 @@ export async function openStorage(deps: Pick<Deps, 'env' | 'platform'> & Partial
     import('../profiles/paths.ts'),
   ]);
   const service = deps.env.DYNAUTH_KEYCHAIN_SERVICE || DEFAULT_KEYCHAIN_SERVICE;
-  const profilesDir = resolveProfilesDir({ env: deps.env, homedir: homedir(), platform: deps.platform });
-  const store = choice.store === 'file' ? createFileStore(join(profilesDir, 'encrypted')) : createKeyringStore(service);
+  const profilesDir = resolveProfilesDir({ env: deps.env, homedir: deps.homedir, platform: deps.platform });
+  const store = choice.store === 'file' ? createFileStore(join(profilesDir, 'encrypted')) : createKeyringStore(service, { platform: deps.platform });
   return {
     vault: new Vault(store, { service, passphrase: choice.passphrase, onSecret: deps.redactor && ((secret) => deps.redactor!.add(secret)) }),
     profiles: new ProfileStore(profilesDir),

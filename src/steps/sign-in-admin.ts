@@ -13,8 +13,6 @@ import type { Deps } from '../deps.ts';
 export interface AdminSession {
   method: AuthMethod;
   tenantId: string;
-  tenantName: string;
-  signedInAs: string;
   graph: GraphApi;
   powerPlatform: PowerPlatformApi;
   dataverse(environmentUrl: string): DataverseApi;
@@ -51,8 +49,6 @@ export async function signInAdmin(
   return {
     method,
     tenantId: organization.id,
-    tenantName: organization.displayName,
-    signedInAs,
     graph,
     powerPlatform: createPowerPlatformApi(cloud, deps.http, getToken),
     dataverse: (url) => createDataverseApi(url, deps.http, getToken, 'admin'),

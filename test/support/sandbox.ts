@@ -68,7 +68,7 @@ export async function startSandbox(t: TestContext, options: EmulatorOptions = {}
     ...(keychain === 'file' ? { DYNAUTH_STORE: 'file', DYNAUTH_PASSPHRASE: randomBytes(12).toString('hex') } : {}),
   };
   const outputs: string[] = [];
-  const storage = () => openStorage({ env, platform: process.platform }, { store: keychain === 'file' ? 'file' : 'keychain', passphrase: env.DYNAUTH_PASSPHRASE });
+  const storage = () => openStorage({ env, platform: process.platform, homedir: env.HOME! }, { store: keychain === 'file' ? 'file' : 'keychain', passphrase: env.DYNAUTH_PASSPHRASE });
   const sandbox: Sandbox = {
     emulator,
     dir,

@@ -1,8 +1,10 @@
 import { MissingInputError, UsageError } from '../../cli/errors.ts';
+import { InvalidProfileNameError } from '../../profiles/errors.ts';
+import { validateProfileName as checkProfileName } from '../../profiles/profile-name.ts';
 import { isDataverseHost, type Cloud } from '../../clouds.ts';
 import type { Env } from '../../deps.ts';
 import { MAX_SECRET_LIFETIME_DAYS } from '../../microsoft.ts';
-import { PRESETS, type RolePresetName } from '../../roles/presets.ts';
+import type { RolePresetName } from '../../roles/presets.ts';
 import { parseDuration, parseLifetimeDays } from '../../util/duration.ts';
 import type { AuthMethod } from '../shared-options.ts';
 
@@ -138,14 +140,12 @@ export function validateLifetime(days: number, given: string, label = '--secret-
   return days;
 }
 
-const RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i;
-
+/** The profile store's own rule, as a usage error worded for the command line. */
 export function validateProfileName(name: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) || RESERVED.test(name) || name.endsWith('.')) {
-    throw new UsageError(`Profile name "${name}" is not safe as a file name: use letters, digits, '.', '_' or '-' (at most 64).`);
+  try {
+    checkProfileName(name);
+  } catch (error) {
+    if (!(error instanceof InvalidProfileNameError)) throw error;
+    throw new UsageError(`Profile name "${name}" is not safe as a file name on every system.`, { hint: error.hint, code: 'bad-profile-name' });
   }
-}
-
-export function presetFor(name: RolePresetName) {
-  return PRESETS[name];
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_KEYCHAIN_SERVICE } from '../../secrets/vault.ts';
 // What `status` knows about each profile from local state alone.
 import { join } from 'node:path';
 import type { Deps } from '../../deps.ts';
@@ -50,11 +51,11 @@ export async function readRows(deps: Pick<Deps, 'env' | 'platform' | 'clock'>, p
 }
 
 /** Whether a profile's item exists, without decrypting it (so without any passphrase). */
-async function itemPresence(deps: Pick<Deps, 'env'>, profilesDir: string, store: 'keychain' | 'file'): Promise<(account: string) => Promise<StatusRow['keychainItem']>> {
+async function itemPresence(deps: Pick<Deps, 'env' | 'platform'>, profilesDir: string, store: 'keychain' | 'file'): Promise<(account: string) => Promise<StatusRow['keychainItem']>> {
   const secrets =
     store === 'file'
       ? (await import('../../secrets/file-store.ts')).createFileStore(join(profilesDir, 'encrypted'))
-      : (await import('../../secrets/keyring-store.ts')).createKeyringStore(deps.env.DYNAUTH_KEYCHAIN_SERVICE || 'dynauth');
+      : (await import('../../secrets/keyring-store.ts')).createKeyringStore(deps.env.DYNAUTH_KEYCHAIN_SERVICE || DEFAULT_KEYCHAIN_SERVICE, { platform: deps.platform });
   return async (account) => {
     try {
       return (await secrets.get(account)) === undefined ? 'missing' : 'present';

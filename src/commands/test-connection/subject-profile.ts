@@ -1,5 +1,4 @@
 // The setup under test, read from a profile and its keychain item.
-import { homedir } from 'node:os';
 import { MissingInputError, UsageError } from '../../cli/errors.ts';
 import type { Cloud } from '../../clouds.ts';
 import type { Deps } from '../../deps.ts';
@@ -12,9 +11,9 @@ import type { ConnectionSubject } from '../../steps/test-connection.ts';
 import type { Storage } from '../init/store.ts';
 import type { TestConnectionFlags } from './flags.ts';
 
-export async function openProfiles(deps: Pick<Deps, 'env' | 'platform'>): Promise<ProfileStore> {
+export async function openProfiles(deps: Pick<Deps, 'env' | 'platform' | 'homedir'>): Promise<ProfileStore> {
   const [{ ProfileStore }, { resolveProfilesDir }] = await Promise.all([import('../../profiles/profile-store.ts'), import('../../profiles/paths.ts')]);
-  return new ProfileStore(resolveProfilesDir({ env: deps.env, homedir: homedir(), platform: deps.platform }));
+  return new ProfileStore(resolveProfilesDir({ env: deps.env, homedir: deps.homedir, platform: deps.platform }));
 }
 
 /** The named profile, the only one, or the one chosen in a terminal; an unknown name lists the known ones. */
@@ -41,7 +40,7 @@ export async function chooseProfile(
 
 /** The credential store, opened with the passphrase these profiles need (asked in a terminal). */
 export async function openStorageFor(
-  deps: Pick<Deps, 'env' | 'platform' | 'canPrompt' | 'prompter' | 'redactor'>,
+  deps: Pick<Deps, 'env' | 'platform' | 'homedir' | 'canPrompt' | 'prompter' | 'redactor'>,
   profiles: Profile[],
   flags: Pick<TestConnectionFlags, 'store' | 'passphrase' | 'usePassphrase'>,
 ): Promise<Storage> {
