@@ -44,6 +44,8 @@ export interface EmulatorContext {
   tokenLifetimeSeconds: number;
   /** Largest Dataverse page before @odata.nextLink (Dataverse's default is 5,000). */
   dataversePageSize: number;
+  /** RetrieveUserPrivileges on oneself needs prvReadUser too (what real Dataverse does is unconfirmed). */
+  strictSelfPrivileges: boolean;
   admin: User;
   authorizationCodes: Map<string, AuthorizationCodeEntry>;
   deviceCodes: Map<string, DeviceCodeEntry>;

@@ -82,6 +82,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     lag,
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
     dataversePageSize: options.dataversePageSize ?? 5000,
+    strictSelfPrivileges: options.strictSelfPrivileges ?? false,
     admin: seeded.admin,
     authorizationCodes: new Map(),
     deviceCodes: new Map(),

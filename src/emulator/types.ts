@@ -78,4 +78,6 @@ export interface EmulatorOptions {
   tokenLifetimeSeconds?: number;
   /** Largest Dataverse page before @odata.nextLink (default 5,000, as Dataverse); small values test paging. */
   dataversePageSize?: number;
+  /** RetrieveUserPrivileges on oneself needs prvReadUser too (default: it does not; unconfirmed either way). */
+  strictSelfPrivileges?: boolean;
 }

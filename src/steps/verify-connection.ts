@@ -2,7 +2,7 @@ import { createAppCredential, type AppSecret } from '../auth/app-credential.ts';
 import { aadstsCode, aadstsMessage } from '../auth/token-error.ts';
 import { AuthError } from '../cli/errors.ts';
 import { ApiError } from '../clients/api-error.ts';
-import { createDataverseApi, NOT_A_MEMBER, type UserPrivilege, type WhoAmI } from '../clients/dataverse.ts';
+import { createDataverseApi, MISSING_PRIVILEGE, NOT_A_MEMBER, type UserPrivilege, type WhoAmI } from '../clients/dataverse.ts';
 import { dataverseScope, type Cloud } from '../clouds.ts';
 import type { Deps } from '../deps.ts';
 import { pollUntil, type PollOptions } from '../util/poll.ts';
@@ -15,6 +15,11 @@ export interface ConnectionUnderTest {
   expectedPrivileges: string[];
   /** When known, its privileges are read beside WhoAmI instead of after it. */
   applicationUserId?: string;
+  /**
+   * Reads the application user's privileges another way (as the admin) when the app may not read
+   * its own: presets grant no prvReadUser, and Dataverse may demand it even for oneself.
+   */
+  privilegesAsAdmin?: (userId: string) => Promise<UserPrivilege[]>;
 }
 
 export interface VerifiedConnection {
@@ -83,9 +88,12 @@ export async function verifyNewConnection(
       const started = deps.clock.now().getTime();
       try {
         const known = connection.applicationUserId;
-        const [me, held] = await Promise.all([dataverse.whoAmI(), known ? dataverse.retrieveUserPrivileges(known) : undefined]);
+        // Nothing expected (existing roles, a rotation): the privileges need not be read at all.
+        const own = async (userId: string) =>
+          connection.expectedPrivileges.length ? ownPrivileges(dataverse, userId, connection.privilegesAsAdmin) : [];
+        const [me, held] = await Promise.all([dataverse.whoAmI(), known ? own(known) : undefined]);
         apiMs = deps.clock.now().getTime() - started;
-        return { done: true, value: [me, held ?? (await dataverse.retrieveUserPrivileges(me.UserId))] as const };
+        return { done: true, value: [me, held ?? (await own(me.UserId))] as const };
       } catch (error) {
         if (error instanceof ApiError && error.remoteCode === NOT_A_MEMBER) return { done: false, reason: 'application user not active yet' };
         throw error;
@@ -95,4 +103,17 @@ export async function verifyNewConnection(
   );
   const held = new Set(privileges.map((p) => p.PrivilegeName));
   return { whoAmI, privileges, missingPrivileges: connection.expectedPrivileges.filter((name) => !held.has(name)), tokenMs, apiMs };
+}
+
+async function ownPrivileges(
+  dataverse: ReturnType<typeof createDataverseApi>,
+  userId: string,
+  asAdmin: ((userId: string) => Promise<UserPrivilege[]>) | undefined,
+): Promise<UserPrivilege[]> {
+  try {
+    return await dataverse.retrieveUserPrivileges(userId);
+  } catch (error) {
+    if (asAdmin && error instanceof ApiError && error.remoteCode === MISSING_PRIVILEGE) return asAdmin(userId);
+    throw error;
+  }
 }

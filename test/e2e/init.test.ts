@@ -227,3 +227,11 @@ test('--verbose also traces the sign-in calls of @azure/identity', async (t) => 
   assert.match(run.stderr, /→ POST https:\/\/127\.0\.0\.1:\d+\/contoso-sandbox\.onmicrosoft\.com\/oauth2\/v2\.0\/devicecode/);
   assert.match(run.stderr, /← 200 POST https:\/\/127\.0\.0\.1:\d+\/contoso-sandbox\.onmicrosoft\.com\/oauth2\/v2\.0\/token\?client-request-id=[0-9a-f-]+ \d+ ms/);
 });
+
+test('where the app may not read its own privileges (no prvReadUser), the admin checks them instead', async (t) => {
+  const sandbox = await startSandbox(t, { strictSelfPrivileges: true });
+  const run = await sandbox.run([...base('contososales', '--role-preset', 'read-only'), '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  const calls = sandbox.emulator.requests.filter((r) => r.path.endsWith('RetrieveUserPrivileges()') && r.path.includes(JSON.parse(run.stdout).applicationUserId));
+  assert.deepEqual(calls.map((r) => [r.status, r.token?.scp ? 'admin' : 'app']), [[403, 'app'], [200, 'admin']]);
+});

@@ -461,3 +461,13 @@ test('in a terminal: the profile is chosen from a list, and a hand-made secret i
   sandbox.outputs.push(chosen.screen, asked.screen);
   await sandbox.assertNoSecretLeaked();
 });
+
+test('where the app may not list its own privileges (no prvReadUser): a warning, the connection still passes', async (t) => {
+  const sandbox = await startSandbox(t, { strictSelfPrivileges: true });
+  await init(sandbox, '--role-preset', 'read-only');
+  const run = await sandbox.run(tc('--json'));
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const checks = JSON.parse(run.stdout).checks as Array<{ id: string; status: string; summary: string }>;
+  assert.deepEqual(checks.find((c) => c.id === 'privileges')?.status, 'warn');
+  assert.match(checks.find((c) => c.id === 'privileges')!.summary, /prvReadUser/);
+});

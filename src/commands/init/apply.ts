@@ -113,6 +113,7 @@ export async function applyPlan(
         environmentUrl: target.url,
         expectedPrivileges: expected,
         applicationUserId: environments[index]!.applicationUserId,
+        privilegesAsAdmin: (userId: string) => session.dataverse(target.url).retrieveUserPrivileges(userId),
       };
       const verified = await verifyNewConnection(deps, cloud, connection, waiting, tokens[index]);
       if (verified.missingPrivileges.length) {

@@ -216,7 +216,7 @@ export function rolePrivilegesReply(r: DataverseRequest, role: Role, entries: Ar
 
 export function retrieveUserPrivileges(r: DataverseRequest, user: SystemUser): Reply {
   // Assumption (unconfirmed): a principal may always read its own privileges; anyone else's needs prvReadUser.
-  if (user.systemuserid !== r.caller.systemuserid) requirePrivilege(r, 'prvReadUser');
+  if (r.ctx.strictSelfPrivileges || user.systemuserid !== r.caller.systemuserid) requirePrivilege(r, 'prvReadUser');
   const held = userPrivileges(r.dv, user);
   const entries = [...held].map(([privilegeid, depth]) => ({ privilegeid, depth }));
   const pseudoRole = { businessunitid: user.businessunitid } as Role;
