@@ -73,29 +73,25 @@ interface BuildInput {
 
 /** A self-signed leaf certificate for an Entra application credential (keyCredentials). */
 export function createSelfSignedCertificate(options: ValidityOptions): CertificateMaterial {
-  const { notBefore, notAfter } = validity(options);
-  const { publicKey, privateKey } = newRsaKeyPair();
-  const name = distinguishedName(options.commonName);
-  const keyId = subjectKeyIdentifier(publicKey);
-  const certDer = buildCertificate({
-    subjectName: name,
-    issuerName: name,
-    publicKey,
-    signingKey: privateKey,
-    notBefore,
-    notAfter,
-    extensions: [
-      basicConstraints(false),
-      keyUsage([KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment]),
-      extKeyUsage([OID.clientAuth]),
-      { oid: OID.subjectKeyIdentifier, critical: false, value: der.octetString(keyId) },
-    ],
-  });
-  return material(certDer, privateKey, notBefore, notAfter);
+  const { material: made } = selfSigned(options, [
+    basicConstraints(false),
+    keyUsage([KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment]),
+    extKeyUsage([OID.clientAuth]),
+  ]);
+  return made;
 }
 
 /** A throwaway certificate authority (CA:true, keyCertSign) to sign server certificates. */
 export function createCertificateAuthority(options: ValidityOptions): CertificateAuthority {
+  const { material: made, privateKey, name, keyId } = selfSigned(options, [
+    basicConstraints(true, 0),
+    keyUsage([KEY_USAGE.digitalSignature, KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign]),
+  ]);
+  return { ...made, privateKey, subjectName: name, subjectKeyIdentifier: keyId };
+}
+
+/** A new key pair and a certificate it signs itself, with a subject key identifier. */
+function selfSigned(options: ValidityOptions, extensions: Extension[]) {
   const { notBefore, notAfter } = validity(options);
   const { publicKey, privateKey } = newRsaKeyPair();
   const name = distinguishedName(options.commonName);
@@ -107,13 +103,9 @@ export function createCertificateAuthority(options: ValidityOptions): Certificat
     signingKey: privateKey,
     notBefore,
     notAfter,
-    extensions: [
-      basicConstraints(true, 0),
-      keyUsage([KEY_USAGE.digitalSignature, KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign]),
-      { oid: OID.subjectKeyIdentifier, critical: false, value: der.octetString(keyId) },
-    ],
+    extensions: [...extensions, { oid: OID.subjectKeyIdentifier, critical: false, value: der.octetString(keyId) }],
   });
-  return { ...material(certDer, privateKey, notBefore, notAfter), privateKey, subjectName: name, subjectKeyIdentifier: keyId };
+  return { material: material(certDer, privateKey, notBefore, notAfter), privateKey, name, keyId };
 }
 
 /** A TLS server certificate signed by `ca`, with the given IP and DNS subject alternative names. */
