@@ -40,6 +40,7 @@ function match(selector: string, all: Environment[], withDataverse: Environment[
       environment.id.toLowerCase() === wanted ||
       environment.uniqueName?.toLowerCase() === wanted ||
       environment.url?.toLowerCase() === wanted ||
+      (environment.url !== undefined && new URL(environment.url).host.toLowerCase() === wanted) ||
       environment.displayName.toLowerCase() === wanted,
   );
   if (!found) {

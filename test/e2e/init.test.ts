@@ -235,3 +235,11 @@ test('where the app may not read its own privileges (no prvReadUser), the admin 
   const calls = sandbox.emulator.requests.filter((r) => r.path.endsWith('RetrieveUserPrivileges()') && r.path.includes(JSON.parse(run.stdout).applicationUserId));
   assert.deepEqual(calls.map((r) => [r.status, r.token?.scp ? 'admin' : 'app']), [[403, 'app'], [200, 'admin']]);
 });
+
+test('an environment can be named by its host alone', async (t) => {
+  const sandbox = await startSandbox(t);
+  const host = new URL(sandbox.emulator.environments.find((e) => e.uniqueName === 'contosodev')!.url!).host;
+  const run = await sandbox.run(['init', '--dry-run', '--environment', host, '--role-preset', 'read-only', '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(JSON.parse(run.stdout).plan.some((item: { what: string }) => item.what.includes('Contoso Dev')));
+});
