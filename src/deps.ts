@@ -58,7 +58,8 @@ export interface Deps {
 
 export function createDeps(proc: ProcessLike, argv: string[], globals: GlobalOptions, cancellation: Cancellation): Deps {
   const redactor = createRedactor();
-  for (const name of ['AZURE_CLIENT_SECRET', 'DYNAUTH_PASSPHRASE', 'AZURE_CLIENT_CERTIFICATE_PASSWORD']) {
+  // The passphrase is not among them: it never leaves the machine and is never put in a message.
+  for (const name of ['AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PASSWORD']) {
     const secret = proc.env[name];
     if (secret) redactor.add(secret);
   }
@@ -98,10 +99,7 @@ export async function resolveCloud(globals: Pick<GlobalOptions, 'cloud' | 'cloud
     try {
       text = await readFile(globals.cloudConfig, 'utf8');
     } catch (error) {
-      const fromSandbox = globals.cloudConfig.includes('dynauth-sandbox-');
-      throw new UsageError(`Cannot read cloud config ${globals.cloudConfig}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, {
-        hint: fromSandbox ? 'That sandbox has stopped; start `dynauth sandbox` again and use the variables it prints.' : undefined,
-      });
+      throw new UsageError(`Cannot read cloud config ${globals.cloudConfig}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
     }
     return parseCustomCloud(text, globals.cloudConfig);
   }

@@ -29,6 +29,7 @@ export async function main(argv: string[], proc: ProcessLike): Promise<number> {
     const deps = createDeps(proc, argv, globals, cancellation);
     reportError = (error) => formatError(error, deps);
     try {
+      if (command.name() !== 'sandbox') (await import('./cli/stale-sandbox.ts')).assertSandboxStillRunning(proc.env);
       const module = await load();
       exitCode = await module.run(deps, command.opts(), command.args);
     } finally {
@@ -41,6 +42,9 @@ export async function main(argv: string[], proc: ProcessLike): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
+      if (error.code === 'commander.excessArguments' && argv.includes('--passphrase')) {
+        proc.stderr.write('--passphrase takes no value: it is asked for in a terminal, or read from DYNAUTH_PASSPHRASE.\n');
+      }
       return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? ExitCode.ok : ExitCode.usage;
     }
     if (reportError) return reportError(error);

@@ -3,6 +3,7 @@
 // like a credential in an HTTP trace (form fields, JSON fields, bearer tokens, JWTs).
 
 export const REDACTED = '[redacted]';
+export const MIN_SECRET_LENGTH = 12;
 
 export interface Redactor {
   add(secret: string): void;
@@ -30,7 +31,9 @@ export function createRedactor(): Redactor {
   let matcher: RegExp | undefined;
   return {
     add(secret) {
-      if (secret.length === 0) return;
+      // A short value (a weak passphrase, "pp") would blank ordinary words, mangle JSON keys and
+      // give itself away by where the blanks fall; the credentials that travel are long.
+      if (secret.length < MIN_SECRET_LENGTH) return;
       for (const form of encodedForms(secret)) secrets.add(form);
       matcher = undefined;
     },

@@ -50,7 +50,6 @@ export class Vault {
     this.#service = options.service ?? DEFAULT_KEYCHAIN_SERVICE;
     this.#passphrase = options.passphrase;
     this.#onSecret = options.onSecret ?? (() => {});
-    if (options.passphrase !== undefined) this.#onSecret(options.passphrase);
   }
 
   #tell(connection: StoredConnection): StoredConnection {

@@ -25,8 +25,9 @@ test('dynauth sandbox runs init against the emulated tenant and cleans up after 
   }
 });
 
-test('dynauth sandbox alone prints the variables that point another shell at it, and stops on Ctrl-C', async () => {
+test('dynauth sandbox alone prints the variables that point another shell at it, and stops on Ctrl-C', async (t) => {
   const sandbox = spawn(process.execPath, [bin, 'sandbox'], { env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => sandbox.exitCode === null && sandbox.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
   sandbox.stderr.on('data', (chunk) => (stderr += chunk));
@@ -45,4 +46,9 @@ test('dynauth sandbox alone prints the variables that point another shell at it,
   assert.equal(run.code, 0, run.stderr);
   sandbox.kill('SIGINT');
   assert.equal(await exited, 130);
+  for (const command of [['status'], ['export'], ['init', '--dry-run']]) {
+    const after = await runCli(command, { env: { ...baseEnv(), ...env } });
+    assert.equal(after.code, 2, `${command[0]}: ${after.stderr}`);
+    assert.match(after.stderr, /points into a sandbox that has stopped/);
+  }
 });

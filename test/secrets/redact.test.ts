@@ -47,12 +47,18 @@ test('scrubs credentials in HTTP traces without being told about them', () => {
 
 test('longer secrets win over their prefixes, and regex characters are literal', () => {
   const redactor = createRedactor();
-  redactor.add('abc');
-  redactor.add('abc.*def');
-  assert.equal(redactor.redact('x abc.*def y abcXdef abc'), 'x [redacted] y [redacted]Xdef [redacted]');
+  redactor.add('abcdefghijkl');
+  redactor.add('abcdefghijkl.*mnopq');
+  assert.equal(redactor.redact('x abcdefghijkl.*mnopq y abcdefghijklXmnopq abcdefghijkl'), 'x [redacted] y [redacted]Xmnopq [redacted]');
 });
 
 test('ordinary words after "Basic" or "Bearer" are kept (a Dataverse role is called Basic User)', () => {
   const redactor = createRedactor();
   assert.equal(redactor.redact('Roles there: Basic User, Salesperson; the Bearer token'), 'Roles there: Basic User, Salesperson; the Bearer token');
+});
+
+test('values too short to be credentials are not registered (they would blank ordinary text)', () => {
+  const redactor = createRedactor();
+  redactor.add('pp');
+  assert.equal(redactor.redact('application user approved'), 'application user approved');
 });

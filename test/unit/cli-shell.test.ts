@@ -113,9 +113,15 @@ test('a value typed after a switch or glued to an unknown flag is never echoed',
 
 test('secrets from the environment are scrubbed from every message, human or --json', async () => {
   for (const extra of [[], ['--json']]) {
-    const proc = fakeProcess({ NO_COLOR: '1', DYNAUTH_PASSPHRASE: 'correct-horse-battery' });
+    const proc = fakeProcess({ NO_COLOR: '1', AZURE_CLIENT_SECRET: 'correct-horse-battery' });
     assert.equal(await main(['init', '--tenant', 'correct-horse-battery', ...extra], proc), 2);
     assert.match(proc.err(), /--tenant "\[redacted\]" is neither/);
     assert.doesNotMatch(proc.err() + proc.out(), /correct-horse-battery/);
   }
+});
+
+test('a short passphrase is never used to blank output (it would mangle it and give itself away)', async () => {
+  const proc = fakeProcess({ NO_COLOR: '1', DYNAUTH_PASSPHRASE: 'pp' });
+  assert.equal(await main(['init', '--tenant', 'not a tenant', '--json'], proc), 2);
+  assert.doesNotMatch(proc.err() + proc.out(), /\[redacted\]/);
 });

@@ -8,8 +8,8 @@ export const registerExport: CommandRegistrar = (program, invoke) => {
     .summary('print the stored connection string, for the product that connects to Dataverse')
     .description(
       [
-        'Prints the Dataverse ServiceClient connection string of a profile on stdout, so it',
-        'can be piped into the product or a secret manager; nothing else goes to stdout.',
+        'Prints the Dataverse ServiceClient connection string of a profile on stdout,',
+        'to pipe into the product or a secret manager; nothing else goes to stdout.',
         'For a certificate profile, --pem-out also writes the certificate and its private',
         'key to a file (mode 0600).',
         '',

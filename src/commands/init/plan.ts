@@ -1,7 +1,7 @@
 import type { Ui } from '../../cli/ui.ts';
 import type { Discovery, InitAnswers, PlanItem } from './model.ts';
 
-export function buildPlan(answers: InitAnswers, found: Discovery): PlanItem[] {
+export function buildPlan(answers: InitAnswers, found: Discovery, existingProfiles: Set<string>): PlanItem[] {
   const item = (exists: boolean, what: string): PlanItem => ({ action: exists ? 'reuse' : 'create', what });
   const credential =
     answers.credential === 'secret' ? `client secret valid ${answers.lifetimeDays} days` : `certificate valid ${answers.lifetimeDays} days`;
@@ -10,8 +10,8 @@ export function buildPlan(answers: InitAnswers, found: Discovery): PlanItem[] {
     item(Boolean(found.servicePrincipal), 'service principal (enterprise application)'),
     item(Boolean(found.grant), 'admin consent for Dynamics CRM user_impersonation'),
     found.credential
-      ? { action: 'reuse', what: `${found.credential.secret.kind === 'secret' ? 'client secret' : 'certificate'} from the keychain (expires ${found.credential.expiresOn.slice(0, 10)})` }
-      : { action: 'create', what: `${credential}, saved to the keychain at once` },
+      ? { action: 'reuse', what: `stored ${found.credential.secret.kind === 'secret' ? 'client secret' : 'certificate'} (expires ${found.credential.expiresOn.slice(0, 10)})` }
+      : { action: 'create', what: `${credential}, stored encrypted the moment it exists` },
   ];
   if (!found.crm) plan.splice(2, 0, { action: 'create', what: 'Dynamics CRM service principal in the tenant' });
   for (const environment of found.environments) {
@@ -22,7 +22,7 @@ export function buildPlan(answers: InitAnswers, found: Discovery): PlanItem[] {
       else if (role.missingPrivileges.length) plan.push({ action: 'update', what: `security role "${role.name}": add ${role.missingPrivileges.join(', ')}` });
       plan.push(role.assigned ? { action: 'reuse', what: `role "${role.name}" already assigned` } : { action: 'assign', what: `role "${role.name}" to the application user` });
     }
-    plan.push({ action: found.credential ? 'update' : 'create', what: `profile "${environment.target.profile}" with the encrypted connection string` });
+    plan.push({ action: existingProfiles.has(environment.target.profile) ? 'update' : 'create', what: `profile "${environment.target.profile}" with the encrypted connection string` });
   }
   return plan;
 }

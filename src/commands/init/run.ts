@@ -32,7 +32,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     lookupStoredCredential(storage, added?.sourceProfile ?? profile, app, now);
   const found = await discover(session, answers, lookup);
   await assertProfilesFree(storage, answers, found.app?.appId);
-  const plan = buildPlan(answers, found);
+  const plan = buildPlan(answers, found, new Set(await storage.profiles.list()));
   if (flags.dryRun) {
     deps.ui.result({ dryRun: true, plan }, () => formatPlan(plan));
     return ExitCode.ok;

@@ -14,7 +14,7 @@ export function printSummary(ui: Ui, applied: Applied, showSecret: boolean): voi
   for (const { profile } of applied.profiles) {
     ui.info(`  Profile "${profile.name}": ${profile.environment.url}; secret stored as "${profile.keychain.account}" in ${applied.storedIn}`);
   }
-  ui.info(`  The ${kind} expires on ${credential.expiresOn.slice(0, 10)}. Renew it before then with: dynauth rotate-secret`);
+  ui.info(`  The ${kind} expires on ${credential.expiresOn.slice(0, 10)}. Renew it before then with: dynauth rotate-secret --profile ${applied.profiles[0]?.profile.name ?? ''}`);
   if (showSecret && credential.secret.kind === 'secret') ui.revealSecret('Client secret', credential.secret.clientSecret);
   else ui.info(`  The ${credential.secret.kind === 'secret' ? 'secret' : 'private key'} is only in ${applied.storedIn}; the product that connects gets it with: dynauth export --profile ${applied.profiles[0]?.profile.name ?? ''}`);
   ui.info(`  Next: dynauth test-connection --profile ${applied.profiles[0]?.profile.name ?? ''}`);

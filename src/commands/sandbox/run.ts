@@ -107,7 +107,7 @@ async function printAndWait(deps: Deps, env: Env): Promise<number> {
   const exports = Object.entries(env).filter(([key]) => key !== 'DYNAUTH_PASSPHRASE');
   deps.ui.result(Object.fromEntries(exports), () => exports.map(([key, value]) => `export ${key}=${shellQuote(value ?? '')}`).join('\n'));
   deps.ui.info('Sandbox running; paste the lines above into another shell, then run dynauth there. Ctrl-C stops it.');
-  if (env.DYNAUTH_PASSPHRASE) deps.ui.info('No keychain here: also set DYNAUTH_STORE=file and DYNAUTH_PASSPHRASE=<any passphrase> in that shell.');
+  if (env.DYNAUTH_PASSPHRASE) deps.ui.info('No keychain here, so the sandbox uses the encrypted file store: also set DYNAUTH_PASSPHRASE=<a passphrase of 8 or more characters> in that shell.');
   await new Promise<void>((resolve) => deps.cancellation.requested.addEventListener('abort', () => resolve(), { once: true }));
   return ExitCode.cancelled;
 }

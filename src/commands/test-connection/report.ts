@@ -19,7 +19,9 @@ export function formatChecks(report: ConnectionReport, style: Style, indent = ''
 export function formatReport(report: ConnectionReport, style: Style): string {
   const row = (label: string, value: string | undefined) => (value ? [`  ${label.padEnd(16)} ${value}`] : []);
   const credential = report.credential;
-  const expiry = credential.expiresOn ? `, expires ${credential.expiresOn.slice(0, 10)} (in ${credential.daysLeft} days)` : '';
+  const expiry = credential.expiresOn
+    ? `, expires ${credential.expiresOn.slice(0, 10)}${credential.daysLeft === undefined ? '' : ` (in ${credential.daysLeft} days)`}`
+    : '';
   const latency = [report.latency.tokenMs !== undefined && `token ${report.latency.tokenMs} ms`, report.latency.webApiMs !== undefined && `Web API ${report.latency.webApiMs} ms`].filter(Boolean).join(', ');
   const failed = report.checks.filter((c) => c.status === 'fail').length;
   const warned = report.checks.filter((c) => c.status === 'warn').length;
