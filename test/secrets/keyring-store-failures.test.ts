@@ -2,23 +2,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { withBusAddress } from './keyring-support.ts';
 import { KeychainUnavailableError } from '../../src/secrets/errors.ts';
 import { createKeyringStore, WINDOWS_MAX_SECRET_BYTES } from '../../src/secrets/keyring-store.ts';
 
-/**
- * The worker copies process.env when it starts, so the bus address only needs to be set around the first call.
- * libdbus caches the session bus address per process, so each bus scenario needs a test file of its own.
- */
-async function withBusAddress<T>(address: string, body: () => Promise<T>): Promise<T> {
-  const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
-  process.env.DBUS_SESSION_BUS_ADDRESS = address;
-  try {
-    return await body();
-  } finally {
-    if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
-    else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
-  }
-}
 
 test('no D-Bus session: KeychainUnavailableError "no-service" with the --store file hint', async (t) => {
   if (process.platform !== 'linux') return t.skip('Secret Service (Linux) behaviour');

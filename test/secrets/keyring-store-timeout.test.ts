@@ -6,20 +6,10 @@ import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { withBusAddress } from './keyring-support.ts';
 import { KeychainUnavailableError } from '../../src/secrets/errors.ts';
 import { createKeyringStore } from '../../src/secrets/keyring-store.ts';
 
-/** The worker copies process.env when it starts, so the bus address only needs to be set around the first call. */
-async function withBusAddress<T>(address: string, body: () => Promise<T>): Promise<T> {
-  const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
-  process.env.DBUS_SESSION_BUS_ADDRESS = address;
-  try {
-    return await body();
-  } finally {
-    if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
-    else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
-  }
-}
 
 test('a Secret Service that never answers times out instead of hanging the CLI', async (t) => {
   if (process.platform !== 'linux') return t.skip('Secret Service (Linux) behaviour');

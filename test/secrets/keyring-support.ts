@@ -46,3 +46,19 @@ export function secretToolSearch(service: string): string {
   const result = spawnSync('secret-tool', ['search', '--all', '--unlock', 'service', service], { timeout: 10_000 });
   return `${result.stdout.toString('latin1')}\n${result.stderr.toString('latin1')}`;
 }
+
+/**
+ * Runs `body` with DBUS_SESSION_BUS_ADDRESS set to `address`. The keyring worker copies
+ * process.env when it starts, so the address only needs to be set around the first call;
+ * libdbus caches it per process, so each bus scenario needs a test file of its own.
+ */
+export async function withBusAddress<T>(address: string, body: () => Promise<T>): Promise<T> {
+  const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
+  process.env.DBUS_SESSION_BUS_ADDRESS = address;
+  try {
+    return await body();
+  } finally {
+    if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+    else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+  }
+}
