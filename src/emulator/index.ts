@@ -16,8 +16,8 @@ import type { EmulatorState } from './state.ts';
 import { createEmulatorTls } from './tls.ts';
 import { createTokenSigner } from './tokens.ts';
 import type { EmulatorOptions, RecordedRequest, ReplicationLag } from './types.ts';
-
 import type { Cloud } from '../clouds.ts';
+
 export { parseFaultSpec } from './faults.ts';
 export type { FaultRule } from './faults.ts';
 export type { EmulatorOptions, RecordedRequest, ReplicationLag, SeedApplication, SeedOptions, ServiceName, TokenSummary } from './types.ts';

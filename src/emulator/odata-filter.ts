@@ -132,6 +132,16 @@ export function parseFilter(text: string): FilterNode {
   return node;
 }
 
+/** Parses a $filter, turning a syntax error into the caller's own service error (which throws). */
+export function parseFilterOr(text: string, fail: (message: string) => never): FilterNode {
+  try {
+    return parseFilter(text);
+  } catch (error) {
+    if (error instanceof FilterError) fail(error.message);
+    throw error;
+  }
+}
+
 export function filterProperties(node: FilterNode): string[] {
   switch (node.type) {
     case 'property':

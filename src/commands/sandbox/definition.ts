@@ -6,8 +6,7 @@ export function addSandboxOptions(command: Command): Command {
   return command
     .addOption(option('--latency <ms>', 'add this many milliseconds to every request'))
     .addOption(repeatableOption('--fault <spec>', 'inject a fault, e.g. "graph POST /v1.0/applications 429x2" (syntax below)'))
-    .addOption(option('--replication-lag <ms>', 'a new app, secret and application user take this long to replicate'))
-    .addOption(option('--print-env', 'print the environment variables that point another shell at the sandbox, and keep it running'));
+    .addOption(option('--replication-lag <ms>', 'a new app, secret and application user take this long to replicate'));
 }
 
 export const registerSandbox: CommandRegistrar = (program, invoke) => {

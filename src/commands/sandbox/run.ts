@@ -59,7 +59,6 @@ interface SandboxOptions {
   latency?: string;
   fault?: string[];
   replicationLag?: string;
-  printEnv?: boolean;
 }
 
 function parseSandboxArgs(argv: string[]): { options: SandboxOptions; command: string[] } {

@@ -1,7 +1,7 @@
 // Dataverse Web API conventions: OData error body, caller resolution, privilege checks, collections.
 import { appUserReplicated, type EmulatorContext } from '../context.ts';
 import { ReplyError, bearerToken, isInvalidJson, asRecord, type Reply, type RequestContext } from '../http.ts';
-import { FilterError, evaluateFilter, filterProperties, parseFilter, selectFields } from '../odata-filter.ts';
+import { evaluateFilter, filterProperties, parseFilterOr, selectFields } from '../odata-filter.ts';
 import { userPrivileges, type Dataverse, type Environment, type SystemUser } from '../state.ts';
 import { summarizeToken, type AccessTokenClaims } from '../tokens.ts';
 
@@ -99,13 +99,7 @@ export function collectionReply(r: DataverseRequest, rows: Array<Record<string, 
   let result = rows;
   const filter = req.query['$filter'];
   if (filter) {
-    let node;
-    try {
-      node = parseFilter(filter);
-    } catch (error) {
-      if (error instanceof FilterError) dvFail(req, 400, '0x80060888', `Syntax error in $filter: ${error.message}.`);
-      throw error;
-    }
+    const node = parseFilterOr(filter, (message) => dvFail(req, 400, '0x80060888', `Syntax error in $filter: ${message}.`));
     const field = (name: string): string => options.aliases?.[name.toLowerCase()] ?? name.toLowerCase();
     const known = new Set(rows.length ? Object.keys(rows[0]!) : []);
     for (const property of filterProperties(node)) {

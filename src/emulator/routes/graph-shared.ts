@@ -1,7 +1,7 @@
 // Microsoft Graph conventions: error shape, token and permission checks, OData helpers.
 import type { EmulatorContext } from '../context.ts';
 import { ReplyError, asRecord, bearerToken, isInvalidJson, type Reply, type RequestContext } from '../http.ts';
-import { FilterError, evaluateFilter, filterProperties, parseFilter, selectFields } from '../odata-filter.ts';
+import { evaluateFilter, filterProperties, parseFilterOr, selectFields } from '../odata-filter.ts';
 import { WELL_KNOWN_APP_IDS } from '../state.ts';
 import { summarizeToken, type AccessTokenClaims } from '../tokens.ts';
 
@@ -117,13 +117,7 @@ export function listReply(
   let result = rows;
   const filter = req.query['$filter'];
   if (filter) {
-    let node;
-    try {
-      node = parseFilter(filter);
-    } catch (error) {
-      if (error instanceof FilterError) graphFail(req, 400, 'BadRequest', `Invalid filter clause: ${error.message}`);
-      throw error;
-    }
+    const node = parseFilterOr(filter, (message) => graphFail(req, 400, 'BadRequest', `Invalid filter clause: ${message}`));
     const allowed = new Map(filterable.map((p) => [p.toLowerCase(), p]));
     for (const property of filterProperties(node)) {
       if (!allowed.has(property.toLowerCase())) {
