@@ -2,10 +2,10 @@
 // `init --yes` against the emulator with added latency beside its critical path.
 import { spawnSync } from 'node:child_process';
 import { benchInit } from './init.ts';
-import { publishedLayout, removePublishedLayout } from './published-layout.ts';
+import { publishedLayout, removePublishedLayout } from '../test/support/published-layout.ts';
 
 // Measured as users run it: the compiled dist/ beside bin/, as `npm pack` ships it.
-const bin = await publishedLayout();
+const bin = publishedLayout();
 const runs = Number(process.env.BENCH_RUNS ?? 21);
 
 function timeOnce(args: string[]): number {

@@ -12,8 +12,9 @@ import { registerSandbox } from './commands/sandbox/definition.ts';
 import { registerStatus } from './commands/status/definition.ts';
 import { registerTestConnection } from './commands/test-connection/definition.ts';
 import type { ProcessLike } from './deps.ts';
+import { packageFile } from './package-files.ts';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string };
 
 /** Runs the CLI and returns its exit code; only --help/--version and commander parsing happen eagerly. */
 export async function main(argv: string[], proc: ProcessLike): Promise<number> {

@@ -27,6 +27,8 @@ export interface RunOptions {
   /** Kill the CLI with SIGKILL as soon as the emulator has answered a request like this. */
   killAfterRequest?: (request: Emulator['requests'][number]) => boolean;
   timeoutMs?: number;
+  /** Another build's bin/dynauth.js (the published layout); default the clone's. */
+  bin?: string;
 }
 
 export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
@@ -130,7 +132,7 @@ async function plainFiles(dir: string): Promise<Array<[string, string]>> {
 
 export function runCli(args: string[], options: RunOptions & { env: Record<string, string>; watch?: () => boolean }, outputs?: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [options.bin ?? bin, ...args], { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);

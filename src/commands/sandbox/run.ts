@@ -7,6 +7,7 @@ import { ExitCode, UsageError } from '../../cli/errors.ts';
 import type { Deps, Env } from '../../deps.ts';
 import { addSandboxOptions } from './definition.ts';
 import { cleanSandboxKeychain, sandboxStore } from './keychain.ts';
+import { packageFile } from '../../package-files.ts';
 
 /** Starts the emulated tenant, then runs a dynauth command against it or prints how to reach it. */
 export async function run(deps: Deps): Promise<number> {
@@ -94,7 +95,7 @@ function nonNegative(text: string, flag: string): number {
 }
 
 function runChild(deps: Deps, command: string[], env: Env): Promise<number> {
-  const bin = new URL('../../../bin/dynauth.js', import.meta.url);
+  const bin = packageFile('bin/dynauth.js');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin.pathname, ...command], { stdio: [deps.io.stdin, deps.io.stdout, deps.io.stderr].map(() => 'inherit') as ['inherit', 'inherit', 'inherit'], env });
     child.on('error', reject);

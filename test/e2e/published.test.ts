@@ -1,0 +1,49 @@
+// The package as `npm pack` ships it: the bundled dist/ beside bin/, no src/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { publishedLayout, removePublishedLayout } from '../support/published-layout.ts';
+import { startSandbox } from '../support/sandbox.ts';
+
+const bin = publishedLayout();
+const root = dirname(dirname(bin));
+test.after(() => removePublishedLayout(bin));
+
+test('the published layout runs from dist/ alone', () => {
+  assert.equal(existsSync(join(root, 'src')), false);
+  const chunks = readdirSync(join(root, 'dist'));
+  assert.ok(chunks.includes('main.js') && chunks.includes('keyring-worker.js'), chunks.join(' '));
+  assert.ok(chunks.every((name) => name.endsWith('.js')), 'only JavaScript in dist/');
+});
+
+test('published: --version and --help', async (t) => {
+  const sandbox = await startSandbox(t);
+  const version = await sandbox.run(['--version'], { bin });
+  assert.equal(version.code, 0, version.stderr);
+  assert.equal(version.stdout.trim(), JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+  const help = await sandbox.run(['init', '--help'], { bin });
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /--role-preset/);
+});
+
+test('published: init, test-connection and rotate-secret against the emulator, secret in the keychain worker', async (t) => {
+  const sandbox = await startSandbox(t);
+  const init = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'contact-center', '--json'], { bin });
+  assert.equal(init.code, 0, init.stderr);
+  const result = JSON.parse(init.stdout);
+  assert.equal(result.profile, 'contososales');
+  assert.deepEqual(await sandbox.storedSecrets().then((secrets) => secrets.length), 1);
+  const check = await sandbox.run(['test-connection', '--profile', 'contososales'], { bin });
+  assert.equal(check.code, 0, check.stderr);
+  const rotate = await sandbox.run(['rotate-secret', '--profile', 'contososales', '--yes'], { bin });
+  assert.equal(rotate.code, 0, rotate.stderr);
+  await sandbox.assertNoSecretLeaked();
+});
+
+test('published: dynauth sandbox finds its own bin and runs the command against the built-in tenant', async (t) => {
+  const sandbox = await startSandbox(t);
+  const run = await sandbox.run(['sandbox', 'init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only', '--json'], { bin });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout).profile, 'contosodev');
+});
