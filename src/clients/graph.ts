@@ -1,5 +1,6 @@
 import type { Http } from '../http/http.ts';
 import type { TokenSource } from '../auth/token-source.ts';
+import type { Client, GraphError, GraphRequest } from '@microsoft/microsoft-graph-client';
 import type { Cloud } from '../clouds.ts';
 import { ExitCode } from '../cli/errors.ts';
 import { odataString } from './odata.ts';
@@ -79,9 +80,11 @@ export interface GraphApi {
 const APPLICATION_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,keyCredentials,requiredResourceAccess';
 
 /** Microsoft Graph v1.0 through @microsoft/microsoft-graph-client, sent over dynauth's retrying HTTP layer. */
-export async function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource): Promise<GraphApi> {
-  const { Client, GraphError } = await import('@microsoft/microsoft-graph-client');
-  const client = Client.initWithMiddleware({
+export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource): GraphApi {
+  // The SDK loads on first use: after the sign-in request has gone out, not before it.
+  let sdk: Promise<{ client: Client; GraphError: typeof GraphError }> | undefined;
+  const load = () => (sdk ??= import('@microsoft/microsoft-graph-client').then(({ Client, GraphError }) => ({ client: initClient(Client), GraphError })));
+  const initClient = (Client: typeof import('@microsoft/microsoft-graph-client').Client) => Client.initWithMiddleware({
     baseUrl: `${cloud.graphEndpoint}/`,
     defaultVersion: 'v1.0',
     customHosts: new Set([new URL(cloud.graphEndpoint).hostname]),
@@ -100,57 +103,57 @@ export async function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSo
     },
   });
 
-  const call = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
+  const call = async <T>(operation: string, work: (api: (path: string) => GraphRequest) => Promise<T>): Promise<T> => {
+    const { client, GraphError } = await load();
     try {
-      return await work();
+      return await work((path) => client.api(path));
     } catch (error) {
       if (error instanceof GraphError) throw graphError(operation, error);
       throw error;
     }
   };
-  const api = (path: string) => client.api(path);
-
   return {
     organization: () =>
-      call('read the organization', async () => (await api('/organization').select('id,displayName,verifiedDomains').get()).value[0]),
+      call('read the organization', async (api) => (await api('/organization').select('id,displayName,verifiedDomains').get()).value[0]),
     signedInUser: async () => {
+      const { client } = await load();
       try {
-        return await api('/me').select('id,userPrincipalName').get();
+        return await client.api('/me').select('id,userPrincipalName').get();
       } catch {
         return undefined; // app-only sign-in has no /me
       }
     },
     findApplications: (displayName) =>
-      call('list app registrations', async () =>
+      call('list app registrations', async (api) =>
         (await api('/applications').filter(`displayName eq ${odataString(displayName)}`).select(APPLICATION_FIELDS).get()).value,
       ),
     findApplicationByAppId: (appId) =>
-      call('find the app registration', async () =>
+      call('find the app registration', async (api) =>
         (await api('/applications').filter(`appId eq ${odataString(appId)}`).select(APPLICATION_FIELDS).get()).value[0],
       ),
-    getApplication: (id) => call('read the app registration', () => api(`/applications/${id}`).select(APPLICATION_FIELDS).get()),
-    createApplication: (body) => call('create the app registration', () => api('/applications').post(body)),
+    getApplication: (id) => call('read the app registration', (api) => api(`/applications/${id}`).select(APPLICATION_FIELDS).get()),
+    createApplication: (body) => call('create the app registration', (api) => api('/applications').post(body)),
     addPassword: (id, passwordCredential) =>
-      call('add a client secret', () => api(`/applications/${id}/addPassword`).post({ passwordCredential })),
-    removePassword: (id, keyId) => call('remove a client secret', () => api(`/applications/${id}/removePassword`).post({ keyId })),
+      call('add a client secret', (api) => api(`/applications/${id}/addPassword`).post({ passwordCredential })),
+    removePassword: (id, keyId) => call('remove a client secret', (api) => api(`/applications/${id}/removePassword`).post({ keyId })),
     setKeyCredentials: (id, keyCredentials) =>
-      call('upload the certificate', () => api(`/applications/${id}`).patch({ keyCredentials })),
+      call('upload the certificate', (api) => api(`/applications/${id}`).patch({ keyCredentials })),
     findServicePrincipal: (appId) =>
-      call('find the service principal', async () =>
+      call('find the service principal', async (api) =>
         (await api('/servicePrincipals').filter(`appId eq ${odataString(appId)}`).select('id,appId,displayName,oauth2PermissionScopes').get())
           .value[0],
       ),
-    createServicePrincipal: (appId) => call('create the service principal', () => api('/servicePrincipals').post({ appId })),
+    createServicePrincipal: (appId) => call('create the service principal', (api) => api('/servicePrincipals').post({ appId })),
     findPermissionGrant: (clientId, resourceId) =>
-      call('read the admin consent', async () =>
+      call('read the admin consent', async (api) =>
         (
           await api('/oauth2PermissionGrants')
             .filter(`clientId eq ${odataString(clientId)} and consentType eq 'AllPrincipals' and resourceId eq ${odataString(resourceId)}`)
             .get()
         ).value[0],
       ),
-    createPermissionGrant: (grant) => call('grant admin consent', () => api('/oauth2PermissionGrants').post(grant)),
-    updatePermissionGrantScope: (id, scope) => call('update the admin consent', () => api(`/oauth2PermissionGrants/${id}`).patch({ scope })),
+    createPermissionGrant: (grant) => call('grant admin consent', (api) => api('/oauth2PermissionGrants').post(grant)),
+    updatePermissionGrantScope: (id, scope) => call('update the admin consent', (api) => api(`/oauth2PermissionGrants/${id}`).patch({ scope })),
   };
 }
 

@@ -37,6 +37,7 @@ export class Vault {
   readonly #onSecret: (secret: string) => void;
   readonly #derivedKeys = new Map<string, Promise<Uint8Array>>();
   #dataKey: Uint8Array | undefined;
+  #preparedSalt: Uint8Array | undefined;
 
   constructor(store: SecretStore, options: VaultOptions = {}) {
     if (options.passphrase === '') throw new RangeError('The passphrase must not be empty.');
@@ -112,10 +113,25 @@ export class Vault {
     return (await this.#store.get(this.accountFor(profile, slot))) !== undefined;
   }
 
+  /**
+   * Readies the key the next item is sealed with (the data key, created if missing, or a passphrase
+   * key derived for a fresh salt), so that saving a secret the moment it exists costs one write.
+   */
+  async prepareToSeal(): Promise<void> {
+    if (this.#passphrase === undefined) {
+      await this.#dataKeyFor('write');
+      return;
+    }
+    const salt = (this.#preparedSalt ??= randomSalt());
+    await this.#derivedKey(salt);
+  }
+
   async #seal(payload: Uint8Array, account: string): Promise<Uint8Array> {
     const aad = this.#aad(account);
     if (this.#passphrase === undefined) return seal(payload, await this.#dataKeyFor('write'), aad);
-    const salt = randomSalt();
+    // Each item gets its own salt: the prepared one serves once.
+    const salt = this.#preparedSalt ?? randomSalt();
+    this.#preparedSalt = undefined;
     return seal(payload, await this.#derivedKey(salt), aad, { salt });
   }
 

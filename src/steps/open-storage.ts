@@ -22,13 +22,15 @@ export async function openStorage(deps: Pick<Deps, 'env' | 'platform' | 'homedir
   const service = deps.env.DYNAUTH_KEYCHAIN_SERVICE || DEFAULT_KEYCHAIN_SERVICE;
   const profilesDir = resolveProfilesDir({ env: deps.env, homedir: deps.homedir, platform: deps.platform });
   const store = choice.store === 'file' ? createFileStore(join(profilesDir, 'encrypted')) : createKeyringStore(service, { platform: deps.platform });
+  const vault = new Vault(store, { service, passphrase: choice.passphrase, onSecret: deps.redactor && ((secret) => deps.redactor!.add(secret)) });
   return {
-    vault: new Vault(store, { service, passphrase: choice.passphrase, onSecret: deps.redactor && ((secret) => deps.redactor!.add(secret)) }),
+    vault,
     profiles: new ProfileStore(profilesDir),
-    // Writes and removes a throwaway item, so an unusable keychain is found before anything remote is created.
-    assertWritable: async () => {
+    // A throwaway item written and removed finds an unusable keychain before anything remote is created.
+    prepareToSave: async () => {
       await store.set('dynauth:probe', new Uint8Array([1]));
       await store.delete('dynauth:probe');
+      await vault.prepareToSeal();
     },
   };
 }

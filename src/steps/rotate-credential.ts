@@ -69,7 +69,7 @@ export async function rotate(ctx: RotationContext, profile: Profile, lifetimeDay
     startedOn: now.toISOString(),
     replaces: { type: profile.credential.type, keyId: profile.credential.keyId, expiresOn: profile.credential.expiresOn },
   };
-  await ctx.storage.assertWritable(); // a store that refuses writes is found before anything is added on the app
+  await ctx.storage.prepareToSave(); // a store that refuses writes is found before anything is added on the app
   profile = await save(ctx, { ...profile, rotation });
   const app = await ctx.graph.getApplication(profile.applicationObjectId);
   const label = `dynauth ${now.toISOString().slice(0, 10)} rotation ${rotation.marker}`;

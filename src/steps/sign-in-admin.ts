@@ -5,7 +5,7 @@ import { createAdminCredential, defaultAuthMethod } from '../auth/admin-credenti
 import { tokenSource, type TokenSource } from '../auth/token-source.ts';
 import { createDataverseApi, type DataverseApi } from '../clients/dataverse.ts';
 import { createGraphApi, type GraphApi } from '../clients/graph.ts';
-import { createPowerPlatformApi, type PowerPlatformApi } from '../clients/power-platform.ts';
+import { createPowerPlatformApi, type Environment, type PowerPlatformApi } from '../clients/power-platform.ts';
 import type { Cloud } from '../clouds.ts';
 import type { AuthMethod } from '../commands/shared-options.ts';
 import type { Deps } from '../deps.ts';
@@ -23,8 +23,8 @@ export async function signInAdmin(
   deps: Pick<Deps, 'ui' | 'env' | 'http' | 'fetch' | 'cancellation' | 'canOpenBrowser'>,
   cloud: Cloud,
   choice: { auth: AuthMethod | undefined; tenant: string | undefined },
-  /** Scopes whose tokens the command will need next: fetched while the tenant is read. */
-  prefetchScopes: string[] = [],
+  /** What the command needs next, fetched while the tenant is read: tokens, the environment list. */
+  prefetch: { scopes?: string[]; environments?: boolean } = {},
 ): Promise<AdminSession> {
   const method = choice.auth ?? defaultAuthMethod(deps.canOpenBrowser);
   deps.ui.step(`Signing in (${method})…`);
@@ -37,12 +37,16 @@ export async function signInAdmin(
     trace: (line) => deps.ui.verbose(line),
   });
   const getToken: TokenSource = tokenSource(credential, deps.cancellation.signal, (error) => adminSignInError(error, { method, tenant: choice.tenant, cloud: cloud.name }));
-  const graph = await createGraphApi(cloud, deps.http, getToken);
   // One sign-in first; the calls below then share its token.
   await getToken(cloud.graphScope).catch(async (error: unknown) => {
     throw await explainSignInFailure(error, deps.fetch, cloud, { method, tenant: choice.tenant });
   });
-  for (const scope of prefetchScopes) getToken(scope).catch(() => {}); // a failure surfaces on first real use
+  const graph = createGraphApi(cloud, deps.http, getToken);
+  for (const scope of prefetch.scopes ?? []) getToken(scope).catch(() => {}); // a failure surfaces on first real use
+  const powerPlatform = createPowerPlatformApi(cloud, deps.http, getToken);
+  const listed = prefetch.environments ? listedAhead(powerPlatform) : powerPlatform;
+  // The tenant and user are read after the prefetches have gone out: those lead to the next steps.
+  await new Promise((resolve) => setImmediate(resolve));
   const [organization, user] = await Promise.all([graph.organization(), graph.signedInUser()]);
   const signedInAs = user?.userPrincipalName ?? `app ${deps.env.AZURE_CLIENT_ID ?? ''}`.trim();
   deps.ui.success(`Signed in as ${signedInAs} to ${organization.displayName} (tenant ${organization.id})`);
@@ -50,8 +54,21 @@ export async function signInAdmin(
     method,
     tenantId: organization.id,
     graph,
-    powerPlatform: createPowerPlatformApi(cloud, deps.http, getToken),
+    powerPlatform: listed,
     dataverse: (url) => createDataverseApi(url, deps.http, getToken, 'admin'),
+  };
+}
+
+/** Starts listing now; the first caller gets that list (or its failure), later callers a fresh one. */
+function listedAhead(api: PowerPlatformApi): PowerPlatformApi {
+  let ahead: Promise<Environment[]> | undefined = api.listEnvironments();
+  ahead.catch(() => {});
+  return {
+    listEnvironments() {
+      const list = ahead ?? api.listEnvironments();
+      ahead = undefined;
+      return list;
+    },
   };
 }
 

@@ -243,3 +243,14 @@ test('an environment can be named by its host alone', async (t) => {
   assert.equal(run.code, 0, run.stderr);
   assert.ok(JSON.parse(run.stdout).plan.some((item: { what: string }) => item.what.includes('Contoso Dev')));
 });
+
+test('the environment list is read while the tenant and user are, not after them', async (t) => {
+  const sandbox = await startSandbox(t);
+  sandbox.emulator.faults.add({ kind: 'latency', service: 'graph', method: 'GET', pathPrefix: '/v1.0/organization', ms: 1500 });
+  const run = await sandbox.run(['init', '--dry-run', '--environment', 'contososales', '--role-preset', 'read-only']);
+  assert.equal(run.code, 0, run.stderr);
+  const organization = sandbox.emulator.requests.find((r) => r.path === '/v1.0/organization')!;
+  const environments = sandbox.emulator.requests.find((r) => r.service === 'bap')!;
+  assert.ok(environments.at < organization.at + 1500, `environments listed ${environments.at - organization.at} ms after /organization was asked, which took 1500 ms`);
+  assert.match(run.stderr, /Signed in as admin@/);
+});

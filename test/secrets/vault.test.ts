@@ -112,6 +112,28 @@ test('passphrase mode: no data-key item, fresh salt per save, wrong or missing p
   assert.deepEqual(vault.keychainReference('prod'), { service: 'dynauth', account: 'prod', passphrase: true });
 });
 
+test('prepareToSeal readies the key, so saving a new secret is one store write', async () => {
+  for (const passphrase of [undefined, 'correct horse']) {
+    const store = createMemoryStore();
+    const calls: string[] = [];
+    const counted: SecretStore = {
+      ...store,
+      get: (account) => (calls.push(`get ${account}`), store.get(account)),
+      set: (account, value) => (calls.push(`set ${account}`), store.set(account, value)),
+    };
+    const vault = new Vault(counted, { passphrase });
+    await vault.prepareToSeal();
+    assert.deepEqual(store.accounts(), passphrase ? [] : [DATA_KEY_ACCOUNT], 'only the data key is written ahead');
+    calls.length = 0;
+    await vault.saveConnection('prod', connectionString);
+    assert.deepEqual(calls, ['set prod']);
+    await vault.saveConnection('test', connectionString);
+    const [prod, other] = [(await store.get('prod')) as Uint8Array, (await store.get('test')) as Uint8Array];
+    if (passphrase) assert.notDeepEqual(prod.subarray(1, 17), other.subarray(1, 17), 'the prepared salt serves one item only');
+    for (const profile of ['prod', 'test']) assert.deepEqual(await new Vault(store, { passphrase }).loadConnection(profile), { connectionString });
+  }
+});
+
 test('promote: next becomes current, and at every moment a working credential is readable', async () => {
   const inner = createMemoryStore();
   const checker = new Vault(inner);

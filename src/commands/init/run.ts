@@ -19,11 +19,14 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   if (flags.usePassphrase && !flags.passphrase) {
     flags.passphrase = await deps.prompter.password({ message: 'Passphrase that encrypts the stored connection', validate: (v) => v.length >= 8 || 'at least 8 characters' });
   }
-  const storage = await openStorage(deps, { store: flags.store, passphrase: flags.passphrase });
-  // Proved while the admin signs in; awaited before anything remote is created.
-  const writable = flags.dryRun ? Promise.resolve() : storage.assertWritable();
+  const signingIn = signInAdmin(deps, cloud, flags, { scopes: [cloud.powerPlatformScope], environments: true });
+  // The store opens once the sign-in is under way, and is proved (its sealing key readied) while
+  // the admin signs in; that is awaited before anything remote is created.
+  const opening = openStorage(deps, { store: flags.store, passphrase: flags.passphrase });
+  const writable = opening.then((storage) => (flags.dryRun ? undefined : storage.prepareToSave()));
   writable.catch(() => {});
-  const session = await signInAdmin(deps, cloud, flags, [cloud.powerPlatformScope]);
+  const session = await signingIn;
+  const storage = await opening;
   const added = flags.addEnvironment ? await addEnvironmentSelectors(storage, flags) : undefined;
   const targets = await resolveEnvironments(deps, session.powerPlatform, added ? [flags.addEnvironment!] : flags.environments);
   const answers = await completeAnswers(deps, added ? { ...flags, ...added.flags } : flags, session, targets);

@@ -9,7 +9,8 @@ import type { InitAnswers, StoredCredential } from './model.ts';
 export interface Storage {
   vault: Vault;
   profiles: ProfileStore;
-  assertWritable(): Promise<void>;
+  /** Proves the store takes writes and readies its sealing key: run while the admin signs in. */
+  prepareToSave(): Promise<void>;
 }
 
 export function connectionStringFor(url: string, clientId: string, credential: StoredCredential): string {
