@@ -1,6 +1,8 @@
 // `init --yes` against the emulator with 50 ms added to every request: the number of requests,
-// the wall time, and the sum of latencies on the longest chain of calls that had to wait for each
-// other (requests that did not overlap in time, in order). Target: wall time within 1.3x of it.
+// the wall time, and the critical path: the chain of calls that had to wait for each other (each
+// sent only after the previous one was answered) whose latencies add up to the most. A call's
+// latency is the time the emulator took to answer it: the 50 ms added plus its own work, which is
+// the server's time, not dynauth's. Target: wall time within 1.3x of that path.
 // Medians of several runs, each against a fresh emulator.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,8 +16,11 @@ const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 5);
 interface Sample {
   requests: number;
   wall: number;
+  /** Calls on the critical path, and the latency they add up to. */
   chain: number;
+  served: number;
   beforeFirst: number;
+  afterLast: number;
 }
 
 export async function benchInit(bin: string): Promise<void> {
@@ -28,16 +33,16 @@ export async function benchInit(bin: string): Promise<void> {
   }
   const median = (pick: (s: Sample) => number) => samples.map(pick).sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
   const wall = median((s) => s.wall);
-  const chain = median((s) => s.chain);
-  const critical = chain * LATENCY_MS;
-  const ratio = wall / critical;
-  const beforeFirst = median((s) => s.beforeFirst);
+  const served = median((s) => s.served);
+  const ratio = wall / served;
+  const added = median((s) => s.chain) * LATENCY_MS;
   console.log(`init (median of ${RUNS}, credential in ${store.description}):`);
   console.log(
-    `  ${median((s) => s.requests)} requests, wall ${wall.toFixed(0)} ms; longest chain ${chain} calls x ${LATENCY_MS} ms = ${critical} ms; ratio ${ratio.toFixed(2)}x (target <= 1.3x) ${ratio <= 1.3 ? 'OK' : 'OVER'}`,
+    `  ${median((s) => s.requests)} requests; critical path ${median((s) => s.chain)} calls: ${added} ms of added latency, ${served.toFixed(0)} ms as the emulator served them`,
   );
+  console.log(`  wall ${wall.toFixed(0)} ms = ${ratio.toFixed(2)}x the critical path (target <= 1.3x) ${ratio <= 1.3 ? 'OK' : 'OVER'}; ${(wall / added).toFixed(2)}x the added latency alone`);
   console.log(
-    `  of which ${beforeFirst.toFixed(0)} ms start-up before the first request (Node, @azure/identity, MSAL); from the first request on ${(wall - beforeFirst).toFixed(0)} ms, ${((wall - beforeFirst) / critical).toFixed(2)}x the chain`,
+    `  dynauth's own time: ${median((s) => s.beforeFirst).toFixed(0)} ms from spawn to the first request (Node, @azure/identity, MSAL), ${median((s) => s.afterLast).toFixed(0)} ms from the last answer to exit, the rest between calls`,
   );
 }
 
@@ -64,22 +69,29 @@ async function initOnce(bin: string, storeEnv: Record<string, string>): Promise<
     });
     const wall = performance.now() - started;
     if (code !== 0) throw new Error(`init exited ${code}`);
-    const starts = emulator.requests.map((r) => r.at).sort((a, b) => a - b);
-    return { requests: starts.length, wall, chain: longestChain(starts, LATENCY_MS), beforeFirst: starts[0]! - startedAt };
+    const endedAt = startedAt + wall;
+    const path = criticalPath(emulator.requests);
+    const first = Math.min(...emulator.requests.map((r) => r.at));
+    const last = Math.max(...emulator.requests.map((r) => r.answeredAt));
+    return { requests: emulator.requests.length, wall, chain: path.calls, served: path.ms, beforeFirst: first - startedAt, afterLast: endedAt - last };
   } finally {
     await emulator.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** Longest sequence of requests each starting after the previous one's added latency had passed. */
-function longestChain(starts: number[], latency: number): number {
-  const best: number[] = [];
-  for (let i = 0; i < starts.length; i++) {
-    best[i] = 1;
-    for (let j = 0; j < i; j++) if (starts[i]! >= starts[j]! + latency) best[i] = Math.max(best[i]!, best[j]! + 1);
+/** The heaviest chain of requests each sent after the previous one was answered. */
+function criticalPath(requests: Array<{ at: number; answeredAt: number }>): { calls: number; ms: number } {
+  const sorted = [...requests].sort((a, b) => a.at - b.at);
+  const best: Array<{ calls: number; ms: number }> = [];
+  for (const [i, request] of sorted.entries()) {
+    const own = request.answeredAt - request.at;
+    best[i] = { calls: 1, ms: own };
+    for (let j = 0; j < i; j++) {
+      if (sorted[j]!.answeredAt <= request.at && best[j]!.ms + own > best[i]!.ms) best[i] = { calls: best[j]!.calls + 1, ms: best[j]!.ms + own };
+    }
   }
-  return Math.max(0, ...best);
+  return best.reduce((heaviest, path) => (path.ms > heaviest.ms ? path : heaviest), { calls: 0, ms: 0 });
 }
 
 /** The default store (the Secret Service) when one answers, else the encrypted file store. */

@@ -86,6 +86,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, origin: string,
       ...(context.token ? { token: context.token } : {}),
       status,
       at,
+      answeredAt: Date.now(),
     });
   };
 

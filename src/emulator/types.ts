@@ -24,7 +24,10 @@ export interface RecordedRequest {
   token?: TokenSummary;
   /** HTTP status sent, or 0 when the connection was dropped by a fault. */
   status: number;
+  /** When the request arrived (its headers were read), epoch milliseconds. */
   at: number;
+  /** When the response was handed to the connection (or the connection dropped). */
+  answeredAt: number;
 }
 
 export interface ReplicationLag {
