@@ -48,6 +48,9 @@ export function createKeyringStore(service: string, options: KeyringStoreOptions
       const response = await client.call({ op: 'delete' }, service, account);
       return response.deleted === true;
     },
+    release() {
+      client.release();
+    },
   };
 }
 
@@ -90,6 +93,14 @@ class KeyringWorkerClient {
     } catch (error) {
       throw error instanceof KeychainUnavailableError ? error : this.#translate(error, body.op, account);
     }
+  }
+
+  /** Stops the helper thread while nothing is asked of it, so it is not torn down at exit. */
+  release(): void {
+    const session = this.#session;
+    if (session === undefined || session.pending.size > 0) return;
+    this.#session = undefined;
+    void session.worker.terminate();
   }
 
   #startSession(): WorkerSession {

@@ -11,4 +11,6 @@ export interface SecretStore {
    * data key there and requires a passphrase instead.
    */
   readonly kind?: 'keychain' | 'file' | 'memory';
+  /** Lets go of what the store holds open (the keychain's helper thread); a later call reopens it. */
+  release?(): void;
 }

@@ -105,6 +105,11 @@ export class Vault {
     await this.deleteSlot(profile, 'next');
   }
 
+  /** Lets go of the store's open resources once no more items will be read or written. */
+  release(): void {
+    this.#store.release?.();
+  }
+
   async deleteSlot(profile: string, slot: ConnectionSlot): Promise<boolean> {
     return this.#store.delete(this.accountFor(profile, slot));
   }

@@ -68,3 +68,19 @@ test('vault over the real keychain: the items hold neither the connection string
     assert.doesNotMatch(secretToolSearch(service), /secret = /u, 'nothing left behind for the service');
   }
 });
+
+test('keyring store: release stops the helper thread, and a later call starts it again', async (t) => {
+  if (skipReason !== undefined) return t.skip(skipReason);
+  const { readdirSync } = await import('node:fs');
+  const threads = () => readdirSync('/proc/self/task').length;
+  const store = createKeyringStore(uniqueService());
+  const before = threads();
+  assert.equal(await store.get('absent'), undefined);
+  assert.ok(threads() > before, 'the helper thread runs');
+  store.release!();
+  for (let waited = 0; threads() > before && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(threads(), before, 'the helper thread stopped');
+  await store.set('again', Uint8Array.of(7));
+  assert.deepEqual(await store.get('again'), Uint8Array.of(7));
+  assert.equal(await store.delete('again'), true);
+});

@@ -85,6 +85,8 @@ export async function applyPlan(
     outcome.created.push(answers.credential === 'secret' ? 'clientSecret' : 'certificate');
     return credential;
   })();
+  // Nothing is read from or written to the keychain after the credential is saved.
+  credentialTask.then(() => storage.vault.release(), () => {});
   const principalTask = ensureServicePrincipal(graph, app, found.servicePrincipal, outcome, waiting);
   const consentTask = principalTask.then((sp) => ensureConsent(graph, sp, crm, found.grant, outcome));
   const environmentsTask = principalTask.then((sp) => {
