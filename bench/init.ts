@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { startEmulator } from '../src/emulator/index.ts';
 
 const LATENCY_MS = 50;
-const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 9);
 
 interface Sample {
   requests: number;
