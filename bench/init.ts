@@ -9,8 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../src/emulator/index.ts';
+import type { RecordedRequest } from '../src/emulator/types.ts';
 
-const LATENCY_MS = 50;
+export const LATENCY_MS = 50;
 const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 9);
 
 interface Sample {
@@ -47,6 +48,22 @@ export async function benchInit(bin: string): Promise<void> {
 }
 
 async function initOnce(bin: string, storeEnv: Record<string, string>): Promise<Sample> {
+  const { startedAt, wall, requests } = await runInitOnce(bin, storeEnv);
+  const path = criticalPath(requests);
+  const first = Math.min(...requests.map((r) => r.at));
+  const last = Math.max(...requests.map((r) => r.answeredAt));
+  return {
+    requests: requests.length,
+    wall,
+    chain: path.length,
+    served: path.reduce((sum, r) => sum + r.answeredAt - r.at, 0),
+    beforeFirst: first - startedAt,
+    afterLast: startedAt + wall - last,
+  };
+}
+
+/** One `init --yes` against a fresh emulator: when it started, how long it took, what it asked. */
+export async function runInitOnce(bin: string, storeEnv: Record<string, string>): Promise<{ startedAt: number; wall: number; requests: RecordedRequest[] }> {
   const emulator = await startEmulator({ latencyMs: LATENCY_MS });
   const dir = await mkdtemp(join(tmpdir(), 'dynauth-bench-'));
   try {
@@ -69,33 +86,32 @@ async function initOnce(bin: string, storeEnv: Record<string, string>): Promise<
     });
     const wall = performance.now() - started;
     if (code !== 0) throw new Error(`init exited ${code}`);
-    const endedAt = startedAt + wall;
-    const path = criticalPath(emulator.requests);
-    const first = Math.min(...emulator.requests.map((r) => r.at));
-    const last = Math.max(...emulator.requests.map((r) => r.answeredAt));
-    return { requests: emulator.requests.length, wall, chain: path.calls, served: path.ms, beforeFirst: first - startedAt, afterLast: endedAt - last };
+    return { startedAt, wall, requests: [...emulator.requests] };
   } finally {
     await emulator.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** The heaviest chain of requests each sent after the previous one was answered. */
-function criticalPath(requests: Array<{ at: number; answeredAt: number }>): { calls: number; ms: number } {
+/** The heaviest chain of requests each sent after the previous one was answered, in order. */
+export function criticalPath<T extends { at: number; answeredAt: number }>(requests: T[]): T[] {
   const sorted = [...requests].sort((a, b) => a.at - b.at);
-  const best: Array<{ calls: number; ms: number }> = [];
-  for (const [i, request] of sorted.entries()) {
-    const own = request.answeredAt - request.at;
-    best[i] = { calls: 1, ms: own };
+  const best = sorted.map((request) => ({ ms: request.answeredAt - request.at, previous: -1 }));
+  sorted.forEach((request, i) => {
     for (let j = 0; j < i; j++) {
-      if (sorted[j]!.answeredAt <= request.at && best[j]!.ms + own > best[i]!.ms) best[i] = { calls: best[j]!.calls + 1, ms: best[j]!.ms + own };
+      const through = best[j]!.ms + request.answeredAt - request.at;
+      if (sorted[j]!.answeredAt <= request.at && through > best[i]!.ms) best[i] = { ms: through, previous: j };
     }
-  }
-  return best.reduce((heaviest, path) => (path.ms > heaviest.ms ? path : heaviest), { calls: 0, ms: 0 });
+  });
+  const path: T[] = [];
+  if (!sorted.length) return path;
+  let index = best.reduce((heaviest, chain, i) => (chain.ms > best[heaviest]!.ms ? i : heaviest), 0);
+  for (; index >= 0; index = best[index]!.previous) path.unshift(sorted[index]!);
+  return path;
 }
 
 /** The default store (the Secret Service) when one answers, else the encrypted file store. */
-async function benchStore(): Promise<{ env: Record<string, string>; description: string; cleanUp(): Promise<void> }> {
+export async function benchStore(): Promise<{ env: Record<string, string>; description: string; cleanUp(): Promise<void> }> {
   const { createKeyringStore } = await import('../src/secrets/keyring-store.ts');
   const service = `dynauth-bench-${process.pid}`;
   const keyring = createKeyringStore(service, { timeoutMs: 2000 });

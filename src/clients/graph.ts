@@ -81,9 +81,6 @@ const APPLICATION_FIELDS = 'id,appId,displayName,signInAudience,passwordCredenti
 
 /** Microsoft Graph v1.0 through @microsoft/microsoft-graph-client, sent over dynauth's retrying HTTP layer. */
 export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource): GraphApi {
-  // The SDK loads on first use: after the sign-in request has gone out, not before it.
-  let sdk: Promise<{ client: Client; GraphError: typeof GraphError }> | undefined;
-  const load = () => (sdk ??= import('@microsoft/microsoft-graph-client').then(({ Client, GraphError }) => ({ client: initClient(Client), GraphError })));
   const initClient = (Client: typeof import('@microsoft/microsoft-graph-client').Client) => Client.initWithMiddleware({
     baseUrl: `${cloud.graphEndpoint}/`,
     defaultVersion: 'v1.0',
@@ -102,6 +99,10 @@ export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource):
       },
     },
   });
+
+  // The SDK loads on first use: after the sign-in request has gone out, not before it.
+  let sdk: Promise<{ client: Client; GraphError: typeof GraphError }> | undefined;
+  const load = () => (sdk ??= import('@microsoft/microsoft-graph-client').then(({ Client, GraphError }) => ({ client: initClient(Client), GraphError })));
 
   const call = async <T>(operation: string, work: (api: (path: string) => GraphRequest) => Promise<T>): Promise<T> => {
     const { client, GraphError } = await load();
