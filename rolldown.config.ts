@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { defineConfig, type Plugin } from 'rolldown';
 
 // The published package: src/ and its dependencies bundled into a few files in dist/. A start that
@@ -6,48 +5,19 @@ import { defineConfig, type Plugin } from 'rolldown';
 // several of the network calls init waits for. Commands stay separate chunks, loaded only when run;
 // every chunk lies directly in dist/, which src/package-files.ts and the keyring worker rely on.
 //
-// Node's fetch implementation (undici, ~25 ms to load) is needed only once dynauth calls Graph,
-// BAP or Dataverse, which happens while the sign-in waits on the network. Two things in the bundle
-// would load it before the first request instead; both are avoided below.
-const THROUGH_REQUIRE = ['http'];
-
+// The chunks are CommonJS so that src/code-cache.ts can compile them with V8's code cache taken
+// after a run, functions included (see there). CommonJS also takes Node's built-in modules as
+// they are: an ES-module import of one reads every export, and getters among them load more of
+// Node (http's WebSocket loads undici, ~25 ms, which is needed only once Graph or Dataverse is
+// called, while the sign-in waits on the network).
 export default defineConfig({
-  input: { main: 'src/main.ts', 'keyring-worker': 'src/secrets/keyring-worker.ts' },
+  input: { main: 'src/main.ts', 'keyring-worker': 'src/secrets/keyring-worker.ts', 'code-cache': 'src/code-cache.ts' },
   platform: 'node',
   // The keyring's native addon is resolved at run time from its platform package.
-  external: (id) => (id.startsWith('node:') && !THROUGH_REQUIRE.includes(id.slice(5))) || id === '@napi-rs/keyring',
-  plugins: [builtinsThroughRequire(THROUGH_REQUIRE), formDataCheckOnObjectsOnly()],
-  output: { dir: 'dist', format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', cleanDir: true },
+  external: ['@napi-rs/keyring'],
+  plugins: [formDataCheckOnObjectsOnly()],
+  output: { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', cleanDir: true },
 });
-
-/**
- * Node's ES-module face of node:http reads every export once, and its lazy WebSocket getter loads
- * undici. The CommonJS module does not: named exports are its plain values, the default export is
- * the module itself (so getters such as globalAgent stay live).
- */
-function builtinsThroughRequire(names: string[]): Plugin {
-  const prefix = '\0builtin-through-require:';
-  const require = createRequire(import.meta.url);
-  return {
-    name: 'builtins-through-require',
-    resolveId(id) {
-      const name = id.replace(/^node:/, '');
-      return names.includes(name) ? `${prefix}${name}` : undefined;
-    },
-    load(id) {
-      if (!id.startsWith(prefix)) return undefined;
-      const name = id.slice(prefix.length);
-      const module = require(`node:${name}`) as Record<string, unknown>;
-      const plain = Object.keys(module).filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && 'value' in Object.getOwnPropertyDescriptor(module, key)!);
-      return [
-        `import { createRequire } from 'node:module';`,
-        `const module = createRequire(import.meta.url)('node:${name}');`,
-        `export default module;`,
-        `export const { ${plain.join(', ')} } = module;`,
-      ].join('\n');
-    },
-  };
-}
 
 /**
  * The Azure SDK's HTTP pipeline (under @azure/identity's sign-in requests) asks `typeof FormData`
@@ -68,3 +38,4 @@ function formDataCheckOnObjectsOnly(): Plugin {
     },
   };
 }
+

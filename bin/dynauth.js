@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync } from 'node:fs';
-import * as nodeModule from 'node:module';
+// Built-in modules are taken as Node's CommonJS objects: an ES-module import of one reads every
+// export, and some exports are getters that load more of Node.
+const { existsSync, readFileSync } = process.getBuiltinModule?.('node:fs') ?? (await import('node:fs'));
 
 const args = process.argv.slice(2);
 // A reader that stops early (`dynauth --help | head`) is not an error.
@@ -10,20 +11,34 @@ process.stdout.on('error', (error) => {
 });
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // Answered before any module loads: `dynauth --version` stays as quick as bare Node.
-  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-  process.stdout.write(`${version}\n`);
+  process.stdout.write(`${packageVersion()}\n`);
 } else if (!supportedNode(process.versions.node)) {
   process.stderr.write(`dynauth needs Node.js 22.22.2+, 24.15+ or 26+ (this is ${process.versions.node}).\n`);
   process.exitCode = 1;
 } else {
-  // V8's on-disk code cache (Node's own, in the OS temp dir) makes every later start faster.
-  nodeModule.enableCompileCache?.();
-  // From a clone the TypeScript source runs directly (Node strips the types); the published
-  // package ships the compiled dist/, because Node does not strip types under node_modules.
+  process.exitCode = await run();
+}
+
+async function run() {
+  // From a clone the TypeScript source runs directly (Node strips the types), with Node's own
+  // compile cache; the published package ships the bundled dist/ (Node does not strip types under
+  // node_modules), loaded with the code caches of src/code-cache.ts.
   const source = new URL('../src/main.ts', import.meta.url);
-  const entry = existsSync(source) ? source : new URL('../dist/main.js', import.meta.url);
-  const { main } = await import(entry.href);
-  process.exitCode = await main(args, process);
+  if (existsSync(source)) {
+    process.getBuiltinModule('node:module').enableCompileCache?.();
+    return (await import(source.href)).main(args, process);
+  }
+  const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
+  const { installCodeCache, defaultCodeCacheDir } = require('../dist/code-cache.cjs');
+  const dist = process.getBuiltinModule('node:url').fileURLToPath(new URL('../dist/', import.meta.url));
+  const cache = process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : installCodeCache({ dist, dir: defaultCodeCacheDir(packageVersion(), args) });
+  const code = await require('../dist/main.cjs').main(args, process);
+  cache?.save();
+  return code;
+}
+
+function packageVersion() {
+  return JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 }
 
 /** The engines range of package.json, which the dependencies themselves require. */

@@ -7,7 +7,8 @@ import type { KeyringRequest, KeyringResponse } from './keyring-protocol.ts';
 const port = parentPort;
 if (port === null) throw new Error('keyring-worker must run in a worker thread');
 
-const keyring = await import('@napi-rs/keyring').catch((error: unknown) => error as Error);
+// Not a top-level await: the bundled worker is a CommonJS file.
+const loading = import('@napi-rs/keyring').catch((error: unknown) => error as Error);
 
 port.on('message', async (request: KeyringRequest) => {
   port.postMessage(await handle(request));
@@ -16,6 +17,7 @@ port.on('message', async (request: KeyringRequest) => {
 async function handle(request: KeyringRequest): Promise<KeyringResponse> {
   const { id } = request;
   try {
+    const keyring = await loading;
     if (keyring instanceof Error) throw keyring;
     // Pin Linux to the Secret Service: the default fallback, the kernel keyring, forgets everything at logout.
     const options = process.platform === 'linux' ? { linux: { store: 'secret-service' as const } } : undefined;

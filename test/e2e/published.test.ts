@@ -7,14 +7,15 @@ import { publishedLayout, removePublishedLayout } from '../support/published-lay
 import { startSandbox } from '../support/sandbox.ts';
 
 const bin = publishedLayout();
+const packageVersion = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string;
 const root = dirname(dirname(bin));
 test.after(() => removePublishedLayout(bin));
 
 test('the published layout runs from dist/ alone', () => {
   assert.equal(existsSync(join(root, 'src')), false);
   const chunks = readdirSync(join(root, 'dist'));
-  assert.ok(chunks.includes('main.js') && chunks.includes('keyring-worker.js'), chunks.join(' '));
-  assert.ok(chunks.every((name) => name.endsWith('.js')), 'only JavaScript in dist/');
+  assert.ok(chunks.includes('main.cjs') && chunks.includes('keyring-worker.cjs'), chunks.join(' '));
+  assert.ok(chunks.every((name) => name.endsWith('.cjs')), 'only CommonJS chunks in dist/');
 });
 
 test('published: --version and --help', async (t) => {
@@ -38,6 +39,13 @@ test('published: init, test-connection and rotate-secret against the emulator, s
   assert.equal(check.code, 0, check.stderr);
   const rotate = await sandbox.run(['rotate-secret', '--profile', 'contososales', '--yes'], { bin });
   assert.equal(rotate.code, 0, rotate.stderr);
+  // Each command wrote the code caches of the chunks it ran, under the user's cache directory.
+  const caches = join(sandbox.env.HOME!, '.cache', 'dynauth', 'code-cache');
+  const versions = readdirSync(caches);
+  assert.deepEqual(versions, [`${packageVersion}-node${process.versions.node}-${process.arch}`]);
+  assert.deepEqual(readdirSync(join(caches, versions[0]!)).sort(), ['init', 'rotate-secret', 'test-connection']);
+  const initCaches = readdirSync(join(caches, versions[0]!, 'init'));
+  for (const chunk of ['main.cjs', 'options-', 'esm-']) assert.ok(initCaches.some((name) => name.startsWith(chunk)), `${chunk} in ${initCaches.join(' ')}`);
   await sandbox.assertNoSecretLeaked();
 });
 
