@@ -16,7 +16,15 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stderr.write(`dynauth needs Node.js 22.22.2+, 24.15+ or 26+ (this is ${process.versions.node}).\n`);
   process.exitCode = 1;
 } else {
-  process.exitCode = await run();
+  const code = await run();
+  // Everything the command started has ended. Exiting at once, once the output is flushed, skips
+  // Node's orderly teardown of the heap and handles (~6 ms of an init run).
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
+function flushed(stream) {
+  return new Promise((resolve) => (stream.writable ? stream.write('', () => resolve()) : resolve()));
 }
 
 async function run() {
