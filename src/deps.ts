@@ -7,6 +7,7 @@ import { CLOUDS, isCloudName, parseCustomCloud, type Cloud } from './clouds.ts';
 import { UsageError } from './cli/errors.ts';
 import { createHttp, type Http } from './http/http.ts';
 import { systemClock, type Clock } from './io/clock.ts';
+import { whenWaitingOnNetwork } from './io/network-wait.ts';
 import { createRedactor, type Redactor } from './secrets/redact.ts';
 import { createInquirerPrompter, noPrompter, type Prompter } from './io/prompter.ts';
 
@@ -51,6 +52,10 @@ export interface Deps {
   prompter: Prompter;
   http: Http;
   fetch: typeof fetch;
+  /** Loads Node's fetch implementation (undici) now, rather than on the first call. */
+  prepareFetch(): void;
+  /** Runs work once the process waits on the network, so that it does not delay the request (io/network-wait.ts). */
+  whenWaitingOnNetwork(work: () => void): void;
   /** Register every secret the command handles; stderr output and traces never show it. */
   redactor: Redactor;
   cloud(): Promise<Cloud>;
@@ -88,6 +93,9 @@ export function createDeps(proc: ProcessLike, argv: string[], globals: GlobalOpt
       onRetry: ({ reason, waitMs }) => waitMs >= 2000 && ui.step(`${reason}; retrying in ${Math.round(waitMs / 1000)} s…`),
     }),
     fetch: globalThis.fetch,
+    // fetch() loads undici on its first call; reading one of the globals it also provides loads it.
+    prepareFetch: () => void globalThis.Headers,
+    whenWaitingOnNetwork,
     redactor,
     cloud: () => (cloud ??= resolveCloud(globals)),
   };

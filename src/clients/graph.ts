@@ -61,6 +61,8 @@ export interface Organization {
 }
 
 export interface GraphApi {
+  /** Starts loading the Graph SDK, so that the first call does not wait for it. */
+  prepare(): void;
   organization(): Promise<Organization>;
   signedInUser(): Promise<{ id: string; userPrincipalName: string } | undefined>;
   findApplications(displayName: string): Promise<Application[]>;
@@ -114,6 +116,7 @@ export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource):
     }
   };
   return {
+    prepare: () => void load().catch(() => {}), // a failure to load surfaces on the first call
     organization: () =>
       call('read the organization', async (api) => (await api('/organization').select('id,displayName,verifiedDomains').get()).value[0]),
     signedInUser: async () => {

@@ -20,7 +20,7 @@ export interface AdminSession {
 
 /** Signs the admin in with @azure/identity and says who is signed in to which tenant. */
 export async function signInAdmin(
-  deps: Pick<Deps, 'ui' | 'env' | 'http' | 'fetch' | 'cancellation' | 'canOpenBrowser'>,
+  deps: Pick<Deps, 'ui' | 'env' | 'http' | 'fetch' | 'cancellation' | 'canOpenBrowser' | 'prepareFetch' | 'whenWaitingOnNetwork'>,
   cloud: Cloud,
   choice: { auth: AuthMethod | undefined; tenant: string | undefined },
   /** What the command needs next, fetched while the tenant is read: tokens, the environment list. */
@@ -37,11 +37,16 @@ export async function signInAdmin(
     trace: (line) => deps.ui.verbose(line),
   });
   const getToken: TokenSource = tokenSource(credential, deps.cancellation.signal, (error) => adminSignInError(error, { method, tenant: choice.tenant, cloud: cloud.name }));
+  const graph = createGraphApi(cloud, deps.http, getToken);
+  // What the calls after the sign-in need is loaded while its first request waits for an answer.
+  deps.whenWaitingOnNetwork(() => {
+    deps.prepareFetch();
+    graph.prepare();
+  });
   // One sign-in first; the calls below then share its token.
   await getToken(cloud.graphScope).catch(async (error: unknown) => {
     throw await explainSignInFailure(error, deps.fetch, cloud, { method, tenant: choice.tenant });
   });
-  const graph = createGraphApi(cloud, deps.http, getToken);
   for (const scope of prefetch.scopes ?? []) getToken(scope).catch(() => {}); // a failure surfaces on first real use
   const powerPlatform = createPowerPlatformApi(cloud, deps.http, getToken);
   const listed = prefetch.environments ? listedAhead(powerPlatform) : powerPlatform;

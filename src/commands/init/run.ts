@@ -8,7 +8,7 @@ import { completeAnswers } from './questions.ts';
 import { discover } from './discover.ts';
 import { buildPlan, formatPlan, printPlan } from './plan.ts';
 import { applyPlan } from './apply.ts';
-import { assertProfilesFree, lookupStoredCredential } from './store.ts';
+import { assertProfilesFree, lookupStoredCredential, type Storage } from './store.ts';
 import { addEnvironmentSelectors } from './add-environment.ts';
 import { printSummary, summaryJson } from './summary.ts';
 
@@ -20,9 +20,12 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     flags.passphrase = await deps.prompter.password({ message: 'Passphrase that encrypts the stored connection', validate: (v) => v.length >= 8 || 'at least 8 characters' });
   }
   const signingIn = signInAdmin(deps, cloud, flags, { scopes: [cloud.powerPlatformScope], environments: true });
-  // The store opens once the sign-in is under way, and is proved (its sealing key readied) while
-  // the admin signs in; that is awaited before anything remote is created.
-  const opening = openStorage(deps, { store: flags.store, passphrase: flags.passphrase });
+  // The store opens once the sign-in's first request is on its way (the keychain's helper thread
+  // would otherwise delay it), and is proved (its sealing key readied) while the admin signs in;
+  // that is awaited before anything remote is created.
+  const opening = new Promise<Storage>((resolve, reject) =>
+    deps.whenWaitingOnNetwork(() => openStorage(deps, { store: flags.store, passphrase: flags.passphrase }).then(resolve, reject)),
+  );
   const writable = opening.then((storage) => (flags.dryRun ? undefined : storage.prepareToSave()));
   writable.catch(() => {});
   const session = await signingIn;
