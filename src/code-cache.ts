@@ -13,7 +13,7 @@
 // here may break a run: an unreadable, unwritable or refused cache just means compiling as usual.
 import { Module } from 'node:module';
 import { hash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, sep } from 'node:path';
 import { constants, Script } from 'node:vm';
@@ -50,11 +50,12 @@ export function installCodeCache({ dist, dir }: { dist: string; dir: string }): 
   const loaded: LoadedChunk[] = [];
   const fallback = loader._extensions['.cjs'] ?? loader._extensions['.js']!;
   const prefix = dist.endsWith(sep) ? dist : dist + sep;
+  let trusted: boolean | undefined;
   loader._extensions['.cjs'] = function loadWithCodeCache(this: unknown, module, filename) {
     if (!filename.startsWith(prefix)) return fallback.call(this, module, filename);
     const bytes = readFileSync(filename);
     const file = join(dir, `${basename(filename)}.${hash('sha1', bytes)}`);
-    const cachedData = readIfPresent(file);
+    const cachedData = (trusted ??= isPrivate(dir)) ? readIfPresent(file) : undefined;
     const script = new Script(loader.wrap(bytes.toString('utf8')), {
       filename,
       cachedData,
@@ -75,6 +76,7 @@ export function installCodeCache({ dist, dir }: { dist: string; dir: string }): 
       if (!missing.length) return [];
       try {
         mkdirSync(dir, { recursive: true, mode: 0o700 });
+        if (!isPrivate(dir)) return [];
         for (const entry of missing) writeAtomically(entry.file, entry.script.createCachedData());
         removeOtherVersions(dir);
         return missing.map((entry) => entry.chunk);
@@ -112,6 +114,26 @@ export function codeCacheDir({ env, platform, homedir, version, command }: CodeC
 /** Where this process's caches go, the command being the first argument that is not an option. */
 export function defaultCodeCacheDir(version: string, args: string[]): string {
   return codeCacheDir({ env: process.env, platform: process.platform, homedir: homedir(), version, command: args.find((arg) => !arg.startsWith('-')) });
+}
+
+/**
+ * A cache is compiled code: it is read and written only where nobody else can put a file, that is
+ * in directories (this one up to `<cache home>/dynauth`) that are the user's own and writable by
+ * nobody else. The default cache home is; one set in XDG_CACHE_HOME may be shared (/tmp).
+ */
+function isPrivate(dir: string): boolean {
+  if (process.platform === 'win32') return true; // %LOCALAPPDATA% is the user's own
+  const uid = process.getuid!();
+  let current = dir;
+  for (let level = 0; level < 4; level++, current = dirname(current)) {
+    try {
+      const stats = lstatSync(current);
+      if (!stats.isDirectory() || stats.uid !== uid || (stats.mode & 0o022) !== 0) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 function readIfPresent(file: string): Buffer | undefined {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codeCacheDir } from '../../src/code-cache.ts';
@@ -122,6 +122,23 @@ test('a cache directory that cannot be written changes nothing but the speed', (
     mkdirSync(locked);
     chmodSync(locked, 0o500);
     assert.deepEqual(runOnce(dist, join(locked, 'v', 'init')).saved, []);
+  }
+});
+
+test('caches are neither read nor written where someone else could put a file', (t) => {
+  if (process.platform === 'win32') return t.skip('POSIX owners and modes');
+  const { dist, cache } = fixture(t);
+  runOnce(dist, cache);
+  const versions = join(cache, '..', '..');
+  chmodSync(versions, 0o777);
+  const shared = runOnce(dist, cache);
+  assert.deepEqual(shared.report.map((entry) => entry.accepted), [false, false]);
+  assert.deepEqual(shared.saved, []);
+  chmodSync(versions, 0o755);
+  assert.deepEqual(runOnce(dist, cache).report.map((entry) => entry.accepted), [true, true]);
+  if (process.getuid?.() === 0) {
+    chownSync(join(versions, '..'), 65534, 65534); // root can hand the directory to "nobody"
+    assert.deepEqual(runOnce(dist, cache).report.map((entry) => entry.accepted), [false, false]);
   }
 });
 
