@@ -26,6 +26,12 @@ test('published: --version and --help', async (t) => {
   const help = await sandbox.run(['init', '--help'], { bin });
   assert.equal(help.code, 0, help.stderr);
   assert.match(help.stdout, /--role-preset/);
+  // NODE_DISABLE_COMPILE_CACHE turns dynauth's code caches off, as it does Node's own.
+  const uncached = await sandbox.run(['status'], { bin, env: { NODE_DISABLE_COMPILE_CACHE: '1' } });
+  assert.equal(uncached.code, 0, uncached.stderr);
+  const caches = join(sandbox.env.HOME!, '.cache', 'dynauth', 'code-cache', `${packageVersion}-node${process.versions.node}-${process.arch}`);
+  assert.ok(existsSync(join(caches, 'init')), 'init --help wrote its caches');
+  assert.equal(existsSync(join(caches, 'status')), false);
 });
 
 test('published: init, test-connection and rotate-secret against the emulator, secret in the keychain worker', async (t) => {
