@@ -275,10 +275,12 @@ test('503 and dropped connections from Dataverse: named as such', async (t) => {
   assert.match(diagnosis.cause, /connection to 127\.0\.0\.1:\d+ was dropped before it answered/);
 });
 
-test('a time-out is named, with --timeout', async (t) => {
+test('a time-out is named, with --timeout, and the command ends then, not when the stalled call does', async (t) => {
   const sandbox = await workingProfile(t);
-  sandbox.emulator.faults.add({ kind: 'latency', service: 'login', ms: 2500 });
+  sandbox.emulator.faults.add({ kind: 'latency', service: 'login', ms: 20_000 });
+  const started = performance.now();
   const run = await sandbox.run(tc('--timeout', '1s', '--json'));
+  assert.ok(performance.now() - started < 10_000, `exited after ${Math.round(performance.now() - started)} ms; the stalled call answers after 20 s`);
   assert.equal(run.code, 1, run.stderr);
   const diagnosis = failed(run, 'token');
   assert.equal(diagnosis.code, 'network-timeout');
