@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../support/sandbox.ts';
 import { secretServiceAvailable } from '../support/secret-service.ts';
 
@@ -25,23 +28,29 @@ test('dynauth sandbox runs init against the emulated tenant and cleans up after 
   }
 });
 
-test('dynauth sandbox alone prints the variables that point another shell at it, and stops on Ctrl-C', async (t) => {
-  const sandbox = spawn(process.execPath, [bin, 'sandbox'], { env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => sandbox.exitCode === null && sandbox.kill('SIGKILL'));
+/** `dynauth sandbox` waiting in the background, and the variables it printed for another shell. */
+async function waitingSandbox(t: { after(fn: () => unknown): void }, env: Record<string, string>): Promise<{ sandbox: ChildProcess; exited: Promise<number | null>; env: Record<string, string> }> {
+  const sandbox = spawn(process.execPath, [bin, 'sandbox'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => sandbox.exitCode === null && sandbox.signalCode === null && sandbox.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
-  sandbox.stderr.on('data', (chunk) => (stderr += chunk));
+  sandbox.stderr!.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => sandbox.on('close', resolve));
   await new Promise<void>((resolve, reject) => {
-    sandbox.stdout.on('data', (chunk) => {
+    sandbox.stdout!.on('data', (chunk) => {
       stdout += chunk;
       if (/DYNAUTH_AUTH=/.test(stdout)) resolve();
     });
     setTimeout(() => reject(new Error(`no environment printed: ${stderr}`)), 20_000);
   });
-  const env = Object.fromEntries([...stdout.matchAll(/^export (\w+)=(?:'([^']*)'|(\S*))$/gm)].map((m) => [m[1]!, m[2] ?? m[3] ?? '']));
-  assert.ok(env.DYNAUTH_CLOUD_CONFIG && env.NODE_EXTRA_CA_CERTS, stdout);
-  if (stderr.includes('DYNAUTH_STORE=file')) Object.assign(env, { DYNAUTH_STORE: 'file', DYNAUTH_PASSPHRASE: 'another-shell-passphrase' });
+  const printed = Object.fromEntries([...stdout.matchAll(/^export (\w+)=(?:'([^']*)'|(\S*))$/gm)].map((m) => [m[1]!, m[2] ?? m[3] ?? '']));
+  assert.ok(printed.DYNAUTH_CLOUD_CONFIG && printed.NODE_EXTRA_CA_CERTS, stdout);
+  if (stderr.includes('DYNAUTH_STORE=file')) Object.assign(printed, { DYNAUTH_STORE: 'file', DYNAUTH_PASSPHRASE: 'another-shell-passphrase' });
+  return { sandbox, exited, env: printed };
+}
+
+test('dynauth sandbox alone prints the variables that point another shell at it, and stops on Ctrl-C', async (t) => {
+  const { sandbox, exited, env } = await waitingSandbox(t, baseEnv());
   const run = await runCli(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'], { env: { ...baseEnv(), ...env } });
   assert.equal(run.code, 0, run.stderr);
   sandbox.kill('SIGINT');
@@ -50,5 +59,30 @@ test('dynauth sandbox alone prints the variables that point another shell at it,
     const after = await runCli(command, { env: { ...baseEnv(), ...env } });
     assert.equal(after.code, 2, `${command[0]}: ${after.stderr}`);
     assert.match(after.stderr, /points into a sandbox that has stopped/);
+  }
+});
+
+test('a sandbox killed with SIGKILL is cleaned up by the next one: its directory and its keychain items', async (t) => {
+  const tmp = await mkdtemp(join(tmpdir(), 'dynauth-sbtest-'));
+  t.after(() => rm(tmp, { recursive: true, force: true }));
+  const outer = { ...baseEnv(), TMPDIR: tmp };
+  const { sandbox, exited, env } = await waitingSandbox(t, outer);
+  const init = await runCli(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'], { env: { ...outer, ...env } });
+  assert.equal(init.code, 0, init.stderr);
+  sandbox.kill('SIGKILL');
+  await exited;
+  const sandboxDirs = async () => (await readdir(tmp)).filter((name) => name.startsWith('dynauth-sandbox-'));
+  assert.equal((await sandboxDirs()).length, 1, 'SIGKILL left the directory behind');
+  const { createKeyringStore } = await import('../../src/secrets/keyring-store.ts');
+  const keychain = env.DYNAUTH_STORE === 'file' ? undefined : createKeyringStore(env.DYNAUTH_KEYCHAIN_SERVICE!);
+  if (keychain) assert.notEqual(await keychain.get('contososales'), undefined, 'and the keychain items');
+
+  const next = await runCli(['sandbox', 'status'], { env: outer });
+  assert.equal(next.code, 0, next.stderr);
+  assert.deepEqual(await sandboxDirs(), []);
+  if (keychain) {
+    const { DATA_KEY_ACCOUNT } = await import('../../src/secrets/vault.ts');
+    assert.equal(await keychain.get('contososales'), undefined);
+    assert.equal(await keychain.get(DATA_KEY_ACCOUNT), undefined);
   }
 });

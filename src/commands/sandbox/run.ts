@@ -2,11 +2,13 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { ExitCode, UsageError } from '../../cli/errors.ts';
 import type { Deps, Env } from '../../deps.ts';
 import { addSandboxOptions } from './definition.ts';
 import { cleanSandboxKeychain, sandboxStore } from './keychain.ts';
+import { markSandbox, removeAbandonedSandboxes, SANDBOX_DIR_PREFIX } from './abandoned.ts';
 import { packageFile } from '../../package-files.ts';
 
 /** Starts the emulated tenant, then runs a dynauth command against it or prints how to reach it. */
@@ -27,11 +29,13 @@ async function runSandbox(deps: Deps, options: SandboxOptions, command: string[]
       throw new UsageError(`--fault: ${error instanceof Error ? error.message : String(error)}`, { hint: 'See the fault syntax in dynauth sandbox --help.' });
     }
   });
+  await removeAbandonedSandboxes(tmpdir());
   const emulator = await startEmulator({ latencyMs, faults, replicationLag: lag === undefined ? undefined : { appMs: lag, secretMs: lag, appUserMs: lag } });
-  const directory = await mkdtemp(join(tmpdir(), 'dynauth-sandbox-'));
+  const directory = await mkdtemp(join(tmpdir(), SANDBOX_DIR_PREFIX));
   try {
     const { cloudConfigPath, caCertPath } = await emulator.writeFiles(directory);
     const store = await sandboxStore(deps.env);
+    await markSandbox(directory, { pid: process.pid, service: store.service });
     const env: Env = {
       DYNAUTH_CLOUD_CONFIG: cloudConfigPath,
       NODE_EXTRA_CA_CERTS: caCertPath,
@@ -97,7 +101,7 @@ function nonNegative(text: string, flag: string): number {
 function runChild(deps: Deps, command: string[], env: Env): Promise<number> {
   const bin = packageFile('bin/dynauth.js');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin.pathname, ...command], { stdio: [deps.io.stdin, deps.io.stdout, deps.io.stderr].map(() => 'inherit') as ['inherit', 'inherit', 'inherit'], env });
+    const child = spawn(process.execPath, [fileURLToPath(bin), ...command], { stdio: [deps.io.stdin, deps.io.stdout, deps.io.stderr].map(() => 'inherit') as ['inherit', 'inherit', 'inherit'], env });
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve(code ?? (signal ? ExitCode.cancelled : ExitCode.failure)));
   });
