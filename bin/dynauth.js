@@ -37,12 +37,22 @@ async function run() {
     return (await import(source.href)).main(args, process);
   }
   const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
-  const { installCodeCache, defaultCodeCacheDir } = require('../dist/code-cache.cjs');
-  const dist = process.getBuiltinModule('node:url').fileURLToPath(new URL('../dist/', import.meta.url));
-  const cache = process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : installCodeCache({ dist, dir: defaultCodeCacheDir(packageVersion(), args) });
+  const cache = process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : withCodeCache(require);
   const code = await require('../dist/main.cjs').main(args, process);
-  cache?.save();
+  // A failed run or a help screen ran too little of the command to be worth keeping.
+  if (code === 0 && !args.some((arg) => arg === '--help' || arg === '-h')) cache?.save();
   return code;
+}
+
+/** The code caches make later runs quicker; when they cannot be had, dynauth runs without them. */
+function withCodeCache(require) {
+  try {
+    const { installCodeCache, defaultCodeCacheDir } = require('../dist/code-cache.cjs');
+    const dist = process.getBuiltinModule('node:url').fileURLToPath(new URL('../dist/', import.meta.url));
+    return installCodeCache({ dist, dir: defaultCodeCacheDir(packageVersion(), args) });
+  } catch {
+    return undefined;
+  }
 }
 
 function packageVersion() {

@@ -1,6 +1,6 @@
 // The published package's loader (bin/dynauth.js, before anything else of dist/): compiles the
-// bundled CommonJS chunks with a V8 code cache of each, written at the end of the first run of a
-// command and read by the later ones.
+// bundled CommonJS chunks with a V8 code cache of each, written at the end of the first successful
+// run of a command and read by the later ones.
 //
 // Node's own compile cache (module.enableCompileCache) is taken when a module is compiled, before
 // it runs, so it holds the top-level code only: every function is still parsed and compiled on
@@ -8,15 +8,21 @@
 // too. It is kept per command, since each command runs different functions of the shared chunks,
 // and per version of dynauth and Node.
 //
-// V8 checks a cache against the length of the source only, so each cache is also named by a hash
-// of its chunk's contents: a changed chunk never runs bytecode compiled from the old one. Nothing
+// A cache is compiled code, and V8 checks it against the length of the source only. So each is
+// named by a hash of its chunk's contents (a changed chunk never runs the old one's bytecode), and
+// it is read and written only where nobody but the user (and root) can put or move a file. Nothing
 // here may break a run: an unreadable, unwritable or refused cache just means compiling as usual.
 import { Module } from 'node:module';
-import { hash } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hash, randomBytes } from 'node:crypto';
+import { closeSync, constants as fs, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, dirname, isAbsolute, join, sep } from 'node:path';
+import { basename, dirname, join, posix, sep, win32 } from 'node:path';
 import { constants, Script } from 'node:vm';
+
+/** The commands whose runs keep caches of their own; any other run shares "other". */
+export const CACHED_COMMANDS = ['init', 'test-connection', 'status', 'rotate-secret', 'export', 'sandbox'];
+/** Caches of this many versions of dynauth and Node are kept (npx and nvm may alternate them). */
+const VERSIONS_KEPT = 3;
 
 interface LoadedChunk {
   chunk: string;
@@ -28,46 +34,51 @@ interface LoadedChunk {
 export interface CodeCache {
   /** Each chunk loaded so far, and whether its cache was there and taken. */
   report(): Array<{ chunk: string; accepted: boolean }>;
-  /** Writes the caches this run lacked; returns their chunks (none when the directory is unwritable). */
+  /** Writes the caches this run lacked; returns their chunks (none where the directory is not private). */
   save(): string[];
 }
 
-/** The parts of Node's CommonJS loader used here; `_extensions` is not in its published types. */
+/** The parts of Node's CommonJS loader used here; they are not in its published types. */
 interface CommonJsModule {
   exports: unknown;
   require(id: string): unknown;
 }
-interface CommonJsLoader {
-  _extensions: Record<string, (module: CommonJsModule, filename: string) => void>;
+interface CommonJsInternals {
+  prototype: { _compile(this: CommonJsModule, content: string, filename: string, ...rest: unknown[]): unknown };
   _resolveFilename(request: string, parent: CommonJsModule, isMain: boolean, options?: unknown): string;
+  _resolveLookupPaths(request: string, parent: CommonJsModule): string[] | null;
   _cache: Record<string, unknown>;
   wrap(source: string): string;
 }
 
-/** Compiles every `.cjs` file directly in `dist` through the caches in `dir`. */
-export function installCodeCache({ dist, dir }: { dist: string; dir: string }): CodeCache {
-  const loader = Module as unknown as CommonJsLoader;
-  const loaded: LoadedChunk[] = [];
-  const fallback = loader._extensions['.cjs'] ?? loader._extensions['.js']!;
+/**
+ * Compiles every `.cjs` file directly in `dist` through the caches in `dir`. `uid` is the user
+ * whose directories count as private (the process's own; tests pass another).
+ */
+export function installCodeCache({ dist, dir, uid = process.getuid?.() }: { dist: string; dir: string; uid?: number }): CodeCache {
+  const loader = Module as unknown as CommonJsInternals;
+  const compile = loader.prototype._compile;
   const prefix = dist.endsWith(sep) ? dist : dist + sep;
+  const loaded: LoadedChunk[] = [];
   let trusted: boolean | undefined;
-  loader._extensions['.cjs'] = function loadWithCodeCache(this: unknown, module, filename) {
-    if (!filename.startsWith(prefix)) return fallback.call(this, module, filename);
-    const bytes = readFileSync(filename);
-    const file = join(dir, `${basename(filename)}.${hash('sha1', bytes)}`);
-    const cachedData = (trusted ??= isPrivate(dir)) ? readIfPresent(file) : undefined;
-    const script = new Script(loader.wrap(bytes.toString('utf8')), {
-      filename,
-      cachedData,
-      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    });
-    loaded.push({ chunk: basename(filename), file, script, accepted: cachedData !== undefined && !script.cachedDataRejected });
+  loader.prototype._compile = function compileWithCodeCache(this: CommonJsModule, content: string, filename: string, ...rest: unknown[]) {
+    if (!filename.startsWith(prefix) || !filename.endsWith('.cjs') || filename.slice(prefix.length).includes(sep)) {
+      return compile.call(this, content, filename, ...rest);
+    }
+    const file = join(dir, `${basename(filename)}.${hash('sha1', content)}`);
+    const cachedData = (trusted ??= isPrivatePath(dir, uid)) ? readPrivateFile(file, uid) : undefined;
+    const script = new Script(loader.wrap(content), { filename, cachedData, importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+    const module = this;
     const require = Object.assign((id: string) => module.require(id), {
-      resolve: (request: string, options?: unknown) => loader._resolveFilename(request, module, false, options),
+      resolve: Object.assign((request: string, options?: unknown) => loader._resolveFilename(request, module, false, options), {
+        paths: (request: string) => loader._resolveLookupPaths(request, module),
+      }),
       cache: loader._cache,
     });
-    const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => void;
-    wrapper.call(module.exports, module.exports, require, module, filename, dirname(filename));
+    const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
+    const result = wrapper.call(module.exports, module.exports, require, module, filename, dirname(filename));
+    loaded.push({ chunk: basename(filename), file, script, accepted: cachedData !== undefined && !script.cachedDataRejected });
+    return result;
   };
   return {
     report: () => loaded.map(({ chunk, accepted }) => ({ chunk, accepted })),
@@ -75,10 +86,12 @@ export function installCodeCache({ dist, dir }: { dist: string; dir: string }): 
       const missing = loaded.filter((entry) => !entry.accepted);
       if (!missing.length) return [];
       try {
+        // Nothing is created where it is not private already (e.g. root running with a user's HOME).
+        if (!isPrivatePath(deepestExisting(dir), uid)) return [];
         mkdirSync(dir, { recursive: true, mode: 0o700 });
-        if (!isPrivate(dir)) return [];
+        if (!isPrivatePath(dir, uid)) return [];
         for (const entry of missing) writeAtomically(entry.file, entry.script.createCachedData());
-        removeOtherVersions(dir);
+        keepRecentVersions(dirname(dir), uid);
         return missing.map((entry) => entry.chunk);
       } catch {
         return [];
@@ -90,71 +103,110 @@ export function installCodeCache({ dist, dir }: { dist: string; dir: string }): 
 export interface CodeCacheLocation {
   env: Record<string, string | undefined>;
   platform: NodeJS.Platform;
-  homedir: string;
+  /** Asked only when needed: it throws for a user without a home directory. */
+  homedir: () => string;
   /** dynauth's version. */
   version: string;
-  /** The command run, which names its own set of caches. */
-  command: string | undefined;
+  /** The arguments of the run, which name the command and so its set of caches. */
+  args: string[];
 }
 
 /** `<cache home>/dynauth/code-cache/<dynauth version>-node<version>-<arch>/<command>` */
-export function codeCacheDir({ env, platform, homedir, version, command }: CodeCacheLocation): string {
+export function codeCacheDir({ env, platform, homedir, version, args }: CodeCacheLocation): string {
+  const { isAbsolute, join } = platform === 'win32' ? win32 : posix;
   const base =
     platform === 'win32'
-      ? env.LOCALAPPDATA || join(homedir, 'AppData', 'Local')
+      ? env.LOCALAPPDATA && isAbsolute(env.LOCALAPPDATA)
+        ? env.LOCALAPPDATA
+        : join(homedir(), 'AppData', 'Local')
       : platform === 'darwin'
-        ? join(homedir, 'Library', 'Caches')
+        ? join(homedir(), 'Library', 'Caches')
         : env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)
           ? env.XDG_CACHE_HOME
-          : join(homedir, '.cache');
-  const bucket = command !== undefined && /^[a-z][a-z-]{0,31}$/.test(command) ? command : 'other';
-  return join(base, 'dynauth', 'code-cache', `${version}-node${process.versions.node}-${process.arch}`, bucket);
+          : join(homedir(), '.cache');
+  const command = args.find((arg) => CACHED_COMMANDS.includes(arg)) ?? 'other';
+  return join(base, 'dynauth', 'code-cache', `${version}-node${process.versions.node}-${process.arch}`, command);
 }
 
-/** Where this process's caches go, the command being the first argument that is not an option. */
 export function defaultCodeCacheDir(version: string, args: string[]): string {
-  return codeCacheDir({ env: process.env, platform: process.platform, homedir: homedir(), version, command: args.find((arg) => !arg.startsWith('-')) });
+  return codeCacheDir({ env: process.env, platform: process.platform, homedir, version, args });
 }
 
 /**
- * A cache is compiled code: it is read and written only where nobody else can put a file, that is
- * in directories (this one up to `<cache home>/dynauth`) that are the user's own and writable by
- * nobody else. The default cache home is; one set in XDG_CACHE_HOME may be shared (/tmp).
+ * Whether nobody but the user (and root) can change what lies at `path`: every directory from it
+ * up to the root is the user's or root's and writable by nobody else, but for a root-owned sticky
+ * directory such as /tmp, where others cannot move or remove what the user put there.
  */
-function isPrivate(dir: string): boolean {
-  if (process.platform === 'win32') return true; // %LOCALAPPDATA% is the user's own
-  const uid = process.getuid!();
-  let current = dir;
-  for (let level = 0; level < 4; level++, current = dirname(current)) {
+function isPrivatePath(path: string, uid: number | undefined): boolean {
+  if (uid === undefined) return true; // Windows: the user's profile directories are the user's own
+  let current: string;
+  try {
+    current = realpathSync(path);
+  } catch {
+    return false;
+  }
+  for (;;) {
+    let stats;
     try {
-      const stats = lstatSync(current);
-      if (!stats.isDirectory() || stats.uid !== uid || (stats.mode & 0o022) !== 0) return false;
+      stats = lstatSync(current);
     } catch {
       return false;
     }
+    const owned = stats.uid === uid || stats.uid === 0;
+    const othersMayWrite = (stats.mode & 0o022) !== 0;
+    const stickyRootDirectory = stats.uid === 0 && (stats.mode & 0o1000) !== 0;
+    if (!stats.isDirectory() || !owned || (othersMayWrite && !stickyRootDirectory)) return false;
+    const parent = dirname(current);
+    if (parent === current) return true;
+    current = parent;
   }
-  return true;
 }
 
-function readIfPresent(file: string): Buffer | undefined {
+function deepestExisting(path: string): string {
+  for (let current = path; ; current = dirname(current)) {
+    try {
+      lstatSync(current);
+      return current;
+    } catch {
+      if (dirname(current) === current) return current;
+    }
+  }
+}
+
+/** A cache file, if it is a regular file (not a link) of the user's that nobody else may write. */
+function readPrivateFile(file: string, uid: number | undefined): Buffer | undefined {
+  let fd: number;
   try {
-    return readFileSync(file);
+    fd = openSync(file, fs.O_RDONLY | (fs.O_NOFOLLOW ?? 0));
   } catch {
     return undefined;
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || (uid !== undefined && stats.uid !== uid) || (stats.mode & 0o022) !== 0) return undefined;
+    return readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 
 function writeAtomically(file: string, data: Buffer): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, data, { mode: 0o600 });
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(temp, data, { mode: 0o600, flag: 'wx' });
   renameSync(temp, file);
 }
 
-/** Caches of other versions of dynauth or Node are never read again. */
-function removeOtherVersions(dir: string): void {
-  const versionDir = dirname(dir);
+/** Caches of versions of dynauth or Node no longer run are removed; the most recent few stay. */
+function keepRecentVersions(versionDir: string, uid: number | undefined): void {
+  const now = new Date();
+  utimesSync(versionDir, now, now);
   const root = dirname(versionDir);
-  for (const name of readdirSync(root)) {
-    if (name !== basename(versionDir)) rmSync(join(root, name), { recursive: true, force: true });
-  }
+  const versions = readdirSync(root)
+    .filter((name) => /^[\w.+-]+-node\d+\.\d+\.\d+-\w+$/.test(name))
+    .map((name) => ({ path: join(root, name), stats: lstatSync(join(root, name)) }))
+    .filter(({ stats }) => stats.isDirectory() && (uid === undefined || stats.uid === uid))
+    .sort((a, b) => b.stats.mtimeMs - a.stats.mtimeMs);
+  for (const { path } of versions.slice(VERSIONS_KEPT)) rmSync(path, { recursive: true, force: true });
 }

@@ -55,7 +55,7 @@ export async function main(argv: string[], proc: ProcessLike): Promise<number> {
   return exitCode;
 }
 
-function buildProgram(invoke: Invoke, proc: ProcessLike): Command {
+export function buildProgram(invoke: Invoke, proc: ProcessLike): Command {
   const program = new Command('dynauth')
     .description('Set up and keep Microsoft Dynamics 365 / Dataverse server-to-server authentication, in one command.')
     .version(version, '-V, --version', 'print the version')

@@ -1,7 +1,7 @@
 // The package as `npm pack` ships it: the bundled dist/ beside bin/, no src/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { publishedLayout, removePublishedLayout } from '../support/published-layout.ts';
 import { startSandbox } from '../support/sandbox.ts';
@@ -26,12 +26,27 @@ test('published: --version and --help', async (t) => {
   const help = await sandbox.run(['init', '--help'], { bin });
   assert.equal(help.code, 0, help.stderr);
   assert.match(help.stdout, /--role-preset/);
+  const caches = join(sandbox.env.HOME!, '.cache', 'dynauth', 'code-cache', `${packageVersion}-node${process.versions.node}-${process.arch}`);
+  assert.equal(existsSync(caches), false, 'a help screen keeps no code cache');
+});
+
+test('published: code caches are kept after a successful run and used by the next one', async (t) => {
+  const sandbox = await startSandbox(t);
+  const caches = join(sandbox.env.HOME!, '.cache', 'dynauth', 'code-cache', `${packageVersion}-node${process.versions.node}-${process.arch}`);
+  const mistake = await sandbox.run(['status', '--bogus'], { bin });
+  assert.equal(mistake.code, 2, mistake.stderr);
   // NODE_DISABLE_COMPILE_CACHE turns dynauth's code caches off, as it does Node's own.
   const uncached = await sandbox.run(['status'], { bin, env: { NODE_DISABLE_COMPILE_CACHE: '1' } });
   assert.equal(uncached.code, 0, uncached.stderr);
-  const caches = join(sandbox.env.HOME!, '.cache', 'dynauth', 'code-cache', `${packageVersion}-node${process.versions.node}-${process.arch}`);
-  assert.ok(existsSync(join(caches, 'init')), 'init --help wrote its caches');
-  assert.equal(existsSync(join(caches, 'status')), false);
+  assert.equal(existsSync(caches), false, 'neither a usage error nor NODE_DISABLE_COMPILE_CACHE=1 wrote a cache');
+  const first = await sandbox.run(['status'], { bin });
+  assert.equal(first.code, 0, first.stderr);
+  const written = () => readdirSync(join(caches, 'status')).map((name) => `${name} ${statSync(join(caches, 'status', name)).mtimeMs}`);
+  const afterFirst = written();
+  assert.ok(afterFirst.some((entry) => entry.startsWith('main.cjs.')), afterFirst.join(' '));
+  const second = await sandbox.run(['status'], { bin });
+  assert.deepEqual([second.code, second.stdout, second.stderr], [first.code, first.stdout, first.stderr]);
+  assert.deepEqual(written(), afterFirst, 'the second run read the caches and rewrote none');
 });
 
 test('published: init, test-connection and rotate-secret against the emulator, secret in the keychain worker', async (t) => {

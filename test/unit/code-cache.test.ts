@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { codeCacheDir } from '../../src/code-cache.ts';
+import { join, win32 } from 'node:path';
+import { CACHED_COMMANDS, codeCacheDir } from '../../src/code-cache.ts';
 
 const loader = new URL('../../src/code-cache.ts', import.meta.url).href;
 
@@ -25,14 +25,14 @@ function fixture(t: { after(fn: () => void): void }): { dist: string; cache: str
   writeFileSync(join(dist, 'main.cjs'), `exports.run = (call) => require('./work-A1.cjs').work(call);\n`);
   const body = Array.from({ length: 200 }, (_, i) => `  total += (n * ${i + 1}) % 7;`).join('\n');
   writeFileSync(join(dist, 'work-A1.cjs'), `exports.work = (call) => (call ? big(3) : 0);\nfunction big(n) {\n  let total = 1;\n${body}\n  return total;\n}\n`);
-  return { dist, cache: join(root, 'cache', '1.0.0-node-x', 'init') };
+  return { dist, cache: join(root, 'cache', 'dynauth', 'code-cache', '1.0.0-node24.0.0-x64', 'init') };
 }
 
-function runOnce(dist: string, cache: string, options: { call?: boolean } = {}): Run {
+function runOnce(dist: string, cache: string, options: { call?: boolean; uid?: number } = {}): Run {
   const script = `
     import { installCodeCache } from ${JSON.stringify(loader)};
     import { createRequire } from 'node:module';
-    const cache = installCodeCache({ dist: ${JSON.stringify(dist)}, dir: ${JSON.stringify(cache)} });
+    const cache = installCodeCache({ dist: ${JSON.stringify(dist)}, dir: ${JSON.stringify(cache)}${options.uid === undefined ? '' : `, uid: ${options.uid}`} });
     const value = createRequire(import.meta.url)(${JSON.stringify(join(dist, 'main.cjs'))}).run(${options.call !== false});
     const report = cache.report();
     console.log(JSON.stringify({ value, report, saved: cache.save() }));
@@ -125,48 +125,77 @@ test('a cache directory that cannot be written changes nothing but the speed', (
   }
 });
 
-test('caches are neither read nor written where someone else could put a file', (t) => {
+test('caches are neither read nor written where someone else could put or move a file', (t) => {
   if (process.platform === 'win32') return t.skip('POSIX owners and modes');
   const { dist, cache } = fixture(t);
   runOnce(dist, cache);
-  const versions = join(cache, '..', '..');
-  chmodSync(versions, 0o777);
-  const shared = runOnce(dist, cache);
-  assert.deepEqual(shared.report.map((entry) => entry.accepted), [false, false]);
-  assert.deepEqual(shared.saved, []);
-  chmodSync(versions, 0o755);
-  assert.deepEqual(runOnce(dist, cache).report.map((entry) => entry.accepted), [true, true]);
+  const accepted = (run: Run) => run.report.map((entry) => entry.accepted);
+  const ancestor = join(cache, '..', '..', '..', '..', '..'); // the fixture's temporary directory, well above dynauth/
+  for (const mode of [0o777, 0o775, 0o757]) {
+    chmodSync(ancestor, mode);
+    const shared = runOnce(dist, cache);
+    assert.deepEqual(accepted(shared), [false, false], `an ancestor with mode ${mode.toString(8)}`);
+    assert.deepEqual(shared.saved, []);
+  }
+  chmodSync(ancestor, 0o755);
+  assert.deepEqual(accepted(runOnce(dist, cache)), [true, true]);
+  // Directories of another user: as root, hand one to "nobody"; otherwise, be someone else.
   if (process.getuid?.() === 0) {
-    chownSync(join(versions, '..'), 65534, 65534); // root can hand the directory to "nobody"
-    assert.deepEqual(runOnce(dist, cache).report.map((entry) => entry.accepted), [false, false]);
+    chownSync(ancestor, 65534, 65534);
+    assert.deepEqual(accepted(runOnce(dist, cache)), [false, false]);
+    chownSync(ancestor, 0, 0);
+  } else {
+    assert.deepEqual(accepted(runOnce(dist, cache, { uid: process.getuid!() + 1 })), [false, false]);
   }
 });
 
-test('writing a new version\'s caches removes those of other versions', (t) => {
+test('a cache file is read only if it is a regular file of the user that nobody else may write', (t) => {
+  if (process.platform === 'win32') return t.skip('POSIX owners and modes');
+  const { dist, cache } = fixture(t);
+  runOnce(dist, cache);
+  const file = join(cache, cacheFiles(cache).find((name) => name.startsWith('work-A1'))!);
+  chmodSync(file, 0o666);
+  assert.equal(runOnce(dist, cache).report[1]!.accepted, false, 'writable by others');
+  const real = join(cache, '..', 'elsewhere');
+  writeFileSync(real, readFileSync(file), { mode: 0o600 });
+  rmSync(file);
+  symlinkSync(real, file);
+  assert.equal(runOnce(dist, cache).report[1]!.accepted, false, 'a symbolic link');
+});
+
+test('writing caches keeps those of the most recent other versions, removes older ones, and nothing else', (t) => {
   const { dist, cache } = fixture(t);
   const versions = join(cache, '..', '..');
-  mkdirSync(join(versions, '0.9.0-node-x', 'init'), { recursive: true });
-  writeFileSync(join(versions, '0.9.0-node-x', 'init', 'main.cjs.old'), 'old');
+  const old = ['0.7.0-node22.22.2-x64', '0.8.0-node22.22.2-x64', '0.9.0-node24.15.0-x64'];
+  old.forEach((name, index) => {
+    mkdirSync(join(versions, name, 'init'), { recursive: true });
+    writeFileSync(join(versions, name, 'init', 'main.cjs.old'), 'old');
+    const at = new Date(Date.now() - (10 - index) * 86_400_000);
+    utimesSync(join(versions, name), at, at);
+  });
+  writeFileSync(join(versions, 'notes.txt'), 'not a cache');
   runOnce(dist, cache);
-  assert.deepEqual(readdirSync(versions), ['1.0.0-node-x']);
+  assert.deepEqual(readdirSync(versions).sort(), ['0.8.0-node22.22.2-x64', '0.9.0-node24.15.0-x64', '1.0.0-node24.0.0-x64', 'notes.txt']);
 });
 
 test('the cache lives in the platform\'s cache directory, one per version of dynauth and Node, per command', () => {
   const version = `0.1.0-node${process.versions.node}-${process.arch}`;
-  assert.equal(
-    codeCacheDir({ env: { XDG_CACHE_HOME: '/var/cache/u' }, platform: 'linux', homedir: '/home/u', version: '0.1.0', command: 'init' }),
-    join('/var/cache/u', 'dynauth', 'code-cache', version, 'init'),
-  );
-  assert.equal(
-    codeCacheDir({ env: { XDG_CACHE_HOME: 'relative' }, platform: 'linux', homedir: '/home/u', version: '0.1.0', command: 'test-connection' }),
-    join('/home/u', '.cache', 'dynauth', 'code-cache', version, 'test-connection'),
-  );
-  assert.equal(
-    codeCacheDir({ env: {}, platform: 'darwin', homedir: '/Users/u', version: '0.1.0', command: undefined }),
-    join('/Users/u', 'Library', 'Caches', 'dynauth', 'code-cache', version, 'other'),
-  );
-  assert.equal(
-    codeCacheDir({ env: { LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, platform: 'win32', homedir: 'C:\\Users\\u', version: '0.1.0', command: '../../etc' }),
-    join('C:\\Users\\u\\AppData\\Local', 'dynauth', 'code-cache', version, 'other'),
-  );
+  const at = (env: Record<string, string>, platform: NodeJS.Platform, home: string, args: string[]) =>
+    codeCacheDir({ env, platform, homedir: () => home, version: '0.1.0', args });
+  assert.equal(at({ XDG_CACHE_HOME: '/var/cache/u' }, 'linux', '/home/u', ['init', '--yes']), join('/var/cache/u', 'dynauth', 'code-cache', version, 'init'));
+  assert.equal(at({ XDG_CACHE_HOME: 'relative' }, 'linux', '/home/u', ['--cloud', 'usgov', 'test-connection']), join('/home/u', '.cache', 'dynauth', 'code-cache', version, 'test-connection'));
+  assert.equal(at({}, 'darwin', '/Users/u', ['--help']), join('/Users/u', 'Library', 'Caches', 'dynauth', 'code-cache', version, 'other'));
+  assert.equal(at({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', 'C:\\Users\\u', ['initt']), win32.join('C:\\Users\\u\\AppData\\Local', 'dynauth', 'code-cache', version, 'other'));
+  assert.equal(at({ LOCALAPPDATA: 'relative' }, 'win32', 'C:\\Users\\u', ['export']), win32.join('C:\\Users\\u', 'AppData', 'Local', 'dynauth', 'code-cache', version, 'export'));
+  // No home directory is asked for when XDG_CACHE_HOME says where: a user without one still runs.
+  const homeless = () => {
+    throw new Error('no home directory');
+  };
+  assert.equal(codeCacheDir({ env: { XDG_CACHE_HOME: '/c' }, platform: 'linux', homedir: homeless, version: '0.1.0', args: ['status'] }), join('/c', 'dynauth', 'code-cache', version, 'status'));
+});
+
+test('every command of the program has its own cache bucket', async () => {
+  const { buildProgram } = await import('../../src/main.ts');
+  const names = buildProgram(() => async () => {}, process).commands.map((command) => command.name());
+  assert.deepEqual([...names].sort(), [...CACHED_COMMANDS].sort());
 });
