@@ -5,13 +5,14 @@ const REQUEST_START = 'http.client.request.start';
 
 /**
  * Calls `work` once, as soon as this process waits on the network: when the next request made
- * through node:http(s) (the admin sign-in's, sent by @azure/identity) has been written out, or
- * after `fallbackMs` if that has not happened by then (a sign-in through the Azure CLI, a request
- * that failed before it was sent). Work no request needs yet, started there, fills the wait for an
- * answer instead of delaying the request.
+ * through node:http(s) (the admin sign-in's, sent by @azure/identity) has been written out or has
+ * failed, however long its connection takes; or after `fallbackMs` if no request has started by
+ * then (a sign-in through the Azure CLI, say). Work no request needs yet, started there, fills
+ * the wait for an answer instead of delaying the request.
  */
-export function whenWaitingOnNetwork(work: () => void, fallbackMs = 50): void {
+export function whenWaitingOnNetwork(work: () => void, fallbackMs = 50, sendingLimitMs = 10_000): void {
   let done = false;
+  let timer: NodeJS.Timeout;
   const run = () => {
     if (done) return;
     done = true;
@@ -21,8 +22,11 @@ export function whenWaitingOnNetwork(work: () => void, fallbackMs = 50): void {
   };
   const onRequest = (message: unknown) => {
     unsubscribe(REQUEST_START, onRequest);
-    (message as { request: ClientRequest }).request.once('finish', run);
+    clearTimeout(timer);
+    timer = setTimeout(run, sendingLimitMs); // a request that neither goes out nor fails
+    const request = (message as { request: ClientRequest }).request;
+    request.once('finish', run).once('close', run); // 'close' also follows a failure
   };
-  const timer = setTimeout(run, fallbackMs);
+  timer = setTimeout(run, fallbackMs);
   subscribe(REQUEST_START, onRequest);
 }

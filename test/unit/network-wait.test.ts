@@ -18,13 +18,17 @@ async function slowServer(t: { after(fn: () => unknown): void }, delayMs: number
   return { port: (server.address() as AddressInfo).port, arrivals };
 }
 
-function get(port: number): Promise<number> {
+/** A POST; `lookupMs` delays its connection as a slow DNS answer would. */
+function post(port: number, lookupMs = 0, sent?: (at: number) => void): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', method: 'POST' }, (res: IncomingMessage) => {
+    const lookup = (_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
+      setTimeout(() => (options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4)), lookupMs);
+    const req = request({ host: 'localhost', port, path: '/', method: 'POST', lookup: lookup as never }, (res: IncomingMessage) => {
       res.resume();
       res.on('end', () => resolve(performance.now()));
     });
     req.on('error', reject);
+    req.on('finish', () => sent?.(performance.now()));
     req.end('body');
   });
 }
@@ -35,7 +39,7 @@ test('the work runs once the next request is on its way, while its answer is awa
   whenWaitingOnNetwork(() => (ranAt = performance.now()), 5000);
   await new Promise((resolve) => setTimeout(resolve, 50)); // the work waits for the request, not the clock
   assert.equal(ranAt, undefined);
-  const answeredAt = await get(port);
+  const answeredAt = await post(port);
   assert.ok(ranAt !== undefined, 'the work ran');
   assert.ok(ranAt >= arrivals[0]! - 5, `ran ${(arrivals[0]! - ranAt).toFixed(1)} ms before the request arrived`);
   assert.ok(ranAt < answeredAt - 200, `ran ${(answeredAt - ranAt).toFixed(1)} ms before the answer`);
@@ -51,8 +55,27 @@ test('the work runs once, however many requests follow', async (t) => {
   const { port } = await slowServer(t, 10);
   let runs = 0;
   whenWaitingOnNetwork(() => runs++, 60);
-  await get(port);
-  await get(port);
+  await post(port);
+  await post(port);
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.equal(runs, 1);
+});
+
+test('a request slow to connect is waited for: the work does not take the time its connection needs', async (t) => {
+  const { port } = await slowServer(t, 100);
+  let ranAt: number | undefined;
+  let sentAt: number | undefined;
+  whenWaitingOnNetwork(() => (ranAt = performance.now())); // the default 50 ms fallback
+  await post(port, 200, (at) => (sentAt = at));
+  assert.ok(sentAt !== undefined && ranAt !== undefined);
+  assert.ok(ranAt >= sentAt, `ran ${(sentAt - ranAt).toFixed(1)} ms before the request went out`);
+});
+
+test('a request that fails before it is sent also lets the work run', async () => {
+  const ranAt = new Promise<number>((resolve) => whenWaitingOnNetwork(() => resolve(performance.now()), 5000));
+  const closed = request({ host: '127.0.0.1', port: 1, path: '/' });
+  closed.on('error', () => {});
+  closed.end();
+  const started = performance.now();
+  assert.ok((await ranAt) - started < 2000);
 });
