@@ -185,6 +185,16 @@ test('an admin without Entra rights is told which role is missing (exit 4)', asy
   assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
 });
 
+test('a failure in Entra waits for the role being made beside it: nothing is left half made', async (t) => {
+  // Graph refuses the app (no write rights) while Dataverse is still creating the preset's role.
+  const sandbox = await startSandbox(t, { seed: { adminGraphScopes: ['Application.Read.All', 'DelegatedPermissionGrant.Read.All', 'User.Read'] } });
+  sandbox.emulator.faults.add({ kind: 'latency', service: 'dataverse', method: 'POST', pathPrefix: '/api/data/v9.2/roles', ms: 800 });
+  const run = await sandbox.run(base('contososales', '--role-preset', 'read-only'));
+  assert.equal(run.code, 4, run.stderr);
+  assert.match(run.stderr, /Application Administrator or Cloud Application Administrator/);
+  assert.deepEqual(rolePrivileges(sandbox.emulator, 'contososales', 'dynauth read-only'), READ_ONLY.map((name) => [name, 3]));
+});
+
 test('an admin who is not System Administrator in the environment is told so (exit 4)', async (t) => {
   const sandbox = await startSandbox(t, { seed: { adminNotSystemAdministratorIn: ['contososales'] } });
   const run = await sandbox.run(base('contososales', '--role-preset', 'read-only'));

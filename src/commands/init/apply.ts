@@ -41,98 +41,106 @@ export async function applyPlan(
     onWait: (message) => deps.ui.step(message),
     resumeHint: 'Run the same dynauth init again to resume (it reuses what was made), or allow longer with --wait 10m.',
   };
-  const now = deps.clock.now();
-  const draftFor = (target: InitAnswers['targets'][number], app: Application, credential: StoredCredential): ProfileDraft => ({
-    name: target.profile,
-    cloud: cloud.name,
-    tenantId: session.tenantId,
-    clientId: app.appId,
-    applicationObjectId: app.id,
-    servicePrincipalId: '',
-    appDisplayName: app.displayName,
-    environment: { id: target.id, url: target.url, uniqueName: target.uniqueName, displayName: target.displayName },
-    applicationUserId: '',
-    businessUnitId: '',
-    roles: [],
-    expectedPrivileges: [],
-    credential: credentialFacts(credential, answers.lifetimeDays, now),
-  });
-  const save = async (credential: StoredCredential, targets = answers.targets) => {
-    deps.redactor.add(credential.secret.kind === 'secret' ? credential.secret.clientSecret : credential.secret.pem);
-    await saveCredential(storage, targets, app, credential);
-    for (const target of targets) await writeCredentialFacts(storage, draftFor(target, app, credential), now);
-    deps.ui.success(`${credential.secret.kind === 'secret' ? 'Client secret' : 'Certificate'} saved to ${storage.vault.description}`);
-  };
-
   const say = (message: string) => deps.ui.success(message);
+  // The preset's roles need nothing from Entra: they are made beside it, from the start.
   const rolesReady = found.environments.map((state) => prepareRoles(state, answers.roleChoice, outcome, waiting, say));
-  const crm = await ensureCrmServicePrincipal(graph, found.crm, outcome);
-  const app = await ensureApp(graph, answers.appName, crm, found.app, outcome, (ms) => deps.clock.sleep(ms, deps.cancellation.signal));
-  deps.ui.success(`App registration "${app.displayName}" (client id ${app.appId})`);
+  try {
+    const now = deps.clock.now();
+    const draftFor = (target: InitAnswers['targets'][number], app: Application, credential: StoredCredential): ProfileDraft => ({
+      name: target.profile,
+      cloud: cloud.name,
+      tenantId: session.tenantId,
+      clientId: app.appId,
+      applicationObjectId: app.id,
+      servicePrincipalId: '',
+      appDisplayName: app.displayName,
+      environment: { id: target.id, url: target.url, uniqueName: target.uniqueName, displayName: target.displayName },
+      applicationUserId: '',
+      businessUnitId: '',
+      roles: [],
+      expectedPrivileges: [],
+      credential: credentialFacts(credential, answers.lifetimeDays, now),
+    });
+    const save = async (credential: StoredCredential, targets = answers.targets) => {
+      deps.redactor.add(credential.secret.kind === 'secret' ? credential.secret.clientSecret : credential.secret.pem);
+      await saveCredential(storage, targets, app, credential);
+      for (const target of targets) await writeCredentialFacts(storage, draftFor(target, app, credential), now);
+      deps.ui.success(`${credential.secret.kind === 'secret' ? 'Client secret' : 'Certificate'} saved to ${storage.vault.description}`);
+    };
 
-  const credentialTask = (async () => {
-    if (found.credential) {
-      outcome.reused.push('credential');
-      // A profile added beside existing ones (another environment) gets the same credential.
-      const lacking = await targetsLacking(storage, answers.targets, app, found.credential);
-      if (lacking.length) await save(found.credential, lacking);
-      return found.credential;
-    }
-    const credential =
-      answers.credential === 'secret'
-        ? await createSecret(graph, app, answers.lifetimeDays, now, (work) => deps.cancellation.critical(work), save)
-        : await createCertificate(graph, app, answers.lifetimeDays, now, save);
-    outcome.created.push(answers.credential === 'secret' ? 'clientSecret' : 'certificate');
-    return credential;
-  })();
-  // Nothing is read from or written to the keychain after the credential is saved.
-  credentialTask.then(() => storage.vault.release(), () => {});
-  const principalTask = ensureServicePrincipal(graph, app, found.servicePrincipal, outcome, waiting);
-  const consentTask = principalTask.then((sp) => ensureConsent(graph, sp, crm, found.grant, outcome));
-  const environmentsTask = principalTask.then((sp) => {
-    deps.ui.success(`Service principal ${sp.id}`);
-    return Promise.all(found.environments.map((state, index) => applyEnvironment(state, app.appId, rolesReady[index]!, outcome, waiting, say)));
-  });
-  // The app's own token only needs the credential and the service principal: it is fetched
-  // while the application user and its roles are still being made.
-  const tokensTask = Promise.all([credentialTask, principalTask]).then(([credential]) =>
-    answers.targets.map((target) => {
-      const token = acquireAppToken(deps, cloud, { tenantId: session.tenantId, clientId: app.appId, secret: credential.secret, environmentUrl: target.url }, waiting);
-      token.catch(() => {}); // awaited in the verification below
-      return token;
-    }),
-  );
-  const [credential, servicePrincipal, , environments, tokens] = await settle([credentialTask, principalTask, consentTask, environmentsTask, tokensTask] as const);
-  deps.ui.success('Admin consent for Dynamics CRM user_impersonation');
+    const crm = await ensureCrmServicePrincipal(graph, found.crm, outcome);
+    const app = await ensureApp(graph, answers.appName, crm, found.app, outcome, (ms) => deps.clock.sleep(ms, deps.cancellation.signal));
+    deps.ui.success(`App registration "${app.displayName}" (client id ${app.appId})`);
 
-  const expected = answers.roleChoice.kind === 'preset' ? answers.roleChoice.preset.privileges : [];
-  const profiles = await Promise.all(
-    answers.targets.map(async (target, index) => {
-      const connection = {
-        tenantId: session.tenantId,
-        clientId: app.appId,
-        secret: credential.secret,
-        environmentUrl: target.url,
-        expectedPrivileges: expected,
-        applicationUserId: environments[index]!.applicationUserId,
-        privilegesAsAdmin: (userId: string) => session.dataverse(target.url).retrieveUserPrivileges(userId),
-      };
-      const verified = await verifyNewConnection(deps, cloud, connection, waiting, tokens[index]);
-      if (verified.missingPrivileges.length) {
-        throw new DynauthError(`The application user in ${target.displayName} lacks ${verified.missingPrivileges.join(', ')}.`, {
-          hint: 'Run the same dynauth init again; it completes the role.',
-        });
+    const credentialTask = (async () => {
+      if (found.credential) {
+        outcome.reused.push('credential');
+        // A profile added beside existing ones (another environment) gets the same credential.
+        const lacking = await targetsLacking(storage, answers.targets, app, found.credential);
+        if (lacking.length) await save(found.credential, lacking);
+        return found.credential;
       }
-      deps.ui.success(`Connection verified in ${target.displayName}: WhoAmI answered as user ${verified.whoAmI.UserId}`);
-      const profile = await writeProfile(storage, finalDraft(draftFor(target, app, credential), servicePrincipal, environments[index]!, expected, now), now);
-      return { profile, verified };
-    }),
-  );
-  if (flags.certificateOut && credential.secret.kind === 'certificate') {
-    await writeOwnerOnlyFile(flags.certificateOut, credential.secret.pem);
-    deps.ui.success(`Certificate and private key written to ${flags.certificateOut} (mode 0600)`);
+      const credential =
+        answers.credential === 'secret'
+          ? await createSecret(graph, app, answers.lifetimeDays, now, (work) => deps.cancellation.critical(work), save)
+          : await createCertificate(graph, app, answers.lifetimeDays, now, save);
+      outcome.created.push(answers.credential === 'secret' ? 'clientSecret' : 'certificate');
+      return credential;
+    })();
+    // Nothing is read from or written to the keychain after the credential is saved.
+    credentialTask.then(() => storage.vault.release(), () => {});
+    const principalTask = ensureServicePrincipal(graph, app, found.servicePrincipal, outcome, waiting);
+    const consentTask = principalTask.then((sp) => ensureConsent(graph, sp, crm, found.grant, outcome));
+    const environmentsTask = principalTask.then((sp) => {
+      deps.ui.success(`Service principal ${sp.id}`);
+      return Promise.all(found.environments.map((state, index) => applyEnvironment(state, app.appId, rolesReady[index]!, outcome, waiting, say)));
+    });
+    // The app's own token only needs the credential and the service principal: it is fetched
+    // while the application user and its roles are still being made.
+    const tokensTask = Promise.all([credentialTask, principalTask]).then(([credential]) =>
+      answers.targets.map((target) => {
+        const token = acquireAppToken(deps, cloud, { tenantId: session.tenantId, clientId: app.appId, secret: credential.secret, environmentUrl: target.url }, waiting);
+        token.catch(() => {}); // awaited in the verification below
+        return token;
+      }),
+    );
+    const [credential, servicePrincipal, , environments, tokens] = await settle([credentialTask, principalTask, consentTask, environmentsTask, tokensTask] as const);
+    deps.ui.success('Admin consent for Dynamics CRM user_impersonation');
+
+    const expected = answers.roleChoice.kind === 'preset' ? answers.roleChoice.preset.privileges : [];
+    const profiles = await settleAll(
+      answers.targets.map(async (target, index) => {
+        const connection = {
+          tenantId: session.tenantId,
+          clientId: app.appId,
+          secret: credential.secret,
+          environmentUrl: target.url,
+          expectedPrivileges: expected,
+          applicationUserId: environments[index]!.applicationUserId,
+          privilegesAsAdmin: (userId: string) => session.dataverse(target.url).retrieveUserPrivileges(userId),
+        };
+        const verified = await verifyNewConnection(deps, cloud, connection, waiting, tokens[index]);
+        if (verified.missingPrivileges.length) {
+          throw new DynauthError(`The application user in ${target.displayName} lacks ${verified.missingPrivileges.join(', ')}.`, {
+            hint: 'Run the same dynauth init again; it completes the role.',
+          });
+        }
+        deps.ui.success(`Connection verified in ${target.displayName}: WhoAmI answered as user ${verified.whoAmI.UserId}`);
+        const profile = await writeProfile(storage, finalDraft(draftFor(target, app, credential), servicePrincipal, environments[index]!, expected, now), now);
+        return { profile, verified };
+      }),
+    );
+    if (flags.certificateOut && credential.secret.kind === 'certificate') {
+      await writeOwnerOnlyFile(flags.certificateOut, credential.secret.pem);
+      deps.ui.success(`Certificate and private key written to ${flags.certificateOut} (mode 0600)`);
+    }
+    return { app, servicePrincipal, credential, outcome, profiles, storedIn: storage.vault.description };
+  } catch (error) {
+    // A failure waits for the roles being made, so that nothing is left half made: the process
+    // exits as soon as the command returns.
+    await Promise.allSettled(rolesReady);
+    throw error;
   }
-  return { app, servicePrincipal, credential, outcome, profiles, storedIn: storage.vault.description };
 }
 
 function finalDraft(draft: ProfileDraft, sp: ServicePrincipal, environment: AppliedEnvironment, expected: string[], now: Date): ProfileDraft {
@@ -160,9 +168,14 @@ function credentialFacts(credential: StoredCredential, lifetimeDays: number, now
 }
 
 /** Like Promise.all, but waits for every task to end before reporting the first failure. */
-async function settle<T extends readonly unknown[]>(tasks: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+async function settleAll<T>(tasks: Array<Promise<T>>): Promise<T[]> {
   const results = await Promise.allSettled(tasks);
   const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed) throw failed.reason;
-  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+  return results.map((result) => (result as PromiseFulfilledResult<T>).value);
+}
+
+/** settleAll for tasks of different types. */
+async function settle<T extends readonly unknown[]>(tasks: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  return (await settleAll(tasks as unknown as Array<Promise<unknown>>)) as unknown as T;
 }

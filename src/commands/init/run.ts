@@ -23,31 +23,42 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   // The store opens once the sign-in's first request is on its way (the keychain's helper thread
   // would otherwise delay it), and is proved (its sealing key readied) while the admin signs in;
   // that is awaited before anything remote is created.
+  let opened = false;
   const opening = new Promise<Storage>((resolve, reject) =>
-    deps.whenWaitingOnNetwork(() => openStorage(deps, { store: flags.store, passphrase: flags.passphrase }).then(resolve, reject)),
+    deps.whenWaitingOnNetwork(() => {
+      opened = true;
+      openStorage(deps, { store: flags.store, passphrase: flags.passphrase }).then(resolve, reject);
+    }),
   );
   const writable = opening.then((storage) => (flags.dryRun ? undefined : storage.prepareToSave()));
   writable.catch(() => {});
-  const session = await signingIn;
-  const storage = await opening;
-  const added = flags.addEnvironment ? await addEnvironmentSelectors(storage, flags) : undefined;
-  const targets = await resolveEnvironments(deps, session.powerPlatform, added ? [flags.addEnvironment!] : flags.environments);
-  const answers = await completeAnswers(deps, added ? { ...flags, ...added.flags } : flags, session, targets);
-  const now = deps.clock.now();
-  const lookup = (profile: string, app: Parameters<typeof lookupStoredCredential>[2]) =>
-    lookupStoredCredential(storage, added?.sourceProfile ?? profile, app, now);
-  const found = await discover(session, answers, lookup);
-  await assertProfilesFree(storage, answers, found.app?.appId);
-  const plan = buildPlan(answers, found, new Set(await storage.profiles.list()));
-  if (flags.dryRun) {
-    deps.ui.result({ dryRun: true, plan }, () => formatPlan(plan));
+  try {
+    const session = await signingIn;
+    const storage = await opening;
+    const added = flags.addEnvironment ? await addEnvironmentSelectors(storage, flags) : undefined;
+    const targets = await resolveEnvironments(deps, session.powerPlatform, added ? [flags.addEnvironment!] : flags.environments);
+    const answers = await completeAnswers(deps, added ? { ...flags, ...added.flags } : flags, session, targets);
+    const now = deps.clock.now();
+    const lookup = (profile: string, app: Parameters<typeof lookupStoredCredential>[2]) =>
+      lookupStoredCredential(storage, added?.sourceProfile ?? profile, app, now);
+    const found = await discover(session, answers, lookup);
+    await assertProfilesFree(storage, answers, found.app?.appId);
+    const plan = buildPlan(answers, found, new Set(await storage.profiles.list()));
+    if (flags.dryRun) {
+      deps.ui.result({ dryRun: true, plan }, () => formatPlan(plan));
+      return ExitCode.ok;
+    }
+    printPlan(deps.ui, plan);
+    if (!flags.yes && !(await deps.prompter.confirm({ message: 'Apply this plan?', default: false }))) throw new CancelledError('Nothing was changed.');
+    await writable;
+    const applied = await applyPlan(deps, cloud, session, answers, found, storage, flags);
+    printSummary(deps.ui, applied, flags.showSecret);
+    deps.ui.result(summaryJson(cloud, session, applied), () => applied.profiles.map((p) => p.profile.name).join('\n'));
     return ExitCode.ok;
+  } catch (error) {
+    // The store's proof writes a probe item and may create the data key: a failure elsewhere waits
+    // for it, so that nothing is left half written (the process exits once the command returns).
+    if (opened) await writable.catch(() => {});
+    throw error;
   }
-  printPlan(deps.ui, plan);
-  if (!flags.yes && !(await deps.prompter.confirm({ message: 'Apply this plan?', default: false }))) throw new CancelledError('Nothing was changed.');
-  await writable;
-  const applied = await applyPlan(deps, cloud, session, answers, found, storage, flags);
-  printSummary(deps.ui, applied, flags.showSecret);
-  deps.ui.result(summaryJson(cloud, session, applied), () => applied.profiles.map((p) => p.profile.name).join('\n'));
-  return ExitCode.ok;
 }
