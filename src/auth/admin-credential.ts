@@ -4,7 +4,7 @@ import { UsageError } from '../cli/errors.ts';
 import { disableInstanceDiscovery, type Cloud } from '../clouds.ts';
 import type { AuthMethod } from '../commands/shared-options.ts';
 import type { Env } from '../deps.ts';
-import { identityTraceOptions } from './trace-policy.ts';
+import { identityPipelineOptions, type PipelineWatch } from './trace-policy.ts';
 
 export interface AdminSignIn {
   method: AuthMethod;
@@ -13,8 +13,8 @@ export interface AdminSignIn {
   env: Env;
   /** Where the device-code instructions go (stderr). */
   tell: (message: string) => void;
-  /** The --verbose trace of the sign-in's own HTTP calls. */
-  trace?: (line: string) => void;
+  /** The --verbose trace of the sign-in's own HTTP calls, and which of them got no answer. */
+  watch?: PipelineWatch;
 }
 
 /** The admin's credential, from @azure/identity; imported lazily so --help never loads it. */
@@ -24,7 +24,7 @@ export async function createAdminCredential(signIn: AdminSignIn): Promise<TokenC
     authorityHost: signIn.cloud.authorityHost,
     disableInstanceDiscovery: disableInstanceDiscovery(signIn.cloud),
     additionallyAllowedTenants: ['*'],
-    ...identityTraceOptions(signIn.trace),
+    ...identityPipelineOptions(signIn.watch),
   };
   const tenantId = signIn.tenant ?? 'organizations';
   switch (signIn.method) {

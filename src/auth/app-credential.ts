@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import { disableInstanceDiscovery, type Cloud } from '../clouds.ts';
-import { identityTraceOptions } from './trace-policy.ts';
+import { identityPipelineOptions, type PipelineWatch } from './trace-policy.ts';
 
 export type AppSecret = { kind: 'secret'; clientSecret: string } | { kind: 'certificate'; pem: string };
 
@@ -10,10 +10,10 @@ export async function createAppCredential(
   tenantId: string,
   clientId: string,
   secret: AppSecret,
-  trace?: (line: string) => void,
+  watch?: PipelineWatch,
 ): Promise<TokenCredential> {
   const identity = await import('@azure/identity');
-  const options = { authorityHost: cloud.authorityHost, disableInstanceDiscovery: disableInstanceDiscovery(cloud), ...identityTraceOptions(trace) };
+  const options = { authorityHost: cloud.authorityHost, disableInstanceDiscovery: disableInstanceDiscovery(cloud), ...identityPipelineOptions(watch) };
   return secret.kind === 'secret'
     ? new identity.ClientSecretCredential(tenantId, clientId, secret.clientSecret, options)
     : new identity.ClientCertificateCredential(tenantId, clientId, { certificate: secret.pem }, options);

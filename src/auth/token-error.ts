@@ -19,7 +19,10 @@ export function aadstsMessage(error: unknown): string {
 }
 
 /** Turns a failed admin sign-in into a user-facing error. */
-export function adminSignInError(error: unknown, context: { method: string; tenant?: string; cloud?: string }): DynauthError {
+export function adminSignInError(
+  error: unknown,
+  context: { method: string; tenant?: string; cloud?: string; /** The sign-in's last request, if it got no answer. */ unanswered?: NetworkError },
+): DynauthError {
   if (error instanceof DynauthError) return error;
   const code = aadstsCode(error);
   if (code === 90002) {
@@ -34,7 +37,8 @@ export function adminSignInError(error: unknown, context: { method: string; tena
       code: 'tenant-in-other-cloud',
     });
   }
-  const network = findNetworkCause(error);
+  // MSAL names a request that got no answer only "network_error"; what happened is in `unanswered`.
+  const network = findNetworkCause(error) ?? (code === undefined ? context.unanswered : undefined);
   if (network) return network;
   const name = error instanceof Error ? error.name : '';
   const detail = code ? aadstsMessage(error) : error instanceof Error ? error.message.split('\n')[0] : String(error);

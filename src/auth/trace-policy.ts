@@ -1,6 +1,8 @@
-// @azure/identity sends its requests (MSAL's) through its own pipeline, not dynauth's HTTP layer:
-// this policy puts them in the --verbose trace too. URLs of Entra's endpoints carry no secret;
-// bodies (which do) are never traced.
+// @azure/identity sends its requests (MSAL's) through its own pipeline, not dynauth's HTTP layer.
+// This policy puts them in the --verbose trace too (URLs of Entra's endpoints carry no secret;
+// bodies, which do, are never traced), and tells which of them got no answer at all: MSAL reports
+// a DNS, TLS, proxy or connection failure only as "network_error".
+import { classifyNetworkError, type NetworkError } from '../http/network-error.ts';
 
 interface TracedRequest {
   method: string;
@@ -11,21 +13,29 @@ interface TracedResponse {
   status: number;
 }
 
-type Trace = (line: string) => void;
+export interface PipelineWatch {
+  /** The --verbose trace. */
+  trace?: (line: string) => void;
+  /** The last request's fate: the failure of one that got no HTTP answer, or undefined once one is answered. */
+  onNetwork?: (failure: NetworkError | undefined) => void;
+}
 
-export function identityTraceOptions(trace: Trace | undefined) {
-  if (!trace) return {};
+export function identityPipelineOptions({ trace, onNetwork }: PipelineWatch = {}) {
+  if (!trace && !onNetwork) return {};
   const policy = {
-    name: 'dynauthTrace',
+    name: 'dynauthWatch',
     async sendRequest<Req extends TracedRequest, Res extends TracedResponse>(request: Req, next: (request: Req) => Promise<Res>): Promise<Res> {
       const started = Date.now();
-      trace(`→ ${request.method} ${request.url}`);
+      trace?.(`→ ${request.method} ${request.url}`);
       try {
         const response = await next(request);
-        trace(`← ${response.status} ${request.method} ${request.url} ${Date.now() - started} ms`);
+        trace?.(`← ${response.status} ${request.method} ${request.url} ${Date.now() - started} ms`);
+        onNetwork?.(undefined);
         return response;
       } catch (error) {
-        trace(`← ${request.method} ${request.url}: ${error instanceof Error ? error.message : String(error)}`);
+        trace?.(`← ${request.method} ${request.url}: ${error instanceof Error ? error.message : String(error)}`);
+        const failure = classifyNetworkError(error, new URL(request.url).host);
+        if (failure.failure !== 'other') onNetwork?.(failure);
         throw error;
       }
     },

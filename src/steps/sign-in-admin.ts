@@ -1,6 +1,7 @@
 import { authorityFailure, isEndpointResolutionError } from '../auth/authority-failure.ts';
 import { adminSignInError } from '../auth/token-error.ts';
 import { DynauthError } from '../cli/errors.ts';
+import type { NetworkError } from '../http/network-error.ts';
 import { createAdminCredential, defaultAuthMethod } from '../auth/admin-credential.ts';
 import { tokenSource, type TokenSource } from '../auth/token-source.ts';
 import { createDataverseApi, type DataverseApi } from '../clients/dataverse.ts';
@@ -28,15 +29,18 @@ export async function signInAdmin(
 ): Promise<AdminSession> {
   const method = choice.auth ?? defaultAuthMethod(deps.canOpenBrowser);
   deps.ui.step(`Signing in (${method})…`);
+  let unanswered: NetworkError | undefined;
   const credential = await createAdminCredential({
     method,
     tenant: choice.tenant,
     cloud,
     env: deps.env,
     tell: (message) => deps.ui.notice(message),
-    trace: (line) => deps.ui.verbose(line),
+    watch: { trace: (line) => deps.ui.verbose(line), onNetwork: (failure) => (unanswered = failure) },
   });
-  const getToken: TokenSource = tokenSource(credential, deps.cancellation.signal, (error) => adminSignInError(error, { method, tenant: choice.tenant, cloud: cloud.name }));
+  const getToken: TokenSource = tokenSource(credential, deps.cancellation.signal, (error) =>
+    adminSignInError(error, { method, tenant: choice.tenant, cloud: cloud.name, unanswered }),
+  );
   const graph = createGraphApi(cloud, deps.http, getToken);
   // What the calls after the sign-in need is loaded while its first request waits for an answer.
   deps.whenWaitingOnNetwork(() => {

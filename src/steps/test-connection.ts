@@ -1,6 +1,7 @@
 // The checks behind `dynauth test-connection` (and `status --check`): credential, expiry, token,
 // WhoAmI, privileges. Each failure is diagnosed; nothing here prints.
 import { createAppCredential, type AppSecret } from '../auth/app-credential.ts';
+import { aadstsCode } from '../auth/token-error.ts';
 import { createDataverseApi } from '../clients/dataverse.ts';
 import { dataverseScope, type Cloud } from '../clouds.ts';
 import type { Deps } from '../deps.ts';
@@ -118,8 +119,10 @@ export async function testConnection(
   report.checks.push(expiry.check);
 
   let token: string;
+  let unanswered: NetworkError | undefined;
   try {
-    const credential = await createAppCredential(cloud, subject.tenant, subject.clientId, secret, (line) => deps.ui.verbose(line));
+    const watch = { trace: (line: string) => deps.ui.verbose(line), onNetwork: (failure: NetworkError | undefined) => (unanswered = failure) };
+    const credential = await createAppCredential(cloud, subject.tenant, subject.clientId, secret, watch);
     const request = credential.getToken(dataverseScope(subject.environmentUrl), { abortSignal: deps.cancellation.signal });
     [token, report.latency.tokenMs] = await elapsed(async () => {
       // MSAL does not abort its requests, so the time-out races them.
@@ -129,7 +132,9 @@ export async function testConnection(
     });
   } catch (error) {
     const explained = isEndpointResolutionError(error) ? await authorityFailure(deps.fetch, cloud, subject.tenant, options.timeoutMs) : undefined;
-    return fail('token', 'Entra did not issue a token', explained ?? error);
+    // MSAL names a request that got no answer only "network_error"; what happened is in `unanswered`.
+    const unreached = unanswered && aadstsCode(error) === undefined && !(error instanceof NetworkError) ? unanswered : undefined;
+    return fail('token', 'Entra did not issue a token', explained ?? unreached ?? error);
   }
   pass('token', `token for ${new URL(subject.environmentUrl).origin}/.default in ${report.latency.tokenMs} ms`);
   ctx.token = tokenClaims(token);

@@ -48,7 +48,7 @@ export async function acquireAppToken(
   connection: Pick<ConnectionUnderTest, 'tenantId' | 'clientId' | 'secret' | 'environmentUrl'>,
   waiting: Waiting,
 ): Promise<AppToken> {
-  const credential = await createAppCredential(cloud, connection.tenantId, connection.clientId, connection.secret, (line) => deps.ui.verbose(line));
+  const credential = await createAppCredential(cloud, connection.tenantId, connection.clientId, connection.secret, { trace: (line) => deps.ui.verbose(line) });
   const scope = dataverseScope(connection.environmentUrl);
   return pollUntil(
     async () => {

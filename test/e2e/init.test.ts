@@ -195,6 +195,17 @@ test('a failure in Entra waits for the role being made beside it: nothing is lef
   assert.deepEqual(rolePrivileges(sandbox.emulator, 'contososales', 'dynauth read-only'), READ_ONLY.map((name) => [name, 3]));
 });
 
+test('a sign-in whose request gets no answer is a network failure, named (exit 1), not an authentication one', async (t) => {
+  // MSAL reports a connection that failed only as "network_error".
+  const sandbox = await startSandbox(t);
+  sandbox.emulator.faults.add({ kind: 'drop', service: 'login', method: 'POST', pathPrefix: `/${sandbox.emulator.tenant.domain}/oauth2/v2.0/devicecode`, times: 20 });
+  const run = await sandbox.run(base('contososales', '--role-preset', 'read-only'));
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /Connection to 127\.0\.0\.1:\d+ was dropped before it answered\./);
+  assert.match(run.stderr, /Check your network or proxy/);
+  assert.doesNotMatch(run.stderr, /network_error|Sign in again/);
+});
+
 test('an admin who is not System Administrator in the environment is told so (exit 4)', async (t) => {
   const sandbox = await startSandbox(t, { seed: { adminNotSystemAdministratorIn: ['contososales'] } });
   const run = await sandbox.run(base('contososales', '--role-preset', 'read-only'));

@@ -288,6 +288,16 @@ test('a time-out is named, with --timeout, and the command ends then, not when t
   assert.match(diagnosis.fix, /--timeout 2m/);
 });
 
+test('a token request that gets no answer is diagnosed as the network, not as the credential', async (t) => {
+  const sandbox = await workingProfile(t);
+  sandbox.emulator.faults.add({ kind: 'drop', service: 'login', method: 'POST', pathPrefix: `/${sandbox.emulator.tenant.id}/oauth2/v2.0/token`, times: 20 });
+  const run = await sandbox.run(tc('--json'));
+  assert.equal(run.code, 1, run.stderr);
+  const diagnosis = failed(run, 'token');
+  assert.equal(diagnosis.code, 'network-reset');
+  assert.doesNotMatch(JSON.stringify(diagnosis), /network_error/);
+});
+
 test('DNS failure: the host that does not resolve is named', async (t) => {
   const sandbox = await workingProfile(t);
   const cloudConfig = join(sandbox.dir, 'unresolvable-cloud.json');
