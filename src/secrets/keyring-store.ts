@@ -141,8 +141,9 @@ class KeyringWorkerClient {
     const detail = (error instanceof Error ? error.message : String(error)).slice(0, 300);
     const reason = classify(detail);
     const verb = op === 'get' ? 'read' : op === 'set' ? 'store' : 'delete';
-    const what = account === '' ? 'the OS keychain' : `"${account}" in the OS keychain`;
-    return new KeychainUnavailableError(`Could not ${verb} ${what}: ${detail}`, { reason, hint: hintFor(reason, this.#platform), cause: error });
+    // dynauth's own items (its data key, the probe that proves the keychain) mean nothing to a user.
+    const what = account === '' || account.startsWith('dynauth:') ? 'use the OS keychain' : `${verb} "${account}" in the OS keychain`;
+    return new KeychainUnavailableError(`Could not ${what}: ${detail}`, { reason, hint: hintFor(reason, this.#platform), cause: error });
   }
 }
 
@@ -169,7 +170,7 @@ function keychainName(platform: NodeJS.Platform): string {
 }
 
 function hintFor(reason: KeychainFailureReason, platform: NodeJS.Platform): string {
-  const fallback = 'or use --store file';
+  const fallback = 'or keep it in an encrypted file instead: --store file --passphrase';
   switch (reason) {
     case 'timeout':
       return `The keychain may be locked and waiting for an unlock prompt. Unlock it and retry, ${fallback}.`;

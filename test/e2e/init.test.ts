@@ -206,6 +206,19 @@ test('a sign-in whose request gets no answer is a network failure, named (exit 1
   assert.doesNotMatch(run.stderr, /network_error|Sign in again/);
 });
 
+test('a keychain that cannot be used is reported right after the sign-in, before anything is asked or read', async (t) => {
+  if (process.platform !== 'linux') return t.skip('the Secret Service (D-Bus) is Linux only');
+  const sandbox = await startSandbox(t);
+  const run = await sandbox.run(base('contososales', '--role-preset', 'read-only'), {
+    env: { DYNAUTH_STORE: 'keychain', DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(sandbox.dir, 'no-bus')}` },
+  });
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /Could not use the OS keychain/);
+  assert.match(run.stderr, /--store file --passphrase/);
+  assert.doesNotMatch(run.stderr, /dynauth:probe/);
+  assert.equal(sandbox.emulator.requests.filter((r) => r.service === 'dataverse' || r.path.startsWith('/v1.0/applications')).length, 0);
+});
+
 test('an admin who is not System Administrator in the environment is told so (exit 4)', async (t) => {
   const sandbox = await startSandbox(t, { seed: { adminNotSystemAdministratorIn: ['contososales'] } });
   const run = await sandbox.run(base('contososales', '--role-preset', 'read-only'));

@@ -35,6 +35,8 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   try {
     const session = await signingIn;
     const storage = await opening;
+    // A keychain that cannot be used is said before any question is asked.
+    await writable;
     const added = flags.addEnvironment ? await addEnvironmentSelectors(storage, flags) : undefined;
     const targets = await resolveEnvironments(deps, session.powerPlatform, added ? [flags.addEnvironment!] : flags.environments);
     const answers = await completeAnswers(deps, added ? { ...flags, ...added.flags } : flags, session, targets);
