@@ -136,7 +136,7 @@ export const STEPS: Step[] = [
  */
 export async function failAtStep(t: TestContext, step: Step, failure: FailureKind): Promise<void> {
   const { sandbox, oldKeyId } = await initialised(t, [], failure === 'keychain write failure' ? 'file' : undefined);
-  const args = ['rotate-secret', '--revoke-old', '--wait', '2s'];
+  const args = ['rotate-secret', '--revoke-old', '--wait', '2s', '--yes'];
   let undoStore: (() => void) | undefined;
   let unsupported: string | undefined;
   if (failure === 'network loss' || failure === '503 beyond retries') {
@@ -169,7 +169,7 @@ export async function failAtStep(t: TestContext, step: Step, failure: FailureKin
   }
   if (failure === 'keychain write failure') assert.ok(undoStore, `the store refused writes from the ${step.name} step`);
   await assertStillWorks(sandbox);
-  const rerun = await sandbox.run(['rotate-secret', '--revoke-old', '--json']);
+  const rerun = await sandbox.run(['rotate-secret', '--revoke-old', '--json', '--yes']);
   assert.equal(rerun.code, 0, rerun.stderr);
   await assertFinished(sandbox, oldKeyId);
 }

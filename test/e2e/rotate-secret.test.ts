@@ -25,7 +25,12 @@ test('a secret is rotated: new one stored and proven, old one pending until --fi
   assert.match(status.stdout, new RegExp(`pending revocation .*rotate-secret --finish --profile contososales`));
   assert.match(status.stdout, new RegExp(oldKeyId));
 
-  const finish = await sandbox.run(['rotate-secret', '--finish', '--profile', 'contososales', '--json']);
+  // Revoking cannot be undone: without a terminal to confirm it in, it takes --yes.
+  const unconfirmed = await sandbox.run(['rotate-secret', '--finish', '--profile', 'contososales']);
+  assert.equal(unconfirmed.code, 2, unconfirmed.stderr);
+  assert.match(unconfirmed.stderr, /add --yes/);
+  assert.equal(appOf(sandbox).passwordCredentials.length, 2, 'nothing was revoked');
+  const finish = await sandbox.run(['rotate-secret', '--finish', '--profile', 'contososales', '--json', '--yes']);
   assert.equal(finish.code, 0, finish.stderr);
   assert.deepEqual(JSON.parse(finish.stdout).profiles[0].revoked, [oldKeyId]);
   assert.deepEqual(appOf(sandbox).passwordCredentials.map((c) => c.keyId), [result.credential.keyId]);
@@ -35,7 +40,7 @@ test('a secret is rotated: new one stored and proven, old one pending until --fi
 
 test('--revoke-old removes the old secret at once; the secret is printed only with --show-secret', async (t) => {
   const { sandbox, oldKeyId } = await initialised(t);
-  const run = await sandbox.run(['rotate-secret', '--revoke-old', '--secret-expiry', '30']);
+  const run = await sandbox.run(['rotate-secret', '--revoke-old', '--secret-expiry', '30', '--yes']);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /new client secret in use .*expires/);
   assert.match(run.stdout, /print it with: dynauth export --profile contososales/);
@@ -45,7 +50,7 @@ test('--revoke-old removes the old secret at once; the secret is printed only wi
   assert.notEqual(app.passwordCredentials[0]!.keyId, oldKeyId);
   await assertStoredSecretWorks(sandbox);
   await sandbox.assertNoSecretLeaked();
-  const shown = await sandbox.run(['rotate-secret', '--revoke-old', '--show-secret']);
+  const shown = await sandbox.run(['rotate-secret', '--revoke-old', '--show-secret', '--yes']);
   assert.equal(shown.code, 0, shown.stderr);
   const [secret] = await sandbox.storedSecrets();
   assert.ok(shown.stdout.includes(secret!), 'the new connection string is printed');
@@ -57,7 +62,7 @@ test('a certificate is rotated, keeping a certificate dynauth did not create', a
   const byHand = createSelfSignedCertificate({ commonName: 'by hand', validDays: 400, now: new Date() });
   const foreign = { ...appOf(sandbox).keyCredentials[0]!, keyId: '99999999-0000-4000-8000-000000000001', key: byHand.certDer.toString('base64'), customKeyIdentifier: byHand.thumbprint, displayName: 'uploaded by hand', startDateTime: byHand.notBefore.toISOString(), endDateTime: byHand.notAfter.toISOString() };
   (appOf(sandbox).keyCredentials as Mutable<typeof foreign>[]).push(foreign);
-  const run = await sandbox.run(['rotate-secret', '--revoke-old', '--json']);
+  const run = await sandbox.run(['rotate-secret', '--revoke-old', '--json', '--yes']);
   assert.equal(run.code, 0, run.stderr);
   const [result] = JSON.parse(run.stdout).profiles;
   assert.equal(result.credential.type, 'certificate');
@@ -76,7 +81,7 @@ test('--all rotates every profile; one failure does not stop the others and is r
   assert.equal(second.code, 0, second.stderr);
   const { vault } = await sandbox.storage();
   await vault.deleteSlot('contososales', 'current');
-  const run = await sandbox.run(['rotate-secret', '--all', '--revoke-old', '--json']);
+  const run = await sandbox.run(['rotate-secret', '--all', '--revoke-old', '--json', '--yes']);
   assert.equal(run.code, 1, run.stderr);
   const report = JSON.parse(run.stdout);
   assert.equal(report.ok, false);
@@ -129,7 +134,7 @@ test('--revoke-after on its own: the next rotation revokes what was replaced at 
   const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000).toISOString();
   await profiles.write({ ...profile, pendingRevocation: profile.pendingRevocation!.map((e) => ({ ...e, replacedOn: eightDaysAgo })) });
 
-  const run = await sandbox.run(['rotate-secret', '--revoke-after', '7d', '--json']);
+  const run = await sandbox.run(['rotate-secret', '--revoke-after', '7d', '--json', '--yes']);
   assert.equal(run.code, 0, run.stderr);
   const [result] = JSON.parse(run.stdout).profiles;
   assert.equal(result.rotated, true);
@@ -138,7 +143,7 @@ test('--revoke-after on its own: the next rotation revokes what was replaced at 
   assert.deepEqual(appOf(sandbox).passwordCredentials.map((c) => c.keyId).sort(), [firstKeyId, result.credential.keyId].sort());
   await assertStoredSecretWorks(sandbox);
 
-  const tooSoon = await sandbox.run(['rotate-secret', '--revoke-after', '7d', '--json']);
+  const tooSoon = await sandbox.run(['rotate-secret', '--revoke-after', '7d', '--json', '--yes']);
   assert.equal(tooSoon.code, 0, tooSoon.stderr);
   assert.deepEqual(JSON.parse(tooSoon.stdout).profiles[0].revoked, [], 'nothing replaced 7 days ago yet');
   const bad = await sandbox.run(['rotate-secret', '--revoke-after', 'soon']);
@@ -151,7 +156,7 @@ test('--all signs in once for profiles of the same tenant', async (t) => {
   const second = await sandbox.run(['init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only']);
   assert.equal(second.code, 0, second.stderr);
   const before = sandbox.emulator.requests.length;
-  const run = await sandbox.run(['rotate-secret', '--all', '--revoke-old', '--json']);
+  const run = await sandbox.run(['rotate-secret', '--all', '--revoke-old', '--json', '--yes']);
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(JSON.parse(run.stdout).profiles.map((p: { rotated: boolean }) => p.rotated), [true, true]);
   const requests = sandbox.emulator.requests.slice(before);

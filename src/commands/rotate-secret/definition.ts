@@ -34,6 +34,6 @@ export const registerRotateSecret: CommandRegistrar = (program, invoke) => {
     .addOption(waitOption())
     .addOption(passphraseOption())
     .addOption(storeOption())
-    .addOption(option('-y, --yes', 'revoke without asking first (asked only in a terminal)', 'DYNAUTH_YES'))
+    .addOption(option('-y, --yes', 'revoke without asking first (required to revoke without a terminal)', 'DYNAUTH_YES'))
     .action(invoke(() => import('./run.ts')));
 };

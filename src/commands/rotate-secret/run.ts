@@ -12,6 +12,12 @@ import { formatResults, type ProfileResult } from './report.ts';
 
 export async function run(deps: Deps, options: Record<string, unknown>): Promise<number> {
   const flags = parseRotateFlags(options, deps.env);
+  const revokes = flags.revokeOld || flags.finish || flags.revokeAfterMs !== undefined;
+  if (revokes && !flags.yes && !deps.canPrompt) {
+    throw new UsageError('Revoking a credential cannot be undone and stops every integration still using it: without a terminal to confirm it in, add --yes.', {
+      code: 'missing-yes',
+    });
+  }
   const cloud = await deps.cloud();
   const profiles = await openProfiles(deps);
   const chosen = flags.all ? await readAll(profiles) : [await chooseProfile(deps, profiles, flags.profile, 'Run dynauth init first: it sets up the app and its first credential.')];
@@ -141,12 +147,11 @@ function isDue(profile: Profile, flags: RotateFlags, now: Date): boolean {
 }
 
 /**
- * Revoking breaks every integration still holding the old credential, and cannot be undone: in a
- * terminal the admin confirms it (default No) unless --yes. Without a terminal (a scheduled job)
- * the revoking flags were the request, so nothing is asked.
+ * Revoking breaks every integration still holding the old credential, and cannot be undone: the
+ * admin confirms it (default No) unless --yes, which is required without a terminal (see run).
  */
 async function confirmRevocation(deps: Deps, profile: Profile, entries: PendingEntry[], flags: RotateFlags): Promise<boolean> {
-  if (flags.yes || !deps.canPrompt) return true;
+  if (flags.yes) return true;
   const listed = entries.map((entry) => `${entry.type === 'secret' ? 'client secret' : 'certificate'} ${entry.keyId}`).join(', ');
   deps.ui.warn(`Revoking ${listed} of app ${profile.appDisplayName} stops every integration still using it at once.`);
   return deps.prompter.confirm({ message: `Revoke ${entries.length === 1 ? 'it' : `these ${entries.length}`} now?`, default: false });
