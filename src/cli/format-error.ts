@@ -13,8 +13,28 @@ const STORAGE_ERRORS: Record<string, ExitCodeValue> = {
   SecretFileStoreError: ExitCode.failure,
 };
 
+// A file or directory the user named (a flag, DYNAUTH_CONFIG_DIR) that cannot be used.
+const FILE_PROBLEMS: Record<string, string> = {
+  ENOENT: 'there is no such file or directory',
+  ENOTDIR: 'part of that path is a file, not a directory',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space is left on the device',
+};
+
 function asKnown(error: unknown): DynauthError | undefined {
   if (error instanceof DynauthError) return error;
+  const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+  if (typeof code === 'string' && code in FILE_PROBLEMS && typeof path === 'string') {
+    return new DynauthError(`Cannot use ${path}: ${FILE_PROBLEMS[code]} (${code}).`, {
+      exitCode: ExitCode.failure,
+      hint: 'Check that path, or the option or variable (such as DYNAUTH_CONFIG_DIR) that gave it.',
+      code: `file-${code.toLowerCase()}`,
+      cause: error,
+    });
+  }
   if (isAbortError(error)) return new CancelledError();
   if (error instanceof Error && error.name in STORAGE_ERRORS) {
     const hint = (error as { hint?: unknown }).hint;

@@ -219,6 +219,15 @@ test('a keychain that cannot be used is reported right after the sign-in, before
   assert.equal(sandbox.emulator.requests.filter((r) => r.service === 'dataverse' || r.path.startsWith('/v1.0/applications')).length, 0);
 });
 
+test('a --certificate-out in a directory that does not exist is refused before anything is done', async (t) => {
+  const sandbox = await startSandbox(t);
+  const pem = join(sandbox.dir, 'missing', 'c.pem');
+  const run = await sandbox.run(base('contososales', '--role-preset', 'read-only', '--credential', 'certificate', '--certificate-out', pem));
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /--certificate-out .*c\.pem: there is no directory/);
+  assert.equal(sandbox.emulator.requests.length, 0);
+});
+
 test('an admin who is not System Administrator in the environment is told so (exit 4)', async (t) => {
   const sandbox = await startSandbox(t, { seed: { adminNotSystemAdministratorIn: ['contososales'] } });
   const run = await sandbox.run(base('contososales', '--role-preset', 'read-only'));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startSandbox } from '../support/sandbox.ts';
 import { days, seedProfile } from './profile-fixtures.ts';
@@ -119,4 +119,16 @@ test('--ics writes a valid calendar with a reminder two weeks before each expiry
   assert.ok(lines.includes(`DTSTART:${expiresOn.replace(/[-:]/g, '').replace(/\.\d{3}/, '')}`), 'the event is at the expiry');
   assert.ok(lines.some((l) => l.includes('App: Acme\\, Inc.\\; sync')), 'TEXT values escaped');
   assert.ok(lines.some((l) => l.includes('dynauth rotate-secret --profile second')));
+});
+
+test('paths that cannot be used are named, before anything is done, without an "unexpected error"', async (t) => {
+  const sandbox = await startSandbox(t);
+  const ics = await sandbox.run(['status', '--ics', join(sandbox.dir, 'missing', 'x.ics')]);
+  assert.equal(ics.code, 2, ics.stderr);
+  assert.match(ics.stderr, /--ics .*: there is no directory .*missing/);
+  await writeFile(join(sandbox.dir, 'a-file'), 'not a directory');
+  const notADirectory = await sandbox.run(['status'], { env: { DYNAUTH_CONFIG_DIR: join(sandbox.dir, 'a-file', 'profiles') } });
+  assert.equal(notADirectory.code, 1, notADirectory.stderr);
+  assert.match(notADirectory.stderr, /Cannot use .*a-file.*\(ENOTDIR\)/);
+  assert.doesNotMatch(notADirectory.stderr, /Unexpected error|\n\s+at /);
 });

@@ -1,6 +1,7 @@
 import { writeOwnerOnlyFile } from '../../secrets/private-files.ts';
 import { ExitCode, UsageError } from '../../cli/errors.ts';
 import type { Deps } from '../../deps.ts';
+import { assertWritableFile } from '../../util/output-file.ts';
 import { chooseProfile, openProfiles, openStorageFor } from '../test-connection/subject-profile.ts';
 
 /** `dynauth export`: the one command whose result is a secret, asked for by name. */
@@ -9,6 +10,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const profile = await chooseProfile(deps, profiles, typeof options.profile === 'string' ? options.profile : undefined, 'Run dynauth init first.');
   const pemOut = typeof options.pemOut === 'string' ? options.pemOut : undefined;
   if (pemOut && profile.credential.type !== 'certificate') throw new UsageError(`--pem-out: profile "${profile.name}" uses a client secret, not a certificate.`);
+  if (pemOut) assertWritableFile(pemOut, '--pem-out');
   const storage = await openStorageFor(deps, [profile], {
     store: options.store === 'file' ? 'file' : 'keychain',
     usePassphrase: options.passphrase === true || Boolean(deps.env.DYNAUTH_PASSPHRASE),

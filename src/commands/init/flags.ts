@@ -6,6 +6,7 @@ import type { Env } from '../../deps.ts';
 import { MAX_SECRET_LIFETIME_DAYS } from '../../microsoft.ts';
 import type { RolePresetName } from '../../roles/presets.ts';
 import { parseDuration, parseLifetimeDays } from '../../util/duration.ts';
+import { assertWritableFile } from '../../util/output-file.ts';
 import type { AuthMethod } from '../shared-options.ts';
 
 export const MAX_APP_NAME_LENGTH = 120;
@@ -59,6 +60,7 @@ export function parseInitFlags(options: Record<string, unknown>, cloud: Cloud, e
   const credential = text('credential') as InitFlags['credential'];
   const certificateOut = text('certificateOut');
   if (certificateOut && credential !== 'certificate') throw new UsageError('--certificate-out goes with --credential certificate.');
+  if (certificateOut) assertWritableFile(certificateOut, '--certificate-out');
   if (environments.length > 1 && profile) {
     throw new UsageError('--profile names one environment; with several --environment each profile is named after its environment.');
   }

@@ -6,6 +6,7 @@ import { parseDuration } from '../../util/duration.ts';
 import { assertSameCloud, openProfiles, openStorageFor, profileSubject, recordSuccess } from '../test-connection/subject-profile.ts';
 import { formatStatus } from './format.ts';
 import { expiryCalendar } from './ics.ts';
+import { assertWritableFile } from '../../util/output-file.ts';
 import { readRows, type StatusRow } from './rows.ts';
 
 const DAY_MS = 86_400_000;
@@ -63,6 +64,7 @@ function parseStatusFlags(options: Record<string, unknown>, env: Deps['env']) {
   if (warnText !== undefined && !/^\d{1,4}$/.test(warnText)) throw new UsageError(`--warn-days "${warnText}" is not a whole number of days (e.g. 30).`);
   const ics = text('ics');
   if (ics === '') throw new UsageError('--ics needs a file name.');
+  if (ics !== undefined) assertWritableFile(ics, '--ics');
   return {
     check: options.check === true,
     warnDays: warnText === undefined ? undefined : Number(warnText),
