@@ -87,8 +87,9 @@ export function installCodeCache({ dist, dir, uid = process.getuid?.() }: { dist
       if (!missing.length) return [];
       try {
         // Nothing is created where it is not private already (e.g. root running with a user's HOME).
-        if (!isPrivatePath(deepestExisting(dir), uid)) return [];
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const existing = deepestExisting(dir);
+        if (!isPrivatePath(existing, uid)) return [];
+        makeDirectories(existing, dir);
         if (!isPrivatePath(dir, uid)) return [];
         for (const entry of missing) writeAtomically(entry.file, entry.script.createCachedData());
         keepRecentVersions(dirname(dir), uid);
@@ -171,6 +172,16 @@ function deepestExisting(path: string): string {
       if (dirname(current) === current) return current;
     }
   }
+}
+
+/**
+ * Each missing directory below `existing`, one at a time: mkdirSync's recursive mode loops forever
+ * under /proc (a Node bug), where a mistyped XDG_CACHE_HOME could point.
+ */
+function makeDirectories(existing: string, dir: string): void {
+  const missing: string[] = [];
+  for (let current = dir; current !== existing; current = dirname(current)) missing.unshift(current);
+  for (const directory of missing) mkdirSync(directory, { mode: 0o700 });
 }
 
 /** A cache file, if it is a regular file (not a link) of the user's that nobody else may write. */
