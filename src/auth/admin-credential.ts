@@ -54,9 +54,9 @@ async function environmentCredential(
   const missing = [
     !tenantId && 'AZURE_TENANT_ID (or --tenant)',
     !clientId && 'AZURE_CLIENT_ID',
-    !env.AZURE_CLIENT_SECRET && !env.AZURE_CLIENT_CERTIFICATE_PATH && 'AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH',
+    !env.AZURE_CLIENT_SECRET && !env.AZURE_CLIENT_CERTIFICATE_PATH && 'one of AZURE_CLIENT_SECRET and AZURE_CLIENT_CERTIFICATE_PATH',
   ].filter((item): item is string => Boolean(item));
-  if (missing.length) throw new UsageError(`--auth environment needs ${missing.join(', ')}`);
+  if (missing.length) throw new UsageError(`--auth environment also needs ${missing.join(' and ')}.`);
   if (env.AZURE_CLIENT_SECRET) return new identity.ClientSecretCredential(tenantId!, clientId!, env.AZURE_CLIENT_SECRET, common);
   const path = env.AZURE_CLIENT_CERTIFICATE_PATH!;
   const certificate = await readFile(path, 'utf8').catch(() => {

@@ -42,10 +42,11 @@ export function adminSignInError(
   if (network) return network;
   const name = error instanceof Error ? error.name : '';
   const detail = code ? aadstsMessage(error) : error instanceof Error ? error.message.split('\n')[0] : String(error);
+  const noBrowser = context.method === 'browser' && (name === 'CredentialUnavailableError' || /\bspawn\b.*\bENOENT\b|xdg-open|open a browser/i.test(detail));
   const hint =
     name === 'CredentialUnavailableError' && context.method === 'azure-cli'
       ? 'Run `az login` first, or choose another --auth method.'
-      : name === 'CredentialUnavailableError' && context.method === 'browser'
+      : noBrowser
         ? 'No browser could be opened here; use --auth device-code.'
         : 'Sign in again, or choose another method with --auth.';
   return new AuthError(`Sign-in (${context.method}) failed: ${detail}`, { hint, cause: error, code: code ? `AADSTS${code}` : 'sign-in-failed' });
