@@ -46,7 +46,14 @@ export async function main(argv: string[], proc: ProcessLike): Promise<number> {
       if (error.code === 'commander.excessArguments' && argv.includes('--passphrase')) {
         proc.stderr.write('--passphrase takes no value: it is asked for in a terminal, or read from DYNAUTH_PASSPHRASE.\n');
       }
-      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? ExitCode.ok : ExitCode.usage;
+      if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
+      // Commander has said it on stderr; with --json, stdout still carries the one object.
+      if (argv.includes('--json') || ['1', 'true', 'yes', 'on'].includes((proc.env.DYNAUTH_JSON ?? '').trim().toLowerCase())) {
+        const message = withoutArgumentValues(error.message.replace(/^error: /, ''));
+        const code = error.code.replace(/^commander\./, '').replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+        proc.stdout.write(`${JSON.stringify({ ok: false, error: { code, message, hint: 'Run dynauth --help for usage.' } }, null, 2)}\n`);
+      }
+      return ExitCode.usage;
     }
     if (reportError) return reportError(error);
     proc.stderr.write(`dynauth: ${error instanceof Error ? error.message : String(error)}\n`);

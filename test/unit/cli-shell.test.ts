@@ -22,6 +22,22 @@ test('an unknown option is a usage error (exit 2)', async () => {
   assert.match(proc.err(), /unknown option '--no-such-flag'/);
 });
 
+test('with --json (or DYNAUTH_JSON), a usage error caught by the option parser is one JSON object on stdout too', async () => {
+  for (const [argv, env, code] of [
+    [['status', '--no-such-flag', '--json'], {}, 'unknown-option'],
+    [['frobnicate'], { DYNAUTH_JSON: '1' }, 'unknown-command'],
+  ] as const) {
+    const proc = fakeProcess(env);
+    assert.equal(await main([...argv], proc), 2);
+    const result = JSON.parse(proc.out());
+    assert.equal(result.ok, false);
+    assert.equal(result.error.code, code);
+  }
+  const plain = fakeProcess();
+  assert.equal(await main(['status', '--no-such-flag'], plain), 2);
+  assert.equal(plain.out(), '');
+});
+
 test('a bad --cloud-config exits 2 with one line naming the key', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dynauth-test-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
