@@ -87,12 +87,14 @@ export async function runInitOnce(bin: string, storeEnv: Record<string, string>)
     };
     const startedAt = Date.now();
     const started = performance.now();
+    let stderr = '';
     const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, [bin, 'init', '--yes', '--environment', 'contososales', '--role-preset', 'contact-center'], { env, stdio: 'ignore' });
+      const child = spawn(process.execPath, [bin, 'init', '--yes', '--environment', 'contososales', '--role-preset', 'contact-center'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('close', resolve);
     });
     const wall = performance.now() - started;
-    if (code !== 0) throw new Error(`init exited ${code}`);
+    if (code !== 0) throw new Error(`init exited ${code}:\n${stderr.trim().split('\n').slice(-6).join('\n')}`);
     return { startedAt, wall, requests: [...emulator.requests] };
   } finally {
     await emulator.close();
