@@ -19,7 +19,7 @@ export interface AdminSignIn {
 
 /** The admin's credential, from @azure/identity; imported lazily so --help never loads it. */
 export async function createAdminCredential(signIn: AdminSignIn): Promise<TokenCredential> {
-  const identity = await import('@azure/identity');
+  const identity = await import('./identity.ts');
   const common = {
     authorityHost: signIn.cloud.authorityHost,
     disableInstanceDiscovery: disableInstanceDiscovery(signIn.cloud),
@@ -44,7 +44,7 @@ export async function createAdminCredential(signIn: AdminSignIn): Promise<TokenC
 }
 
 async function environmentCredential(
-  identity: typeof import('@azure/identity'),
+  identity: typeof import('./identity.ts'),
   signIn: AdminSignIn,
   common: { authorityHost: string; disableInstanceDiscovery: boolean },
 ): Promise<TokenCredential> {

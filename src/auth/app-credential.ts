@@ -12,7 +12,7 @@ export async function createAppCredential(
   secret: AppSecret,
   watch?: PipelineWatch,
 ): Promise<TokenCredential> {
-  const identity = await import('@azure/identity');
+  const identity = await import('./identity.ts');
   const options = { authorityHost: cloud.authorityHost, disableInstanceDiscovery: disableInstanceDiscovery(cloud), ...identityPipelineOptions(watch) };
   return secret.kind === 'secret'
     ? new identity.ClientSecretCredential(tenantId, clientId, secret.clientSecret, options)
