@@ -66,7 +66,7 @@ test('published: init, test-connection and rotate-secret against the emulator, s
   assert.deepEqual(versions, [`${packageVersion}-node${process.versions.node}-${process.arch}`]);
   assert.deepEqual(readdirSync(join(caches, versions[0]!)).sort(), ['init', 'rotate-secret', 'test-connection']);
   const initCaches = readdirSync(join(caches, versions[0]!, 'init'));
-  for (const chunk of ['main.cjs', 'options-', 'esm-']) assert.ok(initCaches.some((name) => name.startsWith(chunk)), `${chunk} in ${initCaches.join(' ')}`);
+  for (const chunk of ['main.cjs', 'options-', 'identity-']) assert.ok(initCaches.some((name) => name.startsWith(chunk)), `${chunk} in ${initCaches.join(' ')}`);
   await sandbox.assertNoSecretLeaked();
 });
 
