@@ -4,7 +4,7 @@ import { installCancellation } from './cli/cancellation.ts';
 import type { Invoke } from './cli/command.ts';
 import { DynauthError, ExitCode } from './cli/errors.ts';
 import { addGlobalOptions, readGlobalOptions } from './cli/global-options.ts';
-import { applyEnvironment } from './cli/options.ts';
+import { applyEnvironment, isTrueWord } from './cli/options.ts';
 import { registerExport } from './commands/export/definition.ts';
 import { registerInit } from './commands/init/definition.ts';
 import { registerRotateSecret } from './commands/rotate-secret/definition.ts';
@@ -48,7 +48,7 @@ export async function main(argv: string[], proc: ProcessLike): Promise<number> {
       }
       if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
       // Commander has said it on stderr; with --json, stdout still carries the one object.
-      if (argv.includes('--json') || ['1', 'true', 'yes', 'on'].includes((proc.env.DYNAUTH_JSON ?? '').trim().toLowerCase())) {
+      if (argv.includes('--json') || isTrueWord(proc.env.DYNAUTH_JSON)) {
         const message = withoutArgumentValues(error.message.replace(/^error: /, ''));
         const code = error.code.replace(/^commander\./, '').replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
         proc.stdout.write(`${JSON.stringify({ ok: false, error: { code, message, hint: 'Run dynauth --help for usage.' } }, null, 2)}\n`);

@@ -18,6 +18,14 @@ export function aadstsMessage(error: unknown): string {
   return (match ? match[0] : text.split('\n')[0] ?? '').trim();
 }
 
+/**
+ * MSAL names a request that got no answer only "network_error": when Entra did not answer with an
+ * error of its own, the failure is the one the pipeline saw (see trace-policy.ts).
+ */
+export function unansweredFailure(error: unknown, unanswered: NetworkError | undefined): NetworkError | undefined {
+  return aadstsCode(error) === undefined ? unanswered : undefined;
+}
+
 /** Turns a failed admin sign-in into a user-facing error. */
 export function adminSignInError(
   error: unknown,
@@ -37,8 +45,7 @@ export function adminSignInError(
       code: 'tenant-in-other-cloud',
     });
   }
-  // MSAL names a request that got no answer only "network_error"; what happened is in `unanswered`.
-  const network = findNetworkCause(error) ?? (code === undefined ? context.unanswered : undefined);
+  const network = findNetworkCause(error) ?? unansweredFailure(error, context.unanswered);
   if (network) return network;
   const name = error instanceof Error ? error.name : '';
   const detail = code ? aadstsMessage(error) : error instanceof Error ? error.message.split('\n')[0] : String(error);

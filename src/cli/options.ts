@@ -45,9 +45,14 @@ function environmentValue(option: Option, name: string, raw: string): unknown {
   return option.variadic || repeatable.has(option) ? values : values[0];
 }
 
+/** Whether an environment variable's value reads as true (see parseBoolean). */
+export function isTrueWord(raw: string | undefined): boolean {
+  return ['1', 'true', 'yes', 'on'].includes((raw ?? '').trim().toLowerCase());
+}
+
 function parseBoolean(raw: string, name: string): boolean {
   const value = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (isTrueWord(value)) return true;
   if (['', '0', 'false', 'no', 'off'].includes(value)) return false;
   throw new UsageError(`${name} must be true or false, not "${raw}"`);
 }

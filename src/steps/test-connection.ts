@@ -1,7 +1,7 @@
 // The checks behind `dynauth test-connection` (and `status --check`): credential, expiry, token,
 // WhoAmI, privileges. Each failure is diagnosed; nothing here prints.
 import { createAppCredential, type AppSecret } from '../auth/app-credential.ts';
-import { aadstsCode } from '../auth/token-error.ts';
+import { unansweredFailure } from '../auth/token-error.ts';
 import { createDataverseApi } from '../clients/dataverse.ts';
 import { dataverseScope, type Cloud } from '../clouds.ts';
 import type { Deps } from '../deps.ts';
@@ -132,9 +132,8 @@ export async function testConnection(
     });
   } catch (error) {
     const explained = isEndpointResolutionError(error) ? await authorityFailure(deps.fetch, cloud, subject.tenant, options.timeoutMs) : undefined;
-    // MSAL names a request that got no answer only "network_error"; what happened is in `unanswered`.
-    const unreached = unanswered && aadstsCode(error) === undefined && !(error instanceof NetworkError) ? unanswered : undefined;
-    return fail('token', 'Entra did not issue a token', explained ?? unreached ?? error);
+    const cause = error instanceof NetworkError ? error : (unansweredFailure(error, unanswered) ?? error);
+    return fail('token', 'Entra did not issue a token', explained ?? cause);
   }
   pass('token', `token for ${new URL(subject.environmentUrl).origin}/.default in ${report.latency.tokenMs} ms`);
   ctx.token = tokenClaims(token);

@@ -21,8 +21,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   }
   const signingIn = signInAdmin(deps, cloud, flags, { scopes: [cloud.powerPlatformScope], environments: true });
   // The store opens once the sign-in's first request is on its way (the keychain's helper thread
-  // would otherwise delay it), and is proved (its sealing key readied) while the admin signs in;
-  // that is awaited before anything remote is created.
+  // would otherwise delay it), and is proved (its sealing key readied) while the admin signs in.
   let opened = false;
   const opening = new Promise<Storage>((resolve, reject) =>
     deps.whenWaitingOnNetwork(() => {
@@ -52,7 +51,6 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     }
     printPlan(deps.ui, plan);
     if (!flags.yes && !(await deps.prompter.confirm({ message: 'Apply this plan?', default: false }))) throw new CancelledError('Nothing was changed.');
-    await writable;
     const applied = await applyPlan(deps, cloud, session, answers, found, storage, flags);
     printSummary(deps.ui, applied, flags.showSecret);
     deps.ui.result(summaryJson(cloud, session, applied), () => applied.profiles.map((p) => p.profile.name).join('\n'));
