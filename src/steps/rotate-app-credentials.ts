@@ -16,20 +16,24 @@ export async function addKeyCredential(graph: GraphApi, app: Application, added:
   await graph.setKeyCredentials(app.id, [...keptKeys(current.keyCredentials), added]);
 }
 
-/** Removes one credential by keyId; one that is gone already counts as removed. */
+/**
+ * Removes one credential by keyId; one that is gone already counts as removed. A secret is removed
+ * by keyId without reading the app first: a read may lag behind a secret added moments ago, and
+ * skipping it then would leave a valid secret behind.
+ */
 export async function removeCredential(graph: GraphApi, applicationId: string, type: CredentialType, keyId: string): Promise<void> {
-  const current = await graph.getApplication(applicationId);
-  if (!onApp(current, keyId)) return;
   if (type === 'secret') {
     try {
       await graph.removePassword(applicationId, keyId);
     } catch (error) {
-      // A lost answer to a removal that happened: the second attempt finds nothing to remove.
-      if (error instanceof ApiError && error.status === 400 && !onApp(await graph.getApplication(applicationId), keyId)) return;
+      // Graph has no such key (removed by a run whose answer was lost, or by hand): done.
+      if (error instanceof ApiError && (error.status === 404 || (error.status === 400 && !onApp(await graph.getApplication(applicationId), keyId)))) return;
       throw error;
     }
     return;
   }
+  const current = await graph.getApplication(applicationId);
+  if (!onApp(current, keyId)) return;
   await graph.setKeyCredentials(applicationId, keptKeys(current.keyCredentials.filter((key) => key.keyId !== keyId)));
 }
 

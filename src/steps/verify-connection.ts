@@ -38,8 +38,14 @@ export interface AppToken {
 type Waiting = Omit<PollOptions, 'waitingFor'>;
 type VerifyDeps = Pick<Deps, 'http' | 'clock' | 'cancellation' | 'ui'>;
 
-/** Codes that right after a create mean "Entra has not replicated it yet", not "wrong". */
+/**
+ * Codes that right after a create mean "Entra has not replicated it yet", not "wrong": a new app is
+ * unknown (700016) or has no service principal yet (7000229); a new secret is refused as invalid
+ * for seconds (7000215; microsoft-graph-docs issue 17966 reports 4-18 s); a new certificate's key
+ * is "not found" (700027) while it replicates.
+ */
 const REPLICATING = new Set([700016, 7000215, 7000229]);
+const REPLICATING_CERTIFICATE = new Set([...REPLICATING, 700027]);
 
 /** A client-credentials token for the environment with the new credential, waiting out replication. */
 export async function acquireAppToken(
@@ -59,7 +65,8 @@ export async function acquireAppToken(
         return { done: true, value: { token: result.token, tokenMs: deps.clock.now().getTime() - started } };
       } catch (error) {
         const code = aadstsCode(error);
-        if (code !== undefined && REPLICATING.has(code)) return { done: false, reason: `AADSTS${code}` };
+        const replicating = connection.secret.kind === 'certificate' ? REPLICATING_CERTIFICATE : REPLICATING;
+        if (code !== undefined && replicating.has(code)) return { done: false, reason: `AADSTS${code}` };
         throw new AuthError(`The new credential could not get a token: ${aadstsMessage(error)}`, { cause: error, code: code ? `AADSTS${code}` : 'token' });
       }
     },

@@ -40,7 +40,7 @@ export async function pollUntil<T>(attempt: () => Promise<Attempt<T>>, options: 
     }
     if (!announced) options.onWait?.(`Waiting for ${options.waitingFor} (${result.reason})…`);
     announced = true;
-    const wait = Math.min(delay, maxDelay, options.timeoutMs - elapsed);
+    const wait = Math.min(Math.round(delay), maxDelay, options.timeoutMs - elapsed);
     await options.clock.sleep(wait, options.signal);
     // Gentle growth: a replication that ends just after an attempt is not overshot by much.
     delay = Math.min(delay * 1.5, maxDelay);

@@ -1,14 +1,12 @@
-import { ApiError } from '../../clients/api-error.ts';
 import type { DataverseApi } from '../../clients/dataverse.ts';
 import type { RolePreset } from '../../roles/presets.ts';
 import { createOrFind } from '../../steps/create-or-find.ts';
+import { dataverseDoesNotKnowApp, whileReplicating } from '../../steps/replication.ts';
 import { pollUntil, type PollOptions } from '../../util/poll.ts';
 import type { EnvironmentState, Outcome, RoleChoice } from './model.ts';
 
 type Waiting = Omit<PollOptions, 'waitingFor'>;
 type Say = (message: string) => void;
-
-const APP_NOT_YET_KNOWN = /not (?:be )?found|does not exist|could not find|azure active directory|microsoft entra/i;
 
 export interface AppliedEnvironment {
   applicationUserId: string;
@@ -74,21 +72,8 @@ async function ensureApplicationUser(dataverse: DataverseApi, state: Environment
     return state.appUser.systemuserid;
   }
   const find = async () => (await dataverse.findApplicationUser(appId))?.systemuserid;
-  const id = await pollUntil(
-    async () => {
-      try {
-        return { done: true, value: await createOrFind(() => dataverse.createApplicationUser(appId, state.businessUnit.businessunitid), find) };
-      } catch (error) {
-        // Dataverse looks the app up in Entra, which may not have replicated there yet; any other
-        // 400 (a soft-deleted twin, a bad business unit) is final and said at once.
-        if (error instanceof ApiError && error.status === 400 && APP_NOT_YET_KNOWN.test(error.remoteMessage)) {
-          return { done: false, reason: error.remoteMessage };
-        }
-        throw error;
-      }
-    },
-    { ...waiting, waitingFor: `Dataverse in ${where} to accept the new app` },
-  );
+  const create = () => createOrFind(() => dataverse.createApplicationUser(appId, state.businessUnit.businessunitid), find);
+  const id = await whileReplicating(create, dataverseDoesNotKnowApp(appId), waiting, `Dataverse in ${where} to accept the new app`);
   outcome.created.push(`applicationUser@${where}`);
   return id;
 }

@@ -5,11 +5,17 @@ import type { Application, GraphApi, PermissionGrant, ServicePrincipal } from '.
 import { createSelfSignedCertificate } from '../../crypto/x509.ts';
 import { DYNAMICS_CRM_APP_ID, USER_IMPERSONATION } from '../../microsoft.ts';
 import { createOrFind } from '../../steps/create-or-find.ts';
+import {
+  appNotYetVisible,
+  anyOf,
+  grantPrincipalNotYetVisible,
+  servicePrincipalAppNotYetVisible,
+  whileReplicating,
+  type LagCheck,
+  type Waiting,
+} from '../../steps/replication.ts';
 import { addDays } from '../../util/duration.ts';
-import { pollUntil, type PollOptions } from '../../util/poll.ts';
 import type { Outcome, StoredCredential } from './model.ts';
-
-type Waiting = Omit<PollOptions, 'waitingFor'>;
 
 export async function ensureCrmServicePrincipal(graph: GraphApi, existing: ServicePrincipal | undefined, outcome: Outcome): Promise<ServicePrincipal> {
   if (existing) return existing;
@@ -62,23 +68,21 @@ export async function ensureServicePrincipal(
     outcome.reused.push('servicePrincipal');
     return existing;
   }
-  const servicePrincipal = await pollUntil(
+  const lostAnswer: LagCheck = (error) => (error instanceof ApiError && error.status === 409 ? 'the new service principal is not listed yet' : undefined);
+  const servicePrincipal = await whileReplicating(
     async () => {
       try {
-        const created = await createOrFind(() => graph.createServicePrincipal(app.appId), () => graph.findServicePrincipal(app.appId));
-        return { done: true, value: created };
+        return await createOrFind(() => graph.createServicePrincipal(app.appId), () => graph.findServicePrincipal(app.appId));
       } catch (error) {
-        if (error instanceof ApiError && error.status === 400 && /valid application/i.test(error.remoteMessage)) {
-          return { done: false, reason: 'the new app is not visible yet' };
-        }
-        if (error instanceof ApiError && error.status === 409) {
-          const found = await graph.findServicePrincipal(app.appId);
-          if (found) return { done: true, value: found };
-        }
+        // 409: an earlier attempt made it (its answer was lost); the list may show it only later.
+        const found = error instanceof ApiError && error.status === 409 ? await graph.findServicePrincipal(app.appId) : undefined;
+        if (found) return found;
         throw error;
       }
     },
-    { ...waiting, waitingFor: 'Entra to publish the new app' },
+    anyOf(servicePrincipalAppNotYetVisible, lostAnswer),
+    waiting,
+    'Entra to publish the new app',
   );
   outcome.created.push('servicePrincipal');
   return servicePrincipal;
@@ -90,11 +94,11 @@ export async function ensureConsent(
   crm: ServicePrincipal,
   existing: PermissionGrant | undefined,
   outcome: Outcome,
+  waiting: Waiting,
 ): Promise<PermissionGrant> {
   const find = () => graph.findPermissionGrant(servicePrincipal.id, crm.id);
-  const grant =
-    existing ??
-    (await createOrFind(
+  const create = () =>
+    createOrFind(
       async () => {
         try {
           return await graph.createPermissionGrant({ clientId: servicePrincipal.id, consentType: 'AllPrincipals', resourceId: crm.id, scope: USER_IMPERSONATION });
@@ -105,7 +109,8 @@ export async function ensureConsent(
         }
       },
       find,
-    ));
+    );
+  const grant = existing ?? (await whileReplicating(create, grantPrincipalNotYetVisible, waiting, 'Entra to publish the new service principal'));
   const scopes = grant.scope.split(' ').filter(Boolean);
   if (!scopes.includes(USER_IMPERSONATION)) {
     await graph.updatePermissionGrantScope(grant.id, [...scopes, USER_IMPERSONATION].join(' '));
@@ -118,7 +123,10 @@ export async function ensureConsent(
 
 export type SaveCredential = (credential: StoredCredential) => Promise<void>;
 
-/** A new client secret; its value is saved (keychain) before any other remote call. */
+/**
+ * A new client secret; its value is saved (keychain) before any other remote call. Each attempt is
+ * one critical section: a 404 from a lagging Graph means nothing was made, so it is tried again.
+ */
 export async function createSecret(
   graph: GraphApi,
   app: Application,
@@ -126,20 +134,23 @@ export async function createSecret(
   now: Date,
   critical: <T>(work: () => Promise<T>) => Promise<T>,
   save: SaveCredential,
+  waiting: Waiting,
 ): Promise<StoredCredential> {
-  return critical(async () => {
-    const password = await graph.addPassword(app.id, {
-      displayName: `dynauth ${now.toISOString().slice(0, 10)}`,
-      endDateTime: addDays(now, lifetimeDays).toISOString(),
+  const attempt = () =>
+    critical(async () => {
+      const password = await graph.addPassword(app.id, {
+        displayName: `dynauth ${now.toISOString().slice(0, 10)}`,
+        endDateTime: addDays(now, lifetimeDays).toISOString(),
+      });
+      const credential: StoredCredential = {
+        secret: { kind: 'secret', clientSecret: password.secretText },
+        keyId: password.keyId,
+        expiresOn: password.endDateTime,
+      };
+      await save(credential);
+      return credential;
     });
-    const credential: StoredCredential = {
-      secret: { kind: 'secret', clientSecret: password.secretText },
-      keyId: password.keyId,
-      expiresOn: password.endDateTime,
-    };
-    await save(credential);
-    return credential;
-  });
+  return whileReplicating(attempt, appNotYetVisible, waiting, 'Entra to publish the new app');
 }
 
 /** A new self-signed certificate: the private key is saved first, then the public part uploaded. */
@@ -149,6 +160,7 @@ export async function createCertificate(
   lifetimeDays: number,
   now: Date,
   save: SaveCredential,
+  waiting: Waiting,
 ): Promise<StoredCredential> {
   const certificate = createSelfSignedCertificate({ commonName: app.displayName, validDays: lifetimeDays, now });
   const keyId = randomUUID();
@@ -160,25 +172,29 @@ export async function createCertificate(
     certificatePem: certificate.certPem,
   };
   await save(credential);
-  const current = await graph.getApplication(app.id);
-  const kept = current.keyCredentials;
-  if (kept.some((key) => !key.key)) {
-    // PATCH replaces the whole collection; without their public keys the others would be lost.
-    throw new DynauthError('Entra did not return the public keys of the certificates already on the app, so adding one could remove them.', {
-      hint: 'Upload the certificate in the Azure portal, or use --credential secret.',
-    });
-  }
-  await graph.setKeyCredentials(app.id, [
-    ...kept,
-    {
-      keyId,
-      type: 'AsymmetricX509Cert',
-      usage: 'Verify',
-      key: certificate.certDer.toString('base64'),
-      displayName: `CN=${app.displayName} (dynauth ${now.toISOString().slice(0, 10)})`,
-      startDateTime: certificate.notBefore.toISOString(),
-      endDateTime: certificate.notAfter.toISOString(),
-    },
-  ]);
+  const upload = async () => {
+    const current = await graph.getApplication(app.id);
+    if (current.keyCredentials.some((key) => key.keyId === keyId)) return; // a lost answer to an upload that happened
+    const kept = current.keyCredentials;
+    if (kept.some((key) => !key.key)) {
+      // PATCH replaces the whole collection; without their public keys the others would be lost.
+      throw new DynauthError('Entra did not return the public keys of the certificates already on the app, so adding one could remove them.', {
+        hint: 'Upload the certificate in the Azure portal, or use --credential secret.',
+      });
+    }
+    await graph.setKeyCredentials(app.id, [
+      ...kept,
+      {
+        keyId,
+        type: 'AsymmetricX509Cert',
+        usage: 'Verify',
+        key: certificate.certDer.toString('base64'),
+        displayName: `CN=${app.displayName} (dynauth ${now.toISOString().slice(0, 10)})`,
+        startDateTime: certificate.notBefore.toISOString(),
+        endDateTime: certificate.notAfter.toISOString(),
+      },
+    ]);
+  };
+  await whileReplicating(upload, appNotYetVisible, waiting, 'Entra to publish the new app');
   return credential;
 }

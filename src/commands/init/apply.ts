@@ -82,15 +82,15 @@ export async function applyPlan(
       }
       const credential =
         answers.credential === 'secret'
-          ? await createSecret(graph, app, answers.lifetimeDays, now, (work) => deps.cancellation.critical(work), save)
-          : await createCertificate(graph, app, answers.lifetimeDays, now, save);
+          ? await createSecret(graph, app, answers.lifetimeDays, now, (work) => deps.cancellation.critical(work), save, waiting)
+          : await createCertificate(graph, app, answers.lifetimeDays, now, save, waiting);
       outcome.created.push(answers.credential === 'secret' ? 'clientSecret' : 'certificate');
       return credential;
     })();
     // Nothing is read from or written to the keychain after the credential is saved.
     credentialTask.then(() => storage.vault.release(), () => {});
     const principalTask = ensureServicePrincipal(graph, app, found.servicePrincipal, outcome, waiting);
-    const consentTask = principalTask.then((sp) => ensureConsent(graph, sp, crm, found.grant, outcome));
+    const consentTask = principalTask.then((sp) => ensureConsent(graph, sp, crm, found.grant, outcome, waiting));
     const environmentsTask = principalTask.then((sp) => {
       deps.ui.success(`Service principal ${sp.id}`);
       return Promise.all(found.environments.map((state, index) => applyEnvironment(state, app.appId, rolesReady[index]!, outcome, waiting, say)));
