@@ -37,12 +37,22 @@ const TABLES: Record<string, { logicalName: string; objectTypeCode: number; acti
   Organization: { logicalName: 'organization', objectTypeCode: 1019, actions: ['Read', 'Write'] },
 };
 
+/**
+ * Tables that come with the Dynamics 365 apps (Sales, Customer Service), not with Dataverse itself:
+ * an environment without those apps has none of them, so none of their privileges
+ * (learn.microsoft.com/dynamics365/developer/reference/about-entity-reference, against
+ * learn.microsoft.com/power-apps/developer/data-platform/reference/about-entity-reference).
+ */
+const DYNAMICS_APP_TABLES = new Set(['Opportunity', 'Lead', 'Incident', 'Product', 'Quote', 'SalesOrder', 'Invoice']);
+
 /** Privileges that are not about one table's records. */
 const MISCELLANEOUS = ['prvActOnBehalfOfAnotherUser', 'prvReadCustomization', 'prvCreateEntity', 'prvExportToExcel', 'prvBulkDelete'];
 
-export function privilegeCatalogue(): Privilege[] {
+/** Every privilege of an environment; without Dynamics 365 apps, none on the apps' tables. */
+export function privilegeCatalogue(options: { withDynamicsApps: boolean } = { withDynamicsApps: true }): Privilege[] {
   const list: Privilege[] = [];
   for (const [suffix, table] of Object.entries(TABLES)) {
+    if (!options.withDynamicsApps && DYNAMICS_APP_TABLES.has(suffix)) continue;
     for (const action of table.actions) {
       const name = `prv${action}${suffix}`;
       list.push({
@@ -62,9 +72,14 @@ export const DEPTH_NAMES = ['Basic', 'Local', 'Deep', 'Global'] as const;
 
 const CORE_SALES = ['Account', 'Contact', 'Lead', 'Opportunity', 'Activity', 'Note'];
 
-/** Standard role name → privilege name → depth. System Administrator gets everything at Global. */
+/**
+ * Standard role name → privilege name → depth. System Administrator gets everything at Global.
+ * Without Dynamics 365 apps the apps' own roles (Salesperson, Customer Service Representative)
+ * do not exist and the platform roles lack the apps' tables.
+ */
 export function standardRoles(catalogue: Privilege[]): Array<{ name: string; privileges: RolePrivilege[] }> {
   const byName = new Map(catalogue.map((p) => [p.name, p.privilegeid]));
+  const withDynamicsApps = byName.has('prvReadIncident');
   const grant = (entries: Array<[string, number]>): RolePrivilege[] =>
     entries.map(([name, depth]) => {
       const privilegeid = byName.get(name);
@@ -72,12 +87,35 @@ export function standardRoles(catalogue: Privilege[]): Array<{ name: string; pri
       return { privilegeid, depth };
     });
   const tableActions = (tables: string[], actions: Action[], depth: number): Array<[string, number]> =>
-    tables.flatMap((t) => actions.filter((a) => TABLES[t]!.actions.includes(a)).map((a): [string, number] => [`prv${a}${t}`, depth]));
+    tables
+      .filter((t) => withDynamicsApps || !DYNAMICS_APP_TABLES.has(t))
+      .flatMap((t) => actions.filter((a) => TABLES[t]!.actions.includes(a)).map((a): [string, number] => [`prv${a}${t}`, depth]));
   const directoryRead: Array<[string, number]> = [
     ['prvReadUser', DEPTH.Global],
     ['prvReadBusinessUnit', DEPTH.Global],
     ['prvReadRole', DEPTH.Local],
     ['prvReadOrganization', DEPTH.Global],
+  ];
+  // The apps' own roles are built only where their tables exist.
+  const appRoles = (): Array<{ name: string; privileges: RolePrivilege[] }> => [
+    {
+      name: 'Salesperson',
+      privileges: grant([
+        ...directoryRead,
+        ...tableActions(CORE_SALES, ALL_ACTIONS, DEPTH.Basic),
+        ...tableActions(CORE_SALES, ['Read'], DEPTH.Local),
+        ['prvReadProduct', DEPTH.Global],
+        ...tableActions(['Quote', 'SalesOrder', 'Invoice'], ['Create', 'Read', 'Write'], DEPTH.Basic),
+      ]),
+    },
+    {
+      name: 'Customer Service Representative',
+      privileges: grant([
+        ...directoryRead,
+        ...tableActions(['Incident', 'Contact', 'Account', 'Activity', 'Note', 'Queue'], ALL_ACTIONS, DEPTH.Basic),
+        ...tableActions(['Incident', 'Contact', 'Account'], ['Read'], DEPTH.Local),
+      ]),
+    },
   ];
   return [
     { name: 'System Administrator', privileges: catalogue.map((p) => ({ privilegeid: p.privilegeid, depth: DEPTH.Global })) },
@@ -100,24 +138,7 @@ export function standardRoles(catalogue: Privilege[]): Array<{ name: string; pri
         ['prvExportToExcel', DEPTH.Global],
       ]),
     },
-    {
-      name: 'Salesperson',
-      privileges: grant([
-        ...directoryRead,
-        ...tableActions(CORE_SALES, ALL_ACTIONS, DEPTH.Basic),
-        ...tableActions(CORE_SALES, ['Read'], DEPTH.Local),
-        ['prvReadProduct', DEPTH.Global],
-        ...tableActions(['Quote', 'SalesOrder', 'Invoice'], ['Create', 'Read', 'Write'], DEPTH.Basic),
-      ]),
-    },
-    {
-      name: 'Customer Service Representative',
-      privileges: grant([
-        ...directoryRead,
-        ...tableActions(['Incident', 'Contact', 'Account', 'Activity', 'Note', 'Queue'], ALL_ACTIONS, DEPTH.Basic),
-        ...tableActions(['Incident', 'Contact', 'Account'], ['Read'], DEPTH.Local),
-      ]),
-    },
+    ...(withDynamicsApps ? appRoles() : []),
     { name: 'Delegate', privileges: grant([['prvActOnBehalfOfAnotherUser', DEPTH.Global]]) },
     {
       name: 'Environment Maker',

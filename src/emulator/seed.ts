@@ -123,7 +123,8 @@ export function seedState(options: SeedOptions, now: number): SeedResult {
 function seedDataverse(uniqueName: string, options: SeedOptions, admin: User, automation: Application, seededAt: number): Dataverse {
   const rootId = stableGuid(`businessunit:${uniqueName}:root`);
   const childId = stableGuid(`businessunit:${uniqueName}:Contoso Support`);
-  const catalogue = privilegeCatalogue();
+  const withDynamicsApps = !options.withoutDynamicsApps?.includes(uniqueName);
+  const catalogue = privilegeCatalogue({ withDynamicsApps });
   const dataverse: Dataverse = {
     organizationId: stableGuid(`organization:${uniqueName}`),
     version: '9.2.25041.00185',
@@ -134,8 +135,11 @@ function seedDataverse(uniqueName: string, options: SeedOptions, admin: User, au
     roles: [],
     privileges: catalogue,
     systemusers: [],
-    tables: seedTables(uniqueName),
+    teams: [],
+    tables: seedTables(uniqueName, withDynamicsApps),
     blockedAppIds: [],
+    privilegeRowsWithoutNames: options.privilegeRowsWithoutNames === true || Boolean(options.privilegeRowsWithoutNames?.includes(uniqueName)),
+    teamPrivilegesFunction: options.teamPrivilegesFunction?.[uniqueName] ?? 'available',
   };
   for (const template of standardRoles(catalogue)) {
     const rootRoleId = stableGuid(`role:${uniqueName}:${rootId}:${template.name}`);
@@ -152,7 +156,21 @@ function seedDataverse(uniqueName: string, options: SeedOptions, admin: User, au
     }
   }
   const rootRole = (name: string): string => stableGuid(`role:${uniqueName}:${rootId}:${name}`);
-  if (!options.adminNotUserIn?.includes(uniqueName)) {
+  if (options.adminSystemAdministratorThroughTeamIn?.includes(uniqueName) && !options.adminNotUserIn?.includes(uniqueName)) {
+    // The enterprise setup: a member of an Entra group team has a user of their own (made on first
+    // sign-in) with no roles; the team carries the role (learn.microsoft.com/power-platform/admin/manage-group-teams).
+    const user = personUser(uniqueName, admin, rootId, [], seededAt);
+    dataverse.systemusers.push(user);
+    dataverse.teams.push({
+      teamid: stableGuid(`team:${uniqueName}:Dataverse admins`),
+      name: 'Dataverse admins',
+      businessunitid: rootId,
+      teamtype: 2,
+      azureactivedirectoryobjectid: stableGuid('group:Dataverse admins'),
+      roleIds: [rootRole('System Administrator')],
+      memberIds: [user.systemuserid],
+    });
+  } else if (!options.adminNotUserIn?.includes(uniqueName)) {
     const isSysAdmin = !options.adminNotSystemAdministratorIn?.includes(uniqueName);
     dataverse.systemusers.push(personUser(uniqueName, admin, rootId, [rootRole(isSysAdmin ? 'System Administrator' : 'Basic User')], seededAt));
   }
@@ -197,7 +215,7 @@ function personUser(uniqueName: string, user: User, businessunitid: string, role
   };
 }
 
-function seedTables(uniqueName: string): Record<string, Array<Record<string, unknown>>> {
+function seedTables(uniqueName: string, withDynamicsApps: boolean): Record<string, Array<Record<string, unknown>>> {
   const id = (name: string): string => stableGuid(`row:${uniqueName}:${name}`);
   return {
     accounts: [
@@ -205,8 +223,9 @@ function seedTables(uniqueName: string): Record<string, Array<Record<string, unk
       { accountid: id('account:adatum'), name: 'Adatum Corporation', accountnumber: 'ACC-0002', telephone1: '+1 425 555 0101' },
     ],
     contacts: [{ contactid: id('contact:yvonne'), fullname: 'Yvonne McKay', emailaddress1: 'yvonne@fabrikam.example' }],
-    incidents: [{ incidentid: id('incident:1'), title: 'Printer offline', ticketnumber: 'CAS-01001', statecode: 0 }],
-    leads: [],
+    ...(withDynamicsApps
+      ? { incidents: [{ incidentid: id('incident:1'), title: 'Printer offline', ticketnumber: 'CAS-01001', statecode: 0 }], leads: [] }
+      : {}),
     activitypointers: [],
   };
 }

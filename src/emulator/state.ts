@@ -147,6 +147,21 @@ export interface SystemUser {
   createdAt: number;
 }
 
+/**
+ * A Dataverse team; its roles' privileges reach every member
+ * (learn.microsoft.com/power-platform/admin/manage-group-teams). teamtype: 0 Owner, 1 Access,
+ * 2 Microsoft Entra security group, 3 Microsoft Entra Office group.
+ */
+export interface Team {
+  teamid: string;
+  name: string;
+  businessunitid: string;
+  teamtype: number;
+  azureactivedirectoryobjectid: string | null;
+  roleIds: string[];
+  memberIds: string[];
+}
+
 export interface TableRow {
   [column: string]: unknown;
 }
@@ -158,7 +173,12 @@ export interface Dataverse {
   roles: Role[];
   privileges: Privilege[];
   systemusers: SystemUser[];
+  teams: Team[];
   tables: Record<string, TableRow[]>;
+  /** RolePrivilege rows carry only PrivilegeId, Depth and BusinessUnitId, as older responses do. */
+  privilegeRowsWithoutNames: boolean;
+  /** How RetrieveUsersPrivilegesThroughTeams answers: normally, 404 (an org without it) or 403. */
+  teamPrivilegesFunction: 'available' | 'unknown' | 'forbidden';
   /** appIds an admin policy keeps out of this environment (403 0x80095ffc), lower case. */
   blockedAppIds: string[];
 }
@@ -233,10 +253,27 @@ export function rolePrivileges(dataverse: Dataverse, role: Role): RolePrivilege[
   return dataverse.roles.find((r) => r.roleid === role.parentrootroleid)?.privileges ?? role.privileges;
 }
 
-/** The user's effective privileges: union of their roles, deepest depth wins. */
+/** The privileges of the user's directly assigned roles: union, deepest depth wins. */
 export function userPrivileges(dataverse: Dataverse, user: SystemUser): Map<string, number> {
+  return privilegesOfRoles(dataverse, user.roleIds);
+}
+
+/** The privileges the user holds through the roles of the teams they are a member of. */
+export function teamPrivileges(dataverse: Dataverse, user: SystemUser): Map<string, number> {
+  const teams = dataverse.teams.filter((team) => team.memberIds.includes(user.systemuserid));
+  return privilegesOfRoles(dataverse, teams.flatMap((team) => team.roleIds));
+}
+
+/** What Dataverse authorises: the user's own roles and their teams' roles together. */
+export function effectivePrivileges(dataverse: Dataverse, user: SystemUser): Map<string, number> {
+  const result = userPrivileges(dataverse, user);
+  for (const [id, depth] of teamPrivileges(dataverse, user)) result.set(id, Math.max(result.get(id) ?? -1, depth));
+  return result;
+}
+
+function privilegesOfRoles(dataverse: Dataverse, roleIds: string[]): Map<string, number> {
   const result = new Map<string, number>();
-  for (const roleId of user.roleIds) {
+  for (const roleId of roleIds) {
     const role = dataverse.roles.find((r) => r.roleid === roleId);
     if (!role) continue;
     for (const p of rolePrivileges(dataverse, role)) {

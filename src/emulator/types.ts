@@ -69,6 +69,14 @@ export interface SeedOptions {
   tenantsInOtherClouds?: string[];
   /** appIds an admin policy blocks in every Dataverse environment (403 0x80095ffc), e.g. an app init will create with a known id. */
   dataverseBlockedApps?: string[];
+  /** Environments (uniqueName) without Dynamics 365 apps: plain Dataverse, no incident, lead, opportunity… tables nor their privileges. */
+  withoutDynamicsApps?: string[];
+  /** Environments (uniqueName) where the admin has no role of their own, only System Administrator through an Entra group team. */
+  adminSystemAdministratorThroughTeamIn?: string[];
+  /** RetrieveUserPrivileges (and the other RolePrivilege answers) leave PrivilegeName out: everywhere, or in these environments. */
+  privilegeRowsWithoutNames?: true | string[];
+  /** Environments (uniqueName) where RetrieveUsersPrivilegesThroughTeams is unknown (404, an older org) or refused (403). */
+  teamPrivilegesFunction?: Record<string, 'unknown' | 'forbidden'>;
 }
 
 export interface EmulatorOptions {

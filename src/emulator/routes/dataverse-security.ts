@@ -204,11 +204,13 @@ export function rolePrivilegesReply(r: DataverseRequest, role: Role, entries: Ar
     headers: { ...dataverseHeaders(r.req), 'content-type': 'application/json; odata.metadata=minimal' },
     body: {
       '@odata.context': `${r.base}$metadata#Microsoft.Dynamics.CRM.${responseType}`,
+      // PrivilegeName joined RolePrivilege later than the other three: older answers lack it
+      // (learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/roleprivilege, against the CRM 2016 page mt608001).
       RolePrivileges: entries.map((p) => ({
         Depth: DEPTH_NAMES[p.depth],
         PrivilegeId: p.privilegeid,
         BusinessUnitId: role.businessunitid,
-        PrivilegeName: r.dv.privileges.find((x) => x.privilegeid === p.privilegeid)?.name ?? '',
+        ...(r.dv.privilegeRowsWithoutNames ? {} : { PrivilegeName: r.dv.privileges.find((x) => x.privilegeid === p.privilegeid)?.name ?? '' }),
       })),
     },
   };
@@ -217,6 +219,9 @@ export function rolePrivilegesReply(r: DataverseRequest, role: Role, entries: Ar
 export function retrieveUserPrivileges(r: DataverseRequest, user: SystemUser): Reply {
   // Assumption (unconfirmed): a principal may always read its own privileges; anyone else's needs prvReadUser.
   if (r.ctx.strictSelfPrivileges || user.systemuserid !== r.caller.systemuserid) requirePrivilege(r, 'prvReadUser');
+  // Directly assigned roles only. Today's reference says team privileges come back too, at Basic
+  // depth; recorded traffic and older orgs show none ("neither is a superset"): the harder shape
+  // is modelled, and RetrieveUsersPrivilegesThroughTeams gives the rest (dataverse-teams.ts).
   const held = userPrivileges(r.dv, user);
   const entries = [...held].map(([privilegeid, depth]) => ({ privilegeid, depth }));
   const pseudoRole = { businessunitid: user.businessunitid } as Role;

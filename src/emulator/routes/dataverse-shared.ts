@@ -2,7 +2,7 @@
 import { appUserReplicated, type EmulatorContext } from '../context.ts';
 import { ReplyError, bearerToken, isInvalidJson, asRecord, type Reply, type RequestContext } from '../http.ts';
 import { evaluateFilter, filterProperties, parseFilterOr, selectFields } from '../odata-filter.ts';
-import { userPrivileges, type Dataverse, type Environment, type SystemUser } from '../state.ts';
+import { effectivePrivileges, type Dataverse, type Environment, type SystemUser } from '../state.ts';
 import { summarizeToken, type AccessTokenClaims } from '../tokens.ts';
 
 export interface DataverseRequest {
@@ -67,7 +67,8 @@ export function resolveCaller(ctx: EmulatorContext, req: RequestContext, dv: Dat
 export function requirePrivilege(r: DataverseRequest, name: string): void {
   const privilege = r.dv.privileges.find((p) => p.name === name);
   if (!privilege) throw new Error(`emulator: unknown privilege ${name}`);
-  const held = userPrivileges(r.dv, r.caller);
+  // Team roles count as much as the user's own (learn.microsoft.com/power-platform/admin/manage-group-teams).
+  const held = effectivePrivileges(r.dv, r.caller);
   if (held.has(privilege.privilegeid)) return;
   const entity = privilege.entity;
   dvFail(

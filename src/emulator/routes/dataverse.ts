@@ -33,6 +33,7 @@ import {
   resolveCaller,
   type DataverseRequest,
 } from './dataverse-shared.ts';
+import { isTeamPrivilegesFunction, retrieveUsersPrivilegesThroughTeams, teams } from './dataverse-teams.ts';
 
 /** Table entity sets readable through the emulator, with the privilege each read needs. */
 const TABLES: Record<string, { privilege: string; entityType: string }> = {
@@ -58,6 +59,7 @@ export function handleDataverse(ctx: EmulatorContext, req: RequestContext, env: 
 
 function route(r: DataverseRequest, path: string): Reply {
   const { req } = r;
+  if (isTeamPrivilegesFunction(path)) return retrieveUsersPrivilegesThroughTeams(r, path);
   const m = /^([A-Za-z_]+)(?:\(([^)]*)\))?(?:\/(.*))?$/.exec(path.replace(/\/+$/, ''));
   if (!m) return unknownSegment(r, path);
   const [, set = '', key, sub] = m;
@@ -85,13 +87,16 @@ function route(r: DataverseRequest, path: string): Reply {
       return systemUsers(r, id, sub);
     case 'roles':
       return roles(r, id, sub);
+    case 'teams':
+      return teams(r, id, sub);
     case 'privileges':
       requirePrivilege(r, 'prvReadRole');
       if (method !== 'GET' || id || sub) return notAllowed(r);
       return collectionReply(r, privilegeRows(r), PRIVILEGES);
     default: {
       const table = TABLES[set.toLowerCase()];
-      if (!table) return unknownSegment(r, set);
+      // Without Dynamics 365 apps the apps' tables (incidents, leads) are unknown segments.
+      if (!table || !(set.toLowerCase() in r.dv.tables)) return unknownSegment(r, set);
       requirePrivilege(r, table.privilege);
       if (method !== 'GET' || id || sub) return notAllowed(r);
       const rows = (r.dv.tables[set.toLowerCase()] ?? []).map((row) => ({ '@odata.etag': 'W/"1"', ...row }));
