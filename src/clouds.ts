@@ -12,13 +12,22 @@ export interface Cloud {
   graphScope: string;
   powerPlatformEndpoint: string;
   powerPlatformScope: string;
+  /** Asked for when Entra does not know powerPlatformScope's resource (AADSTS500011); see CLOUDS.usgov. */
+  powerPlatformScopeFallback?: string;
+  /** Dataverse hosts are <org>.<suffix>, or any subdomain of a suffix. */
   dataverseHostSuffixes: string[];
+  /** Matched against the whole host too: the public cloud's regions are not a fixed list. */
+  dataverseHostPattern?: RegExp;
+  /** How the hosts are named in a message, e.g. "crmN.dynamics.com". */
+  dataverseHostsText?: string;
 }
 
-const publicDataverseSuffixes = [
-  'crm.dynamics.com',
-  ...[2, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21].map((n) => `crm${n}.dynamics.com`),
-];
+/**
+ * Every public region's Dataverse host is <org>.crmN.dynamics.com, and Microsoft adds regions
+ * (crm22 exists; learn.microsoft.com/power-platform/admin/new-datacenter-regions lists them), so
+ * any N is accepted except 9, which is the US Government (GCC) cloud.
+ */
+const PUBLIC_DATAVERSE_HOST = /^(?:[a-z0-9-]+\.)+crm(?!9\.)\d*\.dynamics\.com$/;
 
 export const CLOUDS: Record<CloudName, Cloud> = {
   public: {
@@ -28,7 +37,9 @@ export const CLOUDS: Record<CloudName, Cloud> = {
     graphScope: 'https://graph.microsoft.com/.default',
     powerPlatformEndpoint: 'https://api.bap.microsoft.com',
     powerPlatformScope: 'https://service.powerapps.com/.default',
-    dataverseHostSuffixes: publicDataverseSuffixes,
+    dataverseHostSuffixes: ['crm.dynamics.com'],
+    dataverseHostPattern: PUBLIC_DATAVERSE_HOST,
+    dataverseHostsText: 'crmN.dynamics.com',
   },
   usgov: {
     name: 'usgov',
@@ -36,7 +47,14 @@ export const CLOUDS: Record<CloudName, Cloud> = {
     graphEndpoint: 'https://graph.microsoft.com',
     graphScope: 'https://graph.microsoft.com/.default',
     powerPlatformEndpoint: 'https://gov.api.bap.microsoft.us',
-    powerPlatformScope: 'https://service.powerapps.us/.default',
+    // GCC and GCC High: Microsoft's own sources name two resources for the Power Platform admin API.
+    // Microsoft.PowerApps.Administration.PowerShell (the admins' long-standing module) and Microsoft
+    // Learn's endpoint lists use gov.service.powerapps.us / high.service.powerapps.us; the Terraform
+    // Power Platform provider uses service.powerapps.us / high.service.apps.appsplatform.us. The
+    // first is asked for, the second when Entra answers AADSTS500011 (resource principal not
+    // found); whichever works is kept for the rest of the run (auth/token-source.ts).
+    powerPlatformScope: 'https://gov.service.powerapps.us/.default',
+    powerPlatformScopeFallback: 'https://service.powerapps.us/.default',
     dataverseHostSuffixes: ['crm9.dynamics.com'],
   },
   usgovhigh: {
@@ -45,7 +63,8 @@ export const CLOUDS: Record<CloudName, Cloud> = {
     graphEndpoint: 'https://graph.microsoft.us',
     graphScope: 'https://graph.microsoft.us/.default',
     powerPlatformEndpoint: 'https://high.api.bap.microsoft.us',
-    powerPlatformScope: 'https://high.service.apps.appsplatform.us/.default',
+    powerPlatformScope: 'https://high.service.powerapps.us/.default',
+    powerPlatformScopeFallback: 'https://high.service.apps.appsplatform.us/.default',
     dataverseHostSuffixes: ['crm.microsoftdynamics.us'],
   },
   dod: {
@@ -73,6 +92,8 @@ export function isCloudName(value: string): value is CloudName {
 }
 
 const CUSTOM_KEYS = ['authorityHost', 'graphEndpoint', 'graphScope', 'powerPlatformEndpoint', 'powerPlatformScope', 'dataverseHostSuffixes'] as const;
+/** A private cloud may name a second Power Platform resource too, as GCC's entry does. */
+const OPTIONAL_CUSTOM_KEYS = ['powerPlatformScopeFallback'] as const;
 
 /** Parses a custom cloud file; every problem is a usage error naming the file and the key. */
 export function parseCustomCloud(text: string, fileName: string): Cloud {
@@ -85,17 +106,18 @@ export function parseCustomCloud(text: string, fileName: string): Cloud {
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw bad('expected a JSON object');
   const record = data as Record<string, unknown>;
-  const unknownKey = Object.keys(record).find((key) => !(CUSTOM_KEYS as readonly string[]).includes(key));
-  if (unknownKey) throw bad(`unknown key "${unknownKey}" (allowed: ${CUSTOM_KEYS.join(', ')})`);
+  const allowed: readonly string[] = [...CUSTOM_KEYS, ...OPTIONAL_CUSTOM_KEYS];
+  const unknownKey = Object.keys(record).find((key) => !allowed.includes(key));
+  if (unknownKey) throw bad(`unknown key "${unknownKey}" (allowed: ${allowed.join(', ')})`);
   for (const key of CUSTOM_KEYS) {
     if (!(key in record)) throw bad(`missing key "${key}"`);
   }
-  const httpsUrl = (key: (typeof CUSTOM_KEYS)[number]): string => {
+  const httpsUrl = (key: (typeof CUSTOM_KEYS)[number] | (typeof OPTIONAL_CUSTOM_KEYS)[number]): string => {
     const value = record[key];
     if (typeof value !== 'string' || !isHttpsUrl(value)) throw bad(`key "${key}" must be an https:// URL`);
     return value.replace(/\/+$/, '');
   };
-  const scope = (key: 'graphScope' | 'powerPlatformScope'): string => {
+  const scope = (key: 'graphScope' | 'powerPlatformScope' | 'powerPlatformScopeFallback'): string => {
     const value = httpsUrl(key);
     if (!value.endsWith('/.default')) throw bad(`key "${key}" must end with /.default`);
     return value;
@@ -111,6 +133,7 @@ export function parseCustomCloud(text: string, fileName: string): Cloud {
     graphScope: scope('graphScope'),
     powerPlatformEndpoint: httpsUrl('powerPlatformEndpoint'),
     powerPlatformScope: scope('powerPlatformScope'),
+    ...('powerPlatformScopeFallback' in record ? { powerPlatformScopeFallback: scope('powerPlatformScopeFallback') } : {}),
     dataverseHostSuffixes: suffixes.map((s: string) => s.toLowerCase().replace(/^\./, '')),
   };
 }
@@ -126,9 +149,39 @@ function isHttpsUrl(value: string): boolean {
 /** True when the host belongs to this cloud's Dataverse (an IP address matches only itself). */
 export function isDataverseHost(cloud: Cloud, host: string): boolean {
   const bare = host.toLowerCase().replace(/^\[|\]$/g, '');
+  if (!isIP(bare) && cloud.dataverseHostPattern?.test(bare)) return true;
   return cloud.dataverseHostSuffixes.some((suffix) =>
     isIP(bare) || isIP(suffix) ? bare === suffix : bare === suffix || bare.endsWith(`.${suffix}`),
   );
+}
+
+/** The named clouds whose Dataverse the host belongs to, for a hint when it is not this one's. */
+export function cloudsOfDataverseHost(host: string): CloudName[] {
+  return CLOUD_NAMES.filter((name) => isDataverseHost(CLOUDS[name], host));
+}
+
+/** What to pass instead when a Dataverse URL is not this cloud's: crm9.dynamics.com is GCC's (--cloud usgov). */
+export function otherCloudHint(host: string): string {
+  const clouds = cloudsOfDataverseHost(host);
+  if (clouds.length) return `That host is in the ${clouds.join(' or ')} cloud: pass --cloud ${clouds.join(' or --cloud ')}.`;
+  return 'For a government or China tenant pass --cloud usgov|usgovhigh|dod|china; for a private cloud, --cloud-config.';
+}
+
+/** "crmN.dynamics.com", or the first few suffixes. */
+export function describeDataverseHosts(cloud: Cloud): string {
+  if (cloud.dataverseHostsText) return cloud.dataverseHostsText;
+  const shown = cloud.dataverseHostSuffixes.slice(0, 3).join(', ');
+  return cloud.dataverseHostSuffixes.length > 3 ? `${shown}…` : shown;
+}
+
+/** The user's name for a service by its host (with port), so progress lines say "Dataverse", not a host. */
+export function serviceOfHost(cloud: Cloud, host: string): string | undefined {
+  const hostOf = (url: string) => new URL(url).host.toLowerCase();
+  const wanted = host.toLowerCase();
+  if (wanted === hostOf(cloud.authorityHost)) return 'Entra';
+  if (wanted === hostOf(cloud.graphEndpoint)) return 'Microsoft Graph';
+  if (wanted === hostOf(cloud.powerPlatformEndpoint)) return 'Power Platform';
+  return isDataverseHost(cloud, new URL(`https://${host}`).hostname) ? 'Dataverse' : undefined;
 }
 
 /** The scope of a Dataverse token for an environment: its origin plus /.default. */

@@ -3,9 +3,11 @@ import { homedir } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type { GlobalOptions } from './cli/global-options.ts';
 import { createUi, type Ui } from './cli/ui.ts';
-import { CLOUDS, isCloudName, parseCustomCloud, type Cloud } from './clouds.ts';
+import { CLOUDS, isCloudName, parseCustomCloud, serviceOfHost, type Cloud } from './clouds.ts';
 import { UsageError } from './cli/errors.ts';
 import { createHttp, type Http } from './http/http.ts';
+import { defaultRetryBudget, describeRetryWait, waitFlagBudget, type RetryBudget } from './http/retry-wait.ts';
+import { parseDuration } from './util/duration.ts';
 import { systemClock, type Clock } from './io/clock.ts';
 import { whenWaitingOnNetwork } from './io/network-wait.ts';
 import { createRedactor, type Redactor } from './secrets/redact.ts';
@@ -61,7 +63,14 @@ export interface Deps {
   cloud(): Promise<Cloud>;
 }
 
-export function createDeps(proc: ProcessLike, argv: string[], globals: GlobalOptions, cancellation: Cancellation): Deps {
+export function createDeps(
+  proc: ProcessLike,
+  argv: string[],
+  globals: GlobalOptions,
+  cancellation: Cancellation,
+  /** The command's options: its --wait bounds how long one request waits out throttling. */
+  commandOptions: Record<string, unknown> = {},
+): Deps {
   const redactor = createRedactor();
   // The passphrase is not among them: it never leaves the machine and is never put in a message.
   for (const name of ['AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PASSWORD']) {
@@ -71,6 +80,7 @@ export function createDeps(proc: ProcessLike, argv: string[], globals: GlobalOpt
   const ui = createUi(proc, globals, (text) => redactor.redact(text));
   const canPrompt = proc.stdin.isTTY === true && proc.stderr.isTTY === true;
   let cloud: Promise<Cloud> | undefined;
+  let knownCloud: Cloud | undefined;
   return {
     env: proc.env,
     argv,
@@ -89,16 +99,28 @@ export function createDeps(proc: ProcessLike, argv: string[], globals: GlobalOpt
       clock: systemClock,
       signal: cancellation.signal,
       trace: (line) => ui.verbose(line),
+      serviceName: (host) => (knownCloud && serviceOfHost(knownCloud, host)) || host,
+      budget: retryBudget(commandOptions.wait),
       // Short waits stay quiet; a long one is said, so a throttled run does not look frozen.
-      onRetry: ({ reason, waitMs }) => waitMs >= 2000 && ui.step(`${reason}; retrying in ${Math.round(waitMs / 1000)} s…`),
+      onRetry: (wait) => wait.waitMs >= 2000 && ui.step(describeRetryWait(wait)),
     }),
     fetch: globalThis.fetch,
     // fetch() loads undici on its first call; reading one of the globals it also provides loads it.
     prepareFetch: () => void globalThis.Headers,
     whenWaitingOnNetwork,
     redactor,
-    cloud: () => (cloud ??= resolveCloud(globals)),
+    cloud: () => (cloud ??= resolveCloud(globals).then((resolved) => (knownCloud = resolved))),
   };
+}
+
+/** --wait, where the command has it; a bad value is the command's own usage error, so it is not reported here. */
+function retryBudget(wait: unknown): RetryBudget {
+  if (typeof wait !== 'string') return defaultRetryBudget();
+  try {
+    return waitFlagBudget(parseDuration(wait, '--wait'), wait.trim());
+  } catch {
+    return defaultRetryBudget();
+  }
 }
 
 export async function resolveCloud(globals: Pick<GlobalOptions, 'cloud' | 'cloudConfig'>): Promise<Cloud> {

@@ -27,7 +27,7 @@ export async function main(argv: string[], proc: ProcessLike): Promise<number> {
     const globals = readGlobalOptions(command, proc.env, proc.stderr.isTTY === true);
     const cancellation = installCancellation(proc);
     const [{ createDeps }, { formatError }] = await Promise.all([import('./deps.ts'), import('./cli/format-error.ts')]);
-    const deps = createDeps(proc, argv, globals, cancellation);
+    const deps = createDeps(proc, argv, globals, cancellation, command.opts());
     reportError = (error) => formatError(error, deps);
     try {
       if (command.name() !== 'sandbox') (await import('./cli/stale-sandbox.ts')).assertSandboxStillRunning(proc.env);

@@ -50,12 +50,15 @@ export function adminSignInError(
   const name = error instanceof Error ? error.name : '';
   const detail = code ? aadstsMessage(error) : error instanceof Error ? error.message.split('\n')[0] : String(error);
   const noBrowser = context.method === 'browser' && (name === 'CredentialUnavailableError' || /\bspawn\b.*\bENOENT\b|xdg-open|open a browser/i.test(detail));
+  const azureCli = name === 'CredentialUnavailableError' && context.method === 'azure-cli';
   const hint =
-    name === 'CredentialUnavailableError' && context.method === 'azure-cli'
-      ? 'Run `az login` first, or choose another --auth method.'
-      : noBrowser
-        ? 'No browser could be opened here; use --auth device-code.'
-        : 'Sign in again, or choose another method with --auth.';
+    azureCli && /could not be found|not installed/i.test(detail)
+      ? 'Install the Azure CLI (https://aka.ms/azure-cli) and run `az login`, or choose another --auth method.'
+      : azureCli
+        ? 'Run `az login` first, or choose another --auth method.'
+        : noBrowser
+          ? 'No browser could be opened here; use --auth device-code.'
+          : 'Sign in again, or choose another method with --auth.';
   return new AuthError(`Sign-in (${context.method}) failed: ${detail}`, { hint, cause: error, code: code ? `AADSTS${code}` : 'sign-in-failed' });
 }
 

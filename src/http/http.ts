@@ -1,5 +1,6 @@
 import type { Clock } from '../io/clock.ts';
 import { classifyNetworkError, NetworkError } from './network-error.ts';
+import { defaultRetryBudget, RetryBudgetError, type RetryBudget, type RetryWait } from './retry-wait.ts';
 
 export interface HttpRequest {
   method?: string;
@@ -17,8 +18,13 @@ export interface HttpOptions {
   signal: AbortSignal;
   trace?: (line: string) => void;
   /** Told about every wait before a retry, so a long one can be shown without --verbose. */
-  onRetry?: (retry: { host: string; reason: string; waitMs: number }) => void;
+  onRetry?: (wait: RetryWait) => void;
+  /** The user's name for a host ("Dataverse"); default the host. */
+  serviceName?: (host: string) => string;
+  /** How long one request may wait in all before its retries; default 5 min. */
+  budget?: RetryBudget;
   maxAttempts?: number;
+  /** Cap of the backoff when the service says nothing; a Retry-After is honoured up to the budget. */
   maxDelayMs?: number;
   baseDelayMs?: number;
   timeoutMs?: number;
@@ -31,7 +37,8 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 /**
  * The one retry policy under every client: 429 and 503 honouring Retry-After, and transient
  * network failures, with capped exponential backoff. A POST is retried after a network failure
- * only when the request surely never left (the caller re-checks for anything else).
+ * only when the request surely never left (the caller re-checks for anything else). A request
+ * waits at most its budget in all: a Retry-After past what is left fails at once.
  */
 export function createHttp(options: HttpOptions): Http {
   const maxAttempts = options.maxAttempts ?? 6;
@@ -40,6 +47,8 @@ export function createHttp(options: HttpOptions): Http {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const random = options.random ?? Math.random;
   const trace = options.trace ?? (() => {});
+  const budget = options.budget ?? defaultRetryBudget();
+  const serviceName = options.serviceName ?? ((host: string) => host);
 
   const backoff = (attempt: number) => Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (0.5 + random() / 2);
 
@@ -47,6 +56,13 @@ export function createHttp(options: HttpOptions): Http {
     async request(url, init = {}) {
       const method = (init.method ?? 'GET').toUpperCase();
       const host = new URL(url).host;
+      let waitedMs = 0;
+      const fits = (waitMs: number) => waitedMs + waitMs <= budget.ms;
+      const pause = async (wait: Omit<RetryWait, 'host' | 'service' | 'at'>) => {
+        options.onRetry?.({ ...wait, host, service: serviceName(host), at: new Date(options.clock.now().getTime() + wait.waitMs) });
+        await options.clock.sleep(wait.waitMs, options.signal);
+        waitedMs += wait.waitMs;
+      };
       for (let attempt = 1; ; attempt++) {
         const started = options.clock.now().getTime();
         trace(`→ ${method} ${url}`);
@@ -63,22 +79,24 @@ export function createHttp(options: HttpOptions): Http {
           const failure = classifyNetworkError(error, host);
           trace(`← ${method} ${url}: ${failure.message}`);
           const retryable = failure.transient && (IDEMPOTENT.has(method) || failure.notSent);
-          if (!retryable || attempt >= maxAttempts) throw failure;
           const waitMs = backoff(attempt);
-          options.onRetry?.({ host, reason: failure.message, waitMs });
-          await options.clock.sleep(waitMs, options.signal);
+          if (!retryable || attempt >= maxAttempts || !fits(waitMs)) throw failure;
+          await pause({ asked: false, failure: failure.message, waitMs });
           continue;
         }
         const elapsed = options.clock.now().getTime() - started;
         const requestId = response.headers.get('request-id') ?? response.headers.get('x-ms-request-id') ?? response.headers.get('x-ms-service-request-id');
         trace(`← ${response.status} ${method} ${url} ${elapsed} ms${requestId ? ` request-id ${requestId}` : ''}`);
         if (!RETRY_STATUSES.has(response.status) || attempt >= maxAttempts) return response;
-        const wait = retryAfterMs(response.headers.get('retry-after'), options.clock.now()) ?? backoff(attempt);
+        const asked = retryAfterMs(response.headers.get('retry-after'), options.clock.now());
+        const waitMs = asked ?? backoff(attempt);
+        trace(`  ${response.status === 429 ? 'throttled' : 'unavailable'}: ${asked === undefined ? 'backing off' : 'Retry-After'} ${Math.round(waitMs)} ms`);
+        // Out of budget: the answer itself is returned (its client reports it) unless the service named
+        // a wait, which is said as such rather than as the bare 429 it came with.
+        if (!fits(waitMs) && asked === undefined) return response;
         await response.body?.cancel();
-        trace(`  ${response.status === 429 ? 'throttled' : 'unavailable'}: retrying in ${Math.round(wait)} ms`);
-        const reason = response.status === 429 ? `${host} asked dynauth to slow down (429)` : `${host} is unavailable (503)`;
-        options.onRetry?.({ host, reason, waitMs: Math.min(wait, maxDelayMs) });
-        await options.clock.sleep(Math.min(wait, maxDelayMs), options.signal);
+        if (!fits(waitMs)) throw new RetryBudgetError({ service: serviceName(host), status: response.status, waitMs }, budget, waitedMs);
+        await pause({ status: response.status, asked: asked !== undefined, waitMs });
       }
     },
   };
@@ -93,3 +111,4 @@ export function retryAfterMs(header: string | null, now: Date): number | undefin
 }
 
 export { NetworkError };
+export { RetryBudgetError, type RetryBudget, type RetryWait } from './retry-wait.ts';

@@ -1,4 +1,5 @@
 import { authorityFailure, isEndpointResolutionError } from '../auth/authority-failure.ts';
+import { azureCliCloudMismatch, readAzureCliCloud } from '../auth/azure-cli-cloud.ts';
 import { adminSignInError } from '../auth/token-error.ts';
 import { DynauthError } from '../cli/errors.ts';
 import type { NetworkError } from '../http/network-error.ts';
@@ -21,7 +22,7 @@ export interface AdminSession {
 
 /** Signs the admin in with @azure/identity and says who is signed in to which tenant. */
 export async function signInAdmin(
-  deps: Pick<Deps, 'ui' | 'env' | 'http' | 'fetch' | 'cancellation' | 'canOpenBrowser' | 'prepareFetch' | 'whenWaitingOnNetwork'>,
+  deps: Pick<Deps, 'ui' | 'env' | 'platform' | 'http' | 'fetch' | 'cancellation' | 'canOpenBrowser' | 'prepareFetch' | 'whenWaitingOnNetwork'>,
   cloud: Cloud,
   choice: { auth: AuthMethod | undefined; tenant: string | undefined },
   /** What the command needs next, fetched while the tenant is read: tokens, the environment list. */
@@ -38,8 +39,11 @@ export async function signInAdmin(
     tell: (message) => deps.ui.notice(message),
     watch: { trace: (line) => deps.ui.verbose(line), onNetwork: (failure) => (unanswered = failure) },
   });
-  const getToken: TokenSource = tokenSource(credential, deps.cancellation.signal, (error) =>
-    adminSignInError(error, { method, tenant: choice.tenant, cloud: cloud.name, unanswered }),
+  const getToken: TokenSource = tokenSource(
+    credential,
+    deps.cancellation.signal,
+    (error) => adminSignInError(error, { method, tenant: choice.tenant, cloud: cloud.name, unanswered }),
+    { fallbacks: { [cloud.powerPlatformScope]: cloud.powerPlatformScopeFallback } },
   );
   const graph = createGraphApi(cloud, deps.http, getToken);
   // What the calls after the sign-in need is loaded while its first request waits for an answer.
@@ -47,10 +51,14 @@ export async function signInAdmin(
     deps.prepareFetch();
     graph.prepare();
   });
+  // az signs in to its own active cloud only: another one than --cloud is said first, whatever az answers.
+  const azCloudMismatch = method === 'azure-cli' ? checkAzureCliCloud(deps, cloud) : undefined;
   // One sign-in first; the calls below then share its token.
   await getToken(cloud.graphScope).catch(async (error: unknown) => {
-    throw await explainSignInFailure(error, deps.fetch, cloud, { method, tenant: choice.tenant });
+    throw (await azCloudMismatch) ?? (await explainSignInFailure(error, deps.fetch, cloud, { method, tenant: choice.tenant }));
   });
+  const mismatch = await azCloudMismatch;
+  if (mismatch) throw mismatch;
   for (const scope of prefetch.scopes ?? []) getToken(scope).catch(() => {}); // a failure surfaces on first real use
   const powerPlatform = createPowerPlatformApi(cloud, deps.http, getToken);
   const listed = prefetch.environments ? listedAhead(powerPlatform) : powerPlatform;
@@ -79,6 +87,12 @@ function listedAhead(api: PowerPlatformApi): PowerPlatformApi {
       return list;
     },
   };
+}
+
+async function checkAzureCliCloud(deps: Pick<Deps, 'env' | 'platform' | 'cancellation' | 'ui'>, cloud: Cloud): Promise<DynauthError | undefined> {
+  const az = await readAzureCliCloud({ env: deps.env, platform: deps.platform, signal: deps.cancellation.signal });
+  deps.ui.verbose(az ? `az's active cloud: ${az.name} (${az.authorityHost})` : "az's active cloud could not be read; not checked");
+  return az && azureCliCloudMismatch(az, cloud);
 }
 
 /** MSAL hides an unknown tenant behind "endpoints_resolution_error": ask Entra itself what is wrong. */

@@ -1,7 +1,7 @@
 import { MissingInputError, UsageError } from '../../cli/errors.ts';
 import { InvalidProfileNameError } from '../../profiles/errors.ts';
 import { validateProfileName as checkProfileName } from '../../profiles/profile-name.ts';
-import { isDataverseHost, type Cloud } from '../../clouds.ts';
+import { describeDataverseHosts, isDataverseHost, otherCloudHint, type Cloud } from '../../clouds.ts';
 import type { Env } from '../../deps.ts';
 import { MAX_SECRET_LIFETIME_DAYS } from '../../microsoft.ts';
 import type { RolePresetName } from '../../roles/presets.ts';
@@ -119,8 +119,8 @@ export function validateEnvironmentSelector(selector: string, cloud: Cloud): voi
   }
   if (url.protocol !== 'https:') throw new UsageError(`Environment URL ${selector} must use https.`);
   if (!isDataverseHost(cloud, url.hostname)) {
-    throw new UsageError(`${url.hostname} is not a Dataverse host of the ${cloud.name} cloud (${cloud.dataverseHostSuffixes.slice(0, 3).join(', ')}…).`, {
-      hint: 'For a government or China tenant pass --cloud usgov|usgovhigh|dod|china; for a private cloud, --cloud-config.',
+    throw new UsageError(`${url.hostname} is not a Dataverse host of the ${cloud.name} cloud (${describeDataverseHosts(cloud)}).`, {
+      hint: otherCloudHint(url.hostname),
     });
   }
 }
