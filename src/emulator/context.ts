@@ -1,7 +1,7 @@
 // Everything route handlers share: state, origins, signing key, clock-driven replication lag.
-import type { Application, EmulatorState, Environment, PasswordCredential, SystemUser, User } from './state.ts';
+import type { Replication } from './replication.ts';
+import type { EmulatorState, Environment, User } from './state.ts';
 import type { TokenSigner } from './tokens.ts';
-import type { ReplicationLag } from './types.ts';
 import { WELL_KNOWN_APP_IDS, findEnvironmentByUrl } from './state.ts';
 
 export interface Origins {
@@ -40,7 +40,8 @@ export interface EmulatorContext {
   state: EmulatorState;
   origins: Origins;
   signer: TokenSigner;
-  lag: Required<ReplicationLag>;
+  /** Per-object replication delays (seeded) and seeded choices among equally real answers. */
+  replication: Replication;
   tokenLifetimeSeconds: number;
   /** Largest Dataverse page before @odata.nextLink (Dataverse's default is 5,000). */
   dataversePageSize: number;
@@ -53,16 +54,9 @@ export interface EmulatorContext {
   now(): number;
 }
 
-export function appReplicated(ctx: EmulatorContext, app: Application): boolean {
-  return ctx.now() - app.createdAt >= ctx.lag.appMs;
-}
-
-export function secretReplicated(ctx: EmulatorContext, credential: PasswordCredential): boolean {
-  return ctx.now() - credential.createdAt >= ctx.lag.secretMs;
-}
-
-export function appUserReplicated(ctx: EmulatorContext, user: SystemUser): boolean {
-  return user.applicationid === null || ctx.now() - user.createdAt >= ctx.lag.appUserMs;
+/** Whether an object has replicated: visible to reads, lists, sign-ins and dependent writes. */
+export function isVisible(ctx: EmulatorContext, object: { visibleAt: number }): boolean {
+  return ctx.now() >= object.visibleAt;
 }
 
 export type Resource =

@@ -125,7 +125,7 @@ const SERVICES: readonly string[] = ['login', 'graph', 'bap', 'dataverse'];
  * Parses the sandbox's `--fault` syntax: parts separated by colons or spaces.
  *
  *   <service>[@<environment>][:<METHOD>][:<path prefix>]:<effect>[:retry-after=<seconds>]
- *   lag:app=<duration>[,secret=<duration>][,appuser=<duration>]
+ *   lag:app=<duration>[,sp=<duration>][,secret=<duration>][,cert=<duration>][,appuser=<duration>]
  *
  * service: login | graph | bap | dataverse | * (every service); @environment is a Dataverse uniqueName.
  * effect:  429[xN] throttle N requests (default 1) with Retry-After (default 1 s)
@@ -141,7 +141,9 @@ const SERVICES: readonly string[] = ['login', 'graph', 'bap', 'dataverse'];
  *   dataverse@contosodev:GET:/api/data/v9.2/WhoAmI:429:retry-after=2
  *   login:dropx1                                   the next token request's connection is dropped
  *   *:latency=300ms                                every request 300 ms slower
- *   lag:app=30s,secret=10s,appuser=20s             replication lag for new apps, secrets, app users
+ *   lag:app=30s,sp=30s,secret=10s,cert=10s,appuser=20s
+ *                                                  the longest replication delay of new apps, service principals,
+ *                                                  secrets, certificates, app users (each draws its own, max/2 to max)
  */
 export function parseFaultSpec(spec: string): FaultRule {
   const parts = spec.trim().split(/[\s:]+/).filter(Boolean);
@@ -181,11 +183,11 @@ export function parseFaultSpec(spec: string): FaultRule {
 
 function parseLag(text: string, spec: string): ReplicationLag {
   const lag: ReplicationLag = {};
-  const keys: Record<string, keyof ReplicationLag> = { app: 'appMs', secret: 'secretMs', appuser: 'appUserMs' };
+  const keys: Record<string, keyof ReplicationLag> = { app: 'appMs', sp: 'servicePrincipalMs', secret: 'secretMs', cert: 'certificateMs', appuser: 'appUserMs' };
   for (const item of text.split(',')) {
     const [key = '', value = ''] = item.split('=');
     const field = keys[key.toLowerCase()];
-    if (!field || !value) throw new Error(`fault "${spec}": expected lag:app=30s,secret=10s,appuser=20s`);
+    if (!field || !value) throw new Error(`fault "${spec}": expected lag:app=30s,sp=30s,secret=10s,cert=10s,appuser=20s`);
     lag[field] = parseDuration(value, spec);
   }
   return lag;

@@ -6,6 +6,7 @@ import type { EmulatorContext } from './context.ts';
 import { createFaultStore, type FaultRule } from './faults.ts';
 import type { Reply, RequestContext } from './http.ts';
 import { createRecorder } from './record.ts';
+import { createReplication, replicationSeed } from './replication.ts';
 import { handleBap } from './routes/bap.ts';
 import { handleDataverse } from './routes/dataverse.ts';
 import { handleGraph } from './routes/graph.ts';
@@ -19,6 +20,7 @@ import type { EmulatorOptions, RecordedRequest, ReplicationLag } from './types.t
 import type { Cloud } from '../clouds.ts';
 
 export { parseFaultSpec } from './faults.ts';
+export { DEFAULT_REPLICATION_LAG_MS } from './replication.ts';
 export type { FaultRule } from './faults.ts';
 export type { EmulatorOptions, RecordedRequest, ReplicationLag, SeedApplication, SeedOptions, ServiceName, TokenSummary } from './types.ts';
 export type { EmulatorState } from './state.ts';
@@ -50,7 +52,10 @@ export interface Emulator {
     /** A Conditional Access policy blocks the app's sign-in: AADSTS53003. */
     blockByConditionalAccess(appId: string): void;
   };
+  /** Longest replication delay per kind for objects created from now on (kinds not given keep theirs). */
   setReplicationLag(lag: ReplicationLag): void;
+  /** Seed of the replication delays and choices: DYNAUTH_EMULATOR_SEED=<it> replays a run. */
+  readonly replicationSeed: number;
   /** Lifetime of tokens issued from now on (e.g. to make one expire on the way). */
   setTokenLifetime(seconds: number): void;
   close(): Promise<void>;
@@ -60,15 +65,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const seeded = seedState(options.seed ?? {}, Date.now());
   const tls = createEmulatorTls();
   const recorder = createRecorder();
-  const lag: Required<ReplicationLag> = { appMs: 0, secretMs: 0, appUserMs: 0 };
-  const setReplicationLag = (next: ReplicationLag): void => {
-    for (const [key, value] of Object.entries(next) as Array<[keyof ReplicationLag, number | undefined]>) {
-      if (value === undefined) continue;
-      if (!(value >= 0)) throw new Error(`replication lag ${key} must be zero or more milliseconds`);
-      lag[key] = value;
-    }
-  };
-  if (options.replicationLag) setReplicationLag(options.replicationLag);
+  const replication = createReplication(options.replicationLag, replicationSeed(options.replicationSeed));
+  const setReplicationLag = (next: ReplicationLag): void => replication.setLag(next);
   const faults = createFaultStore(setReplicationLag);
   for (const rule of options.faults ?? []) faults.add(rule);
   const latencyMs = options.latencyMs ?? 0;
@@ -79,7 +77,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     state: seeded.state,
     origins,
     signer: createTokenSigner(() => origins.login),
-    lag,
+    replication,
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
     dataversePageSize: options.dataversePageSize ?? 5000,
     strictSelfPrivileges: options.strictSelfPrivileges ?? false,
@@ -151,6 +149,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       },
     },
     setReplicationLag,
+    replicationSeed: replication.seed,
     setTokenLifetime: (seconds: number) => {
       ctx.tokenLifetimeSeconds = seconds;
     },

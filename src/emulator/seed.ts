@@ -196,6 +196,7 @@ export function applicationUser(uniqueName: string, app: Pick<Application, 'appI
     accessmode: 4,
     roleIds,
     createdAt,
+    visibleAt: createdAt,
   };
 }
 
@@ -212,6 +213,7 @@ function personUser(uniqueName: string, user: User, businessunitid: string, role
     accessmode: 0,
     roleIds,
     createdAt,
+    visibleAt: createdAt,
   };
 }
 
@@ -240,6 +242,7 @@ function addApplication(state: EmulatorState, seed: SeedApplication, seededAt: n
     signInAudience: 'AzureADMyOrg',
     createdDateTime,
     createdAt: seededAt,
+    visibleAt: seededAt,
     requiredResourceAccess: [],
     web: { redirectUris: [] },
     publicClient: { redirectUris: [] },
@@ -259,6 +262,7 @@ function addApplication(state: EmulatorState, seed: SeedApplication, seededAt: n
       endDateTime: seed.secret.endDateTime ?? new Date(Date.parse(start) + 730 * 86_400_000).toISOString(),
       secretHash: hashSecret(seed.secret.value),
       createdAt: seededAt,
+      visibleAt: seededAt,
     });
   }
   state.applications.push(app);
@@ -274,6 +278,7 @@ function addApplication(state: EmulatorState, seed: SeedApplication, seededAt: n
       oauth2PermissionScopes: [],
       appRoles: [],
       createdAt: seededAt,
+      visibleAt: seededAt,
     });
   }
   return app;
@@ -321,6 +326,7 @@ function microsoftServicePrincipal(appId: string, displayName: string, scopes: P
     oauth2PermissionScopes: scopes,
     appRoles,
     createdAt,
+    visibleAt: createdAt,
   };
 }
 

@@ -8,8 +8,10 @@ export interface PasswordCredential {
   endDateTime: string;
   /** SHA-256 of the secret value; the value itself is never stored. */
   secretHash: string;
-  /** When Entra accepted it (ms since epoch): drives secret replication lag. */
+  /** When Entra accepted it (ms since epoch). */
   createdAt: number;
+  /** When it becomes visible to reads, sign-ins and dependent writes (ms since epoch): replication lag. */
+  visibleAt: number;
 }
 
 export interface KeyCredential {
@@ -22,6 +24,8 @@ export interface KeyCredential {
   startDateTime: string;
   endDateTime: string;
   customKeyIdentifier: string | null;
+  /** When it becomes visible to reads, sign-ins and dependent writes (ms since epoch): replication lag. */
+  visibleAt: number;
 }
 
 export interface RequiredResourceAccess {
@@ -44,6 +48,8 @@ export interface Application {
   identifierUris: string[];
   passwordCredentials: PasswordCredential[];
   keyCredentials: KeyCredential[];
+  /** When it becomes visible to reads, sign-ins and dependent writes (ms since epoch): replication lag. */
+  visibleAt: number;
 }
 
 export interface PermissionScope {
@@ -74,6 +80,8 @@ export interface ServicePrincipal {
   oauth2PermissionScopes: PermissionScope[];
   appRoles: AppRole[];
   createdAt: number;
+  /** When it becomes visible to reads, sign-ins and dependent writes (ms since epoch): replication lag. */
+  visibleAt: number;
 }
 
 export interface OAuth2PermissionGrant {
@@ -145,6 +153,8 @@ export interface SystemUser {
   accessmode: number;
   roleIds: string[];
   createdAt: number;
+  /** When it becomes visible to reads, sign-ins and dependent writes (ms since epoch): replication lag. */
+  visibleAt: number;
 }
 
 /**

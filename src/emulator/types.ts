@@ -30,12 +30,21 @@ export interface RecordedRequest {
   answeredAt: number;
 }
 
+/**
+ * The LONGEST replication delay per kind of new object. Each new object draws its own delay
+ * uniformly in [max/2, max] from the seeded PRNG; a max of 0 makes that kind visible at once.
+ * Kinds not given: DEFAULT_REPLICATION_LAG_MS (300 ms) each.
+ */
 export interface ReplicationLag {
-  /** A new application is unknown to token issuance and service-principal creation for this long. */
+  /** A new application: Graph 404s it and leaves it out of lists, token issuance says AADSTS700016, SP creation fails. */
   appMs?: number;
-  /** A new password credential is rejected (AADSTS7000215) for this long. */
+  /** A new service principal: Graph 404s it, grants naming it fail, token issuance says AADSTS7000229. */
+  servicePrincipalMs?: number;
+  /** A new password credential is rejected (AADSTS7000215). */
   secretMs?: number;
-  /** A new Dataverse application user is "not a member of the organization" for this long. */
+  /** A new certificate (keyCredential) is an unknown key (AADSTS700027). */
+  certificateMs?: number;
+  /** A new Dataverse application user is "not a member of the organization" (0x80072560). */
   appUserMs?: number;
 }
 
@@ -82,7 +91,10 @@ export interface SeedOptions {
 export interface EmulatorOptions {
   seed?: SeedOptions;
   faults?: FaultRule[];
+  /** Longest replication delay per kind (default 300 ms each; all 0 turns replication lag off). */
   replicationLag?: ReplicationLag;
+  /** Seed of the delays and of the errors chosen among equals (default: DYNAUTH_EMULATOR_SEED when set, else random). */
+  replicationSeed?: number;
   /** Added to every request. */
   latencyMs?: number;
   /** Lifetime of issued access tokens (default 3599 s, like Entra's usual value). */

@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminToken, appToken, dataverseUrl, emulatorFor, http } from './helpers.ts';
+import { adminToken, appToken, dataverseUrl, emulatorFor, http, NO_REPLICATION_LAG } from './helpers.ts';
 import type { Emulator } from '../../src/emulator/index.ts';
+
+// Tests here that create objects and use them at once switch replication lag off (NO_REPLICATION_LAG):
+// they are about other behaviour; test/emulator/replication.test.ts covers the lag.
 
 const API = '/api/data/v9.2';
 
@@ -42,7 +45,7 @@ test('BAP lists environments in the documented shape, reads one, 404 Environment
 });
 
 test('BAP addAppUser creates an application user with System Administrator', async (t) => {
-  const emulator = await emulatorFor(t);
+  const emulator = await emulatorFor(t, { replicationLag: NO_REPLICATION_LAG });
   const { appId, secret } = await newApp(emulator, 'bap app');
   const env = emulator.environments.find((e) => e.uniqueName === 'contosodev')!;
   const token = await adminToken(emulator, emulator.cloudConfig.powerPlatformScope);
@@ -60,7 +63,7 @@ test('BAP addAppUser creates an application user with System Administrator', asy
 });
 
 test('Dataverse: 401 wrong audience, 403 0x80072560 without an application user', async (t) => {
-  const emulator = await emulatorFor(t);
+  const emulator = await emulatorFor(t, { replicationLag: NO_REPLICATION_LAG });
   const sales = dataverseUrl(emulator, 'contososales');
   const dev = dataverseUrl(emulator, 'contosodev');
   const devToken = await appToken(emulator, emulator.automation.clientId, emulator.automation.clientSecret, `${dev}/.default`);
@@ -82,7 +85,7 @@ test('Dataverse: 401 wrong audience, 403 0x80072560 without an application user'
 });
 
 test('Dataverse: the full application-user setup as the admin, and what the app can then do', async (t) => {
-  const emulator = await emulatorFor(t);
+  const emulator = await emulatorFor(t, { replicationLag: NO_REPLICATION_LAG });
   const env = dataverseUrl(emulator, 'contososales');
   const api = `${env}${API}`;
   const token = await adminToken(emulator, `${env}/.default`);
@@ -155,7 +158,7 @@ test('Dataverse: the full application-user setup as the admin, and what the app 
 });
 
 test('Dataverse: roles by name per business unit; admin without System Administrator gets 0x80040220 on create', async (t) => {
-  const emulator = await emulatorFor(t, { seed: { adminNotSystemAdministratorIn: ['contosodev'] } });
+  const emulator = await emulatorFor(t, { replicationLag: NO_REPLICATION_LAG, seed: { adminNotSystemAdministratorIn: ['contosodev'] } });
   const dev = `${dataverseUrl(emulator, 'contosodev')}${API}`;
   const token = await adminToken(emulator, `${dataverseUrl(emulator, 'contosodev')}/.default`);
   const bus = await http(`${dev}/businessunits?$select=businessunitid,name`, { token });

@@ -17,6 +17,7 @@ test('parseFaultSpec reads every effect, target and the lag form', () => {
   assert.deepEqual(parseFaultSpec('*:latency=300ms'), { kind: 'latency', ms: 300 });
   assert.deepEqual(parseFaultSpec('bap:latency=2sx4'), { service: 'bap', kind: 'latency', ms: 2000, times: 4 });
   assert.deepEqual(parseFaultSpec('lag:app=30s,secret=10s,appuser=1m'), { kind: 'replication-lag', lag: { appMs: 30_000, secretMs: 10_000, appUserMs: 60_000 } });
+  assert.deepEqual(parseFaultSpec('lag:sp=2s,cert=500'), { kind: 'replication-lag', lag: { servicePrincipalMs: 2000, certificateMs: 500 } });
   assert.throws(() => parseFaultSpec('mail:429'), /unknown service "mail"/);
   assert.throws(() => parseFaultSpec('graph:POST'), /missing effect/);
   assert.throws(() => parseFaultSpec('graph:429x0'), /at least 1/);
@@ -89,50 +90,12 @@ test('latency: global latencyMs and per-route latency rules delay responses', as
   assert.ok(bapMs >= 395, `bap took ${bapMs} ms`);
 });
 
-test('replication lag (clock-driven): new app 700016 and SP 400, new secret 7000215, new app user 0x80072560', async (t) => {
-  const emulator = await emulatorFor(t);
-  emulator.setReplicationLag({ appMs: 600, secretMs: 600, appUserMs: 600 });
-  const graph = `${emulator.cloudConfig.graphEndpoint}/v1.0`;
-  const token = await appToken(emulator, emulator.automation.clientId, emulator.automation.clientSecret, emulator.cloudConfig.graphScope);
-  const app = await http(`${graph}/applications`, { token, json: { displayName: 'lagging', signInAudience: 'AzureADMyOrg' } });
-  const created = Date.now();
-  const secret = await http(`${graph}/applications/${app.body.id}/addPassword`, { token, json: {} });
-
-  const early = await http(`${graph}/servicePrincipals`, { token, json: { appId: app.body.appId } });
-  assert.equal(early.status, 400);
-  assert.equal(early.body.error.message, `The appId '${app.body.appId}' of the service principal does not reference a valid application object.`);
-  const cc = () => http(tokenUrl(emulator), { form: { grant_type: 'client_credentials', client_id: app.body.appId, client_secret: secret.body.secretText, scope: emulator.cloudConfig.graphScope } });
-  assert.deepEqual((await cc()).body.error_codes, [700016]);
-  // Repeating requests does not make it visible sooner: only time does.
-  for (let i = 0; i < 5; i++) assert.deepEqual((await cc()).body.error_codes, [700016]);
-
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, created + 650 - Date.now())));
-  assert.equal((await http(`${graph}/servicePrincipals`, { token, json: { appId: app.body.appId } })).status, 201);
-  assert.equal((await cc()).status, 200);
-
-  const second = await http(`${graph}/applications/${app.body.id}/addPassword`, { token, json: {} });
-  const fresh = await http(tokenUrl(emulator), { form: { grant_type: 'client_credentials', client_id: app.body.appId, client_secret: second.body.secretText, scope: emulator.cloudConfig.graphScope } });
-  assert.equal(fresh.status, 401);
-  assert.deepEqual(fresh.body.error_codes, [7000215]);
-
-  const env = dataverseUrl(emulator, 'contososales');
-  const admin = await adminToken(emulator, `${env}/.default`);
-  const user = await http(`${env}/api/data/v9.2/systemusers`, { token: admin, json: { applicationid: app.body.appId } });
-  assert.equal(user.status, 204);
-  const userCreated = Date.now();
-  const dvToken = await appToken(emulator, app.body.appId, secret.body.secretText, `${env}/.default`);
-  const notYet = await http(`${env}/api/data/v9.2/WhoAmI`, { token: dvToken });
-  assert.equal(notYet.status, 403);
-  assert.equal(notYet.body.error.code, '0x80072560');
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, userCreated + 650 - Date.now())));
-  assert.equal((await http(`${env}/api/data/v9.2/WhoAmI`, { token: dvToken })).status, 200);
-  assert.equal((await http(tokenUrl(emulator), { form: { grant_type: 'client_credentials', client_id: app.body.appId, client_secret: second.body.secretText, scope: emulator.cloudConfig.graphScope } })).status, 200);
-});
-
 test('replication lag can be set through a fault rule', async (t) => {
   const emulator = await emulatorFor(t, { faults: [parseFaultSpec('lag:app=10s')] });
   const token = await appToken(emulator, emulator.automation.clientId, emulator.automation.clientSecret, emulator.cloudConfig.graphScope);
   const app = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/applications`, { token, json: { displayName: 'x', signInAudience: 'AzureADMyOrg' } });
   const sp = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/servicePrincipals`, { token, json: { appId: app.body.appId } });
-  assert.equal(sp.status, 400);
+  // One of the three answers Graph gives for an app that has not replicated (replication.test.ts has each).
+  assert.ok([400, 403, 404].includes(sp.status), `status ${sp.status}`);
+  assert.ok(emulator.state.applications.find((a) => a.appId === app.body.appId)!.visibleAt - Date.now() > 4000, 'drawn from the 10 s maximum');
 });

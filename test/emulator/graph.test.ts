@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClientSecretCredential } from '@azure/identity';
 import { Client } from '@microsoft/microsoft-graph-client';
-import { adminToken, appToken, emulatorFor, http } from './helpers.ts';
+import { adminToken, appToken, emulatorFor, http, NO_REPLICATION_LAG } from './helpers.ts';
+
+// Tests here that create objects and use them at once switch replication lag off (NO_REPLICATION_LAG):
+// they are about other behaviour; test/emulator/replication.test.ts covers the lag.
 
 const CRM = '00000007-0000-0000-c000-000000000000';
 
@@ -36,7 +39,7 @@ test('the Graph client reads /organization with a token from @azure/identity', a
 });
 
 test('applications: create, get by id and appId, filter, select, addPassword, removePassword, delete', async (t) => {
-  const emulator = await emulatorFor(t);
+  const emulator = await emulatorFor(t, { replicationLag: NO_REPLICATION_LAG });
   const graph = `${emulator.cloudConfig.graphEndpoint}/v1.0`;
   const token = await adminToken(emulator, emulator.cloudConfig.graphScope);
   const created = await http(`${graph}/applications`, {
@@ -92,7 +95,7 @@ test('applications: create, get by id and appId, filter, select, addPassword, re
 
 test('PATCH keyCredentials replaces the whole collection', async (t) => {
   const { createSelfSignedCertificate } = await import('../../src/crypto/x509.ts');
-  const emulator = await emulatorFor(t);
+  const emulator = await emulatorFor(t, { replicationLag: NO_REPLICATION_LAG });
   const graph = `${emulator.cloudConfig.graphEndpoint}/v1.0`;
   const token = await adminToken(emulator, emulator.cloudConfig.graphScope);
   const app = await http(`${graph}/applications`, { token, json: { displayName: 'certs', signInAudience: 'AzureADMyOrg' } });
@@ -115,7 +118,7 @@ test('PATCH keyCredentials replaces the whole collection', async (t) => {
 });
 
 test('service principals and oauth2PermissionGrants: create, filter, 409 on duplicates, PATCH scope, DELETE', async (t) => {
-  const emulator = await emulatorFor(t);
+  const emulator = await emulatorFor(t, { replicationLag: NO_REPLICATION_LAG });
   const graph = `${emulator.cloudConfig.graphEndpoint}/v1.0`;
   const token = await adminToken(emulator, emulator.cloudConfig.graphScope);
   const app = await http(`${graph}/applications`, { token, json: { displayName: 'grants', signInAudience: 'AzureADMyOrg' } });

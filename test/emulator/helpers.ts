@@ -1,12 +1,16 @@
 import tls from 'node:tls';
 import type { TestContext } from 'node:test';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.ts';
+import { startEmulator, type Emulator, type EmulatorOptions, type ReplicationLag } from '../../src/emulator/index.ts';
 
 const trusted = new Set<string>();
+
+/** Replication lag off, for tests about something else (replication.test.ts covers the lag itself). */
+export const NO_REPLICATION_LAG: ReplicationLag = { appMs: 0, servicePrincipalMs: 0, secretMs: 0, certificateMs: 0, appUserMs: 0 };
 
 /** Starts an emulator for one test, trusts its CA in this process, and closes it afterwards. */
 export async function emulatorFor(t: TestContext, options: EmulatorOptions = {}): Promise<Emulator> {
   const emulator = await startEmulator(options);
+  t.diagnostic(`emulator replication seed ${emulator.replicationSeed} (replay: DYNAUTH_EMULATOR_SEED=${emulator.replicationSeed})`);
   trusted.add(emulator.caCertPem);
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), ...trusted]);
   t.after(() => emulator.close());

@@ -3,8 +3,11 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { ClientCertificateCredential, ClientSecretCredential, DeviceCodeCredential } from '@azure/identity';
 import { createSelfSignedCertificate } from '../../src/crypto/x509.ts';
-import { adminToken, appToken, decodeClaims, emulatorFor, http, tokenUrl } from './helpers.ts';
+import { adminToken, appToken, decodeClaims, emulatorFor, http, NO_REPLICATION_LAG, tokenUrl } from './helpers.ts';
 import type { Emulator } from '../../src/emulator/index.ts';
+
+// Tests here that create objects and use them at once switch replication lag off (NO_REPLICATION_LAG):
+// they are about other behaviour; test/emulator/replication.test.ts covers the lag.
 
 const AZURE_CLI = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
 
@@ -87,7 +90,7 @@ test('ClientSecretCredential gets app-only tokens for Graph, BAP and Dataverse',
 });
 
 test('ClientCertificateCredential works once the certificate is uploaded by PATCH keyCredentials; another certificate gets 700027', async (t) => {
-  const emulator = await emulatorFor(t);
+  const emulator = await emulatorFor(t, { replicationLag: NO_REPLICATION_LAG });
   const { id, appId, graphToken } = await createApp(emulator, 'cert app');
   const cert = createSelfSignedCertificate({ commonName: 'cert app', validDays: 30 });
   const patch = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/applications/${id}`, {
@@ -113,7 +116,7 @@ test('ClientCertificateCredential works once the certificate is uploaded by PATC
 });
 
 test('certificate assertion with RS256 and x5t (SHA-1) is verified, and a forged signature is 700027', async (t) => {
-  const emulator = await emulatorFor(t);
+  const emulator = await emulatorFor(t, { replicationLag: NO_REPLICATION_LAG });
   const { id, appId, graphToken } = await createApp(emulator, 'rs256 app');
   const cert = createSelfSignedCertificate({ commonName: 'rs256', validDays: 30 });
   await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/applications/${id}`, {
@@ -145,6 +148,7 @@ test('certificate assertion with RS256 and x5t (SHA-1) is verified, and a forged
 
 test('token endpoint errors: 7000215, 7000222, 700016, 90002, 500011, 7000112, 7000229', async (t) => {
   const emulator = await emulatorFor(t, {
+    replicationLag: NO_REPLICATION_LAG,
     seed: {
       applications: [
         { displayName: 'Expired secret app', secret: { value: 'old-secret-value', startDateTime: '2023-01-01T00:00:00Z', endDateTime: '2024-01-01T00:00:00Z' } },
@@ -220,7 +224,7 @@ test('DeviceCodeCredential gets a delegated admin token, auto-approved', async (
 });
 
 test('authorization code with PKCE: redirect with code and state, verifier checked, refresh token renews', async (t) => {
-  const emulator = await emulatorFor(t);
+  const emulator = await emulatorFor(t, { replicationLag: NO_REPLICATION_LAG });
   const { id, appId, graphToken } = await createApp(emulator, 'pkce app');
   await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/applications/${id}`, {
     method: 'PATCH',

@@ -52,6 +52,7 @@ export interface Sandbox {
 /** `store: 'file'`: the encrypted file store even where a Secret Service answers. */
 export async function startSandbox(t: TestContext, options: EmulatorOptions = {}, sandboxOptions: { store?: 'file' } = {}): Promise<Sandbox> {
   const emulator = await startEmulator(options);
+  t.diagnostic(`emulator replication seed ${emulator.replicationSeed} (replay: DYNAUTH_EMULATOR_SEED=${emulator.replicationSeed})`);
   const dir = await mkdtemp(join(tmpdir(), 'dynauth-e2e-'));
   const { cloudConfigPath, caCertPath } = await emulator.writeFiles(dir);
   const keychain = sandboxOptions.store !== 'file' && (await secretServiceAvailable()) ? 'secret-service' : 'file';

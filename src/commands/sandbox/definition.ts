@@ -6,7 +6,7 @@ export function addSandboxOptions(command: Command): Command {
   return command
     .addOption(option('--latency <ms>', 'add this many milliseconds to every request'))
     .addOption(repeatableOption('--fault <spec>', 'inject a fault, e.g. "graph POST /v1.0/applications 429x2" (syntax below)'))
-    .addOption(option('--replication-lag <ms>', 'a new app, secret and application user take this long to replicate'));
+    .addOption(option('--replication-lag <ms>', 'longest a new app, service principal, secret, certificate or application user takes to replicate (default 300)'));
 }
 
 export const registerSandbox: CommandRegistrar = (program, invoke) => {
@@ -36,8 +36,12 @@ export const registerSandbox: CommandRegistrar = (program, invoke) => {
           '    service  login, graph, bap, dataverse or *',
           '    effect   429[xN], 503[xN], drop[xN], latency=<duration>[xN]; without',
           '             xN a 429, 503 or drop happens once, a latency every time',
-          '  lag:app=<duration>[,secret=<duration>][,appuser=<duration>]',
-          '    a new app, secret or application user replicates that slowly',
+          '  lag:app=<duration>[,sp=…][,secret=…][,cert=…][,appuser=…]',
+          '    the longest a new app, service principal, secret, certificate or',
+          '    application user takes to replicate',
+          '',
+          'Each new object replicates after its own random delay. The sandbox prints',
+          'the seed; DYNAUTH_EMULATOR_SEED=<seed> replays the same delays.',
           '  e.g. "dataverse@contosodev GET /api/data/v9.2/WhoAmI 429x2 retry-after=5"',
         ].join('\n'),
       )

@@ -22,6 +22,7 @@ async function runSandbox(deps: Deps, options: SandboxOptions, command: string[]
   const { startEmulator, parseFaultSpec } = await import('../../emulator/index.ts');
   const lag = options.replicationLag === undefined ? undefined : nonNegative(options.replicationLag, '--replication-lag');
   const latencyMs = options.latency === undefined ? undefined : nonNegative(options.latency, '--latency');
+  const replicationSeed = deps.env.DYNAUTH_EMULATOR_SEED === undefined ? undefined : seed(deps.env.DYNAUTH_EMULATOR_SEED);
   const faults = (options.fault ?? []).map((spec) => {
     try {
       return parseFaultSpec(spec);
@@ -30,7 +31,8 @@ async function runSandbox(deps: Deps, options: SandboxOptions, command: string[]
     }
   });
   await removeAbandonedSandboxes(tmpdir());
-  const emulator = await startEmulator({ latencyMs, faults, replicationLag: lag === undefined ? undefined : { appMs: lag, secretMs: lag, appUserMs: lag } });
+  const replicationLag = lag === undefined ? undefined : { appMs: lag, servicePrincipalMs: lag, secretMs: lag, certificateMs: lag, appUserMs: lag };
+  const emulator = await startEmulator({ latencyMs, faults, replicationLag, replicationSeed });
   const directory = await mkdtemp(join(tmpdir(), SANDBOX_DIR_PREFIX));
   try {
     const { cloudConfigPath, caCertPath } = await emulator.writeFiles(directory);
@@ -47,6 +49,7 @@ async function runSandbox(deps: Deps, options: SandboxOptions, command: string[]
     };
     deps.ui.info(deps.ui.style.bold(`Sandbox tenant "${emulator.tenant.displayName}" (${emulator.tenant.domain}), signed-in admin ${emulator.admin.userPrincipalName}`));
     deps.ui.info(`Dataverse environments: ${emulator.environments.filter((e) => e.url).map((e) => `${e.uniqueName} (${e.url})`).join(', ')}`);
+    deps.ui.info(deps.ui.style.dim(`Replication seed ${emulator.replicationSeed}: DYNAUTH_EMULATOR_SEED=${emulator.replicationSeed} replays the same delays.`));
     if (store.note) deps.ui.warn(store.note);
     const automation = { AZURE_TENANT_ID: emulator.tenant.id, AZURE_CLIENT_ID: emulator.automation.clientId, AZURE_CLIENT_SECRET: emulator.automation.clientSecret };
     if (command.length) deps.cancellation.leaveMessageToChild();
@@ -90,6 +93,14 @@ function parseSandboxArgs(argv: string[]): { options: SandboxOptions; command: s
 function globalsFor(deps: Deps): Env {
   const { json, verbose, quiet, color } = deps.globals;
   return { ...(json ? { DYNAUTH_JSON: '1' } : {}), ...(verbose ? { DYNAUTH_VERBOSE: '1' } : {}), ...(quiet ? { DYNAUTH_QUIET: '1' } : {}), ...(color ? {} : { NO_COLOR: '1' }) };
+}
+
+function seed(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value >= 2 ** 32) {
+    throw new UsageError(`DYNAUTH_EMULATOR_SEED must be a whole number from 0 to 4294967295, not "${text}".`);
+  }
+  return value;
 }
 
 function nonNegative(text: string, flag: string): number {

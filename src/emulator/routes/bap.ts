@@ -1,5 +1,5 @@
 // Power Platform admin API (BAP): list and read environments, addAppUser.
-import { appReplicated, type EmulatorContext } from '../context.ts';
+import { isVisible, type EmulatorContext } from '../context.ts';
 import { ReplyError, asRecord, bearerToken, type Reply, type RequestContext } from '../http.ts';
 import { applicationUser } from '../seed.ts';
 import { findApplicationByAppId, findServicePrincipalByAppId, rootBusinessUnit, type Environment } from '../state.ts';
@@ -58,7 +58,9 @@ function addAppUser(ctx: EmulatorContext, req: RequestContext, _claims: AccessTo
   const dataverse = env.dataverse;
   if (!dataverse) fail(400, 'EnvironmentHasNoDatabase', `The environment '${env.id}' does not have a Dataverse database.`);
   const app = findApplicationByAppId(ctx.state, appId);
-  if (!app || !appReplicated(ctx, app) || !findServicePrincipalByAppId(ctx.state, appId)) {
+  const sp = findServicePrincipalByAppId(ctx.state, appId);
+  // Power Platform reads the directory too: an app or service principal that has not replicated is not found.
+  if (!app || !isVisible(ctx, app) || !sp || !isVisible(ctx, sp)) {
     fail(400, 'ServicePrincipalNotFound', `The service principal for application '${appId}' was not found in tenant '${ctx.state.tenant.id}'.`);
   }
   const root = rootBusinessUnit(dataverse);
@@ -67,7 +69,9 @@ function addAppUser(ctx: EmulatorContext, req: RequestContext, _claims: AccessTo
   if (existing) {
     if (!existing.roleIds.includes(sysAdmin.roleid)) existing.roleIds.push(sysAdmin.roleid);
   } else {
-    dataverse.systemusers.push(applicationUser(env.uniqueName, app, root.businessunitid, [sysAdmin.roleid], ctx.now()));
+    const user = applicationUser(env.uniqueName, app, root.businessunitid, [sysAdmin.roleid], ctx.now());
+    user.visibleAt = ctx.replication.visibleAt('appUser', user.createdAt);
+    dataverse.systemusers.push(user);
   }
   return { status: 200, body: {} };
 }

@@ -1,5 +1,5 @@
 // Dataverse security tables: businessunits, systemusers, roles, privileges, their associations and actions.
-import { appReplicated } from '../context.ts';
+import { isVisible } from '../context.ts';
 import type { Reply } from '../http.ts';
 import { isGuid, newGuid } from '../ids.ts';
 import { DEPTH, DEPTH_NAMES } from '../privileges.ts';
@@ -115,7 +115,11 @@ export function createSystemUser(r: DataverseRequest): Reply {
     dvFail(r.req, 400, '0x80040203', 'The dynauth sandbox creates application users only: applicationid (the Entra application id) is required.');
   }
   const app = findApplicationByAppId(r.ctx.state, appId);
-  if (!app || !appReplicated(r.ctx, app) || !findServicePrincipalByAppId(r.ctx.state, appId)) {
+  const sp = findServicePrincipalByAppId(r.ctx.state, appId);
+  // Dataverse looks the app up in Entra, so a new app or service principal fails here until it replicates.
+  // ASSUMPTION: status, code and message are not documented and no public report of them was found;
+  // 400 0x80040203 (invalid argument) naming the app id is a plausible stand-in. Clients should match loosely.
+  if (!app || !isVisible(r.ctx, app) || !sp || !isVisible(r.ctx, sp)) {
     dvFail(r.req, 400, '0x80040203', `The application with id ${appId} was not found in the Microsoft Entra tenant ${r.ctx.state.tenant.id}, or it has no service principal.`);
   }
   const bindKey = Object.keys(body).find((k) => k.toLowerCase() === 'businessunitid@odata.bind');
@@ -126,6 +130,7 @@ export function createSystemUser(r: DataverseRequest): Reply {
     dvFail(r.req, 412, '0x80040237', 'A record with matching key values already exists.');
   }
   const user = applicationUser(r.env.uniqueName, app, businessUnitId, [], r.ctx.now(), newGuid());
+  user.visibleAt = r.ctx.replication.visibleAt('appUser', user.createdAt);
   if (typeof body['isdisabled'] === 'boolean') user.isdisabled = body['isdisabled'];
   r.dv.systemusers.push(user);
   return created(r, 'systemusers', user.systemuserid, userRow(user), systemUsersOptions(r));

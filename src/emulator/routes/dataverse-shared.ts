@@ -1,5 +1,5 @@
 // Dataverse Web API conventions: OData error body, caller resolution, privilege checks, collections.
-import { appUserReplicated, type EmulatorContext } from '../context.ts';
+import { isVisible, type EmulatorContext } from '../context.ts';
 import { ReplyError, bearerToken, isInvalidJson, asRecord, type Reply, type RequestContext } from '../http.ts';
 import { evaluateFilter, filterProperties, parseFilterOr, selectFields } from '../odata-filter.ts';
 import { effectivePrivileges, type Dataverse, type Environment, type SystemUser } from '../state.ts';
@@ -57,7 +57,8 @@ export function resolveCaller(ctx: EmulatorContext, req: RequestContext, dv: Dat
   const user = claims.idtyp === 'app'
     ? dv.systemusers.find((u) => u.applicationid === claims.appid.toLowerCase())
     : dv.systemusers.find((u) => u.azureactivedirectoryobjectid === claims.oid);
-  if (!user || !appUserReplicated(ctx, user)) dvFail(req, 403, '0x80072560', 'The user is not a member of the organization.');
+  // A new application user answers like a missing one until Dataverse activates it (per-user seeded delay).
+  if (!user || !isVisible(ctx, user)) dvFail(req, 403, '0x80072560', 'The user is not a member of the organization.');
   if (user.isdisabled) {
     dvFail(req, 403, '0x80040225', `The user with SystemUserId=${user.systemuserid} in OrganizationContext=${dv.organizationId} is disabled. Disabled users cannot access the system. Consider enabling this user.`);
   }

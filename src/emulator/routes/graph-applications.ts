@@ -1,7 +1,7 @@
 // Graph /applications: create, read, list, update (keyCredentials replace the collection),
 // addPassword / removePassword, delete.
 import { X509Certificate } from 'node:crypto';
-import type { EmulatorContext } from '../context.ts';
+import { isVisible, type EmulatorContext } from '../context.ts';
 import { ReplyError, type Reply, type RequestContext } from '../http.ts';
 import { isGuid, newClientSecret, newGuid, stableGuid } from '../ids.ts';
 import { hashSecret } from '../seed.ts';
@@ -33,7 +33,9 @@ export function handleApplications(ctx: EmulatorContext, req: RequestContext, cl
   if (rest === '' || rest === '/') {
     if (req.method === 'GET') {
       requirePermission(req, claims, PERMISSIONS.applicationsRead);
-      return listReply(ctx, req, 'applications', 'Application', ctx.state.applications.map((a) => toGraph(ctx, a, false)), ['displayName', 'appId', 'id', 'signInAudience']);
+      // A new app is missing from lists until it replicates (designing-for-eventual-consistency-for-microsoft-entra).
+      const visible = ctx.state.applications.filter((a) => isVisible(ctx, a));
+      return listReply(ctx, req, 'applications', 'Application', visible.map((a) => toGraph(ctx, a, false)), ['displayName', 'appId', 'id', 'signInAudience']);
     }
     if (req.method === 'POST') {
       requirePermission(req, claims, PERMISSIONS.applicationsWrite);
@@ -50,7 +52,9 @@ export function handleApplications(ctx: EmulatorContext, req: RequestContext, cl
   const key = objectId ?? appId!;
   const write = req.method !== 'GET';
   requirePermission(req, claims, write ? PERMISSIONS.applicationsWrite : PERMISSIONS.applicationsRead);
-  if (!app) notFound(req, key);
+  // Until it replicates, every call naming a new app 404s: devblogs.microsoft.com/identity/designing-for-eventual-consistency-for-microsoft-entra/,
+  // msgraph-sdk-javascript issue 1999 (create, then addPassword: Request_ResourceNotFound).
+  if (!app || !isVisible(ctx, app)) notFound(req, key);
   if (action === undefined) {
     switch (req.method) {
       case 'GET': {
@@ -90,6 +94,7 @@ function create(ctx: EmulatorContext, req: RequestContext): Reply {
     signInAudience: 'AzureADandPersonalMicrosoftAccount',
     createdDateTime: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     createdAt: now,
+    visibleAt: ctx.replication.visibleAt('app', now),
     requiredResourceAccess: [],
     web: { redirectUris: [] },
     publicClient: { redirectUris: [] },
@@ -140,7 +145,7 @@ function applyChanges(ctx: EmulatorContext, req: RequestContext, app: Applicatio
     next.isFallbackPublicClient = value;
   }
   if ('identifierUris' in body) next.identifierUris = stringList(req, body['identifierUris'], 'identifierUris', 'Application');
-  if ('keyCredentials' in body) next.keyCredentials = keyCredentials(req, app, body['keyCredentials']);
+  if ('keyCredentials' in body) next.keyCredentials = keyCredentials(ctx, req, app, body['keyCredentials']);
   Object.assign(app, next);
 }
 
@@ -163,7 +168,7 @@ function requiredResourceAccess(req: RequestContext, value: unknown): RequiredRe
 }
 
 /** PATCH keyCredentials replaces the whole collection. An entry naming an existing keyId without `key` keeps that certificate. */
-function keyCredentials(req: RequestContext, app: Application, value: unknown): KeyCredential[] {
+function keyCredentials(ctx: EmulatorContext, req: RequestContext, app: Application, value: unknown): KeyCredential[] {
   if (value === null) return [];
   if (!Array.isArray(value)) badRequest(req, "Invalid value specified for property 'keyCredentials' of resource 'Application'.");
   const invalidKey = (): never => badRequest(req, "Invalid value specified for property 'key' of resource 'KeyCredential'.");
@@ -183,6 +188,7 @@ function keyCredentials(req: RequestContext, app: Application, value: unknown): 
       return invalidKey();
     }
     const thumbprint = certificate.fingerprint.replaceAll(':', '');
+    const key = Buffer.from(fields['key'], 'base64').toString('base64');
     if (seen.has(thumbprint)) badRequest(req, 'Upload of duplicate certificates is not allowed.');
     seen.add(thumbprint);
     const notBefore = new Date(certificate.validFrom);
@@ -195,11 +201,13 @@ function keyCredentials(req: RequestContext, app: Application, value: unknown): 
       keyId: keyId ?? newGuid(),
       type: 'AsymmetricX509Cert',
       usage: 'Verify',
-      key: Buffer.from(fields['key'], 'base64').toString('base64'),
+      key,
       displayName: typeof fields['displayName'] === 'string' ? fields['displayName'] : `CN=${certificate.subject.replace(/^CN=/, '')}`,
       startDateTime: startDateTime.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       endDateTime: endDateTime.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       customKeyIdentifier: typeof fields['customKeyIdentifier'] === 'string' ? fields['customKeyIdentifier'] : thumbprint,
+      // A key sent back unchanged keeps its replication; a new one replicates like any new credential.
+      visibleAt: existing?.key === key ? existing.visibleAt : ctx.replication.visibleAt('certificate', ctx.now()),
     };
   });
 }
@@ -228,6 +236,7 @@ function addPassword(ctx: EmulatorContext, req: RequestContext, app: Application
     endDateTime: new Date(end).toISOString(),
     secretHash: hashSecret(secretText),
     createdAt: now,
+    visibleAt: ctx.replication.visibleAt('secret', now),
   };
   app.passwordCredentials.push(credential);
   return {

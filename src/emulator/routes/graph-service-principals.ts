@@ -1,6 +1,6 @@
 // Graph /servicePrincipals and /oauth2PermissionGrants.
-import { appReplicated, type EmulatorContext } from '../context.ts';
-import type { Reply, RequestContext } from '../http.ts';
+import { isVisible, type EmulatorContext } from '../context.ts';
+import { ReplyError, type Reply, type RequestContext } from '../http.ts';
 import { isGuid, newGuid, opaque } from '../ids.ts';
 import { firstPartyServicePrincipal } from '../seed.ts';
 import { findApplicationByAppId, type OAuth2PermissionGrant, type ServicePrincipal } from '../state.ts';
@@ -10,6 +10,7 @@ import {
   PERMISSIONS,
   badRequest,
   entityReply,
+  graphError,
   graphFail,
   jsonBody,
   listReply,
@@ -24,7 +25,9 @@ export function handleServicePrincipals(ctx: EmulatorContext, req: RequestContex
   requirePermission(req, claims, write ? PERMISSIONS.applicationsWrite : PERMISSIONS.applicationsRead);
   if (rest === '' || rest === '/') {
     if (req.method === 'GET') {
-      return listReply(ctx, req, 'servicePrincipals', 'ServicePrincipal', ctx.state.servicePrincipals.map((sp) => toGraph(sp)), ['appId', 'displayName', 'id', 'servicePrincipalType', 'accountEnabled']);
+      // A new service principal is missing from lists until it replicates, like a new app.
+      const visible = ctx.state.servicePrincipals.filter((sp) => isVisible(ctx, sp));
+      return listReply(ctx, req, 'servicePrincipals', 'ServicePrincipal', visible.map((sp) => toGraph(sp)), ['appId', 'displayName', 'id', 'servicePrincipalType', 'accountEnabled']);
     }
     if (req.method === 'POST') return create(ctx, req);
     return methodNotAllowed(req);
@@ -35,7 +38,8 @@ export function handleServicePrincipals(ctx: EmulatorContext, req: RequestContex
   const sp = objectId !== undefined
     ? ctx.state.servicePrincipals.find((s) => s.id === objectId.toLowerCase())
     : ctx.state.servicePrincipals.find((s) => s.appId === appId!.toLowerCase());
-  if (!sp) notFound(req, objectId ?? appId!);
+  // Request_ResourceNotFound until it replicates (designing-for-eventual-consistency-for-microsoft-entra).
+  if (!sp || !isVisible(ctx, sp)) notFound(req, objectId ?? appId!);
   switch (req.method) {
     case 'GET':
       return entityReply(ctx, req, 'servicePrincipals', toGraph(sp));
@@ -60,15 +64,16 @@ function create(ctx: EmulatorContext, req: RequestContext): Reply {
   const body = jsonBody(req);
   const appId = optionalString(req, body, 'appId', 'ServicePrincipal')?.toLowerCase();
   if (!appId || !isGuid(appId)) badRequest(req, "Invalid value specified for property 'appId' of resource 'ServicePrincipal'.");
+  // Uniqueness is enforced at write: a twin that has not replicated yet still conflicts.
   if (ctx.state.servicePrincipals.some((sp) => sp.appId === appId)) {
     graphFail(req, 409, 'Request_MultipleObjectsWithSameKeyValue', 'Another object with the same value for property servicePrincipalNames already exists.');
   }
-  let sp: ServicePrincipal | undefined = firstPartyServicePrincipal(appId, ctx.now());
+  const now = ctx.now();
+  let sp: ServicePrincipal | undefined = firstPartyServicePrincipal(appId, now);
   if (!sp) {
     const app = findApplicationByAppId(ctx.state, appId);
-    if (!app || !appReplicated(ctx, app)) {
-      badRequest(req, `The appId '${appId}' of the service principal does not reference a valid application object.`);
-    }
+    if (!app) noBackingApplication(req, appId);
+    if (!isVisible(ctx, app)) notYetReplicatedApp(ctx, req, appId);
     sp = {
       id: newGuid(),
       appId,
@@ -79,11 +84,38 @@ function create(ctx: EmulatorContext, req: RequestContext): Reply {
       servicePrincipalNames: [appId],
       oauth2PermissionScopes: [],
       appRoles: [],
-      createdAt: ctx.now(),
+      createdAt: now,
+      visibleAt: now,
     };
   }
+  sp.visibleAt = ctx.replication.visibleAt('servicePrincipal', now);
   ctx.state.servicePrincipals.push(sp);
   return entityReply(ctx, req, 'servicePrincipals', toGraph(sp), 201);
+}
+
+function noBackingApplication(req: RequestContext, appId: string): never {
+  // The real body, details included: learn.microsoft.com/answers/questions/5883620 (POST /servicePrincipals right after the app).
+  const message = `The appId '${appId}' of the service principal does not reference a valid application object.`;
+  const reply = graphError(req, 400, 'Request_BadRequest', message);
+  (reply.body as { error: Record<string, unknown> }).error['details'] = [{ code: 'NoBackingApplicationObject', message, target: 'appId' }];
+  throw new ReplyError(reply);
+}
+
+/**
+ * POST /servicePrincipals for an app that has not replicated: Graph answers one of three errors, per
+ * request. 400 NoBackingApplicationObject (above); 403 Authorization_RequestDenied with this exact text,
+ * grammar included (terraform-provider-azuread issue 992, azure-cli issue 14767); 404
+ * Request_ResourceNotFound (azure-cli issue 28009). The seeded PRNG picks, so a suite meets all three.
+ */
+function notYetReplicatedApp(ctx: EmulatorContext, req: RequestContext, appId: string): never {
+  switch (ctx.replication.choose('service-principal-for-new-app', ['400', '403', '404'] as const)) {
+    case '400':
+      return noBackingApplication(req, appId);
+    case '403':
+      return graphFail(req, 403, 'Authorization_RequestDenied', 'When using this permission, the backing application of the service principal being created must in the local tenant');
+    case '404':
+      return notFound(req, appId);
+  }
 }
 
 function toGraph(sp: ServicePrincipal): Record<string, unknown> {
@@ -144,8 +176,10 @@ function createGrant(ctx: EmulatorContext, req: RequestContext): Reply {
   const consentType = optionalString(req, body, 'consentType', 'OAuth2PermissionGrant');
   const principalId = optionalString(req, body, 'principalId', 'OAuth2PermissionGrant')?.toLowerCase() ?? null;
   const scope = optionalString(req, body, 'scope', 'OAuth2PermissionGrant') ?? '';
-  if (!clientId || !ctx.state.servicePrincipals.some((sp) => sp.id === clientId)) return invalid('clientId');
-  if (!resourceId || !ctx.state.servicePrincipals.some((sp) => sp.id === resourceId)) return invalid('resourceId');
+  // A service principal that has not replicated is as unknown as a wrong id, for minutes at worst (msgraph-bicep-types issue 193).
+  const known = (id: string | undefined): boolean => ctx.state.servicePrincipals.some((sp) => sp.id === id && isVisible(ctx, sp));
+  if (!clientId || !known(clientId)) return invalid('clientId');
+  if (!resourceId || !known(resourceId)) return invalid('resourceId');
   if (consentType !== 'AllPrincipals' && consentType !== 'Principal') return invalid('consentType');
   if (consentType === 'AllPrincipals' && principalId !== null) return invalid('principalId');
   if (consentType === 'Principal' && (principalId === null || !ctx.state.users.some((u) => u.id === principalId))) return invalid('principalId');

@@ -1,7 +1,7 @@
 // The interactive parts of sign-in, auto-approved as the seeded admin: the device code endpoint
 // and the authorize endpoint (authorization code with PKCE).
 import { randomInt } from 'node:crypto';
-import { appReplicated, type EmulatorContext } from '../context.ts';
+import { isVisible, type EmulatorContext } from '../context.ts';
 import { asRecord, type Reply, type RequestContext } from '../http.ts';
 import { opaque } from '../ids.ts';
 import { WELL_KNOWN_APP_IDS, findApplicationByAppId, type Application } from '../state.ts';
@@ -19,7 +19,7 @@ export function handleDeviceCode(ctx: EmulatorContext, req: RequestContext, _rou
   if (!clientId) return AADSTS.missingParameter(req, 'client_id');
   if (clientId !== WELL_KNOWN_APP_IDS.azureCli) {
     const app = findApplicationByAppId(ctx.state, clientId);
-    if (!app || !appReplicated(ctx, app)) return AADSTS.unknownApp(req, clientId, ctx.state.tenant.displayName);
+    if (!app || !isVisible(ctx, app)) return AADSTS.unknownApp(req, clientId, ctx.state.tenant.displayName);
     if (!isPublicClient(app)) return AADSTS.notPublicClient(req);
   }
   const scopes = typeof form['scope'] === 'string' ? form['scope'].split(' ').filter(Boolean) : [];
@@ -55,7 +55,7 @@ export function handleAuthorize(ctx: EmulatorContext, req: RequestContext, _rout
   let app: Application | undefined;
   if (clientId !== WELL_KNOWN_APP_IDS.azureCli) {
     app = findApplicationByAppId(ctx.state, clientId);
-    if (!app || !appReplicated(ctx, app)) return AADSTS.unknownApp(req, clientId, ctx.state.tenant.displayName);
+    if (!app || !isVisible(ctx, app)) return AADSTS.unknownApp(req, clientId, ctx.state.tenant.displayName);
   }
   const redirectUri = q['redirect_uri'] ?? firstRedirectUri(app);
   if (!redirectUri || !redirectAllowed(app, redirectUri)) return AADSTS.redirectMismatch(req, redirectUri ?? '', clientId);

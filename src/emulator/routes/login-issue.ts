@@ -1,7 +1,7 @@
 // Building token responses: app-only (client credentials) and delegated (user flows).
 import { createHash } from 'node:crypto';
 import { opaque } from '../ids.ts';
-import { resolveResource, type EmulatorContext, type Resource } from '../context.ts';
+import { isVisible, resolveResource, type EmulatorContext, type Resource } from '../context.ts';
 import type { Reply, RequestContext } from '../http.ts';
 import { WELL_KNOWN_APP_IDS, findApplicationByAppId, findServicePrincipalByAppId, type ServicePrincipal, type User } from '../state.ts';
 import type { AccessTokenClaims } from '../tokens.ts';
@@ -123,7 +123,8 @@ function consentedScopes(ctx: EmulatorContext, clientId: string, user: User, res
   if (FIRST_PARTY_CLIENTS.has(clientId)) return user.delegatedScopes[resource.appId] ?? [];
   const clientSp = findServicePrincipalByAppId(ctx.state, clientId);
   const resourceSp = findServicePrincipalByAppId(ctx.state, resource.appId);
-  if (!clientSp || !resourceSp) return [];
+  // A grant naming a service principal that has not replicated does not count yet.
+  if (!clientSp || !resourceSp || !isVisible(ctx, clientSp) || !isVisible(ctx, resourceSp)) return [];
   const scopes = ctx.state.oauth2PermissionGrants
     .filter((g) => g.clientId === clientSp.id && g.resourceId === resourceSp.id)
     .filter((g) => g.consentType === 'AllPrincipals' || g.principalId === user.id)

@@ -1,7 +1,7 @@
 // POST /{tenant}/oauth2/v2.0/token: client credentials (secret or certificate), device code,
 // authorization code with PKCE, refresh token.
 import { X509Certificate, createHash, timingSafeEqual } from 'node:crypto';
-import { appReplicated, resolveResource, secretReplicated, type EmulatorContext } from '../context.ts';
+import { isVisible, resolveResource, type EmulatorContext } from '../context.ts';
 import { asRecord, type Reply, type RequestContext } from '../http.ts';
 import { decodeJwt, verifyJwtSignature } from '../jwt.ts';
 import { hashSecret } from '../seed.ts';
@@ -57,11 +57,13 @@ function clientCredentials(ctx: EmulatorContext, req: RequestContext, route: Ten
   const scope = form['scope'];
   if (!scope) return AADSTS.missingParameter(req, 'scope');
   const app = findApplicationByAppId(ctx.state, clientId);
-  if (!app || !appReplicated(ctx, app)) return AADSTS.unknownApp(req, clientId, ctx.state.tenant.displayName);
+  // A new app is unknown to sign-in until it replicates: AADSTS700016, "or replication right after creation".
+  if (!app || !isVisible(ctx, app)) return AADSTS.unknownApp(req, clientId, ctx.state.tenant.displayName);
   const authFailure = authenticateClient(ctx, req, route, app, form, true);
   if (authFailure) return authFailure;
   const sp = findServicePrincipalByAppId(ctx.state, app.appId);
-  if (!sp) return AADSTS.missingServicePrincipal(req, app.appId, ctx.state.tenant.id);
+  // Its new service principal likewise: AADSTS7000229 (missing service principal) until it replicates.
+  if (!sp || !isVisible(ctx, sp)) return AADSTS.missingServicePrincipal(req, app.appId, ctx.state.tenant.id);
   if (!sp.accountEnabled) return AADSTS.disabledApp(req, app.appId, app.displayName);
   // Conditional Access for workload identities is evaluated after the client has authenticated.
   if (ctx.state.policies.conditionalAccessBlockedApps.includes(app.appId)) return AADSTS.blockedByConditionalAccess(req);
@@ -89,7 +91,8 @@ function verifySecret(ctx: EmulatorContext, req: RequestContext, app: Applicatio
   const hash = Buffer.from(hashSecret(secret), 'hex');
   const credential = app.passwordCredentials.find((c) => timingSafeEqual(Buffer.from(c.secretHash, 'hex'), hash));
   // A pasted secret ID (keyId) simply does not match any value: same error, whose text says to send the value.
-  if (!credential || !secretReplicated(ctx, credential)) return AADSTS.invalidSecret(req, app.appId);
+  // A new secret gets it too until it replicates: 4-18 s reported in microsoft-graph-docs issue 17966.
+  if (!credential || !isVisible(ctx, credential)) return AADSTS.invalidSecret(req, app.appId);
   if (Date.parse(credential.endDateTime) <= ctx.now()) return AADSTS.expiredSecret(req, app.appId);
   if (Date.parse(credential.startDateTime) > ctx.now()) return AADSTS.invalidSecret(req, app.appId);
   return undefined;
@@ -100,7 +103,8 @@ function verifyAssertion(ctx: EmulatorContext, req: RequestContext, route: Tenan
   if (!jwt) return AADSTS.badAssertion(req, 'Client assertion failed signature validation. [Reason - The client assertion is not a well-formed JWT.]');
   const sha256 = typeof jwt.header['x5t#S256'] === 'string' ? Buffer.from(jwt.header['x5t#S256'], 'base64url').toString('hex').toUpperCase() : undefined;
   const sha1 = typeof jwt.header['x5t'] === 'string' ? Buffer.from(jwt.header['x5t'], 'base64url').toString('hex').toUpperCase() : undefined;
-  const match = app.keyCredentials.find((k) => {
+  // A new certificate is an unknown key until it replicates: the same 700027 "key was not found".
+  const match = app.keyCredentials.filter((k) => isVisible(ctx, k)).find((k) => {
     const der = Buffer.from(k.key, 'base64');
     if (sha256) return createHash('sha256').update(der).digest('hex').toUpperCase() === sha256;
     return sha1 !== undefined && createHash('sha1').update(der).digest('hex').toUpperCase() === sha1;
@@ -135,7 +139,7 @@ function verifyAssertion(ctx: EmulatorContext, req: RequestContext, route: Tenan
 function authenticateUserFlowClient(ctx: EmulatorContext, req: RequestContext, route: TenantRoute, clientId: string, form: Form): Reply | undefined {
   if (clientId === WELL_KNOWN_APP_IDS.azureCli) return undefined;
   const app = findApplicationByAppId(ctx.state, clientId);
-  if (!app || !appReplicated(ctx, app)) return AADSTS.unknownApp(req, clientId, ctx.state.tenant.displayName);
+  if (!app || !isVisible(ctx, app)) return AADSTS.unknownApp(req, clientId, ctx.state.tenant.displayName);
   const hasCredential = form['client_secret'] !== undefined || form['client_assertion'] !== undefined;
   if (!hasCredential && !isPublicClient(app)) return AADSTS.notPublicClient(req);
   return authenticateClient(ctx, req, route, app, form, false);
