@@ -32,10 +32,17 @@ export interface ApplicationUser {
 
 export interface UserPrivilege {
   PrivilegeId: string;
+  /** Always filled in: older answers leave it out, and the client then reads it from `privileges`. */
   PrivilegeName: string;
   Depth: string | number;
   BusinessUnitId: string;
 }
+
+type PrivilegeRow = Omit<UserPrivilege, 'PrivilegeName'> & { PrivilegeName?: string };
+
+/** Ids per `privileges` read when rows lack names; past NAMES_BY_FILTER_LIMIT the whole list is read instead. */
+const IDS_PER_FILTER = 50;
+const NAMES_BY_FILTER_LIMIT = 200;
 
 export type PrivilegeDepth = 'Basic' | 'Local' | 'Deep' | 'Global';
 
@@ -54,7 +61,10 @@ export interface DataverseApi {
   rolePrivilegeNames(roleId: string): Promise<string[]>;
   addPrivilegesToRole(roleId: string, privileges: Array<{ PrivilegeId: string; Depth: PrivilegeDepth }>): Promise<void>;
   assignRole(userId: string, roleId: string): Promise<void>;
+  /** The privileges of the user's own roles (not those held through teams). */
   retrieveUserPrivileges(userId: string): Promise<UserPrivilege[]>;
+  /** The privileges the user holds through their teams' roles (RetrieveUsersPrivilegesThroughTeams). */
+  retrieveTeamPrivileges(userId: string): Promise<UserPrivilege[]>;
   readTable(entitySet: string): Promise<void>;
 }
 
@@ -96,6 +106,26 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
       next = link?.startsWith(base) ? link.slice(base.length) : undefined;
     }
     return items;
+  };
+  /** Fills in PrivilegeName where Dataverse left it out, from the privileges table. */
+  const withNames = async (rows: PrivilegeRow[]): Promise<UserPrivilege[]> => {
+    const unnamed = [...new Set(rows.filter((row) => !row.PrivilegeName).map((row) => guid(row.PrivilegeId).toLowerCase()))];
+    if (!unnamed.length) return rows as UserPrivilege[];
+    const chunks: string[][] = [];
+    for (let i = 0; i < unnamed.length; i += IDS_PER_FILTER) chunks.push(unnamed.slice(i, i + IDS_PER_FILTER));
+    const found =
+      unnamed.length > NAMES_BY_FILTER_LIMIT
+        ? await list<{ privilegeid: string; name: string }>('read privileges', 'privileges?$select=privilegeid,name')
+        : (
+            await Promise.all(
+              chunks.map((ids) =>
+                list<{ privilegeid: string; name: string }>('read privileges', `privileges?$select=privilegeid,name&$filter=${ids.map((id) => `privilegeid eq ${id}`).join(' or ')}`),
+              ),
+            )
+          ).flat();
+    const names = new Map(found.map((p) => [p.privilegeid.toLowerCase(), p.name]));
+    // A privilege the table does not list keeps an empty name: it then matches no expected one.
+    return rows.map((row) => ({ ...row, PrivilegeName: row.PrivilegeName || names.get(guid(row.PrivilegeId).toLowerCase()) || '' }));
   };
   const createdId = (response: Response): string => {
     const location = response.headers.get('OData-EntityId') ?? '';
@@ -162,8 +192,16 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
       });
     },
     retrieveUserPrivileges: async (userId) =>
-      (await get<{ RolePrivileges: UserPrivilege[] }>('read the user privileges', `systemusers(${guid(userId)})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`))
-        .RolePrivileges,
+      withNames(
+        (await get<{ RolePrivileges: PrivilegeRow[] }>('read the user privileges', `systemusers(${guid(userId)})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`))
+          .RolePrivileges,
+      ),
+    // An unbound function taking the user's id (learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/retrieveusersprivilegesthroughteams).
+    retrieveTeamPrivileges: async (userId) =>
+      withNames(
+        (await get<{ RolePrivileges: PrivilegeRow[] }>('read the privileges held through teams', `RetrieveUsersPrivilegesThroughTeams(UserId=${guid(userId)})`))
+          .RolePrivileges,
+      ),
     readTable: async (entitySet) => {
       await send(`read ${entitySet}`, `${entitySet}?$select=createdon&$top=1`);
     },

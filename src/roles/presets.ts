@@ -36,3 +36,33 @@ export const PRESETS: Record<RolePresetName, RolePreset> = {
     summary: 'everything in the environment (the built-in System Administrator role)',
   },
 };
+
+/** The tables the presets' privileges are about: display name (as the maker portal shows it) and logical name. */
+const TABLES: Record<string, { display: string; logicalName: string }> = {
+  Account: { display: 'Account', logicalName: 'account' },
+  Contact: { display: 'Contact', logicalName: 'contact' },
+  Incident: { display: 'Case', logicalName: 'incident' },
+  Lead: { display: 'Lead', logicalName: 'lead' },
+  Opportunity: { display: 'Opportunity', logicalName: 'opportunity' },
+  Activity: { display: 'Activity', logicalName: 'activitypointer' },
+};
+
+/** prvReadIncident → { action: 'read', table: 'Case', logicalName: 'incident' }; other names are kept as they are. */
+export function describePrivilege(name: string): { action: string; table: string; logicalName: string } {
+  const match = /^prv(AppendTo|Append|Assign|Create|Delete|Read|Share|Write)(\w+)$/.exec(name);
+  if (!match) return { action: name, table: name, logicalName: name };
+  const [, action = '', suffix = ''] = match;
+  const table = TABLES[suffix] ?? { display: suffix, logicalName: suffix.toLowerCase() };
+  const verb = action === 'AppendTo' ? 'append to' : action.toLowerCase();
+  return { action: verb, table: table.display, logicalName: table.logicalName };
+}
+
+/** ['prvReadIncident', 'prvWriteLead'] → "read Case, write Lead". */
+export function privilegesInWords(names: string[]): string {
+  return names.map((name) => { const p = describePrivilege(name); return `${p.action} ${p.table}`; }).join(', ');
+}
+
+/** ['prvReadIncident', 'prvReadLead', 'prvWriteLead'] → ['Case (incident)', 'Lead (lead)']. */
+export function tablesOf(names: string[]): string[] {
+  return [...new Set(names.map((name) => { const p = describePrivilege(name); return `${p.table} (${p.logicalName})`; }))];
+}

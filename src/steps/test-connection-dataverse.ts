@@ -21,7 +21,7 @@ export async function checkPrivileges(
     report.checks.push({
       id: 'privileges',
       status: 'warn',
-      summary: 'the app may not list its own privileges (its roles grant no prvReadUser), so they were not checked',
+      summary: `the app may not list its own privileges (its roles grant no ${/prvReadRole/.test(held.reason.remoteMessage) ? 'prvReadRole, which naming them needs' : 'prvReadUser'}), so they were not checked`,
     });
     pass('expected-privileges', 'not verifiable without prvReadUser; dynauth init checks them as the admin', 'skip');
     return true;
@@ -65,6 +65,7 @@ export async function checkReads(dataverse: DataverseApi, tables: string[], { pa
   pass('read', `read ${tables.join(', ')}`);
 }
 
-function cannotReadOwnPrivileges(error: unknown): boolean {
-  return error instanceof ApiError && error.remoteCode === MISSING_PRIVILEGE && /prvReadUser/.test(error.remoteMessage);
+/** RetrieveUserPrivileges needs prvReadUser; naming rows that come without PrivilegeName reads `privileges` (prvReadRole). */
+function cannotReadOwnPrivileges(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.remoteCode === MISSING_PRIVILEGE && /prvRead(User|Role)\b/.test(error.remoteMessage);
 }

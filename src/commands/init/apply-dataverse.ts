@@ -94,13 +94,14 @@ async function prepareRole(
   const inRoot = userUnit(state) === root;
   if (!preset) return role.id;
   const where = state.target.uniqueName;
+  // Only the privileges the environment has (discovery found them); --skip-missing-tables let the rest go.
+  const privileges = state.presetPrivileges;
+  const leftOut = state.unavailablePrivileges.length ? ` (left out, no such tables: ${state.unavailablePrivileges.join(', ')})` : '';
   if (role.create) {
-    const privileges = dataverse.findPrivileges(preset.privileges); // looked up while the role is created
-    privileges.catch(() => {});
     const roleId = await createOrFind(() => dataverse.createRole(role.name, root), async () => (await dataverse.findRole(role.name, root))?.roleid);
-    await dataverse.addPrivilegesToRole(roleId, (await privileges).map((p) => ({ PrivilegeId: p.privilegeid, Depth: 'Global' as const })));
+    await dataverse.addPrivilegesToRole(roleId, privileges.map((p) => ({ PrivilegeId: p.privilegeid, Depth: 'Global' as const })));
     outcome.created.push(`securityRole:${role.name}@${where}`);
-    say(`Security role "${role.name}" created in ${state.target.displayName} with ${preset.privileges.length} privileges`);
+    say(`Security role "${role.name}" created in ${state.target.displayName} with ${privileges.length} privileges${leftOut}`);
     return inRoot ? roleId : undefined;
   }
   if (role.missingPrivileges.length === 0) {
@@ -109,8 +110,8 @@ async function prepareRole(
   }
   // Privileges belong to the root role; a business unit's copy inherits them.
   const rootId = inRoot ? role.id! : (await dataverse.findRole(role.name, root))!.roleid;
-  const privileges = await dataverse.findPrivileges(role.missingPrivileges);
-  await dataverse.addPrivilegesToRole(rootId, privileges.map((p) => ({ PrivilegeId: p.privilegeid, Depth: 'Global' as const })));
+  const missing = privileges.filter((p) => role.missingPrivileges.includes(p.name));
+  await dataverse.addPrivilegesToRole(rootId, missing.map((p) => ({ PrivilegeId: p.privilegeid, Depth: 'Global' as const })));
   outcome.created.push(`securityRolePrivileges:${role.name}@${where}`);
   say(`Security role "${role.name}" completed with ${role.missingPrivileges.join(', ')}`);
   return role.id;

@@ -107,7 +107,8 @@ export async function applyPlan(
     const [credential, servicePrincipal, , environments, tokens] = await settle([credentialTask, principalTask, consentTask, environmentsTask, tokensTask] as const);
     deps.ui.success('Admin consent for Dynamics CRM user_impersonation');
 
-    const expected = answers.roleChoice.kind === 'preset' ? answers.roleChoice.preset.privileges : [];
+    // Per environment: the preset's privileges that environment has (all of them unless tables are missing).
+    const expectedIn = (index: number) => found.environments[index]!.presetPrivileges.map((p) => p.name);
     const profiles = await settleAll(
       answers.targets.map(async (target, index) => {
         const connection = {
@@ -115,7 +116,7 @@ export async function applyPlan(
           clientId: app.appId,
           secret: credential.secret,
           environmentUrl: target.url,
-          expectedPrivileges: expected,
+          expectedPrivileges: expectedIn(index),
           applicationUserId: environments[index]!.applicationUserId,
           privilegesAsAdmin: (userId: string) => session.dataverse(target.url).retrieveUserPrivileges(userId),
         };
@@ -126,7 +127,7 @@ export async function applyPlan(
           });
         }
         deps.ui.success(`Connection verified in ${target.displayName}: WhoAmI answered as user ${verified.whoAmI.UserId}`);
-        const profile = await writeProfile(storage, finalDraft(draftFor(target, app, credential), servicePrincipal, environments[index]!, expected, now), now);
+        const profile = await writeProfile(storage, finalDraft(draftFor(target, app, credential), servicePrincipal, environments[index]!, expectedIn(index), now), now);
         return { profile, verified };
       }),
     );

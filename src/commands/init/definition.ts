@@ -36,6 +36,7 @@ export const registerInit: CommandRegistrar = (program: Command, invoke) => {
         'system-administrator',
       ]),
     )
+    .addOption(option('--skip-missing-tables', "make the preset's role without the privileges of tables the environment lacks", 'DYNAUTH_SKIP_MISSING_TABLES'))
     .addOption(option('--business-unit <name>', 'business unit of the application user (default the root one)', 'DYNAUTH_BUSINESS_UNIT'))
     .addOption(option('--profile <name>', 'name under which the connection is stored (default the environment unique name)', 'DYNAUTH_PROFILE'))
     .addOption(option('--certificate-out <file.pem>', 'also write the certificate and its private key to this PEM file (mode 0600)'))

@@ -1,5 +1,6 @@
 import { AuthError, UsageError } from '../../cli/errors.ts';
-import type { DataverseApi } from '../../clients/dataverse.ts';
+import { ApiError } from '../../clients/api-error.ts';
+import type { DataverseApi, UserPrivilege } from '../../clients/dataverse.ts';
 import type { Application, GraphApi } from '../../clients/graph.ts';
 import { DYNAMICS_CRM_APP_ID } from '../../microsoft.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
@@ -63,6 +64,10 @@ async function discoverEnvironment(
   const dataverse = session.dataverse(target.url);
   const rightsChecked = assertAdminMayProvision(dataverse, target.displayName);
   rightsChecked.catch(() => {}); // awaited below, after the reads that run beside it
+  // A plain Dataverse environment (no Dynamics 365 apps) lacks some tables, so some privileges.
+  const preset = customPreset(answers);
+  const presetLookup = preset ? dataverse.findPrivileges(preset.privileges) : Promise.resolve([]);
+  presetLookup.catch(() => {});
   const [rootBusinessUnit, namedUnit] = await Promise.all([
     dataverse.rootBusinessUnit(),
     answers.businessUnit ? dataverse.findBusinessUnit(answers.businessUnit) : undefined,
@@ -84,9 +89,22 @@ async function discoverEnvironment(
   const userUnit = appUser?._businessunitid_value ?? businessUnit.businessunitid;
   await rightsChecked;
   const found = userUnit === businessUnit.businessunitid ? await inChosenUnit : await lookup(userUnit);
+  const existing = await presetLookup;
+  const presetPrivileges = (preset?.privileges ?? []).flatMap((name) => existing.filter((p) => p.name.toLowerCase() === name.toLowerCase()).map((p) => ({ privilegeid: p.privilegeid, name })));
+  const available = new Set(presetPrivileges.map((p) => p.name));
+  const unavailablePrivileges = (preset?.privileges ?? []).filter((name) => !available.has(name));
   const assigned = new Set((appUser?.systemuserroles_association ?? []).map((role) => role.roleid));
-  const roles = found.map((role) => ({ ...role, assigned: role.id ? assigned.has(role.id) : false }));
-  return { target, dataverse, rootBusinessUnit, businessUnit, appUser, roles };
+  const roles = found.map((role) => ({
+    ...role,
+    // A role is completed only with privileges the environment has.
+    missingPrivileges: role.missingPrivileges.filter((name) => available.has(name)),
+    assigned: role.id ? assigned.has(role.id) : false,
+  }));
+  return { target, dataverse, rootBusinessUnit, businessUnit, appUser, roles, presetPrivileges, unavailablePrivileges };
+}
+
+function customPreset(answers: InitAnswers) {
+  return answers.roleChoice.kind === 'preset' && !answers.roleChoice.preset.builtIn ? answers.roleChoice.preset : undefined;
 }
 
 async function lookupRoles(
@@ -95,7 +113,7 @@ async function lookupRoles(
   target: InitAnswers['targets'][number],
   unitId: string,
 ): Promise<RoleState[]> {
-  const custom = answers.roleChoice.kind === 'preset' && !answers.roleChoice.preset.builtIn ? answers.roleChoice.preset : undefined;
+  const custom = customPreset(answers);
   const names = answers.roleChoice.kind === 'preset' ? [answers.roleChoice.preset.roleName] : answers.roleChoice.names;
   return Promise.all(
     names.map(async (name): Promise<RoleState> => {
@@ -120,15 +138,44 @@ async function lookupRoles(
 
 const PROVISIONING_PRIVILEGES = ['prvCreateUser', 'prvReadUser', 'prvAssignRole', 'prvReadRole', 'prvCreateRole'];
 
-/** Checks the admin's own Dataverse privileges before anything is created anywhere. */
+/**
+ * Checks the admin's own Dataverse privileges before anything is created anywhere: those of their
+ * own roles and those held through teams (an Entra group team is the usual way to be System
+ * Administrator), which RetrieveUserPrivileges leaves out.
+ */
 async function assertAdminMayProvision(dataverse: DataverseApi, where: string): Promise<void> {
   const me = await dataverse.whoAmI();
-  const held = new Set((await dataverse.retrieveUserPrivileges(me.UserId)).map((p) => p.PrivilegeName));
-  const missing = PROVISIONING_PRIVILEGES.filter((name) => !held.has(name));
+  const throughTeams = throughTeamsOrUnknown(dataverse, me.UserId);
+  const direct = await dataverse.retrieveUserPrivileges(me.UserId);
+  const lacking = (held: UserPrivilege[]) => {
+    const names = new Set(held.map((p) => p.PrivilegeName));
+    return PROVISIONING_PRIVILEGES.filter((name) => !names.has(name));
+  };
+  if (!lacking(direct).length) return;
+  const teams = await throughTeams;
+  // Unknown: the run goes on, and a write Dataverse refuses is reported as the missing privilege it names.
+  if (teams === undefined) return;
+  const missing = lacking([...direct, ...teams]);
   if (missing.length) {
     throw new AuthError(`Your account may not create application users and roles in ${where} (missing ${missing.join(', ')}).`, {
       hint: 'Sign in as a user with the System Administrator security role in that environment.',
       code: 'dataverse-missing-privilege',
     });
   }
+}
+
+/**
+ * The privileges held through teams; undefined when the org will not say (an older org without
+ * the function answers 404, a refusing one 403 or 400): the pre-check then cannot decide.
+ */
+async function throughTeamsOrUnknown(dataverse: DataverseApi, userId: string): Promise<UserPrivilege[] | undefined> {
+  const settled = dataverse.retrieveTeamPrivileges(userId).then(
+    (rows) => rows,
+    (error: unknown) => {
+      if (error instanceof ApiError && [400, 403, 404].includes(error.status)) return undefined;
+      throw error;
+    },
+  );
+  settled.catch(() => {}); // awaited only when the direct privileges do not suffice
+  return settled;
 }

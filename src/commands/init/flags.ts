@@ -26,6 +26,8 @@ export interface InitFlags {
   roles: string[];
   rolePreset: RolePresetName | undefined;
   businessUnit: string | undefined;
+  /** Make the preset's role without the privileges of tables the environment lacks (no Dynamics 365 apps there). */
+  skipMissingTables: boolean;
   profile: string | undefined;
   certificateOut: string | undefined;
   waitMs: number;
@@ -81,6 +83,7 @@ export function parseInitFlags(options: Record<string, unknown>, cloud: Cloud, e
     roles,
     rolePreset,
     businessUnit: text('businessUnit'),
+    skipMissingTables: options.skipMissingTables === true,
     profile,
     certificateOut,
     waitMs: parseDuration(text('wait') ?? '5m', '--wait'),

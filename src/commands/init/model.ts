@@ -34,6 +34,10 @@ export interface EnvironmentState {
   businessUnit: BusinessUnit;
   appUser: ApplicationUser | undefined;
   roles: RoleState[];
+  /** The custom preset's privileges this environment has, in the preset's order ([] for built-in or existing roles). */
+  presetPrivileges: Array<{ privilegeid: string; name: string }>;
+  /** The custom preset's privileges this environment has no table for (no Dynamics 365 apps there). */
+  unavailablePrivileges: string[];
 }
 
 export interface StoredCredential {
@@ -55,7 +59,7 @@ export interface Discovery {
 }
 
 export interface PlanItem {
-  action: 'create' | 'assign' | 'reuse' | 'update';
+  action: 'create' | 'assign' | 'reuse' | 'update' | 'omit';
   what: string;
 }
 

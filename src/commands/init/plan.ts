@@ -1,4 +1,5 @@
 import type { Ui } from '../../cli/ui.ts';
+import { privilegesInWords } from '../../roles/presets.ts';
 import type { Discovery, InitAnswers, PlanItem } from './model.ts';
 
 export function buildPlan(answers: InitAnswers, found: Discovery, existingProfiles: Set<string>): PlanItem[] {
@@ -20,6 +21,9 @@ export function buildPlan(answers: InitAnswers, found: Discovery, existingProfil
     for (const role of environment.roles) {
       if (role.create) plan.push({ action: 'create', what: `security role "${role.name}" in ${where}` });
       else if (role.missingPrivileges.length) plan.push({ action: 'update', what: `security role "${role.name}": add ${role.missingPrivileges.join(', ')}` });
+      if (environment.unavailablePrivileges.length) {
+        plan.push({ action: 'omit', what: `the role will lack ${privilegesInWords(environment.unavailablePrivileges)}: this environment has no such tables` });
+      }
       plan.push(role.assigned ? { action: 'reuse', what: `role "${role.name}" already assigned` } : { action: 'assign', what: `role "${role.name}" to the application user` });
     }
     plan.push({ action: existingProfiles.has(environment.target.profile) ? 'update' : 'create', what: `profile "${environment.target.profile}" with the encrypted connection string` });
@@ -28,7 +32,13 @@ export function buildPlan(answers: InitAnswers, found: Discovery, existingProfil
 }
 
 export function printPlan(ui: Ui, plan: PlanItem[]): void {
-  const mark = { create: ui.style.green('+ create'), assign: ui.style.green('+ assign'), update: ui.style.yellow('~ update'), reuse: ui.style.dim('= reuse ') };
+  const mark = {
+    create: ui.style.green('+ create'),
+    assign: ui.style.green('+ assign'),
+    update: ui.style.yellow('~ update'),
+    reuse: ui.style.dim('= reuse '),
+    omit: ui.style.yellow('- omit  '),
+  };
   ui.info(ui.style.bold('\nPlan:'));
   for (const entry of plan) ui.info(`  ${mark[entry.action]}  ${entry.what}`);
   ui.info('');
@@ -36,6 +46,6 @@ export function printPlan(ui: Ui, plan: PlanItem[]): void {
 
 /** The plan as plain text: the result of a dry run, on stdout. */
 export function formatPlan(plan: PlanItem[]): string {
-  const mark = { create: '+ create', assign: '+ assign', update: '~ update', reuse: '= reuse ' };
+  const mark = { create: '+ create', assign: '+ assign', update: '~ update', reuse: '= reuse ', omit: '- omit  ' };
   return ['Plan:', ...plan.map((entry) => `  ${mark[entry.action]}  ${entry.what}`), '', 'Dry run: nothing was changed.'].join('\n');
 }

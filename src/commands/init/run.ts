@@ -6,6 +6,7 @@ import { openStorage } from '../../steps/open-storage.ts';
 import { assertNothingMissing, parseInitFlags } from './flags.ts';
 import { completeAnswers } from './questions.ts';
 import { discover } from './discover.ts';
+import { settleMissingTables } from './missing-tables.ts';
 import { buildPlan, formatPlan, printPlan } from './plan.ts';
 import { applyPlan } from './apply.ts';
 import { assertProfilesFree, lookupStoredCredential, type Storage } from './store.ts';
@@ -43,6 +44,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     const lookup = (profile: string, app: Parameters<typeof lookupStoredCredential>[2]) =>
       lookupStoredCredential(storage, added?.sourceProfile ?? profile, app, now);
     const found = await discover(session, answers, lookup);
+    await settleMissingTables(deps, flags, found);
     await assertProfilesFree(storage, answers, found.app?.appId);
     const plan = buildPlan(answers, found, new Set(await storage.profiles.list()));
     if (flags.dryRun) {
