@@ -28,6 +28,18 @@ test('dynauth sandbox runs init against the emulated tenant and cleans up after 
   }
 });
 
+test('--replication-lag sets the longest delay of every kind; the seed is printed and DYNAUTH_EMULATOR_SEED replays it', async () => {
+  const args = ['sandbox', '--replication-lag', '1500', 'init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only', '--json'];
+  const run = await runCli(args, { env: { ...baseEnv(), DYNAUTH_EMULATOR_SEED: '1234' } });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /Replication seed 1234: DYNAUTH_EMULATOR_SEED=1234 replays the same delays\./);
+  assert.match(run.stderr, /Waiting for /, 'the new objects took their time to replicate');
+  const bad = await runCli(args, { env: { ...baseEnv(), DYNAUTH_EMULATOR_SEED: 'tomorrow' } });
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /DYNAUTH_EMULATOR_SEED must be a whole number from 0 to 4294967295, not "tomorrow"/);
+  assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
+});
+
 /** `dynauth sandbox` waiting in the background, and the variables it printed for another shell. */
 async function waitingSandbox(t: { after(fn: () => unknown): void }, env: Record<string, string>): Promise<{ sandbox: ChildProcess; exited: Promise<number | null>; env: Record<string, string> }> {
   const sandbox = spawn(process.execPath, [bin, 'sandbox'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

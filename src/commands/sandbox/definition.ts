@@ -39,10 +39,10 @@ export const registerSandbox: CommandRegistrar = (program, invoke) => {
           '  lag:app=<duration>[,sp=…][,secret=…][,cert=…][,appuser=…]',
           '    the longest a new app, service principal, secret, certificate or',
           '    application user takes to replicate',
+          '  e.g. "dataverse@contosodev GET /api/data/v9.2/WhoAmI 429x2 retry-after=5"',
           '',
           'Each new object replicates after its own random delay. The sandbox prints',
           'the seed; DYNAUTH_EMULATOR_SEED=<seed> replays the same delays.',
-          '  e.g. "dataverse@contosodev GET /api/data/v9.2/WhoAmI 429x2 retry-after=5"',
         ].join('\n'),
       )
       .allowUnknownOption()
