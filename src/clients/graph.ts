@@ -33,6 +33,8 @@ export interface Application {
   id: string;
   appId: string;
   displayName: string;
+  /** Decides whether an app-management restriction with restrictForAppsCreatedAfterDateTime binds it. */
+  createdDateTime?: string;
   signInAudience?: string;
   passwordCredentials: PasswordCredential[];
   keyCredentials: KeyCredential[];
@@ -60,6 +62,22 @@ export interface Organization {
   verifiedDomains: Array<{ name: string; isDefault: boolean }>;
 }
 
+/** One passwordCredentials restriction of an app-management policy (passwordCredentialConfiguration). */
+export interface PasswordRestriction {
+  restrictionType: string;
+  maxLifetime?: string | null;
+  restrictForAppsCreatedAfterDateTime?: string | null;
+  state?: string | null;
+}
+
+/** The tenant default (its applicationRestrictions) or a policy assigned to an app (its restrictions). */
+export interface AppManagementPolicy {
+  id: string;
+  displayName?: string | null;
+  isEnabled: boolean;
+  passwordCredentials: PasswordRestriction[];
+}
+
 export interface GraphApi {
   /** Starts loading the Graph SDK, so that the first call does not wait for it. */
   prepare(): void;
@@ -77,9 +95,13 @@ export interface GraphApi {
   findPermissionGrant(clientId: string, resourceId: string): Promise<PermissionGrant | undefined>;
   createPermissionGrant(grant: Omit<PermissionGrant, 'id'>): Promise<PermissionGrant>;
   updatePermissionGrantScope(id: string, scope: string): Promise<void>;
+  /** GET /policies/defaultAppManagementPolicy (needs Policy.Read.All). */
+  defaultAppManagementPolicy(): Promise<AppManagementPolicy>;
+  /** GET /applications/{id}/appManagementPolicies: the policies assigned to the app (needs Policy.Read.All). */
+  appManagementPolicies(applicationId: string): Promise<AppManagementPolicy[]>;
 }
 
-const APPLICATION_FIELDS = 'id,appId,displayName,signInAudience,passwordCredentials,keyCredentials,requiredResourceAccess';
+const APPLICATION_FIELDS = 'id,appId,displayName,createdDateTime,signInAudience,passwordCredentials,keyCredentials,requiredResourceAccess';
 
 /** Microsoft Graph v1.0 through @microsoft/microsoft-graph-client, sent over dynauth's retrying HTTP layer. */
 export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource): GraphApi {
@@ -158,7 +180,20 @@ export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource):
       ),
     createPermissionGrant: (grant) => call('grant admin consent', (api) => api('/oauth2PermissionGrants').post(grant)),
     updatePermissionGrantScope: (id, scope) => call('update the admin consent', (api) => api(`/oauth2PermissionGrants/${id}`).patch({ scope })),
+    defaultAppManagementPolicy: () =>
+      call('read the tenant\'s app-management policy', async (api) => {
+        const policy = await api('/policies/defaultAppManagementPolicy').get();
+        return appManagementPolicy(policy, policy.applicationRestrictions);
+      }),
+    appManagementPolicies: (id) =>
+      call('read the app\'s app-management policies', async (api) =>
+        ((await api(`/applications/${id}/appManagementPolicies`).get()).value as Array<Record<string, any>>).map((policy) => appManagementPolicy(policy, policy.restrictions)),
+      ),
   };
+}
+
+function appManagementPolicy(policy: Record<string, any>, restrictions: { passwordCredentials?: PasswordRestriction[] } | null | undefined): AppManagementPolicy {
+  return { id: policy.id, displayName: policy.displayName ?? null, isEnabled: policy.isEnabled === true, passwordCredentials: restrictions?.passwordCredentials ?? [] };
 }
 
 function graphError(operation: string, error: { statusCode: number; code: string | null; message: string; requestId: string | null }): ApiError {

@@ -2,6 +2,7 @@
 // admin, Dataverse). Used by tests and by `dynauth sandbox`.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { appManagementPolicy, tenantAppManagementPolicy } from './app-management-policies.ts';
 import type { EmulatorContext } from './context.ts';
 import { createFaultStore, type FaultRule } from './faults.ts';
 import type { Reply, RequestContext } from './http.ts';
@@ -16,13 +17,13 @@ import { startListener, stopListener, type Listener } from './server.ts';
 import type { EmulatorState } from './state.ts';
 import { createEmulatorTls } from './tls.ts';
 import { createTokenSigner } from './tokens.ts';
-import type { EmulatorOptions, RecordedRequest, ReplicationLag } from './types.ts';
+import type { EmulatorOptions, RecordedRequest, ReplicationLag, SeedAppManagementPolicy } from './types.ts';
 import type { Cloud } from '../clouds.ts';
 
 export { parseFaultSpec } from './faults.ts';
 export { DEFAULT_REPLICATION_LAG_MS } from './replication.ts';
 export type { FaultRule } from './faults.ts';
-export type { EmulatorOptions, RecordedRequest, ReplicationLag, SeedApplication, SeedOptions, ServiceName, TokenSummary } from './types.ts';
+export type { EmulatorOptions, RecordedRequest, ReplicationLag, SeedAppManagementPolicy, SeedApplication, SeedOptions, ServiceName, TokenSummary } from './types.ts';
 export type { EmulatorState } from './state.ts';
 
 /** The custom-cloud JSON the CLI reads via --cloud-config / DYNAUTH_CLOUD_CONFIG. */
@@ -51,6 +52,10 @@ export interface Emulator {
     blockInDataverse(appId: string, environments?: string[]): void;
     /** A Conditional Access policy blocks the app's sign-in: AADSTS53003. */
     blockByConditionalAccess(appId: string): void;
+    /** Replaces the tenant's default app-management policy (enabled unless isEnabled is false). */
+    setDefaultAppManagementPolicy(policy: SeedAppManagementPolicy): void;
+    /** Assigns a new app-management policy to the app (by appId): while enabled it replaces the default for it. Returns its id. */
+    assignAppManagementPolicy(appId: string, policy: SeedAppManagementPolicy): string;
   };
   /** Longest replication delay per kind for objects created from now on (kinds not given keep theirs). */
   setReplicationLag(lag: ReplicationLag): void;
@@ -146,6 +151,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       blockByConditionalAccess(appId) {
         const list = ctx.state.policies.conditionalAccessBlockedApps;
         if (!list.includes(appId.toLowerCase())) list.push(appId.toLowerCase());
+      },
+      setDefaultAppManagementPolicy(policy) {
+        ctx.state.policies.defaultAppManagement = tenantAppManagementPolicy(policy);
+      },
+      assignAppManagementPolicy(appId, policy) {
+        const app = ctx.state.applications.find((a) => a.appId === appId.toLowerCase());
+        if (!app) throw new Error(`emulator: no application ${appId}`);
+        const assigned = appManagementPolicy(policy, [app.id]);
+        ctx.state.policies.appManagement.push(assigned);
+        return assigned.id;
       },
     },
     setReplicationLag,

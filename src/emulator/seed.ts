@@ -1,5 +1,6 @@
 // The deterministic sandbox tenant: ids derive from names, so docs and tests can rely on them.
 import { createHash } from 'node:crypto';
+import { appManagementPolicy, tenantAppManagementPolicy } from './app-management-policies.ts';
 import { newClientSecret, stableGuid } from './ids.ts';
 import { privilegeCatalogue, standardRoles } from './privileges.ts';
 import {
@@ -40,6 +41,7 @@ const GRAPH_PERMISSIONS: Record<string, [string, string | null]> = {
   'Directory.Read.All': ['06da0dbc-49e2-44d2-8312-53f166ab848a', '7ab1d382-f21e-4acd-a863-ba3e13f7da61'],
   'Directory.ReadWrite.All': ['c5366453-9fb0-48a5-a156-24f0c49a4b84', '19dbc75e-c2e2-444c-a770-ec69d8559fc7'],
   'Organization.Read.All': ['4908d5b9-3fb2-4b1e-9336-1888b7937185', '498476ce-e0fe-48b0-b801-37ba7e2685c6'],
+  'Policy.Read.All': ['572fea84-0151-49b2-9301-11cb16974376', '246dd0d5-5bd0-4def-940b-0421030a5b68'],
   'User.Read': ['e1fe6dd8-ba31-4d61-89e7-88639da4683d', null],
   'User.Read.All': ['a154be20-db9c-4678-8ab7-66f6cc099a59', 'df021288-bdef-4463-88db-98f22de89214'],
 };
@@ -60,7 +62,7 @@ export function seedState(options: SeedOptions, now: number): SeedResult {
     displayName: 'Contoso Admin',
     mail: `admin@${TENANT.domain}`,
     delegatedScopes: {
-      [WELL_KNOWN_APP_IDS.graph]: options.adminGraphScopes ?? DEFAULT_ADMIN_GRAPH_SCOPES,
+      [WELL_KNOWN_APP_IDS.graph]: [...(options.adminGraphScopes ?? DEFAULT_ADMIN_GRAPH_SCOPES), ...(options.adminReadsPolicies ? ['Policy.Read.All'] : [])],
       [WELL_KNOWN_APP_IDS.dynamicsCrm]: ['user_impersonation'],
       [WELL_KNOWN_APP_IDS.powerAppsService]: ['user_impersonation'],
     },
@@ -79,6 +81,8 @@ export function seedState(options: SeedOptions, now: number): SeedResult {
     policies: {
       conditionalAccessBlockedApps: [],
       tenantsInOtherClouds: (options.tenantsInOtherClouds ?? []).map((t) => t.toLowerCase()),
+      defaultAppManagement: tenantAppManagementPolicy(options.defaultAppManagementPolicy),
+      appManagement: [],
     },
   };
 
@@ -95,6 +99,7 @@ export function seedState(options: SeedOptions, now: number): SeedResult {
   state.powerPlatformManagementApps.push(automation.appId);
   const extras = (options.applications ?? []).map((seed) => ({ seed, app: addApplication(state, seed, seededAt) }));
   for (const { seed, app } of extras) if (seed.blockedByConditionalAccess) state.policies.conditionalAccessBlockedApps.push(app.appId);
+  for (const { seed, app } of extras) if (seed.appManagementPolicy) state.policies.appManagement.push(appManagementPolicy(seed.appManagementPolicy, [app.id]));
 
   const environments: Array<Pick<Environment, 'uniqueName' | 'displayName' | 'sku' | 'isDefault'> & { dataverse: boolean }> = [
     { uniqueName: 'contososales', displayName: 'Contoso Sales', sku: 'Production', isDefault: false, dataverse: true },

@@ -231,6 +231,47 @@ export interface TenantPolicies {
   conditionalAccessBlockedApps: string[];
   /** Tenant ids or domains, lower case, that belong to another national cloud (AADSTS90038). */
   tenantsInOtherClouds: string[];
+  /** GET /policies/defaultAppManagementPolicy: applies to every app without an enabled policy of its own. */
+  defaultAppManagement: TenantAppManagementPolicy;
+  /** /policies/appManagementPolicies: each overrides the default for the apps it is assigned to. */
+  appManagement: AppManagementPolicy[];
+}
+
+/** learn.microsoft.com/graph/api/resources/passwordcredentialconfiguration */
+export interface PasswordCredentialRestriction {
+  restrictionType: 'passwordAddition' | 'passwordLifetime' | 'customPasswordAddition' | 'symmetricKeyAddition' | 'symmetricKeyLifetime';
+  /** ISO 8601 duration (P90D); required for passwordLifetime and symmetricKeyLifetime. */
+  maxLifetime: string | null;
+  /** Only apps created on or after it are restricted; null restricts every app. */
+  restrictForAppsCreatedAfterDateTime: string | null;
+  /** A disabled restriction is not evaluated. */
+  state: 'enabled' | 'disabled';
+}
+
+export interface AppManagementRestrictions {
+  passwordCredentials: PasswordCredentialRestriction[];
+  keyCredentials: Array<Record<string, unknown>>;
+}
+
+/** learn.microsoft.com/graph/api/resources/tenantappmanagementpolicy */
+export interface TenantAppManagementPolicy {
+  id: string;
+  displayName: string;
+  description: string;
+  isEnabled: boolean;
+  applicationRestrictions: AppManagementRestrictions;
+  servicePrincipalRestrictions: AppManagementRestrictions;
+}
+
+/** learn.microsoft.com/graph/api/resources/appmanagementpolicy */
+export interface AppManagementPolicy {
+  id: string;
+  displayName: string;
+  description: string;
+  isEnabled: boolean;
+  restrictions: AppManagementRestrictions;
+  /** Object ids of the applications it is assigned to (appliesTo). */
+  appliesTo: string[];
 }
 
 export const WELL_KNOWN_APP_IDS = {

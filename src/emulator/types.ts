@@ -62,6 +62,26 @@ export interface SeedApplication {
   blockedByConditionalAccess?: boolean;
   /** An admin policy blocks it in Dataverse (403 0x80095ffc): true for every environment, or these uniqueNames. */
   blockedInDataverse?: true | string[];
+  /** An app-management policy assigned to it: while enabled it replaces the tenant's default for this app. */
+  appManagementPolicy?: SeedAppManagementPolicy;
+}
+
+/** One passwordCredentials restriction of an app-management policy (passwordcredentialconfiguration). */
+export interface SeedPasswordRestriction {
+  restrictionType: 'passwordAddition' | 'passwordLifetime' | 'customPasswordAddition' | 'symmetricKeyAddition' | 'symmetricKeyLifetime';
+  /** ISO 8601 duration such as P90D; required for passwordLifetime. */
+  maxLifetime?: string;
+  /** Only apps created on or after it are restricted (default: every app). */
+  restrictForAppsCreatedAfterDateTime?: string;
+  /** Default enabled. */
+  state?: 'enabled' | 'disabled';
+}
+
+export interface SeedAppManagementPolicy {
+  displayName?: string;
+  /** Default true (a new tenant's default policy is disabled: leave defaultAppManagementPolicy out for that). */
+  isEnabled?: boolean;
+  passwordCredentials: SeedPasswordRestriction[];
 }
 
 export interface SeedOptions {
@@ -86,6 +106,10 @@ export interface SeedOptions {
   privilegeRowsWithoutNames?: true | string[];
   /** Environments (uniqueName) where RetrieveUsersPrivilegesThroughTeams is unknown (404, an older org) or refused (403). */
   teamPrivilegesFunction?: Record<string, 'unknown' | 'forbidden'>;
+  /** The tenant's default app-management policy (default: disabled, no restrictions, as in a new tenant). */
+  defaultAppManagementPolicy?: SeedAppManagementPolicy;
+  /** The admin has also consented Policy.Read.All, so may read app-management policies (without it: 403 Authorization_RequestDenied). */
+  adminReadsPolicies?: boolean;
 }
 
 export interface EmulatorOptions {

@@ -14,6 +14,7 @@ import { parseConnectionString } from '../secrets/connection-string.ts';
 import { addDays } from '../util/duration.ts';
 import type { PollOptions } from '../util/poll.ts';
 import { addKeyCredential, markedBy, onApp, removeCredential } from './rotate-app-credentials.ts';
+import { ROTATION_HINTS, secretRefusal } from './credential-policy.ts';
 import { verifyNewConnection } from './verify-connection.ts';
 
 export interface RotationContext {
@@ -80,7 +81,7 @@ export async function rotate(ctx: RotationContext, profile: Profile, lifetimeDay
         .addPassword(app.id, { displayName: label, endDateTime: addDays(now, lifetimeDays).toISOString() })
         .catch(async (error: unknown) => {
           await removeMarked(ctx, profile, rotation).catch(() => undefined); // an answer lost after the secret was made
-          throw error;
+          throw secretRefusal(error, lifetimeDays, ROTATION_HINTS(profile.name)) ?? error;
         });
       const credential: StoredCredential = { secret: { kind: 'secret', clientSecret: password.secretText }, keyId: password.keyId, expiresOn: password.endDateTime };
       try {

@@ -5,6 +5,7 @@ import type { Application, GraphApi, PermissionGrant, ServicePrincipal } from '.
 import { createSelfSignedCertificate } from '../../crypto/x509.ts';
 import { DYNAMICS_CRM_APP_ID, USER_IMPERSONATION } from '../../microsoft.ts';
 import { createOrFind } from '../../steps/create-or-find.ts';
+import { POLICY_READ_HINT, secretRefusal } from '../../steps/credential-policy.ts';
 import {
   appNotYetVisible,
   anyOf,
@@ -150,7 +151,13 @@ export async function createSecret(
       await save(credential);
       return credential;
     });
-  return whileReplicating(attempt, appNotYetVisible, waiting, 'Entra to publish the new app');
+  return whileReplicating(attempt, appNotYetVisible, waiting, 'Entra to publish the new app').catch((error: unknown) => {
+    // The policy could not be read beforehand (or changed since): Graph's refusal, in words and with the way out.
+    throw secretRefusal(error, lifetimeDays, {
+      blocked: 'Run the same dynauth init again with --credential certificate: it reuses the app, service principal and consent made so far.',
+      tooLong: `Run the same dynauth init again with a shorter --secret-expiry (${POLICY_READ_HINT}), or with --credential certificate.`,
+    }) ?? error;
+  });
 }
 
 /** A new self-signed certificate: the private key is saved first, then the public part uploaded. */

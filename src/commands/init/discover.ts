@@ -3,6 +3,7 @@ import { ApiError } from '../../clients/api-error.ts';
 import type { DataverseApi, UserPrivilege } from '../../clients/dataverse.ts';
 import type { Application, GraphApi } from '../../clients/graph.ts';
 import { DYNAMICS_CRM_APP_ID } from '../../microsoft.ts';
+import { readAppPolicies, readTenantPolicy } from '../../steps/credential-policy.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
 import type { Discovery, EnvironmentState, InitAnswers, RoleState, StoredCredential } from './model.ts';
 
@@ -13,6 +14,9 @@ export type StoredCredentialLookup = (profile: string, app: Application) => Prom
  * The Entra side and each environment are read side by side.
  */
 export async function discover(session: AdminSession, answers: InitAnswers, lookupCredential: StoredCredentialLookup): Promise<Discovery> {
+  // What may cap or forbid a new client secret, read beside the rest (Graph may refuse: then unknown).
+  const secretPolicy = answers.credential === 'secret' ? readTenantPolicy(session.graph) : undefined;
+  secretPolicy?.catch(() => {}); // awaited with the app below
   const entra = (async () => {
     const [app, crm] = await Promise.all([
       answers.appId ? session.graph.findApplicationByAppId(answers.appId) : findApp(session.graph, answers.appName),
@@ -21,12 +25,14 @@ export async function discover(session: AdminSession, answers: InitAnswers, look
     if (answers.appId && !app) {
       throw new UsageError(`The app of this profile (client id ${answers.appId}) no longer exists in the tenant.`, { hint: 'Run dynauth init without --add-environment to set up a new one.' });
     }
-    const [servicePrincipal, credential] = await Promise.all([
+    const [servicePrincipal, credential, appPolicies] = await Promise.all([
       app ? session.graph.findServicePrincipal(app.appId) : undefined,
       app ? firstStoredCredential(answers, app, lookupCredential) : undefined,
+      app && secretPolicy ? readAppPolicies(session.graph, app.id) : undefined,
     ]);
     const grant = servicePrincipal && crm ? await session.graph.findPermissionGrant(servicePrincipal.id, crm.id) : undefined;
-    return { app, crm, servicePrincipal, credential, grant };
+    const policies = secretPolicy ? { tenant: await secretPolicy, app: appPolicies } : undefined;
+    return { app, crm, servicePrincipal, credential, grant, policies };
   })();
   const appId = entra.then((found) => found.app?.appId);
   appId.catch(() => {}); // the failure is reported through `entra`

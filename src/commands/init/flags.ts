@@ -138,8 +138,9 @@ export function validateAppName(name: string): void {
 export function validateLifetime(days: number, given: string, label = '--secret-expiry'): number {
   if (days < 1) throw new UsageError(`${label} "${given}" is not in the future.`);
   if (days > MAX_SECRET_LIFETIME_DAYS) {
-    throw new UsageError(`${label} "${given}" is ${days} days; Entra refuses credentials that live longer than ${MAX_SECRET_LIFETIME_DAYS} days.`, {
-      hint: 'Microsoft recommends 180 days; dynauth rotate-secret renews it with no downtime.',
+    throw new UsageError(`${label} "${given}" is ${days} days; dynauth allows at most ${MAX_SECRET_LIFETIME_DAYS} days (two years, the longest the Entra admin center offers).`, {
+      hint: 'Microsoft recommends short-lived credentials (dynauth defaults to 180 days); dynauth rotate-secret renews one with no downtime.',
+      code: 'expiry-out-of-range',
     });
   }
   return days;

@@ -2,6 +2,7 @@ import type { AppSecret } from '../../auth/app-credential.ts';
 import type { ApplicationUser, BusinessUnit, DataverseApi } from '../../clients/dataverse.ts';
 import type { Application, PermissionGrant, ServicePrincipal } from '../../clients/graph.ts';
 import type { RolePreset } from '../../roles/presets.ts';
+import type { PolicyReads } from '../../steps/credential-policy.ts';
 import type { TargetEnvironment } from '../../steps/resolve-environments.ts';
 
 export type RoleChoice = { kind: 'preset'; preset: RolePreset } | { kind: 'existing'; names: string[] };
@@ -13,6 +14,8 @@ export interface InitAnswers {
   appId?: string;
   credential: 'secret' | 'certificate';
   lifetimeDays: number;
+  /** Why lifetimeDays is shorter than asked: the app-management policy's maximum. */
+  lifetimeNote?: string;
   roleChoice: RoleChoice;
   businessUnit: string | undefined;
   targets: Array<TargetEnvironment & { profile: string }>;
@@ -55,6 +58,8 @@ export interface Discovery {
   crm: ServicePrincipal | undefined;
   grant: PermissionGrant | undefined;
   credential: StoredCredential | undefined;
+  /** The app-management policies that may govern a new client secret (read only for --credential secret). */
+  policies: PolicyReads | undefined;
   environments: EnvironmentState[];
 }
 

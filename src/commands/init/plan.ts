@@ -5,7 +5,9 @@ import type { Discovery, InitAnswers, PlanItem } from './model.ts';
 export function buildPlan(answers: InitAnswers, found: Discovery, existingProfiles: Set<string>): PlanItem[] {
   const item = (exists: boolean, what: string): PlanItem => ({ action: exists ? 'reuse' : 'create', what });
   const credential =
-    answers.credential === 'secret' ? `client secret valid ${answers.lifetimeDays} days` : `certificate valid ${answers.lifetimeDays} days`;
+    answers.credential === 'secret'
+      ? `client secret valid ${answers.lifetimeDays} days${answers.lifetimeNote ? ` (${answers.lifetimeNote})` : ''}`
+      : `certificate valid ${answers.lifetimeDays} days`;
   const plan: PlanItem[] = [
     item(Boolean(found.app), `app registration "${answers.appName}" (single tenant, Dynamics CRM user_impersonation)`),
     item(Boolean(found.servicePrincipal), 'service principal (enterprise application)'),

@@ -6,6 +6,7 @@ import { openStorage } from '../../steps/open-storage.ts';
 import { assertNothingMissing, parseInitFlags } from './flags.ts';
 import { completeAnswers } from './questions.ts';
 import { discover } from './discover.ts';
+import { withSecretPolicy } from './secret-policy.ts';
 import { settleMissingTables } from './missing-tables.ts';
 import { buildPlan, formatPlan, printPlan } from './plan.ts';
 import { applyPlan } from './apply.ts';
@@ -39,11 +40,12 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     await writable;
     const added = flags.addEnvironment ? await addEnvironmentSelectors(storage, flags) : undefined;
     const targets = await resolveEnvironments(deps, session.powerPlatform, added ? [flags.addEnvironment!] : flags.environments);
-    const answers = await completeAnswers(deps, added ? { ...flags, ...added.flags } : flags, session, targets);
+    let answers = await completeAnswers(deps, added ? { ...flags, ...added.flags } : flags, session, targets);
     const now = deps.clock.now();
     const lookup = (profile: string, app: Parameters<typeof lookupStoredCredential>[2]) =>
       lookupStoredCredential(storage, added?.sourceProfile ?? profile, app, now);
     const found = await discover(session, answers, lookup);
+    answers = withSecretPolicy(answers, found, flags, now);
     await settleMissingTables(deps, flags, found);
     await assertProfilesFree(storage, answers, found.app?.appId);
     const plan = buildPlan(answers, found, new Set(await storage.profiles.list()));

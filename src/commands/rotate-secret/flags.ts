@@ -1,10 +1,11 @@
 import { UsageError } from '../../cli/errors.ts';
 import type { Env } from '../../deps.ts';
+import { MAX_SECRET_LIFETIME_DAYS } from '../../microsoft.ts';
 import { parseDuration, parseLifetimeDays } from '../../util/duration.ts';
 import { validateProfileName, validateTenant } from '../init/flags.ts';
 import { AUTH_METHODS, type AuthMethod } from '../shared-options.ts';
 
-export const MAX_LIFETIME_DAYS = 730;
+export const MAX_LIFETIME_DAYS = MAX_SECRET_LIFETIME_DAYS;
 
 export interface RotateFlags {
   profile: string | undefined;
@@ -46,7 +47,10 @@ export function parseRotateFlags(options: Record<string, unknown>, env: Env): Ro
     yes: options.yes === true,
   };
   if (flags.lifetimeDays !== undefined && (flags.lifetimeDays < 1 || flags.lifetimeDays > MAX_LIFETIME_DAYS)) {
-    throw new UsageError(`--secret-expiry "${expiry}" is out of range: give 1 to ${MAX_LIFETIME_DAYS} days.`, { code: 'expiry-out-of-range' });
+    throw new UsageError(`--secret-expiry "${expiry}" is out of range: give 1 to ${MAX_LIFETIME_DAYS} days (dynauth's own limit: two years, the longest the Entra admin center offers).`, {
+      hint: 'Microsoft recommends short-lived credentials; a tenant app-management policy may allow less still.',
+      code: 'expiry-out-of-range',
+    });
   }
   if (flags.auth !== undefined && !AUTH_METHODS.includes(flags.auth)) throw new UsageError(`--auth must be one of: ${AUTH_METHODS.join(', ')}`);
   if (flags.profile !== undefined) validateProfileName(flags.profile);

@@ -2,6 +2,7 @@ import { DynauthError, ExitCode, isAbortError, UsageError } from '../../cli/erro
 import type { Cloud } from '../../clouds.ts';
 import type { Deps } from '../../deps.ts';
 import type { Profile } from '../../profiles/profile.ts';
+import { rotationSecretLifetime } from '../../steps/credential-policy.ts';
 import { assertStoredCredential, resumeRotation, rotate, type RotationContext } from '../../steps/rotate-credential.ts';
 import { revokePending, type PendingEntry } from '../../steps/rotate-revoke.ts';
 import { signInAdmin, type AdminSession } from '../../steps/sign-in-admin.ts';
@@ -102,7 +103,12 @@ async function rotateOne(
   const revocationLeft = !rotated && (refreshed.pendingRevocation ?? []).some((entry) => entry.revokeRequested);
   if (revocationLeft) deps.ui.step(`Finishing the revocation an earlier rotation of ${profile.name} left…`);
   if (!rotated && !flags.finish && !revocationLeft) {
-    const lifetimeDays = flags.lifetimeDays ?? Math.min(Math.max(refreshed.credential.lifetimeDays, 1), MAX_LIFETIME_DAYS);
+    const asked = flags.lifetimeDays ?? Math.min(Math.max(refreshed.credential.lifetimeDays, 1), MAX_LIFETIME_DAYS);
+    // A tenant app-management policy may cap or forbid secrets: known before anything is added.
+    const lifetimeDays =
+      refreshed.credential.type === 'secret'
+        ? await rotationSecretLifetime(session.graph, refreshed, { days: asked, chosen: flags.lifetimeDays !== undefined }, deps.clock.now(), (line) => deps.ui.info(line))
+        : asked;
     rotated = await rotate(ctx, refreshed, lifetimeDays);
   }
   const current = rotated?.profile ?? refreshed;

@@ -2,9 +2,10 @@
 // addPassword / removePassword, delete.
 import { X509Certificate } from 'node:crypto';
 import { isVisible, type EmulatorContext } from '../context.ts';
-import { ReplyError, type Reply, type RequestContext } from '../http.ts';
-import { isGuid, newClientSecret, newGuid, stableGuid } from '../ids.ts';
+import type { Reply, RequestContext } from '../http.ts';
+import { isGuid, newClientSecret, newGuid } from '../ids.ts';
 import { hashSecret } from '../seed.ts';
+import { enforcePasswordPolicy, listAppManagementPolicies } from './graph-policies.ts';
 import type { Application, KeyCredential, RequiredResourceAccess } from '../state.ts';
 import type { AccessTokenClaims } from '../tokens.ts';
 import {
@@ -24,9 +25,7 @@ import {
 } from './graph-shared.ts';
 
 const SIGN_IN_AUDIENCES = ['AzureADMyOrg', 'AzureADMultipleOrgs', 'AzureADandPersonalMicrosoftAccount', 'PersonalMicrosoftAccount'];
-const MAX_SECRET_LIFETIME_MS = 2 * 366 * 86_400_000;
 const DEFAULT_SECRET_LIFETIME_MS = 2 * 365 * 86_400_000;
-const CREDENTIAL_POLICY_ID = stableGuid('policy:default-app-management');
 
 /** Routes under /v1.0/applications; `rest` is what follows "applications". */
 export function handleApplications(ctx: EmulatorContext, req: RequestContext, claims: AccessTokenClaims, rest: string): Reply {
@@ -70,6 +69,7 @@ export function handleApplications(ctx: EmulatorContext, req: RequestContext, cl
         return methodNotAllowed(req);
     }
   }
+  if (action.toLowerCase() === 'appmanagementpolicies') return listAppManagementPolicies(ctx, req, claims, app);
   if (req.method !== 'POST') return methodNotAllowed(req);
   switch (action.toLowerCase()) {
     case 'addpassword':
@@ -220,13 +220,7 @@ function addPassword(ctx: EmulatorContext, req: RequestContext, app: Application
   const start = typeof input['startDateTime'] === 'string' ? Date.parse(input['startDateTime']) : now;
   const end = typeof input['endDateTime'] === 'string' ? Date.parse(input['endDateTime']) : start + DEFAULT_SECRET_LIFETIME_MS;
   if (Number.isNaN(start) || Number.isNaN(end) || end <= start) badRequest(req, "Invalid value specified for property 'endDateTime' of resource 'PasswordCredential'.");
-  if (end - start > MAX_SECRET_LIFETIME_MS) {
-    const message = `Credential lifetime exceeds the max value allowed as per assigned policy '${CREDENTIAL_POLICY_ID}'.`;
-    const reply = graphError(req, 400, 'CredentialInvalidLifetimeAsPerAppPolicy', message);
-    const error = (reply.body as { error: Record<string, unknown> }).error;
-    error['details'] = [{ code: 'InvalidKeyEndDate', message, target: 'EndDate' }];
-    throw new ReplyError(reply);
-  }
+  enforcePasswordPolicy(ctx, req, app, end - start);
   const secretText = newClientSecret();
   const credential = {
     keyId: newGuid(),

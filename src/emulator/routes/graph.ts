@@ -3,6 +3,7 @@ import type { EmulatorContext } from '../context.ts';
 import type { Reply, RequestContext } from '../http.ts';
 import type { User } from '../state.ts';
 import { handleApplications, methodNotAllowed, notFoundSegment } from './graph-applications.ts';
+import { handlePolicies } from './graph-policies.ts';
 import { handleGrants, handleServicePrincipals } from './graph-service-principals.ts';
 import { PERMISSIONS, authenticateGraph, entityReply, graphError, graphFail, listReply, requirePermission } from './graph-shared.ts';
 
@@ -33,6 +34,8 @@ export function handleGraph(ctx: EmulatorContext, req: RequestContext): Reply {
       return handleServicePrincipals(ctx, req, claims, rest);
     case 'oauth2permissiongrants':
       return handleGrants(ctx, req, claims, rest);
+    case 'policies':
+      return handlePolicies(ctx, req, claims, rest);
     default:
       return notFoundSegment(req, segment);
   }
