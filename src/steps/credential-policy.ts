@@ -153,7 +153,7 @@ export function secretRefusal(error: unknown, days: number, hints: { blocked: st
 }
 
 /** How to learn the maximum when Entra's answer does not say it. */
-export const POLICY_READ_HINT = "Entra's answer does not say the maximum; an account with Policy.Read.All (e.g. Global Reader) can read it, and dynauth then applies it";
+export const POLICY_READ_HINT = "Entra's answer does not say the maximum; a sign-in whose token carries Policy.Read.All can read it, and dynauth then applies it";
 
 /**
  * rotate-secret: the lifetime of the profile's next client secret under the policies (read now),
