@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Dataverse } from '../../src/emulator/state.ts';
 import { startSandbox, type Emulator } from '../support/sandbox.ts';
+import { KEY, runInPty } from '../support/pty.ts';
 import { assertOneOfEach, rolePrivileges } from './assertions.ts';
 
 const base = (env: string, ...more: string[]) => ['init', '--yes', '--environment', env, ...more];
@@ -52,6 +53,25 @@ test('plain Dataverse with --skip-missing-tables: the role gets exactly what exi
   const written = sandbox.emulator.requests.slice(before).filter((r) => r.service === 'dataverse' && r.method !== 'GET');
   assert.deepEqual(written.map((r) => r.path), [], 'nothing added to the role, nothing assigned again');
   assert.deepEqual(rolePrivileges(sandbox.emulator, 'contosodev', 'dynauth contact-center'), CONTACT_CENTER_PLAIN.map((name) => [name, 3]));
+});
+
+test('in a terminal the missing tables are a question: yes makes the role without them, no changes nothing (exit 2)', async (t) => {
+  const bin = new URL('../../bin/dynauth.js', import.meta.url).pathname;
+  const sandbox = await startSandbox(t, PLAIN);
+  const args = [process.execPath, bin, 'init', '--environment', 'contosodev', '--role-preset', 'read-only', '--app-name', 'pty-plain', '--credential', 'secret', '--secret-expiry', '30', '--business-unit', 'contosodev', '--profile', 'plain'];
+  const declined = await runInPty(args, sandbox.env, [{ expect: /read\s+Lead\?\s+\(y\/N\)/, send: KEY.enter }]);
+  assert.equal(declined.code, 2, declined.screen);
+  // The question wraps at the terminal's width.
+  assert.match(declined.screen.replace(/\s+/g, ' '), /Contoso Dev has no Case \(incident\), Lead \(lead\) tables .*Make "dynauth read-only" without read Case, read Lead\? \(y\/N\)/);
+  assert.match(declined.screen, /--skip-missing-tables/);
+  assert.deepEqual(changes(sandbox.emulator), []);
+  const accepted = await runInPty(args, sandbox.env, [
+    { expect: /read\s+Lead\?\s+\(y\/N\)/, send: 'y' + KEY.enter },
+    { expect: /Apply this plan\?/, send: 'y' + KEY.enter },
+  ]);
+  assert.equal(accepted.code, 0, accepted.screen);
+  assert.match(accepted.screen.replace(/\s+/g, ' '), /the role will lack read Case, read Lead: this environment has no such tables/);
+  assert.deepEqual(rolePrivileges(sandbox.emulator, 'contosodev', 'dynauth read-only').map(([name]) => name), ['prvReadAccount', 'prvReadActivity', 'prvReadContact']);
 });
 
 test('DYNAUTH_SKIP_MISSING_TABLES is the flag’s twin; the dry run shows what the role will lack', async (t) => {
