@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulator } from '../src/emulator/index.ts';
-import type { RecordedRequest } from '../src/emulator/types.ts';
+import { startEmulator, type Emulator } from '../src/emulator/index.ts';
+import type { EmulatorOptions, RecordedRequest } from '../src/emulator/types.ts';
 
 export const LATENCY_MS = 50;
 const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 9);
@@ -69,9 +69,17 @@ async function initOnce(bin: string, storeEnv: Record<string, string>): Promise<
   };
 }
 
-/** One `init --yes` against a fresh emulator: when it started, how long it took, what it asked. */
-export async function runInitOnce(bin: string, storeEnv: Record<string, string>): Promise<{ startedAt: number; wall: number; requests: RecordedRequest[] }> {
-  const emulator = await startEmulator({ latencyMs: LATENCY_MS });
+/** Replication off: this benchmark measures dynauth's own time, and waiting out lag is not that (bench/replication.ts measures it). */
+const NO_LAG: EmulatorOptions['replicationLag'] = { appMs: 0, servicePrincipalMs: 0, secretMs: 0, certificateMs: 0, appUserMs: 0 };
+
+/** One `init --yes` against a fresh emulator: when it started, how long it took, what it asked; `inspect` reads the emulator before it closes. */
+export async function runInitOnce<T = undefined>(
+  bin: string,
+  storeEnv: Record<string, string>,
+  options: EmulatorOptions = {},
+  inspect?: (emulator: Emulator) => T,
+): Promise<{ startedAt: number; wall: number; requests: RecordedRequest[]; inspected: T | undefined }> {
+  const emulator = await startEmulator({ latencyMs: LATENCY_MS, replicationLag: NO_LAG, ...options });
   const dir = await mkdtemp(join(tmpdir(), 'dynauth-bench-'));
   try {
     const { cloudConfigPath, caCertPath } = await emulator.writeFiles(dir);
@@ -95,7 +103,7 @@ export async function runInitOnce(bin: string, storeEnv: Record<string, string>)
     });
     const wall = performance.now() - started;
     if (code !== 0) throw new Error(`init exited ${code}:\n${stderr.trim().split('\n').slice(-6).join('\n')}`);
-    return { startedAt, wall, requests: [...emulator.requests] };
+    return { startedAt, wall, requests: [...emulator.requests], inspected: inspect?.(emulator) };
   } finally {
     await emulator.close();
     await rm(dir, { recursive: true, force: true });

@@ -1,7 +1,9 @@
 // npm run bench: start-up cost of `dynauth --version` beside bare Node, and the wall time of
-// `init --yes` against the emulator with added latency beside its critical path.
+// `init --yes` against the emulator with added latency beside its critical path, and with
+// replication lag beside the lag itself.
 import { spawnSync } from 'node:child_process';
 import { benchInit } from './init.ts';
+import { benchReplication } from './replication.ts';
 import { publishedLayout, removePublishedLayout } from '../test/support/published-layout.ts';
 
 // Measured as users run it: the compiled dist/ beside bin/, as `npm pack` ships it.
@@ -34,6 +36,7 @@ console.log(`startup: dynauth --help median ${median(help).toFixed(1)} ms (no ta
 
 try {
   await benchInit(bin);
+  await benchReplication(bin);
 } finally {
   removePublishedLayout(bin);
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import { startSandbox } from '../support/sandbox.ts';
 import { assertOneOfEach } from './assertions.ts';
 
@@ -80,6 +81,25 @@ test('an outage that outlasts the retries stops with a clear message, and a re-r
   assert.equal(second.code, 0, second.stderr);
   assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales']);
   assert.ok(JSON.parse(second.stdout).reused.includes('application'));
+});
+
+test('a run cut short right after making the app: a re-run before Graph lists it finds it by id, and makes no second app', async (t) => {
+  // 4-8 s for the new app to replicate: the re-run below starts well inside that window.
+  const sandbox = await startSandbox(t, { replicationLag: { appMs: 8000 } });
+  const killed = await sandbox.run(ARGS, { killWhen: /App registration "dynauth-contososales"/ });
+  assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+  const app = sandbox.emulator.state.applications.find((a) => a.displayName === 'dynauth-contososales')!;
+  const rerunAt = Date.now();
+  assert.ok(rerunAt < app.visibleAt, 'the re-run starts while Graph does not list the app yet');
+  const rerun = await sandbox.run([...ARGS, '--json']);
+  assert.equal(rerun.code, 0, rerun.stderr);
+  assert.match(rerun.stderr, /Waiting for Entra to publish the app the interrupted run made/);
+  assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales']);
+  assert.ok(JSON.parse(rerun.stdout).reused.includes('application'));
+  const listed = sandbox.emulator.requests.filter((r) => r.method === 'GET' && r.path === '/v1.0/applications' && r.at >= rerunAt);
+  assert.ok(listed.length >= 1 && listed.every((r) => r.status === 200), 'the list was asked and did not show it');
+  const { profiles } = await sandbox.storage();
+  assert.deepEqual((await readdir(profiles.directory)).filter((f) => f.endsWith('.new-app')), [], 'the record is gone once the profile is written');
 });
 
 test('--add-environment gives the app of a profile a user in another environment, reusing its credential', async (t) => {

@@ -57,7 +57,7 @@ test('Dataverse not knowing a new app is recognised by the app id, the code or t
   assert.equal(check(apiError('graph', 404, 'Request_ResourceNotFound', 'not found')), undefined);
 });
 
-test('whileReplicating retries a lagging answer with growing waits, and says once what it waits for', async () => {
+test('whileReplicating retries a lagging answer a quarter second apart, and says once what it waits for', async () => {
   const clock = fakeClock();
   const said: string[] = [];
   let calls = 0;
@@ -73,7 +73,7 @@ test('whileReplicating retries a lagging answer with growing waits, and says onc
   assert.equal(value, 'made');
   assert.equal(calls, 4);
   assert.equal(clock.slept.length, 3);
-  assert.ok(clock.slept[1]! > clock.slept[0]! && clock.slept[2]! > clock.slept[1]!, `backoff grows: ${clock.slept.join(', ')}`);
+  assert.deepEqual(clock.slept, [250, 250, 250], 'replication usually ends within seconds: attempts stay close');
   assert.deepEqual(said, ['Waiting for Entra to publish the new app (Graph does not show the new app everywhere yet)…']);
 });
 
@@ -90,4 +90,16 @@ test('whileReplicating throws a real failure at once, and gives up with the resu
     return true;
   });
   assert.equal(clock.slept.reduce((a, b) => a + b, 0), 10_000, 'never sleeps past the time allowed');
+});
+
+test('a wait that lasts spaces its attempts out, up to 5 s apart', async () => {
+  const clock = fakeClock();
+  const lagging = () => Promise.reject(apiError('graph', 404, 'Request_ResourceNotFound', 'does not exist'));
+  await assert.rejects(whileReplicating(lagging, appNotYetVisible, waiting(clock, 120_000), 'Entra to publish the new app'));
+  const late = clock.slept.slice(clock.slept.findIndex((ms) => ms > 250));
+  assert.ok(late.length > 5, `${clock.slept.join(', ')}`);
+  assert.ok(late.every((ms, i) => i === 0 || ms >= late[i - 1]! || i === late.length - 1), `never shrinks: ${late.join(', ')}`);
+  assert.equal(Math.max(...clock.slept), 5000);
+  const lastMinute = clock.slept.slice(clock.slept.findIndex((_, i) => clock.slept.slice(0, i + 1).reduce((a, b) => a + b, 0) > 60_000));
+  assert.ok(lastMinute.length <= 13, `the second minute has attempts 5 s apart, not ${lastMinute.length}`);
 });

@@ -6,7 +6,8 @@ import type { Deps } from '../../deps.ts';
 import type { Profile } from '../../profiles/profile.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
 import { acquireAppToken, verifyNewConnection, type VerifiedConnection } from '../../steps/verify-connection.ts';
-import type { PollOptions } from '../../util/poll.ts';
+import type { Waiting } from '../../steps/replication.ts';
+import { forgetNewApp, rememberNewApp } from './recent-app.ts';
 import { applyEnvironment, prepareRoles, type AppliedEnvironment } from './apply-dataverse.ts';
 import { createCertificate, createSecret, ensureApp, ensureConsent, ensureCrmServicePrincipal, ensureServicePrincipal } from './apply-entra.ts';
 import type { InitFlags } from './flags.ts';
@@ -22,6 +23,17 @@ export interface Applied {
   storedIn: string;
 }
 
+/** How init waits out replication: as long as --wait allows, saying what it waits for. */
+export function waitingFor(deps: Pick<Deps, 'clock' | 'cancellation' | 'ui'>, flags: Pick<InitFlags, 'waitMs'>): Waiting {
+  return {
+    clock: deps.clock,
+    signal: deps.cancellation.signal,
+    timeoutMs: flags.waitMs,
+    onWait: (message) => deps.ui.step(message),
+    resumeHint: 'Run the same dynauth init again to resume (it reuses what was made), or allow longer with --wait 10m.',
+  };
+}
+
 /** Creates what the plan says, in dependency order, independent calls side by side. */
 export async function applyPlan(
   deps: Deps,
@@ -34,13 +46,7 @@ export async function applyPlan(
 ): Promise<Applied> {
   const { graph } = session;
   const outcome: Outcome = { created: [], reused: [] };
-  const waiting: Omit<PollOptions, 'waitingFor'> = {
-    clock: deps.clock,
-    signal: deps.cancellation.signal,
-    timeoutMs: flags.waitMs,
-    onWait: (message) => deps.ui.step(message),
-    resumeHint: 'Run the same dynauth init again to resume (it reuses what was made), or allow longer with --wait 10m.',
-  };
+  const waiting = waitingFor(deps, flags);
   const say = (message: string) => deps.ui.success(message);
   // The preset's roles need nothing from Entra: they are made beside it, from the start.
   const rolesReady = found.environments.map((state) => prepareRoles(state, answers.roleChoice, outcome, waiting, say));
@@ -69,7 +75,13 @@ export async function applyPlan(
     };
 
     const crm = await ensureCrmServicePrincipal(graph, found.crm, outcome);
-    const app = await ensureApp(graph, answers.appName, crm, found.app, outcome, (ms) => deps.clock.sleep(ms, deps.cancellation.signal));
+    const profileNames = answers.targets.map((target) => target.profile);
+    // Ctrl-C waits for a new app to be recorded: a re-run must find it while Graph's lists do not show it yet.
+    const app = await deps.cancellation.critical(async () => {
+      const made = await ensureApp(graph, answers.appName, crm, found.app, outcome, (ms) => deps.clock.sleep(ms, deps.cancellation.signal));
+      if (!found.app) await rememberNewApp(storage.profiles, profileNames, made, now);
+      return made;
+    });
     deps.ui.success(`App registration "${app.displayName}" (client id ${app.appId})`);
 
     const credentialTask = (async () => {
@@ -131,6 +143,7 @@ export async function applyPlan(
         return { profile, verified };
       }),
     );
+    await forgetNewApp(storage.profiles, profileNames);
     if (flags.certificateOut && credential.secret.kind === 'certificate') {
       await writeOwnerOnlyFile(flags.certificateOut, credential.secret.pem);
       deps.ui.success(`Certificate and private key written to ${flags.certificateOut} (mode 0600)`);

@@ -8,18 +8,25 @@ import type { AdminSession } from '../../steps/sign-in-admin.ts';
 import type { Discovery, EnvironmentState, InitAnswers, RoleState, StoredCredential } from './model.ts';
 
 export type StoredCredentialLookup = (profile: string, app: Application) => Promise<StoredCredential | undefined>;
+/** An app an interrupted run made moments ago, which Graph's lists may not show yet (see recent-app.ts). */
+export type RecentAppLookup = (appName: string) => Promise<Application | undefined>;
 
 /**
  * Finds, with read calls only, everything a previous run (or an admin by hand) already made.
  * The Entra side and each environment are read side by side.
  */
-export async function discover(session: AdminSession, answers: InitAnswers, lookupCredential: StoredCredentialLookup): Promise<Discovery> {
+export async function discover(
+  session: AdminSession,
+  answers: InitAnswers,
+  lookupCredential: StoredCredentialLookup,
+  recentApp: RecentAppLookup = async () => undefined,
+): Promise<Discovery> {
   // What may cap or forbid a new client secret, read beside the rest (Graph may refuse: then unknown).
   const secretPolicy = answers.credential === 'secret' ? readTenantPolicy(session.graph) : undefined;
   secretPolicy?.catch(() => {}); // awaited with the app below
   const entra = (async () => {
     const [app, crm] = await Promise.all([
-      answers.appId ? session.graph.findApplicationByAppId(answers.appId) : findApp(session.graph, answers.appName),
+      answers.appId ? session.graph.findApplicationByAppId(answers.appId) : findApp(session.graph, answers.appName, recentApp),
       session.graph.findServicePrincipal(DYNAMICS_CRM_APP_ID),
     ]);
     if (answers.appId && !app) {
@@ -43,8 +50,9 @@ export async function discover(session: AdminSession, answers: InitAnswers, look
   return { ...found, environments };
 }
 
-async function findApp(graph: GraphApi, displayName: string): Promise<Application | undefined> {
+async function findApp(graph: GraphApi, displayName: string, recentApp: RecentAppLookup): Promise<Application | undefined> {
   const apps = await graph.findApplications(displayName);
+  if (apps.length === 0) return recentApp(displayName);
   if (apps.length > 1) {
     throw new UsageError(`${apps.length} app registrations are named "${displayName}"; dynauth will not guess which one to use.`, {
       hint: `Pick another --app-name, or delete the extra ones (app ids: ${apps.map((a) => a.appId).join(', ')}).`,

@@ -6,10 +6,11 @@ import { openStorage } from '../../steps/open-storage.ts';
 import { assertNothingMissing, parseInitFlags } from './flags.ts';
 import { completeAnswers } from './questions.ts';
 import { discover } from './discover.ts';
+import { findRecentApp } from './recent-app.ts';
 import { withSecretPolicy } from './secret-policy.ts';
 import { settleMissingTables } from './missing-tables.ts';
 import { buildPlan, formatPlan, printPlan } from './plan.ts';
-import { applyPlan } from './apply.ts';
+import { applyPlan, waitingFor } from './apply.ts';
 import { assertProfilesFree, lookupStoredCredential, type Storage } from './store.ts';
 import { addEnvironmentSelectors } from './add-environment.ts';
 import { printSummary, summaryJson } from './summary.ts';
@@ -44,7 +45,9 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     const now = deps.clock.now();
     const lookup = (profile: string, app: Parameters<typeof lookupStoredCredential>[2]) =>
       lookupStoredCredential(storage, added?.sourceProfile ?? profile, app, now);
-    const found = await discover(session, answers, lookup);
+    const profileNames = answers.targets.map((target) => target.profile);
+    const recent = (appName: string) => findRecentApp(storage.profiles, profileNames, appName, session.graph, waitingFor(deps, flags));
+    const found = await discover(session, answers, lookup, recent);
     answers = withSecretPolicy(answers, found, flags, now);
     await settleMissingTables(deps, flags, found);
     await assertProfilesFree(storage, answers, found.app?.appId);
