@@ -4,6 +4,7 @@ import { UsageError } from '../cli/errors.ts';
 import { disableInstanceDiscovery, type Cloud } from '../clouds.ts';
 import type { AuthMethod } from '../commands/shared-options.ts';
 import type { Env } from '../deps.ts';
+import type { AdminCredential } from './token-source.ts';
 import { identityPipelineOptions, type PipelineWatch } from './trace-policy.ts';
 
 export interface AdminSignIn {
@@ -17,25 +18,33 @@ export interface AdminSignIn {
   watch?: PipelineWatch;
 }
 
-/** The admin's credential, from @azure/identity; imported lazily so --help never loads it. */
-export async function createAdminCredential(signIn: AdminSignIn): Promise<TokenCredential> {
+/**
+ * The admin's credential, from @azure/identity; imported lazily so --help never loads it. The
+ * interactive ones never sign in again by themselves: token-source.ts decides when to ask
+ * (a scope it can serve another way, such as GCC's second Power Platform name, is not worth a prompt).
+ */
+export async function createAdminCredential(signIn: AdminSignIn): Promise<AdminCredential> {
   const identity = await import('./identity.ts');
+  let refusal: string | undefined;
   const common = {
     authorityHost: signIn.cloud.authorityHost,
     disableInstanceDiscovery: disableInstanceDiscovery(signIn.cloud),
     additionallyAllowedTenants: ['*'],
-    ...identityPipelineOptions(signIn.watch),
+    ...identityPipelineOptions({ ...signIn.watch, onRefusal: (description) => (refusal = description) }),
   };
-  const tenantId = signIn.tenant ?? 'organizations';
+  const interactive = { ...common, tenantId: signIn.tenant ?? 'organizations', disableAutomaticAuthentication: true };
   switch (signIn.method) {
     case 'device-code':
       return new identity.DeviceCodeCredential({
-        ...common,
-        tenantId,
-        userPromptCallback: (info) => signIn.tell(info.message),
+        ...interactive,
+        userPromptCallback: (info) => {
+          // MSAL passes on a refused device code request as a code of undefined fields; Entra's reason is the error.
+          if (!info.message) throw new Error(refusal ?? 'Entra did not hand out a device code.');
+          signIn.tell(info.message);
+        },
       });
     case 'browser':
-      return new identity.InteractiveBrowserCredential({ ...common, tenantId, redirectUri: 'http://localhost' });
+      return new identity.InteractiveBrowserCredential({ ...interactive, redirectUri: 'http://localhost' });
     case 'azure-cli':
       return new identity.AzureCliCredential({ tenantId: signIn.tenant, additionallyAllowedTenants: ['*'] });
     case 'environment':

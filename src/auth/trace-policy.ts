@@ -11,6 +11,7 @@ interface TracedRequest {
 
 interface TracedResponse {
   status: number;
+  bodyAsText?: string | null;
 }
 
 export interface PipelineWatch {
@@ -18,10 +19,12 @@ export interface PipelineWatch {
   trace?: (line: string) => void;
   /** The last request's fate: the failure of one that got no HTTP answer, or undefined once one is answered. */
   onNetwork?: (failure: NetworkError | undefined) => void;
+  /** Entra's error_description of a refused request (ids and names only, never a secret): MSAL drops a refused device code request's. */
+  onRefusal?: (description: string) => void;
 }
 
-export function identityPipelineOptions({ trace, onNetwork }: PipelineWatch = {}) {
-  if (!trace && !onNetwork) return {};
+export function identityPipelineOptions({ trace, onNetwork, onRefusal }: PipelineWatch = {}) {
+  if (!trace && !onNetwork && !onRefusal) return {};
   const policy = {
     name: 'dynauthWatch',
     async sendRequest<Req extends TracedRequest, Res extends TracedResponse>(request: Req, next: (request: Req) => Promise<Res>): Promise<Res> {
@@ -31,6 +34,10 @@ export function identityPipelineOptions({ trace, onNetwork }: PipelineWatch = {}
         const response = await next(request);
         trace?.(`← ${response.status} ${request.method} ${request.url} ${Date.now() - started} ms`);
         onNetwork?.(undefined);
+        if (response.status >= 400 && onRefusal) {
+          const description = errorDescription(response.bodyAsText);
+          if (description) onRefusal(description);
+        }
         return response;
       } catch (error) {
         trace?.(`← ${request.method} ${request.url}: ${error instanceof Error ? error.message : String(error)}`);
@@ -41,4 +48,13 @@ export function identityPipelineOptions({ trace, onNetwork }: PipelineWatch = {}
     },
   };
   return { additionalPolicies: [{ policy, position: 'perRetry' as const }] };
+}
+
+function errorDescription(body: string | null | undefined): string | undefined {
+  try {
+    const parsed = JSON.parse(body ?? '') as { error_description?: unknown };
+    return typeof parsed.error_description === 'string' ? parsed.error_description : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -76,3 +76,49 @@ test('a scope without a fallback fails as it did', async () => {
   await assert.rejects(getToken('https://graph.microsoft.com/.default'), /AADSTS500011/);
   assert.deepEqual(credential.asked, ['https://graph.microsoft.com/.default']);
 });
+
+/**
+ * A device-code or browser credential as dynauth makes it (automatic sign-in off): getToken is
+ * silent and fails with AuthenticationRequiredError (its cause dropped) until authenticate() has
+ * signed the admin in; a resource Entra does not know fails authenticate() with AADSTS500011.
+ */
+function fakeInteractive(known: string[]): TokenCredential & { authenticate(scope: string | string[]): Promise<unknown>; prompts: string[]; asked: string[] } {
+  const asked: string[] = [];
+  const prompts: string[] = [];
+  let signedIn = false;
+  return {
+    asked,
+    prompts,
+    async getToken(scope) {
+      const wanted = String(scope);
+      asked.push(wanted);
+      if (!signedIn || !known.includes(wanted)) throw Object.assign(new Error('Automatic authentication has been disabled.'), { name: 'AuthenticationRequiredError' });
+      return { token: `token for ${wanted}`, expiresOnTimestamp: Date.now() + 3_600_000 };
+    },
+    async authenticate(scope) {
+      const wanted = String(scope);
+      prompts.push(wanted);
+      if (!known.includes(wanted)) throw new Error(`AADSTS500011: The resource principal named ${wanted.replace(/\/\.default$/, '')} was not found in the tenant named Contoso.`);
+      signedIn = true;
+      return {};
+    },
+  };
+}
+
+test('an interactive credential signs in once, and a scope it can serve by its fallback costs no second prompt', async () => {
+  const graph = 'https://graph.microsoft.us/.default';
+  const credential = fakeInteractive([graph, FALLBACK]);
+  const getToken = tokenSource(credential, new AbortController().signal, toAuthError, { fallbacks: { [PRIMARY]: FALLBACK } });
+  assert.equal(await getToken(graph), `token for ${graph}`);
+  assert.deepEqual(credential.prompts, [graph], 'the first token signs the admin in');
+  assert.equal(await getToken(PRIMARY), `token for ${FALLBACK}`);
+  assert.deepEqual(credential.prompts, [graph], 'no second sign-in for the Power Platform token');
+  assert.deepEqual(credential.asked, [graph, graph, PRIMARY, FALLBACK]);
+});
+
+test('an interactive credential signs in again for a scope that needs it, and falls back if Entra then does not know it', async () => {
+  const credential = fakeInteractive([FALLBACK]);
+  const getToken = tokenSource(credential, new AbortController().signal, toAuthError, { fallbacks: { [PRIMARY]: FALLBACK } });
+  assert.equal(await getToken(PRIMARY), `token for ${FALLBACK}`);
+  assert.deepEqual(credential.prompts, [PRIMARY, FALLBACK]);
+});
