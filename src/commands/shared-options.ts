@@ -16,7 +16,7 @@ export function tenantOption() {
 }
 
 export function waitOption() {
-  return option('--wait <duration>', 'how long to wait for Entra and Dataverse to replicate a new app, e.g. 90s, 5m', 'DYNAUTH_WAIT').default('5m');
+  return option('--wait <duration>', 'how long to wait for Entra and Dataverse to replicate a new app, and for a throttled request (Retry-After), e.g. 90s, 5m', 'DYNAUTH_WAIT').default('5m');
 }
 
 export function passphraseOption() {
