@@ -15,29 +15,44 @@ const RUNS = Number(process.env.BENCH_REPLICATION_RUNS ?? 3);
 const SEED = Number(process.env.BENCH_REPLICATION_SEED ?? 1);
 const lag = { appMs: LAG_MS, servicePrincipalMs: LAG_MS, secretMs: LAG_MS, certificateMs: LAG_MS, appUserMs: LAG_MS };
 
-/** The chain of replication delays init must sit out: app, then its service principal, then the application user. */
-function lagFloor(emulator: Emulator): number {
-  const { state } = emulator;
+interface Measured {
+  /** The replication delays init must sit out one after another: app, its service principal, its application user. */
+  floor: number;
+  /** Time lost between each of those becoming visible and dynauth's next successful step. */
+  beyond: number;
+}
+
+function measure(emulator: Emulator): Measured {
+  const { state, requests } = emulator;
   const app = state.applications.find((a) => a.displayName === 'dynauth-contososales');
   const sp = app && state.servicePrincipals.find((s) => s.appId === app.appId);
   const user = app && state.environments.flatMap((e) => e.dataverse?.systemusers ?? []).find((u) => u.applicationid === app.appId);
   if (!app || !sp || !user) throw new Error('the run did not make the app, its service principal and its application user');
   const delay = (o: { createdAt: number; visibleAt: number }) => o.visibleAt - o.createdAt;
-  return delay(app) + delay(sp) + delay(user);
+  const firstOk = (match: (r: (typeof requests)[number]) => boolean) => {
+    const found = requests.find((r) => r.status < 300 && match(r));
+    if (!found) throw new Error('a step of the run was not recorded');
+    return found.at;
+  };
+  const spMade = firstOk((r) => r.method === 'POST' && r.path === '/v1.0/servicePrincipals' && (r.body as { appId?: string })?.appId === app.appId);
+  const userMade = firstOk((r) => r.method === 'POST' && r.path.endsWith('/systemusers'));
+  const firstCall = firstOk((r) => r.service === 'dataverse' && r.path.endsWith('/WhoAmI') && r.token?.appid === app.appId);
+  const beyond = spMade - app.visibleAt + (userMade - Math.max(app.visibleAt, sp.visibleAt)) + (firstCall - user.visibleAt);
+  return { floor: delay(app) + delay(sp) + delay(user), beyond };
 }
 
 export async function benchReplication(bin: string): Promise<void> {
   const store = await benchStore();
   const cacheHome = await mkdtemp(join(tmpdir(), 'dynauth-bench-cache-'));
   const env = { ...store.env, XDG_CACHE_HOME: cacheHome };
-  const lagged: Array<{ wall: number; floor: number }> = [];
+  const lagged: Array<{ wall: number } & Measured> = [];
   const plain: number[] = [];
   try {
     await runInitOnce(bin, env); // writes the code caches
     for (let run = 0; run < RUNS; run++) {
       plain.push((await runInitOnce(bin, env)).wall);
-      const { wall, inspected } = await runInitOnce(bin, env, { replicationLag: lag, replicationSeed: SEED }, lagFloor);
-      lagged.push({ wall, floor: inspected! });
+      const { wall, inspected } = await runInitOnce(bin, env, { replicationLag: lag, replicationSeed: SEED }, measure);
+      lagged.push({ wall, ...inspected! });
     }
   } finally {
     await store.cleanUp();
@@ -47,7 +62,8 @@ export async function benchReplication(bin: string): Promise<void> {
   const wall = median(lagged.map((s) => s.wall));
   const floor = median(lagged.map((s) => s.floor));
   const base = median(plain);
-  const beyond = wall - base - floor;
+  const beyond = median(lagged.map((s) => s.beyond));
   console.log(`init with replication lag (every new object up to ${LAG_MS} ms, seed ${SEED}; median of ${RUNS}):`);
-  console.log(`  wall ${wall.toFixed(0)} ms = ${base.toFixed(0)} ms without lag + ${floor} ms of lag on the app -> service principal -> application user chain + ${beyond.toFixed(0)} ms waiting beyond the lag (target <= 1000 ms) ${beyond <= 1000 ? 'OK' : 'OVER'}`);
+  console.log(`  lag on the app -> service principal -> application user chain ${floor} ms; waiting beyond it ${beyond} ms (from each becoming visible to dynauth's next successful step; target <= 1000 ms) ${beyond <= 1000 ? 'OK' : 'OVER'}`);
+  console.log(`  wall ${wall.toFixed(0)} ms; the same run without lag ${base.toFixed(0)} ms`);
 }
