@@ -2,6 +2,7 @@
 import { aadstsCode } from '../auth/token-error.ts';
 import { ApiError } from '../clients/api-error.ts';
 import { NetworkError } from '../http/network-error.ts';
+import { RetryBudgetError } from '../http/retry-wait.ts';
 import { diagnoseDataverse } from './diagnose-dataverse.ts';
 import { diagnoseEntra } from './diagnose-entra.ts';
 import { diagnoseNetwork, findNetworkCause } from './diagnose-network.ts';
@@ -69,6 +70,7 @@ export function diagnose(error: unknown, ctx: DiagnosisContext): Diagnosis {
   if (network) return diagnoseNetwork(network, ctx);
   const code = aadstsCode(error);
   if (code !== undefined) return diagnoseEntra(code, error, ctx);
+  if (error instanceof RetryBudgetError) return { code: error.code, cause: error.message, fix: error.hint ?? 'Test again later.', auth: false };
   const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
   return { code: 'unexpected', cause: message, fix: 'Run again with --verbose for details, and report it if it persists.', auth: false };
 }

@@ -138,7 +138,16 @@ export async function testConnection(
   pass('token', `token for ${new URL(subject.environmentUrl).origin}/.default in ${report.latency.tokenMs} ms`);
   ctx.token = tokenClaims(token);
 
-  const http = observing(createHttp({ fetch: deps.fetch, clock: deps.clock, signal: deps.cancellation.signal, trace: (line) => deps.ui.verbose(line), timeoutMs: options.timeoutMs, maxAttempts: 3, maxDelayMs: 5000 }), ctx);
+  // A throttled test waits what Dataverse asks, but never longer than --timeout in all.
+  const budget = {
+    ms: options.timeoutMs,
+    source: `--timeout (${Math.round(options.timeoutMs / 1000)} s)`,
+    hint: (neededMs: number) => `Test again later, or allow longer with --timeout ${Math.ceil(neededMs / 1000) + 5}s.`,
+  };
+  const http = observing(
+    createHttp({ fetch: deps.fetch, clock: deps.clock, signal: deps.cancellation.signal, trace: (line) => deps.ui.verbose(line), timeoutMs: options.timeoutMs, maxAttempts: 3, maxDelayMs: 5000, budget, serviceName: () => 'Dataverse' }),
+    ctx,
+  );
   const dataverse = createDataverseApi(subject.environmentUrl, http, async () => token, 'app');
   try {
     const [whoAmI, ms] = await elapsed(() => dataverse.whoAmI());

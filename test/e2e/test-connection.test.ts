@@ -260,6 +260,17 @@ test('429 from Dataverse: service protection, with the wait', async (t) => {
   assert.match(diagnosis.fix, /Wait for 1 s and run again/);
 });
 
+test('a Retry-After longer than --timeout ends the test at once, saying so', async (t) => {
+  const sandbox = await workingProfile(t);
+  sandbox.emulator.faults.add({ kind: 'throttle', service: 'dataverse', pathPrefix: '/api/data/v9.2/WhoAmI', times: 5, retryAfterSeconds: 45 });
+  const started = Date.now();
+  const run = await sandbox.run(tc('--timeout', '5s'));
+  assert.equal(run.code, 1, run.stderr);
+  assert.ok(Date.now() - started < 20_000, 'did not sleep the 45 s');
+  assert.match(run.stdout + run.stderr, /Dataverse asked dynauth to wait 45 s \(429\), more than --timeout \(5 s\) leaves/);
+  assert.equal(sandbox.emulator.requests.filter((r) => r.path.endsWith('/WhoAmI') && r.at >= started).length, 1, 'no retry');
+});
+
 test('503 and dropped connections from Dataverse: named as such', async (t) => {
   const sandbox = await workingProfile(t);
   sandbox.emulator.faults.add({ kind: 'unavailable', service: 'dataverse', pathPrefix: '/api/data/v9.2/WhoAmI', times: 5, retryAfterSeconds: 0 });
