@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import { defineConfig, type Plugin } from 'rolldown';
 
 // The published package: src/ and its dependencies bundled into a few files in dist/. A start that
@@ -15,7 +17,7 @@ export default defineConfig({
   platform: 'node',
   // The keyring's native addon is resolved at run time from its platform package.
   external: ['@napi-rs/keyring'],
-  plugins: [formDataCheckOnObjectsOnly()],
+  plugins: [formDataCheckOnObjectsOnly(), thirdPartyNotices()],
   output: { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', cleanDir: true },
 });
 
@@ -39,3 +41,42 @@ function formDataCheckOnObjectsOnly(): Plugin {
   };
 }
 
+
+/**
+ * The bundle carries code of many packages, so the package ships their licence notices: every
+ * package a chunk holds a module of, with its licence text, in THIRD_PARTY_NOTICES beside dist/.
+ */
+function thirdPartyNotices(): Plugin {
+  return {
+    name: 'third-party-notices',
+    writeBundle(options, bundle) {
+      const roots = new Set<string>();
+      for (const output of Object.values(bundle)) {
+        if (output.type !== 'chunk') continue;
+        for (const id of output.moduleIds) {
+          const root = packageRoot(id);
+          if (root) roots.add(root);
+        }
+      }
+      const notices = [...roots]
+        .map((root) => ({ root, manifest: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; license?: string } }))
+        .sort((a, b) => a.manifest.name.localeCompare(b.manifest.name))
+        .map(({ root, manifest }) => {
+          const licence = readdirSync(root).find((name) => /^(licen[cs]e|copying)(\.|$)/i.test(name));
+          const text = licence ? readFileSync(join(root, licence), 'utf8').trim() : `Licence: ${manifest.license ?? 'not stated'} (no licence file in the package).`;
+          return `${manifest.name} ${manifest.version} (${manifest.license ?? 'licence not stated'})\n\n${text}\n`;
+        });
+      const header = `dynauth's published bundle (dist/) includes code from these ${notices.length} packages, under their own licences:\n`;
+      writeFileSync(join(resolve(options.dir ?? 'dist'), '..', 'THIRD_PARTY_NOTICES'), `${header}\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`);
+    },
+  };
+}
+
+/** The directory of the npm package a bundled module belongs to, or undefined for dynauth's own. */
+function packageRoot(id: string): string | undefined {
+  const at = id.lastIndexOf(`${sep}node_modules${sep}`);
+  if (at === -1) return undefined;
+  const rest = id.slice(at + '/node_modules/'.length).split(sep);
+  const root = join(id.slice(0, at), 'node_modules', ...(rest[0]!.startsWith('@') ? rest.slice(0, 2) : rest.slice(0, 1)));
+  return existsSync(join(root, 'package.json')) ? root : dirname(root);
+}

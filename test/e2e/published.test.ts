@@ -16,6 +16,11 @@ test('the published layout runs from dist/ alone', () => {
   const chunks = readdirSync(join(root, 'dist'));
   assert.ok(chunks.includes('main.cjs') && chunks.includes('keyring-worker.cjs'), chunks.join(' '));
   assert.ok(chunks.every((name) => name.endsWith('.cjs')), 'only CommonJS chunks in dist/');
+  assert.deepEqual(readdirSync(join(root, 'node_modules')), ['@napi-rs'], 'only the runtime dependency (the keyring) is installed beside the bundle');
+  const notices = readFileSync(join(root, 'THIRD_PARTY_NOTICES'), 'utf8');
+  for (const bundled of ['@azure/identity', '@azure/msal-node', '@microsoft/microsoft-graph-client', 'commander', '@inquirer/core', 'chalk']) {
+    assert.match(notices, new RegExp(`^${bundled.replace('/', '\\/')} \\d+\\.\\d+\\.\\d+ \\(MIT\\)$`, 'm'), `${bundled}'s licence notice`);
+  }
 });
 
 test('published: --version and --help', async (t) => {
