@@ -74,10 +74,11 @@ export class Vault {
     return { service: this.#service, account: this.accountFor(profile), passphrase: this.#passphrase !== undefined };
   }
 
-  async saveConnection(profile: string, connectionString: string, options: { slot?: ConnectionSlot; privateKeyPem?: string } = {}): Promise<void> {
+  /** `keyId`: the credential's key on the app, sealed with it so the two can never disagree. */
+  async saveConnection(profile: string, connectionString: string, options: { slot?: ConnectionSlot; privateKeyPem?: string; keyId?: string } = {}): Promise<void> {
     this.#tell({ connectionString, privateKeyPem: options.privateKeyPem }); // also refuses something unusable
     const account = this.accountFor(profile, options.slot);
-    const payload = encodePayload({ connectionString, privateKeyPem: options.privateKeyPem });
+    const payload = encodePayload({ connectionString, privateKeyPem: options.privateKeyPem, keyId: options.keyId });
     await this.#store.set(account, await this.#seal(payload, account));
   }
 
@@ -97,7 +98,7 @@ export class Vault {
     if (next === undefined) {
       throw new KeychainItemMissing(this.#service, this.accountFor(profile, 'next'), 'There is no rotated credential waiting; run the rotation first.');
     }
-    await this.saveConnection(profile, next.connectionString, { slot: 'current', privateKeyPem: next.privateKeyPem });
+    await this.saveConnection(profile, next.connectionString, { slot: 'current', privateKeyPem: next.privateKeyPem, keyId: next.keyId });
     const current = await this.loadConnection(profile, 'current');
     if (current?.connectionString !== next.connectionString) {
       throw new Error('The promoted credential could not be read back; the rotated credential was kept in the "next" slot.');

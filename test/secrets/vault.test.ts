@@ -208,3 +208,19 @@ test('the file store needs a passphrase and then holds only ciphertext, owner-on
   if (process.platform !== 'win32') assert.equal((await stat(join(root, 'secrets', files[0] as string))).mode & 0o777, 0o600);
   assert.equal((await new Vault(store, { passphrase: 'long passphrase' }).loadConnection('prod'))?.connectionString, certificateConnection);
 });
+
+test('the key id is sealed with the secret, carried through promote, and items without one still open', async () => {
+  const store = createMemoryStore();
+  const vault = new Vault(store);
+  const keyId = '0f8fad5b-d9cb-469f-a165-70867728950e';
+  await vault.saveConnection('prod', connectionString); // an item written before key ids were recorded
+  assert.equal((await vault.loadConnection('prod'))?.keyId, undefined);
+  await vault.saveConnection('prod', certificateConnection, { slot: 'next', privateKeyPem: rsaPem, keyId });
+  assert.ok(!containsText((await store.get('prod#next')) as Uint8Array, keyId), 'sealed, not beside the ciphertext');
+  const next = await vault.loadConnection('prod', 'next');
+  assert.equal(next?.keyId, keyId);
+  assert.ok(next?.privateKeyPem);
+  await vault.promote('prod');
+  assert.equal((await vault.loadConnection('prod'))?.keyId, keyId);
+  await assert.rejects(vault.saveConnection('prod', connectionString, { keyId: 'not a key id; DROP' }), TypeError);
+});
