@@ -339,3 +339,8 @@ export function rootBusinessUnit(dataverse: Dataverse): BusinessUnit {
   if (!root) throw new Error('emulator state: environment has no root business unit');
   return root;
 }
+
+/** A public client: may redeem codes and device codes without a credential. */
+export function isPublicClient(app: Application): boolean {
+  return app.isFallbackPublicClient === true || app.publicClient.redirectUris.length > 0;
+}

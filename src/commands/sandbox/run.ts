@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { ExitCode, UsageError } from '../../cli/errors.ts';
 import type { Deps, Env } from '../../deps.ts';
-import { addSandboxOptions } from './definition.ts';
+import { addSandboxOptions } from './options.ts';
 import { cleanSandboxKeychain, sandboxStore } from './keychain.ts';
 import { markSandbox, removeAbandonedSandboxes, SANDBOX_DIR_PREFIX } from './abandoned.ts';
 import { packageFile } from '../../package-files.ts';
+import { quoteForMessage } from '../../util/terminal-text.ts';
 
 /** Starts the emulated tenant, then runs a dynauth command against it or prints how to reach it. */
 export async function run(deps: Deps): Promise<number> {
@@ -103,9 +104,14 @@ function seed(text: string): number {
   return value;
 }
 
+/** A simulated delay: up to 10 minutes, far past any real one, and well inside what a timer holds. */
+const MAX_SIMULATED_DELAY_MS = 600_000;
+
 function nonNegative(text: string, flag: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new UsageError(`${flag} must be a whole number of milliseconds, not "${text}".`);
+  if (!Number.isInteger(value) || value < 0 || value > MAX_SIMULATED_DELAY_MS) {
+    throw new UsageError(`${flag} must be a whole number of milliseconds from 0 to ${MAX_SIMULATED_DELAY_MS}, not "${quoteForMessage(text, 40)}".`);
+  }
   return value;
 }
 

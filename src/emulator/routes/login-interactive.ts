@@ -4,11 +4,10 @@ import { randomInt } from 'node:crypto';
 import { isVisible, type EmulatorContext } from '../context.ts';
 import { asRecord, type Reply, type RequestContext } from '../http.ts';
 import { opaque } from '../ids.ts';
-import { WELL_KNOWN_APP_IDS, findApplicationByAppId, type Application } from '../state.ts';
+import { WELL_KNOWN_APP_IDS, findApplicationByAppId, isPublicClient, type Application } from '../state.ts';
 import { AADSTS } from './login-errors.ts';
 import { resolveScopes } from './login-issue.ts';
-import { isPublicClient } from './login-token.ts';
-import type { TenantRoute } from './login.ts';
+import type { TenantRoute } from './login-tenant.ts';
 
 const DEVICE_CODE_LIFETIME_S = 900;
 const AUTHORIZATION_CODE_LIFETIME_MS = 10 * 60_000;

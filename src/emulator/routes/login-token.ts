@@ -5,11 +5,11 @@ import { isVisible, resolveResource, type EmulatorContext } from '../context.ts'
 import { asRecord, type Reply, type RequestContext } from '../http.ts';
 import { decodeJwt, verifyJwtSignature } from '../jwt.ts';
 import { hashSecret } from '../seed.ts';
-import { WELL_KNOWN_APP_IDS, findApplicationByAppId, findServicePrincipalByAppId, type Application, type User } from '../state.ts';
+import { WELL_KNOWN_APP_IDS, findApplicationByAppId, findServicePrincipalByAppId, isPublicClient, type Application, type User } from '../state.ts';
 import { sha256Base64Url } from '../tokens.ts';
 import { AADSTS, aadError } from './login-errors.ts';
 import { appOnlyTokenReply, delegatedTokenReply } from './login-issue.ts';
-import type { TenantRoute } from './login.ts';
+import type { TenantRoute } from './login-tenant.ts';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -145,9 +145,6 @@ function authenticateUserFlowClient(ctx: EmulatorContext, req: RequestContext, r
   return authenticateClient(ctx, req, route, app, form, false);
 }
 
-export function isPublicClient(app: Application): boolean {
-  return app.isFallbackPublicClient === true || app.publicClient.redirectUris.length > 0;
-}
 
 function userById(ctx: EmulatorContext, id: string): User {
   const user = ctx.state.users.find((u) => u.id === id);

@@ -1,21 +1,14 @@
 // Entra ID (login) endpoints: OpenID metadata, signing keys, authorize, device code, token.
-import { isGuid, opaque } from '../ids.ts';
+import { opaque } from '../ids.ts';
 import type { EmulatorContext } from '../context.ts';
 import type { Reply, RequestContext } from '../http.ts';
-import type { Tenant } from '../state.ts';
 import { AADSTS, aadError } from './login-errors.ts';
 import { handleAuthorize, handleDeviceCode } from './login-interactive.ts';
+import { resolveTenant, type TenantRoute } from './login-tenant.ts';
 import { handleToken } from './login-token.ts';
 
 /** Where a tenant in another national cloud is said to live (Azure Government's instance). */
 const OTHER_CLOUD_INSTANCE = 'microsoftonline.us';
-
-export interface TenantRoute {
-  tenant: Tenant;
-  /** The path segment as sent (tenant id, domain, common, organizations). */
-  segment: string;
-  isCommon: boolean;
-}
 
 export async function handleLogin(ctx: EmulatorContext, req: RequestContext): Promise<Reply> {
   const segments = req.path.split('/').filter(Boolean);
@@ -52,14 +45,6 @@ export async function handleLogin(ctx: EmulatorContext, req: RequestContext): Pr
       }
       return notFound();
   }
-}
-
-export function resolveTenant(ctx: EmulatorContext, segment: string): TenantRoute | undefined {
-  const lower = segment.toLowerCase();
-  const { tenant } = ctx.state;
-  if (lower === 'common' || lower === 'organizations') return { tenant, segment: lower, isCommon: true };
-  if ((isGuid(lower) && lower === tenant.id) || lower === tenant.domain.toLowerCase()) return { tenant, segment, isCommon: false };
-  return undefined;
 }
 
 function notFound(): Reply {
