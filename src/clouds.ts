@@ -95,9 +95,16 @@ const CUSTOM_KEYS = ['authorityHost', 'graphEndpoint', 'graphScope', 'powerPlatf
 /** A private cloud may name a second Power Platform resource too, as GCC's entry does. */
 const OPTIONAL_CUSTOM_KEYS = ['powerPlatformScopeFallback'] as const;
 
-/** Parses a custom cloud file; every problem is a usage error naming the file and the key. */
+/** Limits of a cloud config's fields: DNS's 253-character names and 63-character labels, browsers' 2048-character URLs. */
+const MAX_HOST_LENGTH = 253;
+const MAX_URL_LENGTH = 2048;
+const MAX_SUFFIXES = 50;
+const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/** Parses a custom cloud file; every problem is a usage error naming the file and the key (never quoting its value). */
 export function parseCustomCloud(text: string, fileName: string): Cloud {
   const bad = (what: string) => new UsageError(`Bad cloud config ${fileName}: ${what}`, { code: 'bad-cloud-config' });
+  if (text.length > 65_536) throw bad(`${text.length} characters; a cloud config is a few hundred`);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -115,6 +122,13 @@ export function parseCustomCloud(text: string, fileName: string): Cloud {
   const httpsUrl = (key: (typeof CUSTOM_KEYS)[number] | (typeof OPTIONAL_CUSTOM_KEYS)[number]): string => {
     const value = record[key];
     if (typeof value !== 'string' || !isHttpsUrl(value)) throw bad(`key "${key}" must be an https:// URL`);
+    if (value.length > MAX_URL_LENGTH) throw bad(`key "${key}" is ${value.length} characters; a URL has at most ${MAX_URL_LENGTH}`);
+    const url = new URL(value);
+    if (url.username || url.password || url.search || url.hash || value.includes('?') || value.includes('#')) {
+      throw bad(`key "${key}" must be a plain https:// URL, without user name, password, query or fragment`);
+    }
+    const hostProblem = hostShapeProblem(url.hostname.replace(/^\[|\]$/g, ''));
+    if (hostProblem) throw bad(`key "${key}" has a bad host name: ${hostProblem}`);
     return value.replace(/\/+$/, '');
   };
   const scope = (key: 'graphScope' | 'powerPlatformScope' | 'powerPlatformScopeFallback'): string => {
@@ -126,6 +140,13 @@ export function parseCustomCloud(text: string, fileName: string): Cloud {
   if (!Array.isArray(suffixes) || suffixes.length === 0 || !suffixes.every((s) => typeof s === 'string' && /^[a-z0-9.-]+$/i.test(s))) {
     throw bad('key "dataverseHostSuffixes" must be a non-empty array of host names');
   }
+  if (suffixes.length > MAX_SUFFIXES) throw bad(`key "dataverseHostSuffixes" lists ${suffixes.length} suffixes; at most ${MAX_SUFFIXES}`);
+  suffixes.forEach((suffix: string, index) => {
+    const problem = hostShapeProblem(suffix.toLowerCase().replace(/^\./, ''));
+    if (problem) throw bad(`key "dataverseHostSuffixes" entry ${index + 1}: ${problem}`);
+    // One label ("com") would make every host under it a Dataverse host, and its tokens go there.
+    if (!suffix.replace(/^\./, '').includes('.')) throw bad(`key "dataverseHostSuffixes" entry ${index + 1} is a single label; give a domain such as crm.contoso.example`);
+  });
   return {
     name: 'custom',
     authorityHost: httpsUrl('authorityHost'),
@@ -136,6 +157,15 @@ export function parseCustomCloud(text: string, fileName: string): Cloud {
     ...('powerPlatformScopeFallback' in record ? { powerPlatformScopeFallback: scope('powerPlatformScopeFallback') } : {}),
     dataverseHostSuffixes: suffixes.map((s: string) => s.toLowerCase().replace(/^\./, '')),
   };
+}
+
+/** Why a host name (or an IP address) is not one, or undefined. */
+function hostShapeProblem(host: string): string | undefined {
+  if (isIP(host)) return undefined;
+  if (host.length === 0) return 'it is empty';
+  if (host.length > MAX_HOST_LENGTH) return `${host.length} characters, more than the ${MAX_HOST_LENGTH} a host name may have`;
+  if (!host.split('.').every((label) => HOST_LABEL.test(label))) return 'each dot-separated label must be 1 to 63 letters, digits or hyphens, not starting or ending with a hyphen';
+  return undefined;
 }
 
 function isHttpsUrl(value: string): boolean {

@@ -13,6 +13,7 @@ import { registerStatus } from './commands/status/definition.ts';
 import { registerTestConnection } from './commands/test-connection/definition.ts';
 import type { ProcessLike } from './deps.ts';
 import { packageFile } from './package-files.ts';
+import { toTerminalJson, toTerminalText } from './util/terminal-text.ts';
 
 const { version } = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string };
 
@@ -51,12 +52,12 @@ export async function main(argv: string[], proc: ProcessLike): Promise<number> {
       if (argv.includes('--json') || isTrueWord(proc.env.DYNAUTH_JSON)) {
         const message = withoutArgumentValues(error.message.replace(/^error: /, ''));
         const code = error.code.replace(/^commander\./, '').replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-        proc.stdout.write(`${JSON.stringify({ ok: false, error: { code, message, hint: 'Run dynauth --help for usage.' } }, null, 2)}\n`);
+        proc.stdout.write(`${toTerminalJson(JSON.stringify({ ok: false, error: { code, message, hint: 'Run dynauth --help for usage.' } }, null, 2))}\n`);
       }
       return ExitCode.usage;
     }
     if (reportError) return reportError(error);
-    proc.stderr.write(`dynauth: ${error instanceof Error ? error.message : String(error)}\n`);
+    proc.stderr.write(`dynauth: ${toTerminalText(error instanceof Error ? error.message : String(error))}\n`);
     return error instanceof DynauthError ? error.exitCode : ExitCode.failure;
   }
   return exitCode;
@@ -73,7 +74,7 @@ export function buildProgram(invoke: Invoke, proc: ProcessLike): Command {
     .configureOutput({
       writeOut: (text) => proc.stdout.write(text),
       writeErr: (text) => proc.stderr.write(text),
-      outputError: (text, write) => write(withoutArgumentValues(text)),
+      outputError: (text, write) => write(toTerminalText(withoutArgumentValues(text))),
     })
     .addHelpText(
       'after',

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { Chalk } from 'chalk';
 import type { GlobalOptions } from './global-options.ts';
+import { toTerminalJson, toTerminalText } from '../util/terminal-text.ts';
 
 export interface Style {
   bold(text: string): string;
@@ -49,8 +50,10 @@ export function createUi(
   redact: (text: string) => string = (text) => text,
 ): Ui {
   const style = createStyle(globals.color);
-  // Everything said on stderr passes the redactor: a secret registered with it never shows.
-  const say = (line: string) => streams.stderr.write(`${redact(line)}\n`);
+  // Everything said on stderr passes the redactor (a secret registered with it never shows), then
+  // loses any control character a value brought in; the redactor goes first, as a secret may hold some.
+  const shown = (text: string) => toTerminalText(redact(text), { keepStyle: globals.color });
+  const say = (line: string) => streams.stderr.write(`${shown(line)}\n`);
   const chatty = !globals.quiet;
   return {
     style,
@@ -64,10 +67,16 @@ export function createUi(
       if (hint) say(`  ${hint}`);
     },
     verbose: (message) => globals.verbose && say(style.dim(message)),
-    revealSecret: (label, secret) => streams.stderr.write(`  ${label}: ${secret}\n`),
+    revealSecret: (label, secret) => streams.stderr.write(`  ${toTerminalText(label)}: ${toTerminalText(secret)}\n`),
     result: (json, human, options) => {
-      const text = globals.json ? JSON.stringify(json, null, 2) : human();
-      streams.stdout.write(`${options?.isRequestedSecret ? text : redact(text)}\n`);
+      // A requested secret is written as stored: it is the value asked for, and dynauth's own hold no control characters.
+      if (globals.json) {
+        const text = JSON.stringify(json, null, 2);
+        streams.stdout.write(`${toTerminalJson(options?.isRequestedSecret ? text : redact(text))}\n`);
+      } else {
+        const text = human();
+        streams.stdout.write(`${options?.isRequestedSecret ? text : shown(text)}\n`);
+      }
     },
   };
 }

@@ -28,21 +28,21 @@ const PATTERNS: Array<[RegExp, string]> = [
 
 export function createRedactor(): Redactor {
   const secrets = new Set<string>();
-  let matcher: RegExp | undefined;
+  let longestFirst: string[] | undefined;
   return {
     add(secret) {
       // A short value (a weak passphrase, "pp") would blank ordinary words, mangle JSON keys and
       // give itself away by where the blanks fall; the credentials that travel are long.
       if (secret.length < MIN_SECRET_LENGTH) return;
       for (const form of encodedForms(secret)) secrets.add(form);
-      matcher = undefined;
+      longestFirst = undefined;
     },
     redact(text) {
+      // Plain string search, longest form first: a secret of any size and content (1 MiB of random
+      // bytes piped in by mistake) is found, where one regular expression of them all was too large.
+      longestFirst ??= [...secrets].sort((a, b) => b.length - a.length);
       let result = text;
-      if (secrets.size > 0) {
-        matcher ??= new RegExp([...secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'gu');
-        result = result.replace(matcher, REDACTED);
-      }
+      for (const secret of longestFirst) if (result.includes(secret)) result = result.replaceAll(secret, REDACTED);
       for (const [pattern, replacement] of PATTERNS) result = result.replace(pattern, replacement);
       return result;
     },
@@ -52,13 +52,18 @@ export function createRedactor(): Redactor {
 function encodedForms(secret: string): string[] {
   return [
     secret,
-    encodeURIComponent(secret),
+    uriEncoded(secret),
     new URLSearchParams({ s: secret }).toString().slice(2),
     JSON.stringify(secret).slice(1, -1),
     secret.replaceAll("'", "''"),
-  ];
+  ].filter((form) => form.length >= MIN_SECRET_LENGTH);
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/]/gu, '\\$&');
+/** encodeURIComponent throws on a lone surrogate; URLSearchParams' form covers such a value. */
+function uriEncoded(secret: string): string {
+  try {
+    return encodeURIComponent(secret);
+  } catch {
+    return '';
+  }
 }

@@ -7,6 +7,8 @@ import { MAX_SECRET_LIFETIME_DAYS } from '../../microsoft.ts';
 import type { RolePresetName } from '../../roles/presets.ts';
 import { parseDuration, parseLifetimeDays } from '../../util/duration.ts';
 import { assertWritableFile } from '../../util/output-file.ts';
+import { unsafeCharacter } from '../../util/terminal-text.ts';
+import { passphraseProblem } from '../../secrets/passphrase.ts';
 import type { AuthMethod } from '../shared-options.ts';
 
 export const MAX_APP_NAME_LENGTH = 120;
@@ -49,12 +51,16 @@ export function parseInitFlags(options: Record<string, unknown>, cloud: Cloud, e
   if (tenant !== undefined) validateTenant(tenant);
   const environments = list('environment');
   const addEnvironment = text('addEnvironment');
-  for (const selector of [...environments, ...(addEnvironment ? [addEnvironment] : [])]) validateEnvironmentSelector(selector, cloud);
+  for (const selector of [...environments, ...(addEnvironment ? [addEnvironment] : [])]) {
+    validatePlainName(selector, addEnvironment === selector ? '--add-environment' : '--environment');
+    validateEnvironmentSelector(selector, cloud);
+  }
   const appName = text('appName');
   if (appName !== undefined) validateAppName(appName);
   const expiry = text('secretExpiry');
   const lifetimeDays = expiry === undefined ? undefined : validateLifetime(parseLifetimeDays(expiry, '--secret-expiry'), expiry);
   const roles = list('role');
+  for (const role of roles) validatePlainName(role, '--role');
   const rolePreset = text('rolePreset') as RolePresetName | undefined;
   if (roles.length && rolePreset) throw new UsageError('Give either --role or --role-preset, not both.');
   const profile = text('profile');
@@ -72,6 +78,10 @@ export function parseInitFlags(options: Record<string, unknown>, cloud: Cloud, e
   const usePassphrase = options.passphrase === true || Boolean(env.DYNAUTH_PASSPHRASE);
   const store = (text('store') ?? 'keychain') as InitFlags['store'];
   if (store === 'file' && !usePassphrase) throw new UsageError('--store file needs --passphrase: the file is encrypted with it.');
+  const weakPassphrase = usePassphrase && env.DYNAUTH_PASSPHRASE ? passphraseProblem(env.DYNAUTH_PASSPHRASE) : undefined;
+  if (weakPassphrase) {
+    throw new UsageError(`DYNAUTH_PASSPHRASE is too short to encrypt the new credential: give ${weakPassphrase}, as the prompt asks.`, { code: 'weak-passphrase' });
+  }
   return {
     auth: text('auth') as AuthMethod | undefined,
     tenant,
@@ -82,7 +92,7 @@ export function parseInitFlags(options: Record<string, unknown>, cloud: Cloud, e
     lifetimeDays,
     roles,
     rolePreset,
-    businessUnit: text('businessUnit'),
+    businessUnit: validatePlainName(text('businessUnit'), '--business-unit'),
     skipMissingTables: options.skipMissingTables === true,
     profile,
     certificateOut,
@@ -128,8 +138,25 @@ export function validateEnvironmentSelector(selector: string, cloud: Cloud): voi
   }
 }
 
+/**
+ * Names go to Entra and Dataverse, whose consent screen and portals show them: a newline ("dynauth\n
+ * Approved by Microsoft") or a bidi override ("dynauth-\u202Etxt.exe" shows as "dynauth-exe.txt")
+ * would make a name say what it is not. Control and bidi characters are refused.
+ */
+export function validatePlainName<T extends string | undefined>(name: T, flag: string): T {
+  const unsafe = name === undefined ? undefined : unsafeCharacter(name);
+  if (unsafe) {
+    throw new UsageError(`${flag} holds a control or bidirectional-override character (${unsafe}); names are shown in the Entra admin center and on consent screens, where such characters disguise them.`, {
+      hint: 'Type the name with visible characters only.',
+      code: 'unsafe-name',
+    });
+  }
+  return name;
+}
+
 export function validateAppName(name: string): void {
   if (!name) throw new UsageError('--app-name must not be empty.');
+  validatePlainName(name, '--app-name');
   if (name.length > MAX_APP_NAME_LENGTH) {
     throw new UsageError(`--app-name is ${name.length} characters; Entra allows at most ${MAX_APP_NAME_LENGTH}.`);
   }

@@ -3,6 +3,7 @@ import { PRESETS, ROLE_PRESETS } from '../../roles/presets.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
 import type { TargetEnvironment } from '../../steps/resolve-environments.ts';
 import { parseLifetimeDays } from '../../util/duration.ts';
+import { plainName } from '../../util/terminal-text.ts';
 import { DEFAULT_LIFETIME_DAYS, validateAppName, validateLifetime, validateProfileName, type InitFlags } from './flags.ts';
 import type { InitAnswers, RoleChoice } from './model.ts';
 
@@ -18,8 +19,8 @@ export async function completeAnswers(
   const appName =
     flags.appName ??
     (ask
-      ? await deps.prompter.input({ message: 'Name of the app registration', default: `dynauth-${first.uniqueName}`, validate: valid(validateAppName) })
-      : `dynauth-${first.uniqueName}`);
+      ? await deps.prompter.input({ message: 'Name of the app registration', default: `dynauth-${plainName(first.uniqueName)}`, validate: valid(validateAppName) })
+      : `dynauth-${plainName(first.uniqueName)}`);
   const credential =
     flags.credential ??
     (ask

@@ -1,7 +1,7 @@
 import { UsageError } from '../../cli/errors.ts';
 import type { Env } from '../../deps.ts';
 import { MAX_SECRET_LIFETIME_DAYS } from '../../microsoft.ts';
-import { parseDuration, parseLifetimeDays } from '../../util/duration.ts';
+import { MAX_DATE_SPAN_MS, parseDuration, parseLifetimeDays } from '../../util/duration.ts';
 import { validateProfileName, validateTenant } from '../init/flags.ts';
 import { AUTH_METHODS, type AuthMethod } from '../shared-options.ts';
 
@@ -37,8 +37,8 @@ export function parseRotateFlags(options: Record<string, unknown>, env: Env): Ro
     lifetimeDays: expiry === undefined ? undefined : parseLifetimeDays(expiry, '--secret-expiry'),
     revokeOld: options.revokeOld === true,
     finish: options.finish === true,
-    revokeAfterMs: text('revokeAfter') === undefined ? undefined : parseDuration(text('revokeAfter')!, '--revoke-after'),
-    expiringWithinMs: text('ifExpiringWithin') === undefined ? undefined : parseDuration(text('ifExpiringWithin')!, '--if-expiring-within'),
+    revokeAfterMs: text('revokeAfter') === undefined ? undefined : parseDuration(text('revokeAfter')!, '--revoke-after', MAX_DATE_SPAN_MS),
+    expiringWithinMs: text('ifExpiringWithin') === undefined ? undefined : parseDuration(text('ifExpiringWithin')!, '--if-expiring-within', MAX_DATE_SPAN_MS),
     showSecret: options.showSecret === true,
     waitMs: parseDuration(text('wait') ?? '5m', '--wait'),
     store: (text('store') ?? 'keychain') as RotateFlags['store'],
