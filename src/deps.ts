@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type { GlobalOptions } from './cli/global-options.ts';
@@ -8,6 +7,7 @@ import { UsageError } from './cli/errors.ts';
 import { createHttp, type Http } from './http/http.ts';
 import { defaultRetryBudget, describeRetryWait, waitFlagBudget, type RetryBudget } from './http/retry-wait.ts';
 import { parseDuration } from './util/duration.ts';
+import { readNamedFile } from './util/regular-file.ts';
 import { systemClock, type Clock } from './io/clock.ts';
 import { whenWaitingOnNetwork } from './io/network-wait.ts';
 import { createRedactor, type Redactor } from './secrets/redact.ts';
@@ -123,14 +123,12 @@ function retryBudget(wait: unknown): RetryBudget {
   }
 }
 
+/** A cloud config is a few hundred bytes of JSON. */
+const MAX_CLOUD_CONFIG_BYTES = 64 * 1024;
+
 export async function resolveCloud(globals: Pick<GlobalOptions, 'cloud' | 'cloudConfig'>): Promise<Cloud> {
   if (globals.cloudConfig) {
-    let text: string;
-    try {
-      text = await readFile(globals.cloudConfig, 'utf8');
-    } catch (error) {
-      throw new UsageError(`Cannot read cloud config ${globals.cloudConfig}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
-    }
+    const text = await readNamedFile(globals.cloudConfig, 'cloud config', MAX_CLOUD_CONFIG_BYTES);
     return parseCustomCloud(text, globals.cloudConfig);
   }
   if (!isCloudName(globals.cloud)) throw new UsageError(`Unknown cloud "${globals.cloud}"`);

@@ -1,11 +1,11 @@
 import type { TokenCredential } from '@azure/identity';
-import { readFile } from 'node:fs/promises';
 import { UsageError } from '../cli/errors.ts';
 import { disableInstanceDiscovery, type Cloud } from '../clouds.ts';
 import type { AuthMethod } from '../commands/shared-options.ts';
 import type { Env } from '../deps.ts';
 import type { AdminCredential } from './token-source.ts';
 import { identityPipelineOptions, type PipelineWatch } from './trace-policy.ts';
+import { MAX_PEM_FILE_BYTES, readNamedFile } from '../util/regular-file.ts';
 
 export interface AdminSignIn {
   method: AuthMethod;
@@ -68,9 +68,7 @@ async function environmentCredential(
   if (missing.length) throw new UsageError(`--auth environment also needs ${missing.join(' and ')}.`);
   if (env.AZURE_CLIENT_SECRET) return new identity.ClientSecretCredential(tenantId!, clientId!, env.AZURE_CLIENT_SECRET, common);
   const path = env.AZURE_CLIENT_CERTIFICATE_PATH!;
-  const certificate = await readFile(path, 'utf8').catch(() => {
-    throw new UsageError(`Cannot read AZURE_CLIENT_CERTIFICATE_PATH ${path}`);
-  });
+  const certificate = await readNamedFile(path, 'AZURE_CLIENT_CERTIFICATE_PATH', MAX_PEM_FILE_BYTES);
   return new identity.ClientCertificateCredential(tenantId!, clientId!, { certificate, certificatePassword: env.AZURE_CLIENT_CERTIFICATE_PASSWORD }, common);
 }
 

@@ -1,4 +1,4 @@
-// Messages between keyring-store.ts (main thread) and keyring-worker.ts.
+// Messages between keyring-store.ts (the CLI) and keyring-worker.ts (its child process).
 export type KeyringRequest =
   | { id: number; op: 'get'; service: string; account: string }
   | { id: number; op: 'set'; service: string; account: string; value: Uint8Array }

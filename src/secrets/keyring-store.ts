@@ -1,15 +1,16 @@
 // SecretStore over the OS keychain (macOS Keychain, Windows Credential Manager, Linux Secret
-// Service) through @napi-rs/keyring, which is loaded in a worker thread on first use only.
-// Every call has a time-out: a locked or absent keychain must fail fast, not hang the CLI.
+// Service) through @napi-rs/keyring, which is loaded in a child process on first use only.
+// Every call has a time-out: a locked or absent keychain must fail fast, not hang the CLI, and a
+// helper stuck inside the native call is killed, so the CLI can still exit (see keyring-worker.ts).
+import { fork, type ChildProcess } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { KeychainUnavailableError, type KeychainFailureReason } from './errors.ts';
 import type { KeyringRequest, KeyringResponse } from './keyring-protocol.ts';
 import type { SecretStore } from './secret-store.ts';
 
 export interface KeyringStoreOptions {
-  /** Per call, including the worker's start on first use. Default 5000. */
+  /** Per call, including the helper's start on first use. Default 5000. */
   timeoutMs?: number;
   /** Only chooses wording and the size check; defaults to process.platform. */
   platform?: NodeJS.Platform;
@@ -55,7 +56,7 @@ export function createKeyringStore(service: string, options: KeyringStoreOptions
 }
 
 interface WorkerSession {
-  worker: Worker;
+  helper: ChildProcess;
   pending: Map<number, Pending>;
 }
 
@@ -76,7 +77,7 @@ class KeyringWorkerClient {
     try {
       return await new Promise<KeyringResponse & { ok: true }>((resolve, reject) => {
         const timer = setTimeout(() => {
-          // The worker may be stuck inside the native call; only terminating it frees us.
+          // The helper may be stuck inside the native call; only killing it frees us.
           const seconds = this.#timeoutMs / 1000;
           this.#abandon(
             session,
@@ -87,33 +88,43 @@ class KeyringWorkerClient {
           );
         }, this.#timeoutMs);
         session.pending.set(id, { resolve, reject, timer });
-        session.worker.ref();
-        session.worker.postMessage({ ...body, id, service, account } as KeyringRequest);
+        session.helper.channel?.ref();
+        session.helper.send({ ...body, id, service, account } as KeyringRequest);
       });
     } catch (error) {
       throw error instanceof KeychainUnavailableError ? error : this.#translate(error, body.op, account);
     }
   }
 
-  /** Stops the helper thread while nothing is asked of it, so it is not torn down at exit. */
+  /** Lets the helper process go while nothing is asked of it (it exits once disconnected). */
   release(): void {
     const session = this.#session;
     if (session === undefined || session.pending.size > 0) return;
     this.#session = undefined;
-    void session.worker.terminate();
+    session.helper.disconnect();
   }
 
   #startSession(): WorkerSession {
-    // Same extension as this file: .ts when run from source, .js when built.
+    // Same extension as this file: .ts when run from source, .cjs when built.
     const extension = extname(fileURLToPath(import.meta.url));
-    const worker = new Worker(new URL(`./keyring-worker${extension}`, import.meta.url));
-    worker.unref();
-    const session: WorkerSession = { worker, pending: new Map() };
-    worker.on('message', (response: KeyringResponse) => this.#settle(session, response));
-    worker.on('error', (error) => this.#abandon(session, this.#translate(error, 'get', '')));
-    worker.on('exit', () =>
-      this.#abandon(session, new KeychainUnavailableError('The OS keychain helper stopped unexpectedly.', { reason: 'failure', hint: hintFor('failure', this.#platform) })),
-    );
+    const helper = fork(fileURLToPath(new URL(`./keyring-worker${extension}`, import.meta.url)), [], {
+      // Never the CLI's stdin (a secret may be piped there) nor its output; answers come over IPC.
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      serialization: 'advanced',
+      // Not the CLI's own flags (--inspect would collide); NODE_OPTIONS still applies.
+      execArgv: [],
+    });
+    helper.unref();
+    helper.channel?.unref();
+    const session: WorkerSession = { helper, pending: new Map() };
+    const kill = () => helper.kill('SIGKILL');
+    process.once('exit', kill);
+    helper.on('message', (response: KeyringResponse) => this.#settle(session, response));
+    helper.on('error', (error) => this.#abandon(session, this.#translate(error, 'get', '')));
+    helper.on('exit', () => {
+      process.off('exit', kill);
+      this.#abandon(session, new KeychainUnavailableError('The OS keychain helper stopped unexpectedly.', { reason: 'failure', hint: hintFor('failure', this.#platform) }));
+    });
     return session;
   }
 
@@ -122,7 +133,7 @@ class KeyringWorkerClient {
     if (pending === undefined) return;
     session.pending.delete(response.id);
     clearTimeout(pending.timer);
-    if (session.pending.size === 0) session.worker.unref();
+    if (session.pending.size === 0) session.helper.channel?.unref();
     if (response.ok) pending.resolve(response);
     else pending.reject(new NativeKeyringError(response.message));
   }
@@ -134,7 +145,7 @@ class KeyringWorkerClient {
       pending.reject(error);
     }
     session.pending.clear();
-    void session.worker.terminate();
+    session.helper.kill('SIGKILL');
   }
 
   #translate(error: unknown, op: Operation, account: string): KeychainUnavailableError {

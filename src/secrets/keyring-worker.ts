@@ -1,17 +1,22 @@
-// Runs @napi-rs/keyring off the main thread: its Entry constructor talks to the platform
-// store synchronously (on Linux it connects to D-Bus), so a dead or locked Secret Service
-// would otherwise freeze the CLI. The parent times out and terminates this worker instead.
-import { parentPort } from 'node:worker_threads';
+// Runs @napi-rs/keyring in a child process: its Entry constructor talks to the platform store
+// synchronously (on Linux it connects to D-Bus), so a Secret Service that accepts and never
+// answers blocks the calling thread inside native code. A blocked worker thread cannot be
+// stopped, and Node's exit waits for every thread, so the CLI would never exit; a child process
+// can be killed. The parent times out and kills this process.
 import type { KeyringRequest, KeyringResponse } from './keyring-protocol.ts';
 
-const port = parentPort;
-if (port === null) throw new Error('keyring-worker must run in a worker thread');
+const send = process.send?.bind(process);
+if (send === undefined) throw new Error('keyring-worker must run as a child process with an IPC channel');
 
 // Not a top-level await: the bundled worker is a CommonJS file.
 const loading = import('@napi-rs/keyring').catch((error: unknown) => error as Error);
 
-port.on('message', async (request: KeyringRequest) => {
-  port.postMessage(await handle(request));
+// Ctrl-C reaches the whole process group: the parent decides what a cancel means and ends this process.
+process.on('SIGINT', () => undefined);
+// The parent is gone (it exited, or was killed): nothing is left to answer.
+process.on('disconnect', () => process.exit(0));
+process.on('message', async (request: KeyringRequest) => {
+  send(await handle(request));
 });
 
 async function handle(request: KeyringRequest): Promise<KeyringResponse> {

@@ -22,18 +22,19 @@ test('a Secret Service that never answers times out instead of hanging the CLI',
     await new Promise((resolve) => server.close(resolve));
     await rm(directory, { recursive: true, force: true });
   });
-  const store = createKeyringStore('dynauth-test-hung', { timeoutMs: 400 });
+  // Long enough for the helper process to start and connect on a loaded machine.
+  const store = createKeyringStore('dynauth-test-hung', { timeoutMs: 2000 });
   const started = Date.now();
   await withBusAddress(`unix:path=${join(directory, 'bus')}`, async () => {
     await assert.rejects(store.get('prod'), (error: unknown) => {
       assert.ok(error instanceof KeychainUnavailableError);
       assert.equal(error.reason, 'timeout', error.message);
-      assert.match(error.message, /did not answer within 0\.4 s/u);
+      assert.match(error.message, /did not answer within 2 s/u);
       assert.match(error.hint, /locked.*--store file/u);
       return true;
     });
   });
-  assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+  assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
   // On a busy machine the helper thread may reach the bus only after the time-out has already answered.
   for (const waitUntil = Date.now() + 5000; sockets.length === 0 && Date.now() < waitUntil; ) await new Promise((resolve) => setTimeout(resolve, 20));
   assert.ok(sockets.length > 0, 'the keyring really tried the fake bus');

@@ -1,6 +1,7 @@
 // Against the real OS keychain (on Linux: the Secret Service, which `npm test` provides).
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { formatConnectionString } from '../../src/secrets/connection-string.ts';
 import { createKeyringStore } from '../../src/secrets/keyring-store.ts';
@@ -69,18 +70,33 @@ test('vault over the real keychain: the items hold neither the connection string
   }
 });
 
-test('keyring store: release stops the helper thread, and a later call starts it again', async (t) => {
+test('keyring store: release stops the helper process, and a later call starts it again', async (t) => {
   if (skipReason !== undefined) return t.skip(skipReason);
-  const { readdirSync } = await import('node:fs');
-  const threads = () => readdirSync('/proc/self/task').length;
+  if (process.platform !== 'linux') return t.skip('counts child processes through /proc');
   const store = createKeyringStore(uniqueService());
-  const before = threads();
+  const before = childProcesses();
   assert.equal(await store.get('absent'), undefined);
-  assert.ok(threads() > before, 'the helper thread runs');
+  assert.ok(childProcesses() > before, 'the helper process runs');
   store.release!();
-  for (let waited = 0; threads() > before && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.equal(threads(), before, 'the helper thread stopped');
+  for (let waited = 0; childProcesses() > before && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(childProcesses(), before, 'the helper process exited');
   await store.set('again', Uint8Array.of(7));
   assert.deepEqual(await store.get('again'), Uint8Array.of(7));
   assert.equal(await store.delete('again'), true);
 });
+
+/** Live child processes of this one (a zombie not yet reaped does not count). */
+function childProcesses(): number {
+  let count = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/u.test(entry)) continue;
+    try {
+      // "pid (comm) state ppid …": comm may hold spaces, so read after its closing parenthesis.
+      const [state, ppid] = readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /su, '').split(' ');
+      if (Number(ppid) === process.pid && state !== 'Z') count++;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return count;
+}

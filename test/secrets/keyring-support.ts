@@ -48,9 +48,9 @@ export function secretToolSearch(service: string): string {
 }
 
 /**
- * Runs `body` with DBUS_SESSION_BUS_ADDRESS set to `address`. The keyring worker copies
- * process.env when it starts, so the address only needs to be set around the first call;
- * libdbus caches it per process, so each bus scenario needs a test file of its own.
+ * Runs `body` with DBUS_SESSION_BUS_ADDRESS set to `address`. The keyring helper process inherits
+ * process.env when it starts (on a store's first call), so the address only needs to be set
+ * around the first call; a store keeps its helper, so each bus scenario takes a store of its own.
  */
 export async function withBusAddress<T>(address: string, body: () => Promise<T>): Promise<T> {
   const saved = process.env.DBUS_SESSION_BUS_ADDRESS;

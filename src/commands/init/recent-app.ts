@@ -2,12 +2,13 @@
 // (Entra's eventual consistency), so a re-run right after an interrupted one would not find it by
 // name and would make a second. The run that creates an app records it beside the profile at once;
 // a re-run that finds no app by that name looks the recorded one up by id, waiting out its 404s.
-import { readFile, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Application, GraphApi } from '../../clients/graph.ts';
 import { isNotFound, writePrivateFileAtomic } from '../../secrets/private-files.ts';
 import { appNotYetVisible, whileReplicating, type Waiting } from '../../steps/replication.ts';
 import type { ProfileStore } from '../../profiles/profile-store.ts';
+import { readRegularFile } from '../../util/regular-file.ts';
 
 /** How long after its creation a recorded app is still looked for (replication has taken minutes). */
 const RECENT_MS = 15 * 60_000;
@@ -61,10 +62,10 @@ export async function findRecentApp(
 
 async function readRecord(profiles: ProfileStore, profile: string): Promise<Record | undefined> {
   try {
-    const data = JSON.parse(await readFile(fileFor(profiles, profile), 'utf8')) as Partial<Record>;
+    const data = JSON.parse((await readRegularFile(fileFor(profiles, profile), 64 * 1024)).toString('utf8')) as Partial<Record>;
     const fields = [data.objectId, data.appId, data.displayName, data.createdOn];
     return fields.every((field) => typeof field === 'string') ? (data as Record) : undefined;
   } catch {
-    return undefined; // no record, or an unreadable one: nothing to look for
+    return undefined; // no record, or an unreadable one (a FIFO put there is not waited on): nothing to look for
   }
 }

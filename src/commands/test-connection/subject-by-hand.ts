@@ -1,13 +1,14 @@
 // The setup under test, made by hand: flags, plus the secret from stdin or a masked prompt,
 // a certificate file, or a ServiceClient connection string on stdin.
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { AppSecret } from '../../auth/app-credential.ts';
 import { MissingInputError, UsageError } from '../../cli/errors.ts';
 import type { Cloud } from '../../clouds.ts';
 import type { Deps } from '../../deps.ts';
 import { parseConnectionString } from '../../secrets/connection-string.ts';
 import type { ConnectionSubject } from '../../steps/test-connection.ts';
+import { MAX_PEM_FILE_BYTES, readNamedFile } from '../../util/regular-file.ts';
+import { MAX_STDIN_BYTES, readStdinValue } from '../../io/stdin.ts';
 import { validateTenant } from '../init/flags.ts';
 import { validateClientId, validateEnvironmentUrl, type TestConnectionFlags } from './flags.ts';
 
@@ -16,7 +17,7 @@ export async function handMadeSubject(deps: Pick<Deps, 'io' | 'canPrompt' | 'pro
   let secret: AppSecret | undefined;
   let thumbprint: string | undefined;
   if (flags.connectionStringStdin) {
-    const fields = parseConnectionString(await readStdin(deps, 'a connection string', '--connection-string-stdin'));
+    const fields = parseConnectionString(await readStdin(deps, 'a connection string', '--connection-string-stdin', flags.timeoutMs));
     const url = fields.url.replace(/\/+$/, '');
     validateEnvironmentUrl(url, cloud, 'The connection string\'s Url');
     validateClientId(fields.clientId, "The connection string's ClientId");
@@ -50,7 +51,7 @@ export async function handMadeSubject(deps: Pick<Deps, 'io' | 'canPrompt' | 'pro
   }
   if (!secret) {
     const clientSecret = flags.clientSecretStdin
-      ? await readStdin(deps, 'the client secret', '--client-secret-stdin')
+      ? await readStdin(deps, 'the client secret', '--client-secret-stdin', flags.timeoutMs)
       : await deps.prompter.password({ message: 'Client secret (its Value, not its Secret ID)', validate: (v) => v.trim().length > 0 || 'the secret is empty' });
     secret = { kind: 'secret', clientSecret: clientSecret.trim() };
   }
@@ -70,20 +71,30 @@ export async function handMadeSubject(deps: Pick<Deps, 'io' | 'canPrompt' | 'pro
   };
 }
 
-async function readStdin(deps: Pick<Deps, 'io'>, what: string, flag: string): Promise<string> {
+async function readStdin(deps: Pick<Deps, 'io'>, what: string, flag: string, timeoutMs: number): Promise<string> {
   const { stdin } = deps.io;
   if (stdin.isTTY) throw new UsageError(`${flag} reads ${what} from a pipe, but stdin is a terminal.`, { hint: `Pipe it in (e.g. printenv APP_SECRET | dynauth test-connection … ${flag}), or leave ${flag} out to be asked.` });
-  const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  const read = await readStdinValue(stdin, { timeoutMs });
+  // Never echoed, whatever its size: it may be a secret.
+  if ('problem' in read && read.problem === 'too-large') {
+    throw new UsageError(`${flag} read more than ${MAX_STDIN_BYTES / 1024} KiB from stdin, far more than ${what}; nothing of it is shown.`, {
+      hint: `Pipe only ${what} in.`,
+      code: 'stdin-too-large',
+    });
+  }
+  if ('problem' in read) {
+    throw new UsageError(`${flag}: stdin did not end within ${timeoutMs / 1000} s (--timeout).`, {
+      hint: `Pipe ${what} in from a command that ends, or from a file (${flag} < file).`,
+      code: 'stdin-not-ended',
+    });
+  }
+  const text = read.text.trim();
   if (!text) throw new UsageError(`${flag} was given, but stdin was empty: pipe ${what} in.`, { code: 'empty-stdin' });
   return text;
 }
 
 async function readCertificate(file: string): Promise<{ pem: string; thumbprint: string; expiresOn: string }> {
-  const pem = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`Cannot read --certificate ${file} (${error.code ?? 'unreadable'}).`);
-  });
+  const pem = await readNamedFile(file, '--certificate', MAX_PEM_FILE_BYTES);
   if (!/-----BEGIN (?:RSA |EC )?PRIVATE KEY-----/.test(pem) || !/-----BEGIN CERTIFICATE-----/.test(pem)) {
     throw new UsageError(`--certificate ${file} must hold the certificate and its private key, both PEM (BEGIN CERTIFICATE, BEGIN PRIVATE KEY).`);
   }
