@@ -110,7 +110,7 @@ export function seedState(options: SeedOptions, now: number): SeedResult {
     state.environments.push({
       id: env.isDefault ? `Default-${TENANT.id}` : stableGuid(`environment:${env.uniqueName}`),
       uniqueName: env.uniqueName,
-      displayName: env.displayName,
+      displayName: options.names?.[env.uniqueName]?.environment ?? env.displayName,
       sku: env.sku,
       isDefault: env.isDefault,
       location: 'unitedstates',
@@ -134,7 +134,7 @@ function seedDataverse(uniqueName: string, options: SeedOptions, admin: User, au
     organizationId: stableGuid(`organization:${uniqueName}`),
     version: '9.2.25041.00185',
     businessUnits: [
-      { businessunitid: rootId, name: uniqueName, parentbusinessunitid: null },
+      { businessunitid: rootId, name: options.names?.[uniqueName]?.rootBusinessUnit ?? uniqueName, parentbusinessunitid: null },
       { businessunitid: childId, name: 'Contoso Support', parentbusinessunitid: rootId },
     ],
     roles: [],

@@ -110,6 +110,12 @@ export interface SeedOptions {
   defaultAppManagementPolicy?: SeedAppManagementPolicy;
   /** The admin has also consented Policy.Read.All, so may read app-management policies (without it: 403 Authorization_RequestDenied). */
   adminReadsPolicies?: boolean;
+  /**
+   * Names other admins chose, by environment uniqueName: the environment's display name and its root
+   * business unit's name. Both are free text in the Power Platform admin center and Dataverse, so
+   * they may hold anything, control characters included.
+   */
+  names?: Record<string, { environment?: string; rootBusinessUnit?: string }>;
 }
 
 export interface EmulatorOptions {

@@ -13,9 +13,9 @@ const OWN_STYLE_CODES = new Set(['0', '1', '2', '22', '31', '32', '33', '36', '3
 // A name is one line: tab and newline are refused there too.
 const UNSAFE_IN_NAME = new RegExp(`[\\t\\n${CONTROL}${BIDI}]`, 'u');
 const UNSAFE_GLOBAL = new RegExp(`[${CONTROL}${BIDI}]`, 'gu');
-// Whole escape sequences go, not just their ESC: CSI (ESC [ … final byte), OSC (ESC ] … BEL or
+// Whole escape sequences go, not just their ESC: CSI (ESC [ or C1 CSI … final byte), OSC (ESC ] … BEL or
 // ESC \\), and two-character ones; the rest of the text is what a terminal would have shown.
-const CSI = '\\u001B\\[([0-?]*)[ -/]*[@-~]';
+const CSI = '(?:\\u001B\\[|\\u009B)([0-?]*)[ -/]*[@-~]';
 const OSC = '\\u001B\\][^\\u0007\\u001B]*(?:\\u0007|\\u001B\\\\)?';
 // One pass, sequences first: every ESC left in the result belongs to a colour code kept whole,
 // so nothing removed can join what is left into a new sequence.
@@ -27,7 +27,7 @@ const SEQUENCE_OR_UNSAFE = new RegExp(`${CSI}|${OSC}|\\u001B[@-Z\\\\-_]|[${CONTR
  */
 export function toTerminalText(text: string, options: { keepStyle?: boolean } = {}): string {
   const ownStyle = (sequence: string, codes: string | undefined) =>
-    options.keepStyle && codes !== undefined && sequence.endsWith('m') && codes.split(';').every((code) => OWN_STYLE_CODES.has(code));
+    options.keepStyle && codes !== undefined && sequence.startsWith('\u001B[') && sequence.endsWith('m') && codes.split(';').every((code) => OWN_STYLE_CODES.has(code));
   return text.replace(/\r\n/gu, '\n').replace(SEQUENCE_OR_UNSAFE, (found, codes: string | undefined) => (ownStyle(found, codes) ? found : ''));
 }
 

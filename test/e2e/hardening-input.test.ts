@@ -188,3 +188,29 @@ test('bad input: a --cloud-config host name of 1 MB (or 10 KB) is refused in one
     assert.ok(run.stderr.length < 1000, `${run.stderr.length} characters`);
   }
 });
+
+const SERVICE_NAMES: Array<{ name: string; environment: string; rootBusinessUnit: string }> = [
+  { name: 'a title change and screen clear', environment: `Contoso ${TITLE_AND_CLEAR}Sales`, rootBusinessUnit: `Root ${TITLE_AND_CLEAR}BU` },
+  { name: 'a bidi override and a C1 CSI', environment: 'Contoso \u202eselaS\u202c', rootBusinessUnit: 'Root\u009b2J BU' },
+  { name: 'a carriage return faking a success line', environment: 'Contoso Sales\r✔ Connection verified everywhere', rootBusinessUnit: 'Root\u001b[8m hidden' },
+];
+
+for (const c of hostileCases('terminal-service-names', SERVICE_NAMES)) {
+  test(`names from the services with ${c.name} are shown without their control characters`, async (t) => {
+    const sandbox = await startSandbox(t, { seed: { names: { contososales: { environment: c.environment, rootBusinessUnit: c.rootBusinessUnit } } } });
+    const runs = [
+      await sandbox.run([...INIT, '--environment', 'contososales', '--dry-run']),
+      await sandbox.run([...INIT, '--environment', 'contososales']),
+      await sandbox.run([...INIT, '--environment', 'contososales', '--json']),
+      await sandbox.run(['status', '--check']),
+      await sandbox.run(['test-connection', '--json']),
+    ];
+    for (const run of runs) {
+      assert.equal(run.code, 0, run.stderr);
+      assert.doesNotMatch(run.stderr + run.stdout, TERMINAL_CONTROL, JSON.stringify(run.stderr + run.stdout));
+    }
+    assert.match(runs[0]!.stdout + runs[0]!.stderr, /business unit "Root /, 'the plan names the business unit');
+    assert.match(runs[0]!.stdout + runs[0]!.stderr, /Contoso /, 'and the environment');
+    assert.equal(JSON.parse(runs[2]!.stdout).environment.uniqueName, 'contososales', 'the --json result is still JSON');
+  });
+}

@@ -42,6 +42,7 @@ test('with colour on, the UI\'s own colour codes survive and any other sequence 
   assert.equal(toTerminalText(styled), 'bold green');
   // What removing one character leaves behind never becomes a sequence.
   assert.equal(toTerminalText('\u001b\u0000[8m\u001b\u001b[2J[8m', { keepStyle: true }), '[8m[8m');
+  assert.equal(toTerminalText('a\u009b1mb\u009b2Jc', { keepStyle: true }), 'abc', 'a C1 CSI is never one of the UI\'s own');
 });
 
 test('JSON for a terminal escapes C1 and bidi characters and keeps the data', () => {
