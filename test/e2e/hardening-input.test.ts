@@ -7,7 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { openStorage } from '../../src/steps/open-storage.ts';
 import { hostileCases } from '../support/hostile.ts';
+import { runInPty } from '../support/pty.ts';
 import { startSandbox, type Run, type Sandbox } from '../support/sandbox.ts';
 
 /** What a terminal would act on: C0 (but tab and newline), DEL, C1, bidi controls. */
@@ -214,3 +216,20 @@ for (const c of hostileCases('terminal-service-names', SERVICE_NAMES)) {
     assert.equal(JSON.parse(runs[2]!.stdout).environment.uniqueName, 'contososales', 'the --json result is still JSON');
   });
 }
+
+test('bad input: the passphrase prompt applies the same 8-character rule as DYNAUTH_PASSPHRASE', async (t) => {
+  const sandbox = await startSandbox(t, {}, { store: 'file' });
+  const { DYNAUTH_PASSPHRASE: _unused, ...env } = sandbox.env;
+  const bin = new URL('../../bin/dynauth.js', import.meta.url).pathname;
+  const [short] = hostileCases('input-passphrase-prompt', ['short77']);
+  const answered = ['--environment', 'contososales', '--role-preset', 'read-only', '--app-name', 'pp-app', '--credential', 'secret', '--secret-expiry', '30', '--business-unit', 'Contoso Support', '--profile', 'contososales'];
+  const { code, screen } = await runInPty([process.execPath, bin, 'init', ...answered, '--store', 'file', '--passphrase'], env, [
+    { expect: /Passphrase that encrypts the stored connection/, send: `${short}\r` },
+    { expect: /at least 8 characters/, send: 'X\r' },
+    { expect: /Apply this plan\?/, send: 'y\r' },
+  ]);
+  assert.equal(code, 0, screen);
+  assert.match(screen, /Done\./);
+  const { vault } = await openStorage({ env, platform: process.platform, homedir: env.HOME! }, { store: 'file', passphrase: `${short}X` });
+  assert.ok(await vault.loadConnection('contososales'), 'stored with the 8-character passphrase typed after the refusal');
+});

@@ -162,7 +162,7 @@ test('an unexpected error quotes at most 500 characters, cut only after the reda
   stderr.on('data', (chunk) => (err += chunk));
   const globals = { color: false, quiet: false, json: false, verbose: false, cloud: 'public', cloudConfig: undefined };
   const redactor = createRedactor();
-  const secret = 'S'.repeat(495) + 'ecret-tail-0123456789';
+  const secret = `${'S'.repeat(495)}ecret-tail-0123456789`;
   redactor.add(secret);
   const ui = createUi({ stdout: new PassThrough(), stderr }, globals, (text) => redactor.redact(text));
   formatError(new Error(`boom ${secret} ${'x'.repeat(300_000)}`), { ui, globals, redactor });

@@ -70,7 +70,7 @@ test('every UI line, hint and result is shown without control characters, after 
   ui.result({}, () => `result ${evil}`);
   assert.doesNotMatch(err + out, /[\u001b\u0007\u202e]/u);
   assert.match(err, /environment X\n/);
-  assert.match(err, /  hint X\n/);
+  assert.match(err, / {2}hint X\n/);
   assert.match(err, /trace X \[redacted\]/, 'the secret is redacted before its control characters go');
   assert.equal(out, 'result X\n');
 });
