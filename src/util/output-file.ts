@@ -2,6 +2,8 @@ import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DynauthError, UsageError } from '../cli/errors.ts';
+import { withinFileTimeLimit } from './file-time-limit.ts';
+import { kindOf } from './regular-file.ts';
 
 const WRITE_PROBLEMS: Record<string, string> = {
   ENOSPC: 'no space is left on the device',
@@ -51,13 +53,13 @@ export function assertWritableFile(path: string, flag: string): void {
  */
 export async function writeOutputFile(path: string, data: string | Uint8Array, flag: string, write: (path: string, data: string | Uint8Array) => Promise<void> = writeRegularFile): Promise<void> {
   try {
-    await write(path, data);
+    await withinFileTimeLimit(write(path, data), 'writing', path);
   } catch (error) {
     if (error instanceof DynauthError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (typeof code !== 'string') throw error;
     throw new DynauthError(`Cannot write ${path} (${flag}): ${WRITE_PROBLEMS[code] ?? 'the system refused the write'} (${code}).`, {
-      hint: 'Free some space or choose another file, then run the command again.',
+      hint: 'Check the disk and the directory (free space, permissions), or choose another file, then run the command again.',
       code: `write-${code.toLowerCase()}`,
       cause: error,
     });
@@ -66,7 +68,7 @@ export async function writeOutputFile(path: string, data: string | Uint8Array, f
 
 async function writeRegularFile(path: string, data: string | Uint8Array): Promise<void> {
   // O_NONBLOCK: opening a FIFO put there meanwhile fails or returns at once instead of waiting for a reader.
-  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NONBLOCK, 0o644);
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | (constants.O_NONBLOCK ?? 0), 0o644);
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new UsageError(`${path} is ${kindOf(stat)}, not a regular file.`, { code: 'output-not-regular-file' });
@@ -75,12 +77,4 @@ async function writeRegularFile(path: string, data: string | Uint8Array): Promis
   } finally {
     await handle.close();
   }
-}
-
-function kindOf(stat: Stats): string {
-  if (stat.isCharacterDevice()) return 'a character device';
-  if (stat.isBlockDevice()) return 'a block device';
-  if (stat.isFIFO()) return 'a FIFO (named pipe)';
-  if (stat.isSocket()) return 'a socket';
-  return 'something other than a file';
 }
