@@ -1,4 +1,5 @@
 import { DynauthError, type ExitCodeValue } from '../cli/errors.ts';
+import { quoteServerText } from '../http/server-text.ts';
 
 export type Service = 'graph' | 'power-platform' | 'dataverse';
 
@@ -30,13 +31,16 @@ export class ApiError extends DynauthError {
   }
 }
 
-/** Reads `{"error":{"code","message"}}`, the shape Graph, BAP and Dataverse share. */
+/** Reads `{"error":{"code","message"}}`, the shape Graph, BAP and Dataverse share; either is cut to a quotable length. */
 export async function readErrorBody(response: Response): Promise<{ code: string; message: string }> {
   const text = await response.text().catch(() => '');
   try {
     const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-    return { code: String(body.error?.code ?? ''), message: String(body.error?.message ?? '') };
+    return { code: quoteServerText(String(body.error?.code ?? ''), CODE_LIMIT), message: quoteServerText(String(body.error?.message ?? '')) };
   } catch {
-    return { code: '', message: text.slice(0, 200) };
+    return { code: '', message: quoteServerText(text, 200) };
   }
 }
+
+/** Service codes are short ("0x80040220", "Request_ResourceNotFound"). */
+export const CODE_LIMIT = 100;

@@ -2,9 +2,12 @@ import type { TokenSource } from '../auth/token-source.ts';
 import { ExitCode } from '../cli/errors.ts';
 import { dataverseScope } from '../clouds.ts';
 import type { Http } from '../http/http.ts';
+import { quoteServerText } from '../http/server-text.ts';
 import { DATAVERSE_API_VERSION } from '../microsoft.ts';
 import { odataString } from './odata.ts';
 import { ApiError, readErrorBody } from './api-error.ts';
+import { pageLinks } from './paging.ts';
+import { readJson, unexpectedAnswer } from './read-json.ts';
 
 export interface WhoAmI {
   UserId: string;
@@ -70,6 +73,8 @@ export interface DataverseApi {
 
 export type DataverseCaller = 'admin' | 'app';
 
+type SendInit = { method?: string; body?: unknown; prefer?: string };
+
 const guid = (value: string) => value.replace(/[{}]/g, '');
 
 /** The Dataverse Web API of one environment, as the signed-in admin or as the app itself. */
@@ -77,8 +82,11 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
   const origin = new URL(environmentUrl).origin;
   const base = `${origin}/api/data/${DATAVERSE_API_VERSION}/`;
   const scope = dataverseScope(origin);
+  const host = new URL(origin).host;
+  const request = (operation: string) => `the request to ${operation} in ${host}`;
 
-  const send = async (operation: string, path: string, init: { method?: string; body?: unknown; prefer?: string } = {}) => {
+  const send = (operation: string, path: string, init: SendInit = {}) => sendTo(operation, base + path, init);
+  const sendTo = async (operation: string, url: string, init: SendInit = {}) => {
     const headers: Record<string, string> = {
       Authorization: `Bearer ${await getToken(scope)}`,
       Accept: 'application/json',
@@ -87,7 +95,7 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
     };
     if (init.body !== undefined) headers['Content-Type'] = 'application/json';
     if (init.prefer) headers.Prefer = init.prefer;
-    const response = await http.request(base + path, {
+    const response = await http.request(url, {
       method: init.method ?? 'GET',
       headers,
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
@@ -95,15 +103,17 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
     if (!response.ok) throw await dataverseError(operation, origin, caller, response);
     return response;
   };
-  const get = async <T>(operation: string, path: string): Promise<T> => (await (await send(operation, path)).json()) as T;
+  const getFrom = async <T>(operation: string, url: string): Promise<T> => readJson<T>(await sendTo(operation, url), 'Dataverse', request(operation));
+  const get = <T>(operation: string, path: string): Promise<T> => getFrom<T>(operation, base + path);
   /** Every page: Dataverse answers long collections in pages linked by @odata.nextLink. */
   const list = async <T>(operation: string, path: string): Promise<T[]> => {
     const items: T[] = [];
-    for (let next: string | undefined = path; next; ) {
-      const page: { value: T[]; '@odata.nextLink'?: string } = await get(operation, next);
-      items.push(...page.value);
-      const link = page['@odata.nextLink'];
-      next = link?.startsWith(base) ? link.slice(base.length) : undefined;
+    const follow = pageLinks('Dataverse', request(operation), base + path, base);
+    for (let next: string | undefined = base + path; next; ) {
+      const page = await getFrom<{ value?: unknown; '@odata.nextLink'?: unknown }>(operation, next);
+      if (!Array.isArray(page.value)) throw unexpectedAnswer('Dataverse', request(operation), 'no list of rows');
+      items.push(...(page.value as T[]));
+      next = follow(page['@odata.nextLink']);
     }
     return items;
   };
@@ -130,13 +140,17 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
   const createdId = (response: Response): string => {
     const location = response.headers.get('OData-EntityId') ?? '';
     const match = /\(([0-9a-f-]{36})\)\s*$/i.exec(location);
-    if (!match) throw new Error(`Dataverse did not return the new record's id (OData-EntityId: "${location}")`);
+    if (!match) throw unexpectedAnswer('Dataverse', request('create a record'), `no new record id (OData-EntityId: "${quoteServerText(location, 200)}")`);
     return match[1]!;
   };
 
   return {
     url: origin,
-    whoAmI: () => get('call WhoAmI', 'WhoAmI'),
+    whoAmI: async () => {
+      const answer = await get<Partial<Record<keyof WhoAmI, unknown>>>('call WhoAmI', 'WhoAmI');
+      if (typeof answer.UserId !== 'string' || typeof answer.BusinessUnitId !== 'string') throw unexpectedAnswer('Dataverse', request('call WhoAmI'), 'no user id');
+      return answer as WhoAmI;
+    },
     rootBusinessUnit: async () => {
       const [root] = await list<BusinessUnit>('read business units', 'businessunits?$select=businessunitid,name&$filter=parentbusinessunitid eq null');
       if (!root) throw new Error('Dataverse returned no root business unit');

@@ -1,10 +1,13 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Http } from '../http/http.ts';
 import type { TokenSource } from '../auth/token-source.ts';
 import type { Client, GraphError, GraphRequest } from '@microsoft/microsoft-graph-client';
 import type { Cloud } from '../clouds.ts';
 import { ExitCode } from '../cli/errors.ts';
 import { odataString } from './odata.ts';
-import { ApiError } from './api-error.ts';
+import { quoteServerText } from '../http/server-text.ts';
+import { ApiError, CODE_LIMIT } from './api-error.ts';
+import { appManagementPolicy, toOrganization } from './graph-shapes.ts';
 
 export interface PasswordCredential {
   keyId: string;
@@ -115,11 +118,19 @@ export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource):
         const url = typeof request === 'string' ? request : request.url;
         const headers = new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]);
         headers.set('Authorization', `Bearer ${await getToken(cloud.graphScope)}`);
-        context.response = await http.request(url, {
-          method: context.options?.method,
-          headers: Object.fromEntries(headers),
-          body: context.options?.body as string | undefined,
-        });
+        try {
+          context.response = await http.request(url, {
+            method: context.options?.method,
+            headers: Object.fromEntries(headers),
+            body: context.options?.body as string | undefined,
+          });
+        } catch (error) {
+          // The SDK turns whatever the middleware throws into a GraphError of status -1; the call
+          // rethrows this one instead, with its own message and hint.
+          const failure = middlewareFailure.getStore();
+          if (failure) failure.error ??= error;
+          throw error;
+        }
       },
     },
   });
@@ -130,9 +141,11 @@ export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource):
 
   const call = async <T>(operation: string, work: (api: (path: string) => GraphRequest) => Promise<T>): Promise<T> => {
     const { client, GraphError } = await load();
+    const failure: { error?: unknown } = {};
     try {
-      return await work((path) => client.api(path));
+      return await middlewareFailure.run(failure, () => work((path) => client.api(path)));
     } catch (error) {
+      if (failure.error) throw failure.error;
       if (error instanceof GraphError) throw graphError(operation, error);
       throw error;
     }
@@ -140,7 +153,7 @@ export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource):
   return {
     prepare: () => void load().catch(() => {}), // a failure to load surfaces on the first call
     organization: () =>
-      call('read the organization', async (api) => (await api('/organization').select('id,displayName,verifiedDomains').get()).value[0]),
+      call('read the organization', async (api) => toOrganization((await api('/organization').select('id,displayName,verifiedDomains').get())?.value?.[0])),
     signedInUser: async () => {
       const { client } = await load();
       try {
@@ -192,13 +205,12 @@ export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource):
   };
 }
 
-function appManagementPolicy(policy: Record<string, any>, restrictions: { passwordCredentials?: PasswordRestriction[] } | null | undefined): AppManagementPolicy {
-  return { id: policy.id, displayName: policy.displayName ?? null, isEnabled: policy.isEnabled === true, passwordCredentials: restrictions?.passwordCredentials ?? [] };
-}
+const middlewareFailure = new AsyncLocalStorage<{ error?: unknown }>();
 
 function graphError(operation: string, error: { statusCode: number; code: string | null; message: string; requestId: string | null }): ApiError {
-  const code = error.code ?? '';
-  const base = { service: 'graph' as const, status: error.statusCode, remoteCode: code, remoteMessage: error.message, requestId: error.requestId ?? undefined };
+  const code = quoteServerText(error.code ?? '', CODE_LIMIT);
+  const message = quoteServerText(error.message ?? '');
+  const base = { service: 'graph' as const, status: error.statusCode, remoteCode: code, remoteMessage: message, requestId: error.requestId ?? undefined };
   if (error.statusCode === 403 && code === 'Authorization_RequestDenied') {
     return new ApiError({
       ...base,
@@ -212,7 +224,7 @@ function graphError(operation: string, error: { statusCode: number; code: string
   }
   return new ApiError({
     ...base,
-    message: `Could not ${operation}: ${error.message || `HTTP ${error.statusCode}`}${code ? ` (${code})` : ''}.`,
+    message: `Could not ${operation}: ${message || `HTTP ${error.statusCode}`}${code ? ` (${code})` : ''}.`,
     hint: error.statusCode >= 500 || error.statusCode === 429 ? 'Microsoft Graph is busy or unavailable; run the same command again later: it resumes where it stopped.' : undefined,
   });
 }

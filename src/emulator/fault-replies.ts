@@ -4,7 +4,7 @@ import type { Reply } from './http.ts';
 import type { FaultAction } from './faults.ts';
 import type { ServiceName } from './types.ts';
 
-export function faultReply(service: ServiceName, action: Exclude<FaultAction, { kind: 'drop' }>): Reply {
+export function faultReply(service: ServiceName, action: Extract<FaultAction, { kind: 'throttle' | 'unavailable' }>): Reply {
   const throttled = action.kind === 'throttle';
   const status = throttled ? 429 : 503;
   const headers: Record<string, string> = {};

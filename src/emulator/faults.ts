@@ -1,5 +1,6 @@
 // Fault injection: per-route latency, throttling (429 + Retry-After), outages (503), dropped
 // connections, and replication lag, plus the one-string syntax the sandbox's --fault flag uses.
+import { HOSTILE_EFFECT, hostileEffect, type HugeBody, type Tamper } from './hostile-answers.ts';
 import type { ReplicationLag, ServiceName } from './types.ts';
 
 export interface FaultTarget {
@@ -17,6 +18,10 @@ export type FaultRule =
   | (FaultTarget & { kind: 'throttle'; times: number; retryAfterSeconds: number })
   | (FaultTarget & { kind: 'unavailable'; times: number; retryAfterSeconds?: number })
   | (FaultTarget & { kind: 'drop'; times: number })
+  /** A proxy's answer of any size instead of the service's (hostile-answers.ts). */
+  | (FaultTarget & HugeBody & { kind: 'huge-body'; times?: number })
+  /** The service's answer, changed (hostile-answers.ts). */
+  | (FaultTarget & { kind: 'tamper'; tamper: Tamper; times?: number })
   | { kind: 'replication-lag'; lag: ReplicationLag };
 
 export interface FaultRequest {
@@ -29,7 +34,9 @@ export interface FaultRequest {
 export type FaultAction =
   | { kind: 'throttle'; retryAfterSeconds: number }
   | { kind: 'unavailable'; retryAfterSeconds?: number }
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  | ({ kind: 'huge-body' } & HugeBody)
+  | { kind: 'tamper'; tamper: Tamper };
 
 export interface FaultDecision {
   latencyMs: number;
@@ -53,7 +60,7 @@ export function createFaultStore(onReplicationLag: (lag: ReplicationLag) => void
         onReplicationLag(rule.lag);
         return;
       }
-      const times = rule.kind === 'latency' ? (rule.times ?? Infinity) : rule.times;
+      const times = rule.kind === 'latency' || rule.kind === 'huge-body' || rule.kind === 'tamper' ? (rule.times ?? Infinity) : rule.times;
       rules.push({ rule: { ...rule }, remaining: times });
     },
     clear() {
@@ -70,18 +77,28 @@ export function createFaultStore(onReplicationLag: (lag: ReplicationLag) => void
           entry.remaining--;
         } else if (!action) {
           entry.remaining--;
-          action =
-            rule.kind === 'throttle'
-              ? { kind: 'throttle', retryAfterSeconds: rule.retryAfterSeconds }
-              : rule.kind === 'unavailable'
-                ? { kind: 'unavailable', ...(rule.retryAfterSeconds !== undefined ? { retryAfterSeconds: rule.retryAfterSeconds } : {}) }
-                : { kind: 'drop' };
+          action = actionOf(rule);
         }
       }
       rules = rules.filter((entry) => entry.remaining > 0);
       return action ? { latencyMs, action } : { latencyMs };
     },
   };
+}
+
+function actionOf(rule: Exclude<RoutedRule, { kind: 'latency' }>): FaultAction {
+  switch (rule.kind) {
+    case 'throttle':
+      return { kind: 'throttle', retryAfterSeconds: rule.retryAfterSeconds };
+    case 'unavailable':
+      return { kind: 'unavailable', ...(rule.retryAfterSeconds !== undefined ? { retryAfterSeconds: rule.retryAfterSeconds } : {}) };
+    case 'drop':
+      return { kind: 'drop' };
+    case 'huge-body':
+      return { kind: 'huge-body', bytes: rule.bytes, status: rule.status, ...(rule.declareLength ? { declareLength: true } : {}) };
+    case 'tamper':
+      return { kind: 'tamper', tamper: rule.tamper };
+  }
 }
 
 function matches(rule: FaultTarget, request: FaultRequest): boolean {
@@ -107,7 +124,13 @@ function validateRule(rule: FaultRule): void {
       return;
     case 'unavailable':
     case 'drop':
+    case 'tamper':
       count(rule.times, 'times');
+      return;
+    case 'huge-body':
+      count(rule.times, 'times');
+      if (!(Number.isInteger(rule.bytes) && rule.bytes >= 0)) throw new Error('fault: body size must be whole bytes');
+      if (!(Number.isInteger(rule.status) && rule.status >= 200 && rule.status <= 599)) throw new Error('fault: body status must be 200 to 599');
       return;
     case 'replication-lag':
       for (const value of Object.values(rule.lag)) {
@@ -132,6 +155,10 @@ const SERVICES: readonly string[] = ['login', 'graph', 'bap', 'dataverse'];
  *          503[xN] answer 503 Service Unavailable N times
  *          drop[xN] destroy the socket without answering, N times
  *          latency=<duration>[xN] delay every matching request (or only the next N)
+ *          body=<size>[kb|mb][@<status>]  answer every matching request with a body that size (chunked)
+ *          next-link=self|endless  add a next-page link to itself, or to a new page every time
+ *          other-tenant            /organization answers for another tenant (Fabrikam)
+ *          off-cloud-instance[=<host>]  Power Platform gives every Dataverse environment https://<host>/ (evil.example.net)
  * duration: 250 (milliseconds), 250ms, 2s, 1m.
  *
  * Examples:
@@ -141,6 +168,7 @@ const SERVICES: readonly string[] = ['login', 'graph', 'bap', 'dataverse'];
  *   dataverse@contosodev:GET:/api/data/v9.2/WhoAmI:429:retry-after=2
  *   login:dropx1                                   the next token request's connection is dropped
  *   *:latency=300ms                                every request 300 ms slower
+ *   graph GET /v1.0/organization body=200mb        a 200 MB answer, as a broken proxy might send
  *   lag:app=30s,sp=30s,secret=10s,cert=10s,appuser=20s
  *                                                  the longest replication delay of new apps, service principals,
  *                                                  secrets, certificates, app users (each draws its own, max/2 to max)
@@ -163,6 +191,7 @@ export function parseFaultSpec(spec: string): FaultRule {
     if (effect === undefined && /^[A-Z]+$/.test(part) && !target.method && !target.pathPrefix) target.method = part;
     else if (effect === undefined && part.startsWith('/') && !target.pathPrefix) target.pathPrefix = part;
     else if (effect === undefined && /^(429|503|drop|latency=[^x]+)(x\d+)?$/.test(part)) effect = part;
+    else if (effect === undefined && HOSTILE_EFFECT.test(part) && part === parts.at(-1)) return { ...target, ...hostileEffect(part, spec) };
     else if (effect !== undefined && /^retry-after=\d+$/.test(part)) retryAfterSeconds = Number(part.slice('retry-after='.length));
     else throw new Error(`fault "${spec}": cannot read "${part}"`);
   }

@@ -8,6 +8,7 @@ import { newGuid } from './ids.ts';
 import { ReplyError, parseBody, readBody, type Reply, type RequestContext } from './http.ts';
 import type { FaultStore } from './faults.ts';
 import { faultReply } from './fault-replies.ts';
+import { sendHugeBody, tamperReply } from './hostile-answers.ts';
 import { redact, redactQuery, type Recorder } from './record.ts';
 import type { EmulatorTls } from './tls.ts';
 import type { ServiceName } from './types.ts';
@@ -96,12 +97,19 @@ async function handle(req: IncomingMessage, res: ServerResponse, origin: string,
     const decision = pipeline.faults.decide({ service: spec.service, ...(spec.environment ? { environment: spec.environment } : {}), method, path });
     const delay = pipeline.latencyMs() + decision.latencyMs;
     if (delay > 0) await sleep(delay);
-    if (decision.action?.kind === 'drop') {
+    const action = decision.action;
+    if (action?.kind === 'drop') {
       record(0);
       req.socket.destroy();
       return;
     }
-    reply = decision.action ? faultReply(spec.service, decision.action) : await spec.route(context);
+    if (action?.kind === 'huge-body') {
+      record(action.status);
+      await sendHugeBody(res, action);
+      return;
+    }
+    reply = action?.kind === 'throttle' || action?.kind === 'unavailable' ? faultReply(spec.service, action) : await spec.route(context);
+    if (action?.kind === 'tamper') reply = tamperReply(reply, action.tamper, context, spec.service);
   } catch (error) {
     if (!(error instanceof ReplyError)) throw error;
     reply = error.reply;

@@ -1,4 +1,5 @@
 import type { Clock } from '../io/clock.ts';
+import { MAX_RESPONSE_BYTES, readBounded, ResponseTooLargeError } from './bounded-body.ts';
 import { classifyNetworkError, NetworkError } from './network-error.ts';
 import { defaultRetryBudget, RetryBudgetError, type RetryBudget, type RetryWait } from './retry-wait.ts';
 
@@ -28,6 +29,8 @@ export interface HttpOptions {
   maxDelayMs?: number;
   baseDelayMs?: number;
   timeoutMs?: number;
+  /** The most of one answer that is read (default MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
   random?: () => number;
 }
 
@@ -45,6 +48,7 @@ export function createHttp(options: HttpOptions): Http {
   const maxDelayMs = options.maxDelayMs ?? 30_000;
   const baseDelayMs = options.baseDelayMs ?? 500;
   const timeoutMs = options.timeoutMs ?? 60_000;
+  const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   const random = options.random ?? Math.random;
   const trace = options.trace ?? (() => {});
   const budget = options.budget ?? defaultRetryBudget();
@@ -55,7 +59,9 @@ export function createHttp(options: HttpOptions): Http {
   return {
     async request(url, init = {}) {
       const method = (init.method ?? 'GET').toUpperCase();
-      const host = new URL(url).host;
+      const parsed = new URL(url);
+      const host = parsed.host;
+      const tooLarge = () => new ResponseTooLargeError(serviceName(host), `${method} ${parsed.pathname}`, maxResponseBytes);
       let waitedMs = 0;
       const fits = (waitMs: number) => waitedMs + waitMs <= budget.ms;
       const pause = async (wait: Omit<RetryWait, 'host' | 'service' | 'at'>) => {
@@ -74,8 +80,10 @@ export function createHttp(options: HttpOptions): Http {
             body: init.body,
             signal: AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]),
           });
+          // The whole answer is read here, within the request's time-out and never past the cap.
+          response = await readBounded(response, maxResponseBytes, tooLarge);
         } catch (error) {
-          if (options.signal.aborted) throw error;
+          if (options.signal.aborted || error instanceof ResponseTooLargeError) throw error;
           const failure = classifyNetworkError(error, host);
           trace(`← ${method} ${url}: ${failure.message}`);
           const retryable = failure.transient && (IDEMPOTENT.has(method) || failure.notSent);
@@ -110,5 +118,5 @@ export function retryAfterMs(header: string | null, now: Date): number | undefin
   return Number.isNaN(date) ? undefined : Math.max(0, date - now.getTime());
 }
 
-export { NetworkError };
+export { NetworkError, ResponseTooLargeError };
 export { RetryBudgetError, type RetryBudget, type RetryWait } from './retry-wait.ts';

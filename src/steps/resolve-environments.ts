@@ -1,7 +1,8 @@
 import { ApiError } from '../clients/api-error.ts';
-import type { Environment, PowerPlatformApi } from '../clients/power-platform.ts';
-import { UsageError } from '../cli/errors.ts';
+import type { Environment, OffCloudAddress, PowerPlatformApi } from '../clients/power-platform.ts';
+import { DynauthError, UsageError } from '../cli/errors.ts';
 import type { Deps } from '../deps.ts';
+import { quoteServerText } from '../http/server-text.ts';
 
 export interface TargetEnvironment {
   id: string;
@@ -29,7 +30,10 @@ export async function resolveEnvironments(
   }
   if (!listed) return selectors.map(fromUrlOnly);
   const withDataverse = listed.filter((environment) => environment.url);
-  if (!selectors.length) return [await askForEnvironment(deps, withDataverse, listed.length)];
+  if (!selectors.length) {
+    for (const { displayName, offCloud: address } of listed) if (address) deps.ui.warn(`${offCloud(displayName, address).message} It is left out.`);
+    return [await askForEnvironment(deps, withDataverse, listed.length)];
+  }
   return selectors.map((selector) => match(selector, listed, withDataverse));
 }
 
@@ -45,9 +49,10 @@ function match(selector: string, all: Environment[], withDataverse: Environment[
   );
   if (!found) {
     throw new UsageError(`No environment "${selector}" in this tenant.`, {
-      hint: `Dataverse environments: ${withDataverse.map((e) => `${e.uniqueName} (${e.url})`).join(', ') || 'none'}.`,
+      hint: `Dataverse environments: ${listOf(withDataverse)}.`,
     });
   }
+  if (found.offCloud) throw offCloud(found.displayName, found.offCloud);
   if (!found.url) {
     throw new UsageError(`Environment "${found.displayName}" has no Dataverse database, so it has no application users.`, {
       hint: 'Add a Dataverse database to it in the Power Platform admin center, or pick another environment.',
@@ -68,6 +73,24 @@ async function askForEnvironment(deps: Pick<Deps, 'prompter' | 'canPrompt'>, wit
     })),
   });
   return toTarget(chosen);
+}
+
+/** Power Platform named an address outside this cloud's Dataverse: no token is asked for it, nothing is sent there. */
+function offCloud(displayName: string, address: OffCloudAddress): DynauthError {
+  return new DynauthError(
+    `Power Platform gave environment "${quoteServerText(displayName, 200)}" the address ${address.url}, which is not a Dataverse host of ${address.cloud}; dynauth will not send it a token.`,
+    {
+      hint: "If the environment is real, pass its Dataverse URL with --environment. A proxy or a misconfigured --cloud-config (its dataverseHostSuffixes) may be answering in Power Platform's place.",
+      code: 'off-cloud-environment-url',
+    },
+  );
+}
+
+/** The first few, each cut to a quotable length: a tenant may have hundreds. */
+function listOf(environments: Environment[]): string {
+  const shown = environments.slice(0, 10).map((e) => quoteServerText(`${e.uniqueName} (${e.url})`, 200));
+  if (environments.length > shown.length) shown.push(`and ${environments.length - shown.length} more`);
+  return shown.join(', ') || 'none';
 }
 
 function toTarget(environment: Environment): TargetEnvironment {

@@ -6,7 +6,8 @@ import type { NetworkError } from '../http/network-error.ts';
 import { createAdminCredential, defaultAuthMethod } from '../auth/admin-credential.ts';
 import { tokenSource, type TokenSource } from '../auth/token-source.ts';
 import { createDataverseApi, type DataverseApi } from '../clients/dataverse.ts';
-import { createGraphApi, type GraphApi } from '../clients/graph.ts';
+import { createGraphApi, type GraphApi, type Organization } from '../clients/graph.ts';
+import { quoteServerText } from '../http/server-text.ts';
 import { createPowerPlatformApi, type Environment, type PowerPlatformApi } from '../clients/power-platform.ts';
 import type { Cloud } from '../clouds.ts';
 import type { AuthMethod } from '../commands/shared-options.ts';
@@ -65,8 +66,11 @@ export async function signInAdmin(
   // The tenant and user are read after the prefetches have gone out: those lead to the next steps.
   await new Promise((resolve) => setImmediate(resolve));
   const [organization, user] = await Promise.all([graph.organization(), graph.signedInUser()]);
-  const signedInAs = user?.userPrincipalName ?? `app ${deps.env.AZURE_CLIENT_ID ?? ''}`.trim();
-  deps.ui.success(`Signed in as ${signedInAs} to ${organization.displayName} (tenant ${organization.id})`);
+  // Before anything is made: the tenant Graph answers for must be the one asked for.
+  const wrongTenant = tenantMismatch(organization, choice.tenant);
+  if (wrongTenant) throw wrongTenant;
+  const signedInAs = quoteServerText(user?.userPrincipalName ?? `app ${deps.env.AZURE_CLIENT_ID ?? ''}`.trim());
+  deps.ui.success(`Signed in as ${signedInAs} to ${quoteServerText(organization.displayName)} (tenant ${organization.id})`);
   return {
     method,
     tenantId: organization.id,
@@ -74,6 +78,25 @@ export async function signInAdmin(
     powerPlatform: listed,
     dataverse: (url) => createDataverseApi(url, deps.http, getToken, 'admin'),
   };
+}
+
+/**
+ * --tenant names a tenant by id or by one of its verified domains; Graph's /organization answering
+ * for another (a proxy, a misconfigured private cloud) would have objects made in, and the profile
+ * recording, a tenant nobody asked for (issue 14).
+ */
+export function tenantMismatch(organization: Organization, tenant: string | undefined): DynauthError | undefined {
+  if (!tenant) return undefined;
+  const wanted = tenant.toLowerCase();
+  if (organization.id.toLowerCase() === wanted || organization.verifiedDomains.some((domain) => domain.name.toLowerCase() === wanted)) return undefined;
+  const domain = organization.verifiedDomains.find((d) => d.isDefault)?.name ?? organization.verifiedDomains[0]?.name;
+  return new DynauthError(
+    `Microsoft Graph answered for tenant ${organization.id}${domain ? ` (${quoteServerText(domain, 100)})` : ''}, not --tenant ${tenant} that was signed in to; nothing was changed.`,
+    {
+      hint: "A proxy or a misconfigured --cloud-config may be answering in Microsoft Graph's place; check them, or pass the tenant you mean with --tenant.",
+      code: 'tenant-mismatch',
+    },
+  );
 }
 
 /** Starts listing now; the first caller gets that list (or its failure), later callers a fresh one. */

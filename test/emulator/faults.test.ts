@@ -99,3 +99,51 @@ test('replication lag can be set through a fault rule', async (t) => {
   assert.ok([400, 403, 404].includes(sp.status), `status ${sp.status}`);
   assert.ok(emulator.state.applications.find((a) => a.appId === app.body.appId)!.visibleAt - Date.now() > 4000, 'drawn from the 10 s maximum');
 });
+
+test("parseFaultSpec reads a broken proxy's effects: body sizes, next links, another tenant, an off-cloud instance", () => {
+  assert.deepEqual(parseFaultSpec('graph GET /v1.0/organization body=200mb'), { service: 'graph', method: 'GET', pathPrefix: '/v1.0/organization', kind: 'huge-body', bytes: 200 * 1024 * 1024, status: 200 });
+  assert.deepEqual(parseFaultSpec('bap:body=64kb@500'), { service: 'bap', kind: 'huge-body', bytes: 64 * 1024, status: 500 });
+  assert.deepEqual(parseFaultSpec('dataverse:next-link=endless'), { service: 'dataverse', kind: 'tamper', tamper: { kind: 'next-link', to: 'endless' } });
+  assert.deepEqual(parseFaultSpec('graph:/v1.0/organization:other-tenant'), { service: 'graph', pathPrefix: '/v1.0/organization', kind: 'tamper', tamper: { kind: 'other-tenant' } });
+  assert.deepEqual(parseFaultSpec('bap:off-cloud-instance'), { service: 'bap', kind: 'tamper', tamper: { kind: 'instance-url', url: 'https://evil.example.net/' } });
+  assert.deepEqual(parseFaultSpec('bap:off-cloud-instance=org.crm.dynamics.com.example.net'), { service: 'bap', kind: 'tamper', tamper: { kind: 'instance-url', url: 'https://org.crm.dynamics.com.example.net/' } });
+  assert.throws(() => parseFaultSpec('graph:body=lots'), /cannot read "body=lots"/);
+  assert.throws(() => parseFaultSpec('graph:next-link=self:retry-after=3'), /cannot read/);
+  assert.throws(() => parseFaultSpec('graph:body=10@99'), /cannot read/);
+});
+
+test('hostile answers: a body of any size streamed, links to itself or onward, another tenant, an off-cloud instanceUrl', async (t) => {
+  const emulator = await emulatorFor(t, {
+    faults: [
+      parseFaultSpec('graph GET /v1.0/organization body=3mb@500'),
+      parseFaultSpec('bap:off-cloud-instance'),
+    ],
+  });
+  const graphToken = await adminToken(emulator, emulator.cloudConfig.graphScope);
+  const huge = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/organization`, { token: graphToken });
+  assert.equal(huge.status, 500);
+  assert.equal(huge.headers.get('content-length'), null, 'chunked, as a proxy streams it');
+  assert.equal(huge.text.length, 3 * 1024 * 1024);
+  assert.equal(huge.body.error.message.length, 3 * 1024 * 1024 - '{"error":{"code":"HugeAnswer","message":"'.length - '"}}'.length);
+
+  const bapToken = await adminToken(emulator, emulator.cloudConfig.powerPlatformScope);
+  const list = await http(`${emulator.cloudConfig.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=2020-10-01`, { token: bapToken });
+  const urls = list.body.value.map((e: any) => e.properties.linkedEnvironmentMetadata.instanceUrl);
+  assert.deepEqual(urls.sort(), ['', 'https://evil.example.net/', 'https://evil.example.net/'], 'each environment with Dataverse, none without');
+
+  emulator.faults.clear();
+  emulator.faults.add(parseFaultSpec('graph GET /v1.0/organization other-tenant'));
+  const organization = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/organization`, { token: graphToken });
+  assert.equal(organization.body.value[0].id, '0badf00d-0000-4000-8000-0000000000ff');
+  assert.deepEqual(organization.body.value[0].verifiedDomains.map((d: any) => d.name), ['fabrikam.onmicrosoft.com']);
+
+  emulator.faults.clear();
+  emulator.faults.add(parseFaultSpec('dataverse GET /api/data/v9.2/roles next-link=endless'));
+  const env = dataverseUrl(emulator, 'contososales');
+  const dvToken = await adminToken(emulator, `${env}/.default`);
+  const first = await http(`${env}/api/data/v9.2/roles?$select=name`, { token: dvToken });
+  assert.match(first.body['@odata.nextLink'], /\/api\/data\/v9\.2\/roles\?%24select=name&%24skiptoken=endless-1$/);
+  const second = await http(first.body['@odata.nextLink'], { token: dvToken });
+  assert.match(second.body['@odata.nextLink'], /%24skiptoken=endless-2$/);
+  assert.deepEqual(second.body.value.map((r: any) => r.name), first.body.value.map((r: any) => r.name), 'the same rows again');
+});
