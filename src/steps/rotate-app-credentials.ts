@@ -38,8 +38,10 @@ export async function removeCredential(graph: GraphApi, applicationId: string, t
 }
 
 /** Credentials this rotation added (their display name carries its marker), e.g. one whose secret was never stored. */
-export function markedBy(app: Application, marker: string): Array<{ type: CredentialType; keyId: string }> {
-  const marked = (name: string | null | undefined) => typeof name === 'string' && name.includes(`rotation ${marker}`);
+export function markedBy(app: Application, marker: string, kind: 'rotation' | 'init' = 'rotation'): Array<{ type: CredentialType; keyId: string }> {
+  // The marker comes from a profile file: one that is not dynauth's 8 hex digits (an edited "") matches nothing.
+  if (!/^[0-9a-f]{8}$/u.test(marker)) return [];
+  const marked = (name: string | null | undefined) => typeof name === 'string' && /^dynauth \d{4}-\d\d-\d\d /u.test(name) && name.endsWith(` ${kind} ${marker}`);
   return [
     ...app.passwordCredentials.filter((p) => marked(p.displayName)).map((p) => ({ type: 'secret' as const, keyId: p.keyId })),
     ...app.keyCredentials.filter((k) => marked(k.displayName) && k.keyId).map((k) => ({ type: 'certificate' as const, keyId: k.keyId! })),

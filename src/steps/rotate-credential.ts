@@ -116,7 +116,7 @@ export async function rotate(ctx: RotationContext, profile: Profile, lifetimeDay
 
 async function storeNext(ctx: RotationContext, profile: Profile, credential: StoredCredential): Promise<void> {
   const privateKeyPem = credential.secret.kind === 'certificate' ? credential.secret.pem.slice(0, credential.secret.pem.indexOf('-----BEGIN CERTIFICATE-----')) : undefined;
-  await ctx.storage.vault.saveConnection(profile.name, connectionStringFor(profile.environment.url, profile.clientId, credential), { slot: 'next', privateKeyPem });
+  await ctx.storage.vault.saveConnection(profile.name, connectionStringFor(profile.environment.url, profile.clientId, credential), { slot: 'next', privateKeyPem, keyId: credential.keyId });
 }
 
 async function prove(ctx: RotationContext, profile: Profile, next: Profile['credential'], stored: { connectionString: string; privateKeyPem?: string }): Promise<void> {
@@ -146,7 +146,9 @@ async function switchTo(ctx: RotationContext, profile: Profile, rotation: Rotati
 /** Undoes a rotation that never stored its credential: what it added on the app is removed. */
 async function discard(ctx: RotationContext, profile: Profile, rotation: Rotation): Promise<void> {
   await removeMarked(ctx, profile, rotation);
-  if (rotation.next) await removeCredential(ctx.graph, profile.applicationObjectId, rotation.next.type, rotation.next.keyId);
+  if (rotation.next && (await mayRemoveNext(ctx, profile, rotation, rotation.next.keyId))) {
+    await removeCredential(ctx.graph, profile.applicationObjectId, rotation.next.type, rotation.next.keyId);
+  }
   await ctx.storage.vault.deleteSlot(profile.name, 'next');
   const { rotation: _undone, ...rest } = profile;
   await save(ctx, rest);
@@ -155,7 +157,19 @@ async function discard(ctx: RotationContext, profile: Profile, rotation: Rotatio
 
 async function removeMarked(ctx: RotationContext, profile: Profile, rotation: Rotation): Promise<void> {
   const app = await ctx.graph.getApplication(profile.applicationObjectId);
-  for (const key of markedBy(app, rotation.marker)) await removeCredential(ctx.graph, app.id, key.type, key.keyId);
+  for (const key of markedBy(app, rotation.marker)) {
+    if (key.keyId !== profile.credential.keyId) await removeCredential(ctx.graph, app.id, key.type, key.keyId);
+  }
+}
+
+/**
+ * The recorded next key is removed only if it is this rotation's (its marker) or not listed yet (a
+ * read lagging behind the addPassword): never another key an edited profile names, nor the current one.
+ */
+async function mayRemoveNext(ctx: RotationContext, profile: Profile, rotation: Rotation, keyId: string): Promise<boolean> {
+  if (keyId === profile.credential.keyId) return false;
+  const app = await ctx.graph.getApplication(profile.applicationObjectId);
+  return !onApp(app, keyId) || markedBy(app, rotation.marker).some((key) => key.keyId === keyId);
 }
 
 async function save(ctx: RotationContext, profile: Profile): Promise<Profile> {

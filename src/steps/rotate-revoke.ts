@@ -1,9 +1,11 @@
 // Revoking the credentials a rotation replaced, one at a time: removed on the app first, then
 // dropped from the profile, so a cut-short run leaves at worst an entry whose key is already gone.
+import { DynauthError } from '../cli/errors.ts';
 import type { GraphApi } from '../clients/graph.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { ProfileStore } from '../profiles/profile-store.ts';
 import { onApp, removeCredential } from './rotate-app-credentials.ts';
+import { assertMintedByDynauth } from './rotate-ownership.ts';
 
 export type PendingEntry = NonNullable<Profile['pendingRevocation']>[number];
 
@@ -26,11 +28,13 @@ export async function revokePending(
   confirm: (entries: PendingEntry[]) => Promise<boolean> = async () => true,
 ): Promise<Revocation> {
   const result: Revocation = { profile, revoked: [], keptForOthers: [], declined: [] };
-  const inUse = await keysInUseByOthers(profiles, profile);
+  const { inUse, unreadable } = await keysInUseByOthers(profiles, profile);
   const app = profile.pendingRevocation?.length ? await graph.getApplication(profile.applicationObjectId) : undefined;
   const gone = (entry: PendingEntry) => app !== undefined && !onApp(app, entry.keyId); // revoked by a run cut short, or by hand
   const handled = (profile.pendingRevocation ?? []).filter((entry) => entry.keyId !== profile.credential.keyId && (gone(entry) || due(entry)));
   const toRemove = handled.filter((entry) => !gone(entry) && !inUse.has(entry.keyId));
+  if (toRemove.length && unreadable.length) throw unknownUse(profile, toRemove, unreadable);
+  if (app) assertMintedByDynauth(app, profile, toRemove.map((entry) => entry.keyId));
   const confirmed = toRemove.length === 0 || (await confirm(toRemove));
   for (const entry of handled) {
     let keep = false;
@@ -55,11 +59,19 @@ export async function revokePending(
   return result;
 }
 
-async function keysInUseByOthers(profiles: ProfileStore, profile: Profile): Promise<Set<string>> {
+/** Keys other profiles of the app use; a profile that cannot be read might use any of them. */
+async function keysInUseByOthers(profiles: ProfileStore, profile: Profile): Promise<{ inUse: Set<string>; unreadable: Array<{ name: string; reason: string }> }> {
   const used = new Set<string>();
+  const unreadable: Array<{ name: string; reason: string }> = [];
   for (const name of await profiles.list()) {
     if (name === profile.name) continue;
-    const other = await profiles.read(name).catch(() => undefined);
+    let other: Profile | undefined;
+    try {
+      other = await profiles.read(name);
+    } catch (error) {
+      unreadable.push({ name, reason: error instanceof Error ? error.message : String(error) });
+      continue;
+    }
     if (other?.applicationObjectId !== profile.applicationObjectId) continue;
     used.add(other.credential.keyId);
     if (other.rotation) {
@@ -67,5 +79,17 @@ async function keysInUseByOthers(profiles: ProfileStore, profile: Profile): Prom
       if (other.rotation.next) used.add(other.rotation.next.keyId);
     }
   }
-  return used;
+  return { inUse: used, unreadable };
+}
+
+function unknownUse(profile: Profile, entries: PendingEntry[], unreadable: Array<{ name: string; reason: string }>): DynauthError {
+  const keys = entries.map((entry) => entry.keyId).join(', ');
+  const names = unreadable.map((u) => `"${u.name}"`).join(', ');
+  return new DynauthError(
+    `Not revoking ${keys}: profile ${names} cannot be read, so dynauth cannot tell whether ${unreadable.length === 1 ? 'it uses' : 'they use'} ${entries.length === 1 ? 'that credential' : 'those credentials'} (${unreadable.map((u) => u.reason).join('; ')}). Nothing was revoked.`,
+    {
+      hint: `Fix or delete ${unreadable.length === 1 ? 'that profile file' : 'those profile files'}, then run dynauth rotate-secret --finish --profile ${profile.name}.`,
+      code: 'profile-unreadable',
+    },
+  );
 }

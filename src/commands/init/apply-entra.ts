@@ -15,6 +15,7 @@ import {
   type LagCheck,
   type Waiting,
 } from '../../steps/replication.ts';
+import { removeCredential } from '../../steps/rotate-app-credentials.ts';
 import { addDays } from '../../util/duration.ts';
 import type { Outcome, StoredCredential } from './model.ts';
 
@@ -125,14 +126,17 @@ export async function ensureConsent(
 export type SaveCredential = (credential: StoredCredential) => Promise<void>;
 
 /**
- * A new client secret; its value is saved (keychain) before any other remote call. Each attempt is
- * one critical section: a 404 from a lagging Graph means nothing was made, so it is tried again.
+ * A new client secret, named with `marker` (recorded beforehand, see new-secret.ts); its value is
+ * saved (keychain) before any other remote call, and removed from the app again if it cannot be.
+ * Each attempt is one critical section: a 404 from a lagging Graph means nothing was made, so it is
+ * tried again.
  */
 export async function createSecret(
   graph: GraphApi,
   app: Application,
   lifetimeDays: number,
   now: Date,
+  marker: string,
   critical: <T>(work: () => Promise<T>) => Promise<T>,
   save: SaveCredential,
   waiting: Waiting,
@@ -140,7 +144,7 @@ export async function createSecret(
   const attempt = () =>
     critical(async () => {
       const password = await graph.addPassword(app.id, {
-        displayName: `dynauth ${now.toISOString().slice(0, 10)}`,
+        displayName: `dynauth ${now.toISOString().slice(0, 10)} init ${marker}`,
         endDateTime: addDays(now, lifetimeDays).toISOString(),
       });
       const credential: StoredCredential = {
@@ -148,7 +152,13 @@ export async function createSecret(
         keyId: password.keyId,
         expiresOn: password.endDateTime,
       };
-      await save(credential);
+      try {
+        await save(credential);
+      } catch (error) {
+        // Nobody holds it: a valid secret left on the app would only be a liability (a re-run would also find it by its marker).
+        await removeCredential(graph, app.id, 'secret', password.keyId).catch(() => undefined);
+        throw error;
+      }
       return credential;
     });
   return whileReplicating(attempt, appNotYetVisible, waiting, 'Entra to publish the new app').catch((error: unknown) => {

@@ -5,9 +5,11 @@ import type { Cloud } from '../../clouds.ts';
 import type { Deps } from '../../deps.ts';
 import type { Profile } from '../../profiles/profile.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
+import { writeOutputFile } from '../../util/output-file.ts';
 import { acquireAppToken, verifyNewConnection, type VerifiedConnection } from '../../steps/verify-connection.ts';
 import type { Waiting } from '../../steps/replication.ts';
 import { forgetNewApp, rememberNewApp } from './recent-app.ts';
+import { forgetSecretMarker, recordSecretMarker, removeStraySecrets } from './new-secret.ts';
 import { applyEnvironment, prepareRoles, type AppliedEnvironment } from './apply-dataverse.ts';
 import { createCertificate, createSecret, ensureApp, ensureConsent, ensureCrmServicePrincipal, ensureServicePrincipal } from './apply-entra.ts';
 import type { InitFlags } from './flags.ts';
@@ -85,6 +87,9 @@ export async function applyPlan(
     deps.ui.success(`App registration "${app.displayName}" (client id ${app.appId})`);
 
     const credentialTask = (async () => {
+      // Secrets an interrupted run of these profiles made and never saved are still valid: removed first.
+      const strays = await removeStraySecrets(graph, storage.profiles, profileNames, app, found.credential?.keyId);
+      for (const keyId of strays) deps.ui.info(`Removed client secret ${keyId}: an interrupted run made it and never saved it.`);
       if (found.credential) {
         outcome.reused.push('credential');
         // A profile added beside existing ones (another environment) gets the same credential.
@@ -94,7 +99,7 @@ export async function applyPlan(
       }
       const credential =
         answers.credential === 'secret'
-          ? await createSecret(graph, app, answers.lifetimeDays, now, (work) => deps.cancellation.critical(work), save, waiting)
+          ? await createSecret(graph, app, answers.lifetimeDays, now, await recordSecretMarker(storage.profiles, profileNames, app, now), (work) => deps.cancellation.critical(work), save, waiting)
           : await createCertificate(graph, app, answers.lifetimeDays, now, save, waiting);
       outcome.created.push(answers.credential === 'secret' ? 'clientSecret' : 'certificate');
       return credential;
@@ -144,8 +149,9 @@ export async function applyPlan(
       }),
     );
     await forgetNewApp(storage.profiles, profileNames);
+    await forgetSecretMarker(storage.profiles, profileNames);
     if (flags.certificateOut && credential.secret.kind === 'certificate') {
-      await writeOwnerOnlyFile(flags.certificateOut, credential.secret.pem);
+      await writeOutputFile(flags.certificateOut, credential.secret.pem, '--certificate-out', writeOwnerOnlyFile);
       deps.ui.success(`Certificate and private key written to ${flags.certificateOut} (mode 0600)`);
     }
     return { app, servicePrincipal, credential, outcome, profiles, storedIn: storage.vault.description };

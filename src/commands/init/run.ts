@@ -3,10 +3,12 @@ import { CancelledError, ExitCode } from '../../cli/errors.ts';
 import { resolveEnvironments } from '../../steps/resolve-environments.ts';
 import { signInAdmin } from '../../steps/sign-in-admin.ts';
 import { openStorage } from '../../steps/open-storage.ts';
+import { passphraseProblem } from '../../secrets/passphrase.ts';
 import { assertNothingMissing, parseInitFlags } from './flags.ts';
 import { completeAnswers } from './questions.ts';
 import { discover } from './discover.ts';
 import { findRecentApp } from './recent-app.ts';
+import { lockProfiles, type ProfileLock } from '../../profiles/profile-lock.ts';
 import { withSecretPolicy } from './secret-policy.ts';
 import { settleMissingTables } from './missing-tables.ts';
 import { buildPlan, formatPlan, printPlan } from './plan.ts';
@@ -20,7 +22,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const flags = parseInitFlags(options, cloud, deps.env);
   if (!deps.canPrompt || flags.yes) assertNothingMissing(flags, { needsYes: !deps.canPrompt && !flags.dryRun && !flags.yes });
   if (flags.usePassphrase && !flags.passphrase) {
-    flags.passphrase = await deps.prompter.password({ message: 'Passphrase that encrypts the stored connection', validate: (v) => v.length >= 8 || 'at least 8 characters' });
+    flags.passphrase = await deps.prompter.password({ message: 'Passphrase that encrypts the stored connection', validate: (v) => passphraseProblem(v) ?? true });
   }
   const signingIn = signInAdmin(deps, cloud, flags, { scopes: [cloud.powerPlatformScope], environments: true });
   // The store opens once the sign-in's first request is on its way (the keychain's helper thread
@@ -34,6 +36,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   );
   const writable = opening.then((storage) => (flags.dryRun ? undefined : storage.prepareToSave()));
   writable.catch(() => {});
+  let lock: ProfileLock | undefined;
   try {
     const session = await signingIn;
     const storage = await opening;
@@ -43,9 +46,11 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     const targets = await resolveEnvironments(deps, session.powerPlatform, added ? [flags.addEnvironment!] : flags.environments);
     let answers = await completeAnswers(deps, added ? { ...flags, ...added.flags } : flags, session, targets);
     const now = deps.clock.now();
+    const profileNames = answers.targets.map((target) => target.profile);
+    // From what is found until the profiles are written, a second init or rotation of them would add a second secret.
+    if (!flags.dryRun) lock = await lockProfiles(storage.profiles.directory, profileNames, 'init', now);
     const lookup = (profile: string, app: Parameters<typeof lookupStoredCredential>[2]) =>
       lookupStoredCredential(storage, added?.sourceProfile ?? profile, app, now);
-    const profileNames = answers.targets.map((target) => target.profile);
     const recent = (appName: string) => findRecentApp(storage.profiles, profileNames, appName, session.graph, waitingFor(deps, flags));
     const found = await discover(session, answers, lookup, recent);
     answers = withSecretPolicy(answers, found, flags, now);
@@ -67,5 +72,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     // for it, so that nothing is left half written (the process exits once the command returns).
     if (opened) await writable.catch(() => {});
     throw error;
+  } finally {
+    await lock?.release();
   }
 }

@@ -23,7 +23,7 @@ export function connectionStringFor(url: string, clientId: string, credential: S
 export async function saveCredential(storage: Storage, targets: InitAnswers['targets'], app: Application, credential: StoredCredential): Promise<void> {
   for (const target of targets) {
     const privateKeyPem = credential.secret.kind === 'certificate' ? credential.secret.pem : undefined;
-    await storage.vault.saveConnection(target.profile, connectionStringFor(target.url, app.appId, credential), { privateKeyPem });
+    await storage.vault.saveConnection(target.profile, connectionStringFor(target.url, app.appId, credential), { privateKeyPem, keyId: credential.keyId });
   }
 }
 
@@ -39,20 +39,23 @@ export async function targetsLacking(storage: Storage, targets: InitAnswers['tar
 
 /**
  * The credential a previous run stored for this profile, if it belongs to this app and Entra
- * still lists it unexpired; otherwise a new one is made.
+ * still lists it unexpired; otherwise a new one is made. Which key it is comes from the keychain
+ * item itself (sealed with the secret), so a run cut short before writing the profile is no loss;
+ * items from before dynauth recorded it there fall back on the profile's record.
  */
 export async function lookupStoredCredential(storage: Storage, profileName: string, app: Application, now: Date): Promise<StoredCredential | undefined> {
   const profile = await storage.profiles.read(profileName).catch(() => undefined);
-  if (!profile || profile.clientId !== app.appId) return undefined;
   const stored = await storage.vault.loadConnection(profileName).catch(() => undefined);
   if (!stored) return undefined;
   const fields = parseConnectionString(stored.connectionString);
-  const onApp = [...app.passwordCredentials, ...app.keyCredentials].find((key) => key.keyId === profile.credential.keyId);
-  if (!onApp?.endDateTime || Date.parse(onApp.endDateTime) <= now.getTime()) return undefined;
-  if (profile.credential.type === 'secret' && fields.clientSecret) {
-    return { secret: { kind: 'secret', clientSecret: fields.clientSecret }, keyId: profile.credential.keyId, expiresOn: onApp.endDateTime };
+  if (fields.clientId.toLowerCase() !== app.appId.toLowerCase()) return undefined;
+  const keyId = stored.keyId ?? (profile?.clientId === app.appId ? profile.credential.keyId : undefined);
+  const onApp = [...app.passwordCredentials, ...app.keyCredentials].find((key) => key.keyId === keyId);
+  if (!keyId || !onApp?.endDateTime || Date.parse(onApp.endDateTime) <= now.getTime()) return undefined;
+  if (fields.clientSecret) {
+    return { secret: { kind: 'secret', clientSecret: fields.clientSecret }, keyId, expiresOn: onApp.endDateTime };
   }
-  if (profile.credential.type === 'certificate' && stored.privateKeyPem && profile.credential.certificatePem) {
+  if (profile?.credential.keyId === keyId && profile.credential.type === 'certificate' && stored.privateKeyPem && profile.credential.certificatePem) {
     return {
       secret: { kind: 'certificate', pem: `${stored.privateKeyPem}${profile.credential.certificatePem}` },
       keyId: profile.credential.keyId,

@@ -5,9 +5,11 @@ import type { Profile } from '../../profiles/profile.ts';
 import { rotationSecretLifetime } from '../../steps/credential-policy.ts';
 import { assertStoredCredential, resumeRotation, rotate, type RotationContext } from '../../steps/rotate-credential.ts';
 import { revokePending, type PendingEntry } from '../../steps/rotate-revoke.ts';
+import { assertProfileApp } from '../../steps/rotate-ownership.ts';
+import { lockProfiles } from '../../profiles/profile-lock.ts';
 import { signInAdmin, type AdminSession } from '../../steps/sign-in-admin.ts';
 import type { Storage } from '../init/store.ts';
-import { assertSameCloud, chooseProfile, openProfiles, openStorageFor } from '../test-connection/subject-profile.ts';
+import { assertSameCloud, chooseProfile, openProfiles, openStoragesFor } from '../test-connection/subject-profile.ts';
 import { MAX_LIFETIME_DAYS, parseRotateFlags, type RotateFlags } from './flags.ts';
 import { formatResults, type ProfileResult } from './report.ts';
 
@@ -25,7 +27,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const now = deps.clock.now();
   const selected = chosen.filter((p) => !flags.all || flags.finish || isDue(p, flags, now));
   if (flags.all && !selected.length) deps.ui.info('No profile needs rotating.');
-  const storage = await openStorageFor(deps, selected, flags);
+  const storages = await openStoragesFor(deps, selected, flags);
   // One sign-in per cloud and tenant however many profiles share them (the run has one cloud).
   const sessions = new Map<string, Promise<AdminSession>>();
   const signIn = async (profile: Profile) => {
@@ -46,7 +48,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const results: ProfileResult[] = [];
   for (const profile of selected) {
     try {
-      results.push(await rotateOne(deps, cloud, storage, signIn, profile, flags));
+      results.push(await rotateOne(deps, cloud, storages.of(profile), signIn, profile, flags));
     } catch (error) {
       if (!flags.all || isAbortError(error)) throw error;
       const known = error instanceof DynauthError ? error : undefined;
@@ -62,7 +64,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const failed = results.filter((r) => !r.ok);
   deps.ui.result(
     { ok: failed.length === 0, profiles: results.map(({ connectionString: _secret, exitCode: _code, ...rest }) => rest) },
-    () => formatResults(results, { showSecret: flags.showSecret, finish: flags.finish, vault: storage.vault.description }),
+    () => formatResults(results, { showSecret: flags.showSecret, finish: flags.finish, vault: storages.description }),
     { isRequestedSecret: flags.showSecret && !deps.globals.json },
   );
   if (!failed.length) return ExitCode.ok;
@@ -70,18 +72,25 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   return codes.size === 1 ? [...codes][0]! : ExitCode.failure;
 }
 
-async function rotateOne(
-  deps: Deps,
-  cloud: Cloud,
-  storage: Storage,
-  signIn: (profile: Profile) => Promise<AdminSession>,
-  profile: Profile,
-  flags: RotateFlags,
-): Promise<ProfileResult> {
+type RotateOne = (deps: Deps, cloud: Cloud, storage: Storage, signIn: (profile: Profile) => Promise<AdminSession>, profile: Profile, flags: RotateFlags) => Promise<ProfileResult>;
+
+/** One run at a time per profile: a second one would add a second secret or lose track of one. */
+const rotateOne: RotateOne = async (deps, cloud, storage, signIn, profile, flags) => {
+  const lock = await lockProfiles(storage.profiles.directory, [profile.name], 'rotate-secret', deps.clock.now());
+  try {
+    // Read again under the lock: a run that held it may have changed the profile.
+    return await rotateLocked(deps, cloud, storage, signIn, (await storage.profiles.read(profile.name)) ?? profile, flags);
+  } finally {
+    await lock.release();
+  }
+};
+
+const rotateLocked: RotateOne = async (deps, cloud, storage, signIn, profile, flags) => {
   // Checked before signing in: a profile that cannot rotate here never costs a sign-in.
   assertSameCloud(profile, cloud);
   await assertStoredCredential(storage, profile);
   const session = await signIn(profile);
+  await assertProfileApp(session.graph, storage, profile);
   const ctx: RotationContext = {
     deps,
     cloud,
@@ -136,7 +145,7 @@ async function rotateOne(
     pendingRevocation: final.pendingRevocation ?? [],
     connectionString: rotated?.connectionString,
   };
-}
+};
 
 async function readAll(profiles: Awaited<ReturnType<typeof openProfiles>>): Promise<Profile[]> {
   const found: Profile[] = [];
