@@ -1,13 +1,17 @@
-// One JSON file per profile, owner-only, replaced atomically.
-import { readdir, readFile, unlink } from 'node:fs/promises';
+// One JSON file per profile, owner-only, replaced atomically. What is read back is untrusted: a file
+// (or directory) another user could have written is refused before its contents are believed.
+import { constants } from 'node:fs';
+import { open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isNotFound, writePrivateFileAtomic } from '../secrets/private-files.ts';
+import { assertPrivateDir, isNotFound, untrustedBecause, writePrivateFileAtomic } from '../secrets/private-files.ts';
 import { ProfileFileError } from './errors.ts';
 import { resolveProfilesDir, type ConfigLocationInput } from './paths.ts';
 import { toStoredProfile, type Profile } from './profile.ts';
 import { validateProfileName } from './profile-name.ts';
 
 const EXTENSION = '.json';
+/** A profile is a few KB; anything near this is not one, and is not read into memory. */
+const MAX_PROFILE_BYTES = 1024 * 1024;
 
 export class ProfileStore {
   readonly directory: string;
@@ -26,13 +30,9 @@ export class ProfileStore {
 
   async read(name: string): Promise<Profile | undefined> {
     const file = this.fileFor(name);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw new ProfileFileError(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, 'Check its permissions.', error);
-    }
+    await assertPrivateDir(this.directory);
+    const text = await readTrusted(file, name);
+    if (text === undefined) return undefined;
     let data: unknown;
     try {
       data = JSON.parse(text);
@@ -40,7 +40,9 @@ export class ProfileStore {
       throw new ProfileFileError(file, 'is not valid JSON.', `Fix or delete the file, then run setup for "${name}" again.`, error);
     }
     const checked = toStoredProfile(data);
-    if ('problem' in checked) throw new ProfileFileError(file, `${checked.problem}.`, `Fix or delete the file, then run setup for "${name}" again.`);
+    if ('problem' in checked) {
+      throw new ProfileFileError(file, `${checked.problem}, which dynauth never writes: it was edited or damaged, and is not used.`, rebuildHint(name));
+    }
     if (checked.profile.name !== name) throw new ProfileFileError(file, `holds profile "${checked.profile.name}", not "${name}".`, 'Rename the file to match its "name".');
     return checked.profile;
   }
@@ -54,6 +56,7 @@ export class ProfileStore {
 
   /** Names of the stored profiles, sorted. */
   async list(): Promise<string[]> {
+    await assertPrivateDir(this.directory);
     let entries: string[];
     try {
       entries = await readdir(this.directory);
@@ -76,6 +79,43 @@ export class ProfileStore {
       if (isNotFound(error)) return false;
       throw error;
     }
+  }
+}
+
+function rebuildHint(name: string): string {
+  return `If you did not edit it yourself, treat it as tampered with: delete it and run dynauth init --profile ${name} again.`;
+}
+
+/**
+ * The file's text, or undefined if there is none. Opened without blocking (a FIFO put in its place
+ * must not hang the run), then refused unless it is a regular file of sane size that only its owner
+ * (you, or root) could have written.
+ */
+async function readTrusted(file: string, name: string): Promise<string | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw new ProfileFileError(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, 'Check its permissions.', error);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new ProfileFileError(file, 'is not a regular file, so it is not read.', `Remove it and run dynauth init --profile ${name} again.`);
+    const untrusted = untrustedBecause(info);
+    if (untrusted) {
+      throw new ProfileFileError(file, `${untrusted}, so another user could have written what it says; it is not used.`, `If it is yours alone, run chmod 600 ${file}; otherwise delete it. ${rebuildHint(name)}`);
+    }
+    if (info.size > MAX_PROFILE_BYTES) throw new ProfileFileError(file, `is ${info.size} bytes, far larger than any profile; it is not read.`, rebuildHint(name));
+    const buffer = Buffer.alloc(info.size + 1);
+    let length = 0;
+    for (let read = -1; read !== 0 && length < buffer.length; length += read) {
+      ({ bytesRead: read } = await handle.read(buffer, length, buffer.length - length, length));
+    }
+    if (length > info.size) throw new ProfileFileError(file, 'changed while it was read.', 'Run the command again.');
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,9 +1,12 @@
 // The non-secret facts about one configured connection. There is deliberately no field that
 // could hold a secret; toStoredProfile() copies only these fields, so extra properties
-// (a stray clientSecret on a spread object, say) never reach the disk.
+// (a stray clientSecret on a spread object, say) never reach the disk. A profile is read back
+// as untrusted input: ids, cloud and environment URL are checked as strictly as the flags were.
+import { array, bool, cloudName, date, environmentId, environmentUrl, guid, MAX_PEM_LENGTH, num, object, optionalStr, ShapeError, str, thumbprint } from './profile-fields.ts';
 import { validateProfileName } from './profile-name.ts';
 
 export type CredentialType = 'secret' | 'certificate';
+export type CredentialStore = 'keychain' | 'file';
 
 export interface Profile {
   version: 1;
@@ -38,7 +41,8 @@ export interface Profile {
     replaces: { type: CredentialType; keyId: string; expiresOn: string };
     next?: Profile['credential'];
   };
-  keychain: { service: string; account: string; passphrase: boolean };
+  /** `store`: where the sealed credential is; absent in profiles written before it was recorded. */
+  keychain: { service: string; account: string; passphrase: boolean; store?: CredentialStore };
   lastSuccessfulTest?: string;
   createdOn: string;
   updatedOn: string;
@@ -54,12 +58,10 @@ export function toStoredProfile(data: unknown): { profile: Profile } | { problem
   }
 }
 
-class ShapeError extends Error {}
-
 function copyProfile(data: unknown): Profile {
   const o = object(data, 'profile');
   if (o.version !== 1) throw new ShapeError(`unsupported version ${JSON.stringify(o.version)} (expected 1)`);
-  const name = str(o, 'name');
+  const name = str(o, 'name', '', 64);
   try {
     validateProfileName(name);
   } catch {
@@ -68,39 +70,38 @@ function copyProfile(data: unknown): Profile {
   const environment = object(o.environment, 'environment');
   const credential = object(o.credential, 'credential');
   const keychain = object(o.keychain, 'keychain');
+  const cloud = cloudName(str(o, 'cloud'));
   const profile: Profile = {
     version: 1,
     name,
-    cloud: str(o, 'cloud'),
-    tenantId: str(o, 'tenantId'),
-    clientId: str(o, 'clientId'),
-    applicationObjectId: str(o, 'applicationObjectId'),
-    servicePrincipalId: str(o, 'servicePrincipalId'),
+    cloud,
+    tenantId: guid(o, 'tenantId'),
+    clientId: guid(o, 'clientId'),
+    applicationObjectId: guid(o, 'applicationObjectId'),
+    // Empty while init has recorded the credential but not yet made the service principal.
+    servicePrincipalId: guid(o, 'servicePrincipalId', '', { emptyAllowed: true }),
     appDisplayName: str(o, 'appDisplayName'),
     environment: {
-      id: str(environment, 'id', 'environment.'),
-      url: str(environment, 'url', 'environment.'),
+      id: environmentId(str(environment, 'id', 'environment.')),
+      url: environmentUrl(str(environment, 'url', 'environment.'), cloud),
       uniqueName: str(environment, 'uniqueName', 'environment.'),
       ...optional('displayName', optionalStr(environment, 'displayName', 'environment.')),
     },
-    applicationUserId: str(o, 'applicationUserId'),
-    businessUnitId: str(o, 'businessUnitId'),
+    // Empty until init has made them (or for a setup it only recorded).
+    applicationUserId: guid(o, 'applicationUserId', '', { emptyAllowed: true }),
+    businessUnitId: guid(o, 'businessUnitId', '', { emptyAllowed: true }),
     roles: array(o.roles, 'roles').map((role, i) => {
       const r = object(role, `roles[${i}]`);
-      return { id: str(r, 'id', `roles[${i}].`), name: str(r, 'name', `roles[${i}].`) };
+      return { id: guid(r, 'id', `roles[${i}].`), name: str(r, 'name', `roles[${i}].`) };
     }),
     expectedPrivileges: array(o.expectedPrivileges, 'expectedPrivileges').map((p, i) => {
       if (typeof p !== 'string') throw new ShapeError(`"expectedPrivileges[${i}]" must be a string`);
       return p;
     }),
     credential: copyCredential(credential, 'credential.'),
-    keychain: {
-      service: str(keychain, 'service', 'keychain.'),
-      account: str(keychain, 'account', 'keychain.'),
-      passphrase: bool(keychain, 'passphrase', 'keychain.'),
-    },
-    createdOn: str(o, 'createdOn'),
-    updatedOn: str(o, 'updatedOn'),
+    keychain: copyKeychain(keychain, name),
+    createdOn: date(o, 'createdOn'),
+    updatedOn: date(o, 'updatedOn'),
   };
   if (o.pendingRevocation !== undefined) {
     profile.pendingRevocation = array(o.pendingRevocation, 'pendingRevocation').map((entry, i) => {
@@ -108,9 +109,9 @@ function copyProfile(data: unknown): Profile {
       const at = `pendingRevocation[${i}].`;
       return {
         type: credentialType(e.type, `${at}type`),
-        keyId: str(e, 'keyId', at),
-        expiresOn: str(e, 'expiresOn', at),
-        replacedOn: str(e, 'replacedOn', at),
+        keyId: guid(e, 'keyId', at),
+        expiresOn: date(e, 'expiresOn', at),
+        replacedOn: date(e, 'replacedOn', at),
         ...(e.revokeRequested === true ? { revokeRequested: true } : {}),
       };
     });
@@ -120,29 +121,42 @@ function copyProfile(data: unknown): Profile {
     const replaces = object(r.replaces, 'rotation.replaces');
     profile.rotation = {
       marker: str(r, 'marker', 'rotation.'),
-      startedOn: str(r, 'startedOn', 'rotation.'),
+      startedOn: date(r, 'startedOn', 'rotation.'),
       replaces: {
         type: credentialType(replaces.type, 'rotation.replaces.type'),
-        keyId: str(replaces, 'keyId', 'rotation.replaces.'),
-        expiresOn: str(replaces, 'expiresOn', 'rotation.replaces.'),
+        keyId: guid(replaces, 'keyId', 'rotation.replaces.'),
+        expiresOn: date(replaces, 'expiresOn', 'rotation.replaces.'),
       },
     };
     if (r.next !== undefined) profile.rotation.next = copyCredential(object(r.next, 'rotation.next'), 'rotation.next.');
   }
-  const lastSuccessfulTest = optionalStr(o, 'lastSuccessfulTest');
-  if (lastSuccessfulTest !== undefined) profile.lastSuccessfulTest = lastSuccessfulTest;
+  if (o.lastSuccessfulTest !== undefined) profile.lastSuccessfulTest = date(o, 'lastSuccessfulTest');
   return profile;
 }
 
 function copyCredential(credential: Record<string, unknown>, at: string): Profile['credential'] {
   return {
     type: credentialType(credential.type, `${at}type`),
-    keyId: str(credential, 'keyId', at),
-    ...optional('thumbprint', optionalStr(credential, 'thumbprint', at)),
-    ...optional('certificatePem', publicCertificate(optionalStr(credential, 'certificatePem', at))),
-    expiresOn: str(credential, 'expiresOn', at),
-    createdOn: str(credential, 'createdOn', at),
+    keyId: guid(credential, 'keyId', at),
+    ...optional('thumbprint', thumbprint(optionalStr(credential, 'thumbprint', at), at)),
+    ...optional('certificatePem', publicCertificate(optionalStr(credential, 'certificatePem', at, MAX_PEM_LENGTH))),
+    expiresOn: date(credential, 'expiresOn', at),
+    createdOn: date(credential, 'createdOn', at),
     lifetimeDays: num(credential, 'lifetimeDays', at),
+  };
+}
+
+function copyKeychain(keychain: Record<string, unknown>, name: string): Profile['keychain'] {
+  const account = str(keychain, 'account', 'keychain.');
+  // The vault always files a profile's credential under its own name: another account means an edited file.
+  if (account !== name) throw new ShapeError(`"keychain.account" is ${JSON.stringify(account.slice(0, 80))}, not the profile's own name "${name}"`);
+  const store = keychain.store;
+  if (store !== undefined && store !== 'keychain' && store !== 'file') throw new ShapeError('"keychain.store" must be "keychain" or "file"');
+  return {
+    service: str(keychain, 'service', 'keychain.'),
+    account,
+    passphrase: bool(keychain, 'passphrase', 'keychain.'),
+    ...(store === undefined ? {} : { store }),
   };
 }
 
@@ -153,35 +167,6 @@ function publicCertificate(pem: string | undefined): string | undefined {
     throw new ShapeError('"credential.certificatePem" must hold only PEM CERTIFICATE blocks (never a private key)');
   }
   return pem;
-}
-
-function object(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ShapeError(`"${what}" must be an object`);
-  return value as Record<string, unknown>;
-}
-
-function array(value: unknown, what: string): unknown[] {
-  if (!Array.isArray(value)) throw new ShapeError(`"${what}" must be an array`);
-  return value;
-}
-
-function str(o: Record<string, unknown>, key: string, at = ''): string {
-  if (typeof o[key] !== 'string') throw new ShapeError(`"${at}${key}" must be a string`);
-  return o[key];
-}
-
-function optionalStr(o: Record<string, unknown>, key: string, at = ''): string | undefined {
-  return o[key] === undefined ? undefined : str(o, key, at);
-}
-
-function num(o: Record<string, unknown>, key: string, at = ''): number {
-  if (typeof o[key] !== 'number' || !Number.isFinite(o[key])) throw new ShapeError(`"${at}${key}" must be a number`);
-  return o[key];
-}
-
-function bool(o: Record<string, unknown>, key: string, at = ''): boolean {
-  if (typeof o[key] !== 'boolean') throw new ShapeError(`"${at}${key}" must be true or false`);
-  return o[key];
 }
 
 function credentialType(value: unknown, what: string): CredentialType {

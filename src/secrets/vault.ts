@@ -28,6 +28,8 @@ export interface KeychainReference {
   service: string;
   account: string;
   passphrase: boolean;
+  /** The encrypted file store (--store file), or the OS keychain (a memory store stands in for it in tests). */
+  store: 'keychain' | 'file';
 }
 
 export class Vault {
@@ -71,7 +73,7 @@ export class Vault {
 
   /** What a profile file records about where its credential lives. */
   keychainReference(profile: string): KeychainReference {
-    return { service: this.#service, account: this.accountFor(profile), passphrase: this.#passphrase !== undefined };
+    return { service: this.#service, account: this.accountFor(profile), passphrase: this.#passphrase !== undefined, store: this.#store.kind === 'file' ? 'file' : 'keychain' };
   }
 
   /** `keyId`: the credential's key on the app, sealed with it so the two can never disagree. */

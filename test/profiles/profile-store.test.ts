@@ -16,15 +16,15 @@ function sampleProfile(name = 'prod'): Profile {
     cloud: 'public',
     tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
     clientId: '51f81489-12ee-4a9e-aaae-a2591f45987d',
-    applicationObjectId: 'a0',
-    servicePrincipalId: 's0',
+    applicationObjectId: '0b8f9c1e-3c5a-4e61-9b7e-2f1d8a6c4e10',
+    servicePrincipalId: '5a1c2b3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
     appDisplayName: 'dynauth contoso',
-    environment: { id: 'e0', url: 'https://contoso.crm4.dynamics.com', uniqueName: 'unq0', displayName: 'Contoso' },
-    applicationUserId: 'u0',
-    businessUnitId: 'b0',
-    roles: [{ id: 'r0', name: 'Basic User' }],
+    environment: { id: 'c6f0a1b2-3d4e-4f5a-8b6c-7d8e9f0a1b2c', url: 'https://contoso.crm4.dynamics.com', uniqueName: 'unq0', displayName: 'Contoso' },
+    applicationUserId: '1f2e3d4c-5b6a-4978-8a69-5b4c3d2e1f00',
+    businessUnitId: '2a3b4c5d-6e7f-4809-9a1b-2c3d4e5f6a7b',
+    roles: [{ id: '3b4c5d6e-7f80-4912-8a3b-4c5d6e7f8091', name: 'Basic User' }],
     expectedPrivileges: ['prvReadAccount'],
-    credential: { type: 'secret', keyId: 'k0', expiresOn: '2027-01-01T00:00:00.000Z', createdOn: '2026-01-01T00:00:00.000Z', lifetimeDays: 365 },
+    credential: { type: 'secret', keyId: '4c5d6e7f-8091-4a2b-9c3d-5e6f7a8b9c0d', expiresOn: '2027-01-01T00:00:00.000Z', createdOn: '2026-01-01T00:00:00.000Z', lifetimeDays: 365 },
     keychain: { service: 'dynauth', account: name, passphrase: false },
     createdOn: '2026-01-01T00:00:00.000Z',
     updatedOn: '2026-01-01T00:00:00.000Z',
@@ -45,8 +45,8 @@ test('write/read/list/delete round trip, owner-only files and directory', async 
   const prod = sampleProfile('prod');
   const withOptionals: Profile = {
     ...sampleProfile('dev'),
-    credential: { ...sampleProfile().credential, type: 'certificate', thumbprint: 'AB12', certificatePem: '-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n' },
-    pendingRevocation: [{ type: 'secret', keyId: 'old', expiresOn: '2026-06-01T00:00:00.000Z', replacedOn: '2026-05-01T00:00:00.000Z' }],
+    credential: { ...sampleProfile().credential, type: 'certificate', thumbprint: 'AB12CD34EF56AB12CD34EF56AB12CD34EF56AB12', certificatePem: '-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n' },
+    pendingRevocation: [{ type: 'secret', keyId: '5d6e7f80-91a2-4b3c-8d4e-6f7a8b9c0d1e', expiresOn: '2026-06-01T00:00:00.000Z', replacedOn: '2026-05-01T00:00:00.000Z' }],
     lastSuccessfulTest: '2026-05-02T00:00:00.000Z',
   };
   await store.write(prod);

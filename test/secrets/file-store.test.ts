@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createFileStore } from '../../src/secrets/file-store.ts';
 import { SecretFileStoreError } from '../../src/secrets/errors.ts';
+import { UnsafeLocationError } from '../../src/secrets/private-files.ts';
 
 const posix = process.platform !== 'win32';
 
@@ -36,15 +37,23 @@ test('file store: one owner-only file per account in an owner-only directory', a
   assert.match(store.description, /encrypted files in /u);
 });
 
-test('file store tightens a pre-existing group/world-readable directory', async (t) => {
+test('file store: a directory it did not create keeps its mode; one others can write is refused, never chmod\'ed', async (t) => {
   if (!posix) return t.skip('POSIX permissions only');
   const root = await mkdtemp(join(tmpdir(), 'dynauth-file-store-'));
   t.after(() => rm(root, { recursive: true, force: true }));
-  const directory = join(root, 'loose');
-  await mkdir(directory);
-  await chmod(directory, 0o755);
-  await createFileStore(directory).set('x', Uint8Array.of(1));
-  assert.equal((await stat(directory)).mode & 0o777, 0o700);
+  const readable = join(root, 'readable');
+  await mkdir(readable);
+  await chmod(readable, 0o755);
+  await createFileStore(readable).set('x', Uint8Array.of(1));
+  assert.equal((await stat(readable)).mode & 0o7777, 0o755, 'left as it was');
+  for (const mode of [0o777, 0o1777, 0o775]) {
+    const shared = join(root, `shared-${mode.toString(8)}`);
+    await mkdir(shared);
+    await chmod(shared, mode);
+    await assert.rejects(createFileStore(shared).set('x', Uint8Array.of(1)), (error: unknown) => error instanceof UnsafeLocationError && /can write to it \(mode 0?\d{3,4}\)/u.test(error.message));
+    assert.equal((await stat(shared)).mode & 0o7777, mode, 'not chmod\'ed');
+    assert.deepEqual(await readdir(shared), [], 'nothing written there');
+  }
 });
 
 test('file store failures are typed and name the account, not the value', async (t) => {

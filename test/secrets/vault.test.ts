@@ -109,7 +109,7 @@ test('passphrase mode: no data-key item, fresh salt per save, wrong or missing p
   assert.deepEqual(await new Vault(store, { passphrase: 'correct horse' }).loadConnection('prod'), { connectionString });
   await assert.rejects(new Vault(store, { passphrase: 'wrong horse' }).loadConnection('prod'), DecryptionFailedError);
   await assert.rejects(new Vault(store).loadConnection('prod'), PassphraseRequiredError);
-  assert.deepEqual(vault.keychainReference('prod'), { service: 'dynauth', account: 'prod', passphrase: true });
+  assert.deepEqual(vault.keychainReference('prod'), { service: 'dynauth', account: 'prod', passphrase: true, store: 'keychain' });
 });
 
 test('prepareToSeal readies the key, so saving a new secret is one store write', async () => {

@@ -1,7 +1,7 @@
 import { writeOwnerOnlyFile } from '../../secrets/private-files.ts';
 import { ExitCode, UsageError } from '../../cli/errors.ts';
 import type { Deps } from '../../deps.ts';
-import { assertWritableFile } from '../../util/output-file.ts';
+import { assertWritableFile, writeOutputFile } from '../../util/output-file.ts';
 import { chooseProfile, openProfiles, openStorageFor } from '../test-connection/subject-profile.ts';
 
 /** `dynauth export`: the one command whose result is a secret, asked for by name. */
@@ -11,7 +11,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const pemOut = typeof options.pemOut === 'string' ? options.pemOut : undefined;
   if (pemOut && profile.credential.type !== 'certificate') throw new UsageError(`--pem-out: profile "${profile.name}" uses a client secret, not a certificate.`);
   if (pemOut) assertWritableFile(pemOut, '--pem-out');
-  const storage = await openStorageFor(deps, [profile], {
+  const storage = await openStorageFor(deps, profile, {
     store: options.store === 'file' ? 'file' : 'keychain',
     usePassphrase: options.passphrase === true || Boolean(deps.env.DYNAUTH_PASSPHRASE),
     passphrase: deps.env.DYNAUTH_PASSPHRASE || undefined,
@@ -25,7 +25,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   }
   if (pemOut) {
     if (!stored.privateKeyPem || !profile.credential.certificatePem) throw new UsageError(`Profile "${profile.name}" holds no certificate key to write.`);
-    await writeOwnerOnlyFile(pemOut, `${stored.privateKeyPem}${profile.credential.certificatePem}`);
+    await writeOutputFile(pemOut, `${stored.privateKeyPem}${profile.credential.certificatePem}`, '--pem-out', writeOwnerOnlyFile);
     deps.ui.success(`Certificate and private key written to ${pemOut} (mode 0600)`);
   }
   deps.ui.result({ profile: profile.name, connectionString: stored.connectionString }, () => stored.connectionString, { isRequestedSecret: true });

@@ -13,7 +13,7 @@ export function formatStatus(rows: StatusRow[], style: Style, warnDays: number |
       row.credential?.type ?? '?',
       expires(row, warnDays, now),
       row.lastSuccessfulTest ? `${row.lastSuccessfulTest.slice(0, 16).replace('T', ' ')} UTC` : 'never',
-      row.keychainItem === 'present' ? 'present' : row.keychainItem === 'missing' ? 'MISSING' : 'unknown',
+      `${row.keychainItem === 'present' ? 'present' : row.keychainItem === 'missing' ? 'MISSING' : 'unknown'}${row.store === 'file' ? ' (file)' : ''}`,
     ]),
   ];
   const widths = table[0]!.map((_, column) => Math.max(...table.map((cells) => cells[column]!.length)));
@@ -23,7 +23,8 @@ export function formatStatus(rows: StatusRow[], style: Style, warnDays: number |
   });
   for (const row of rows) {
     if (row.problem) lines.push('', style.red(`✖ ${row.profile}: ${row.problem}`));
-    if (row.keychainItem === 'missing') lines.push('', style.yellow(`! ${row.profile}: its keychain item is missing; re-run dynauth init for it, or dynauth rotate-secret --profile ${row.profile}.`));
+    const item = row.store === 'file' ? 'encrypted credential file' : 'keychain item';
+    if (row.keychainItem === 'missing') lines.push('', style.yellow(`! ${row.profile}: its ${item} is missing; re-run dynauth init for it, or dynauth rotate-secret --profile ${row.profile}.`));
     for (const entry of row.pendingRevocation ?? []) {
       lines.push('', style.yellow(`! ${row.profile}: replaced ${entry.type} ${entry.keyId} is pending revocation (still valid until ${entry.expiresOn.slice(0, 10)}): dynauth rotate-secret --finish --profile ${row.profile}`));
     }

@@ -2,8 +2,10 @@ import { DEFAULT_KEYCHAIN_SERVICE } from '../../secrets/vault.ts';
 // What `status` knows about each profile from local state alone.
 import { join } from 'node:path';
 import type { Deps } from '../../deps.ts';
-import type { Profile } from '../../profiles/profile.ts';
+import type { CredentialStore, Profile } from '../../profiles/profile.ts';
 import type { ProfileStore } from '../../profiles/profile-store.ts';
+import type { SecretStore } from '../../secrets/secret-store.ts';
+import { storeOfProfile } from '../../steps/open-storage.ts';
 import { daysLeft } from '../../steps/test-connection-expiry.ts';
 import type { ConnectionReport } from '../../steps/test-connection.ts';
 
@@ -15,6 +17,8 @@ export interface StatusRow {
   credential: { type: string; keyId: string; expiresOn: string; daysLeft: number } | undefined;
   lastSuccessfulTest: string | undefined;
   keychainItem: 'present' | 'missing' | 'unknown';
+  /** Where the credential is kept: the OS keychain or the encrypted file store (--store file). */
+  store?: CredentialStore;
   /** Credentials a rotation replaced that stay valid until `rotate-secret --finish`. */
   pendingRevocation?: Array<{ type: string; keyId: string; expiresOn: string; replacedOn: string }>;
   /** The profile file could not be read. */
@@ -22,8 +26,9 @@ export interface StatusRow {
   check?: ConnectionReport;
 }
 
-export async function readRows(deps: Pick<Deps, 'env' | 'platform' | 'clock'>, profiles: ProfileStore, store: 'keychain' | 'file'): Promise<Array<{ row: StatusRow; profile?: Profile }>> {
-  const present = await itemPresence(deps, profiles.directory, store);
+/** `store` (--store) is only for profiles written before each recorded its own store. */
+export async function readRows(deps: Pick<Deps, 'env' | 'platform' | 'homedir' | 'clock'>, profiles: ProfileStore, store: CredentialStore): Promise<Array<{ row: StatusRow; profile?: Profile }>> {
+  const present = itemPresence(deps, profiles.directory);
   const now = deps.clock.now();
   return Promise.all(
     (await profiles.list()).map(async (name) => {
@@ -35,6 +40,7 @@ export async function readRows(deps: Pick<Deps, 'env' | 'platform' | 'clock'>, p
         return { row: { profile: name, environment: undefined, app: undefined, tenantId: undefined, credential: undefined, lastSuccessfulTest: undefined, keychainItem: 'unknown', problem } };
       }
       const p = profile!;
+      const kept = await storeOfProfile(deps, p, store);
       const row: StatusRow = {
         profile: name,
         environment: { url: p.environment.url, displayName: p.environment.displayName },
@@ -42,7 +48,8 @@ export async function readRows(deps: Pick<Deps, 'env' | 'platform' | 'clock'>, p
         tenantId: p.tenantId,
         credential: { type: p.credential.type, keyId: p.credential.keyId, expiresOn: p.credential.expiresOn, daysLeft: daysLeft(p.credential.expiresOn, now) },
         lastSuccessfulTest: p.lastSuccessfulTest,
-        keychainItem: await present(p.keychain.account),
+        keychainItem: await present(kept, p.keychain.account),
+        store: kept,
         ...(p.pendingRevocation?.length ? { pendingRevocation: p.pendingRevocation } : {}),
       };
       return { row, profile: p };
@@ -50,15 +57,20 @@ export async function readRows(deps: Pick<Deps, 'env' | 'platform' | 'clock'>, p
   );
 }
 
-/** Whether a profile's item exists, without decrypting it (so without any passphrase). */
-async function itemPresence(deps: Pick<Deps, 'env' | 'platform'>, profilesDir: string, store: 'keychain' | 'file'): Promise<(account: string) => Promise<StatusRow['keychainItem']>> {
-  const secrets =
+/**
+ * Whether a profile's item exists in its store, without decrypting it (so without any passphrase).
+ * A store is opened only if some profile uses it: the keychain is not touched for file-store profiles.
+ */
+function itemPresence(deps: Pick<Deps, 'env' | 'platform'>, profilesDir: string): (store: CredentialStore, account: string) => Promise<StatusRow['keychainItem']> {
+  const opened = new Map<CredentialStore, Promise<SecretStore>>();
+  const open = async (store: CredentialStore): Promise<SecretStore> =>
     store === 'file'
       ? (await import('../../secrets/file-store.ts')).createFileStore(join(profilesDir, 'encrypted'))
       : (await import('../../secrets/keyring-store.ts')).createKeyringStore(deps.env.DYNAUTH_KEYCHAIN_SERVICE || DEFAULT_KEYCHAIN_SERVICE, { platform: deps.platform });
-  return async (account) => {
+  return async (store, account) => {
+    if (!opened.has(store)) opened.set(store, open(store));
     try {
-      return (await secrets.get(account)) === undefined ? 'missing' : 'present';
+      return (await (await opened.get(store)!).get(account)) === undefined ? 'missing' : 'present';
     } catch {
       return 'unknown';
     }

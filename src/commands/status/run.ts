@@ -1,12 +1,11 @@
-import { writeFile } from 'node:fs/promises';
 import { ExitCode, UsageError } from '../../cli/errors.ts';
 import type { Deps } from '../../deps.ts';
 import { exitCodeOf, testConnection } from '../../steps/test-connection.ts';
 import { parseDuration } from '../../util/duration.ts';
-import { assertSameCloud, openProfiles, openStorageFor, profileSubject, recordSuccess } from '../test-connection/subject-profile.ts';
+import { assertSameCloud, openProfiles, openStoragesFor, profileSubject, recordSuccess } from '../test-connection/subject-profile.ts';
 import { formatStatus } from './format.ts';
 import { expiryCalendar } from './ics.ts';
-import { assertWritableFile } from '../../util/output-file.ts';
+import { assertWritableFile, writeOutputFile } from '../../util/output-file.ts';
 import { readRows, type StatusRow } from './rows.ts';
 
 const DAY_MS = 86_400_000;
@@ -19,7 +18,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   if (flags.check && entries.length) {
     const cloud = await deps.cloud();
     const checkable = entries.filter((entry) => entry.profile);
-    const storage = await openStorageFor(deps, checkable.map((entry) => entry.profile!), flags);
+    const storages = await openStoragesFor(deps, checkable.map((entry) => entry.profile!), flags);
     deps.ui.step(`Testing ${checkable.length} profile${checkable.length === 1 ? '' : 's'}…`);
     await Promise.all(
       checkable.map(async ({ row, profile }) => {
@@ -29,7 +28,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
           row.problem = (error as Error).message;
           return;
         }
-        row.check = await testConnection(deps, cloud, profileSubject(profile!, storage), { timeoutMs: flags.timeoutMs });
+        row.check = await testConnection(deps, cloud, profileSubject(profile!, storages.of(profile!)), { timeoutMs: flags.timeoutMs });
         if (row.check.ok) {
           await recordSuccess(profiles, profile!, deps.clock.now());
           row.lastSuccessfulTest = deps.clock.now().toISOString();
@@ -40,7 +39,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const now = deps.clock.now();
   const expiring = flags.warnDays === undefined ? [] : rows.filter((row) => row.credential && Date.parse(row.credential.expiresOn) - now.getTime() <= flags.warnDays! * DAY_MS);
   if (flags.ics) {
-    await writeFile(flags.ics, expiryCalendar(rows, now));
+    await writeOutputFile(flags.ics, expiryCalendar(rows, now), '--ics');
     deps.ui.success(`Calendar with ${rows.filter((row) => row.credential).length} expiry reminder(s) written to ${flags.ics}`);
   }
   deps.ui.result(

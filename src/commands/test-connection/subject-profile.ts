@@ -1,12 +1,12 @@
 // The setup under test, read from a profile and its keychain item.
-import { MissingInputError, UsageError } from '../../cli/errors.ts';
-import type { Cloud } from '../../clouds.ts';
+import { DynauthError, MissingInputError, UsageError } from '../../cli/errors.ts';
+import { describeDataverseHosts, isDataverseHost, type Cloud } from '../../clouds.ts';
 import type { Deps } from '../../deps.ts';
 import type { Profile } from '../../profiles/profile.ts';
 import type { ProfileStore } from '../../profiles/profile-store.ts';
 import { parseConnectionString } from '../../secrets/connection-string.ts';
 import { StoredConnectionMissing } from '../../steps/diagnose-storage.ts';
-import { openStorage } from '../../steps/open-storage.ts';
+import { openStorage, storeOfProfile } from '../../steps/open-storage.ts';
 import type { ConnectionSubject } from '../../steps/test-connection.ts';
 import type { Storage } from '../init/store.ts';
 import type { TestConnectionFlags } from './flags.ts';
@@ -38,20 +38,65 @@ export async function chooseProfile(
   return (await profiles.read(name))!;
 }
 
-/** The credential store, opened with the passphrase these profiles need (asked in a terminal). */
-export async function openStorageFor(
-  deps: Pick<Deps, 'env' | 'platform' | 'homedir' | 'canPrompt' | 'prompter' | 'redactor'>,
-  profiles: Profile[],
-  flags: Pick<TestConnectionFlags, 'store' | 'passphrase' | 'usePassphrase'>,
-): Promise<Storage> {
-  return openStorage(deps, { store: flags.store, passphrase: await passphraseFor(deps, profiles, flags) });
+type StorageDeps = Pick<Deps, 'env' | 'platform' | 'homedir' | 'canPrompt' | 'prompter' | 'redactor'>;
+type StorageFlags = Pick<TestConnectionFlags, 'store' | 'passphrase' | 'usePassphrase'>;
+
+export interface ProfileStorages {
+  /** The store this profile's credential was saved in, sealed the way the profile records. */
+  of(profile: Profile): Storage;
+  /** Where the credentials are, for messages ("OS keychain (service …)", "encrypted files in …"). */
+  description: string;
 }
 
+/** The credential store of one profile, opened with the passphrase it needs (asked in a terminal). */
+export async function openStorageFor(deps: StorageDeps, profile: Profile, flags: StorageFlags): Promise<Storage> {
+  return (await openStoragesFor(deps, [profile], flags)).of(profile);
+}
+
+/**
+ * Each profile's own store (a keychain profile beside a --store file one), with its own sealing: a
+ * passphrase only for the profiles that were stored with one, so a rotation keeps each as it was.
+ * `--store` decides only for profiles written before the store was recorded.
+ */
+export async function openStoragesFor(deps: StorageDeps, profiles: Profile[], flags: StorageFlags): Promise<ProfileStorages> {
+  const passphrase = await passphraseFor(deps, profiles, flags);
+  const opened = new Map<string, Promise<Storage>>();
+  const byProfile = new Map<string, Storage>();
+  for (const profile of profiles) {
+    const store = await storeOfProfile(deps, profile, flags.store);
+    const sealing = profile.keychain.passphrase ? passphrase : undefined;
+    const key = `${store}:${sealing === undefined ? 'data-key' : 'passphrase'}`;
+    if (!opened.has(key)) opened.set(key, openStorage(deps, { store, passphrase: sealing }));
+    byProfile.set(profile.name, await opened.get(key)!);
+  }
+  const descriptions = [...new Set([...byProfile.values()].map((storage) => storage.vault.description))];
+  return {
+    of(profile) {
+      const storage = byProfile.get(profile.name);
+      if (!storage) throw new Error(`The store of profile "${profile.name}" was not opened.`);
+      return storage;
+    },
+    description: descriptions.join(' and ') || (flags.store === 'file' ? 'the encrypted file store' : 'the OS keychain'),
+  };
+}
+
+/** The profile belongs to this cloud, and (a custom cloud's profile is checked only here) its URL too. */
 export function assertSameCloud(profile: Profile, cloud: Cloud): void {
-  if (profile.cloud === cloud.name) return;
-  throw new UsageError(`Profile "${profile.name}" was set up in the ${profile.cloud} cloud, not ${cloud.name}.`, {
-    hint: profile.cloud === 'custom' ? 'Pass the same --cloud-config as when it was set up.' : `Pass --cloud ${profile.cloud}.`,
-  });
+  if (profile.cloud !== cloud.name) {
+    throw new UsageError(`Profile "${profile.name}" was set up in the ${profile.cloud} cloud, not ${cloud.name}.`, {
+      hint: profile.cloud === 'custom' ? 'Pass the same --cloud-config as when it was set up.' : `Pass --cloud ${profile.cloud}.`,
+    });
+  }
+  const host = new URL(profile.environment.url).hostname;
+  if (isDataverseHost(cloud, host)) return;
+  // Never a token for a host the cloud does not own: a file that names one was edited.
+  throw new DynauthError(
+    `Profile "${profile.name}": its environment ${host} is not a Dataverse host of the ${cloud.name} cloud (${describeDataverseHosts(cloud)}), which dynauth never records: the file was edited, and is not used.`,
+    {
+      hint: `If you did not edit it yourself, treat it as tampered with: delete it and run dynauth init --profile ${profile.name} again.`,
+      code: 'profile-tampered',
+    },
+  );
 }
 
 export function profileSubject(profile: Profile, storage: Storage): ConnectionSubject {
@@ -83,7 +128,7 @@ async function passphraseFor(
   profiles: Profile[],
   flags: Pick<TestConnectionFlags, 'store' | 'passphrase' | 'usePassphrase'>,
 ): Promise<string | undefined> {
-  const needed = profiles.some((p) => p.keychain.passphrase) || flags.store === 'file' || flags.usePassphrase;
+  const needed = profiles.some((p) => p.keychain.passphrase);
   if (!needed || flags.passphrase) return flags.passphrase;
   const names = profiles.map((p) => p.name).join(', ');
   if (!deps.canPrompt) throw new MissingInputError([`DYNAUTH_PASSPHRASE (the stored credential of ${names} is encrypted with a passphrase)`]);
