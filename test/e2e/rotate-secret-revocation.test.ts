@@ -5,6 +5,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Profile } from '../../src/profiles/profile.ts';
 import type { Sandbox } from '../support/sandbox.ts';
 import { startSandbox } from '../support/sandbox.ts';
 import { hostileCases } from '../support/hostile.ts';
@@ -13,10 +14,10 @@ import { appOf } from './rotate-secret-support.ts';
 const BOTH = ['init', '--yes', '--environment', 'contososales', '--environment', 'contosodev', '--role-preset', 'read-only'];
 const removals = (sandbox: Sandbox, since: number) => sandbox.emulator.requests.slice(since).filter((r) => r.method === 'POST' && r.path.endsWith('/removePassword'));
 
-async function editProfile(sandbox: Sandbox, name: string, edit: (data: Record<string, any>) => void): Promise<void> {
+async function editProfile(sandbox: Sandbox, name: string, edit: (data: Profile) => void): Promise<void> {
   const { profiles } = await sandbox.storage();
   const file = profiles.fileFor(name);
-  const data = JSON.parse(await readFile(file, 'utf8'));
+  const data = JSON.parse(await readFile(file, 'utf8')) as Profile;
   edit(data);
   await writeFile(file, JSON.stringify(data, null, 2));
 }
@@ -31,7 +32,13 @@ interface Unreadable {
 const UNREADABLE: Unreadable[] = [
   { name: 'truncated JSON', spoil: (file, text) => writeFile(file, text.slice(0, text.length / 2)) },
   { name: "a newer dynauth's version", spoil: (file, text) => writeFile(file, text.replace('"version": 1', '"version": 2')) },
-  { name: 'a directory in its place', spoil: async (file) => (await rm(file), await mkdir(file)) },
+  {
+    name: 'a directory in its place',
+    spoil: async (file) => {
+      await rm(file);
+      await mkdir(file);
+    },
+  },
   { name: 'not an object', spoil: (file) => writeFile(file, '[]') },
 ];
 
@@ -82,7 +89,7 @@ async function twoApps(t: TestContext) {
 
 interface Tampering {
   name: string;
-  edit: (data: Record<string, any>, ctx: Awaited<ReturnType<typeof twoApps>>) => void;
+  edit: (data: Profile, ctx: Awaited<ReturnType<typeof twoApps>>) => void;
   args: string[];
   /** What the refusal says, when the run is refused (a tampered rotation record is only never acted on). */
   refusal?: RegExp;
@@ -93,7 +100,7 @@ const TAMPERED: Tampering[] = [
     name: "object id of another app, its secret listed as pending",
     edit: (data, { otherApp }) => {
       data.applicationObjectId = otherApp.id;
-      data.pendingRevocation[0].keyId = otherApp.passwordCredentials[0]!.keyId;
+      data.pendingRevocation![0]!.keyId = otherApp.passwordCredentials[0]!.keyId;
     },
     args: ['--finish'],
     refusal: /Profile "contososales" names app object id .*"other-app".*not the client id .* it records\. The profile file was edited or damaged; nothing was changed on either app\./,
@@ -103,14 +110,16 @@ const TAMPERED: Tampering[] = [
     edit: (data, { otherApp }) => {
       data.applicationObjectId = otherApp.id;
       data.clientId = otherApp.appId;
-      data.pendingRevocation[0].keyId = otherApp.passwordCredentials[0]!.keyId;
+      data.pendingRevocation![0]!.keyId = otherApp.passwordCredentials[0]!.keyId;
     },
     args: ['--revoke-old'],
     refusal: /but its stored credential signs in as client id/,
   },
   {
     name: 'a secret made by hand listed as pending',
-    edit: (data, { handMade }) => (data.pendingRevocation[0].keyId = handMade.keyId),
+    edit: (data, { handMade }) => {
+      data.pendingRevocation![0]!.keyId = handMade.keyId;
+    },
     args: ['--finish'],
     refusal: /Not revoking .*\("made by hand for the nightly export"\) of app "dynauth-contososales": dynauth did not make it/,
   },

@@ -86,7 +86,7 @@ test('several profiles are locked together, or none', async (t) => {
   assert.deepEqual(await readdir(dir), []);
 });
 
-test('a process that exits through process.exit (Ctrl-C) lets go of its lock', async (t) => {
+test(hostileCases('data', ['a process that exits through process.exit (Ctrl-C) lets go of its lock'])[0]!, async (t) => {
   const dir = await tempDir(t);
   const script = `import { lockProfiles } from ${JSON.stringify(lockModule)}; await lockProfiles(${JSON.stringify(dir)}, ['prod'], 'init', new Date()); process.exit(130);`;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
@@ -94,7 +94,7 @@ test('a process that exits through process.exit (Ctrl-C) lets go of its lock', a
   assert.deepEqual(await readdir(dir), []);
 });
 
-test('eight processes racing for one profile over a dead owner\'s lock: exactly one gets it', async (t) => {
+test(hostileCases('data', ['eight processes racing for one profile over a dead owner\'s lock: exactly one gets it'])[0]!, async (t) => {
   const dir = await tempDir(t);
   await writeFile(join(dir, 'prod.lock'), owner(deadPid()));
   // Each process says at once whether it got the lock; the one that did holds it until every other has answered.
