@@ -1,10 +1,15 @@
 // SecretStore over one file per account in an owner-only directory, for machines without an
 // OS keychain (`--store file`). The files hold what the Vault gives them: sealed envelopes.
-import { readFile, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SecretFileStoreError } from './errors.ts';
-import { isNotFound, writePrivateFileAtomic } from './private-files.ts';
+import { isNotFound, UnsafeLocationError, writePrivateFileAtomic } from './private-files.ts';
 import type { SecretStore } from './secret-store.ts';
+import { FileSystemTimeoutError } from '../util/file-time-limit.ts';
+import { NotReadableFileError, readRegularFile } from '../util/regular-file.ts';
+
+/** A sealed connection string with a certificate's private key is a few KB. */
+const MAX_SEALED_BYTES = 1024 * 1024;
 
 export function createFileStore(directory: string): SecretStore {
   // Hex file names: safe on every file system, case-insensitive ones and Windows device names included.
@@ -21,9 +26,13 @@ export function createFileStore(directory: string): SecretStore {
     kind: 'file',
     async get(account) {
       try {
-        return new Uint8Array(await readFile(fileFor(account)));
+        return new Uint8Array(await readRegularFile(fileFor(account), MAX_SEALED_BYTES));
       } catch (error) {
         if (isNotFound(error)) return undefined;
+        if (error instanceof FileSystemTimeoutError) throw error;
+        if (error instanceof NotReadableFileError) {
+          throw new SecretFileStoreError(`Could not read the credential file for "${account}": ${error.message}.`, 'Remove that file and run dynauth init for the profile again.', error);
+        }
         throw fail('read', account, error);
       }
     },
@@ -31,6 +40,7 @@ export function createFileStore(directory: string): SecretStore {
       try {
         await writePrivateFileAtomic(fileFor(account), value);
       } catch (error) {
+        if (error instanceof UnsafeLocationError || error instanceof FileSystemTimeoutError) throw error;
         throw fail('write', account, error);
       }
     },

@@ -1,10 +1,25 @@
 import { join } from 'node:path';
 import type { Deps } from '../deps.ts';
 import type { Storage } from '../commands/init/store.ts';
+import type { CredentialStore, Profile } from '../profiles/profile.ts';
 
 export interface StorageChoice {
-  store: 'keychain' | 'file';
+  store: CredentialStore;
   passphrase: string | undefined;
+}
+
+/**
+ * Where a profile's credential is kept: what the profile records. One written before dynauth recorded
+ * it: the encrypted file store when its item is there (only a passphrase profile can be in it), else
+ * `fallback` (--store) for a passphrase profile, else the OS keychain.
+ */
+export async function storeOfProfile(deps: Pick<Deps, 'env' | 'platform' | 'homedir'>, profile: Profile, fallback: CredentialStore): Promise<CredentialStore> {
+  if (profile.keychain.store) return profile.keychain.store;
+  if (!profile.keychain.passphrase) return 'keychain';
+  const [{ createFileStore }, { resolveProfilesDir }] = await Promise.all([import('../secrets/file-store.ts'), import('../profiles/paths.ts')]);
+  const files = createFileStore(join(resolveProfilesDir({ env: deps.env, homedir: deps.homedir, platform: deps.platform }), 'encrypted'));
+  const inFiles = await files.get(profile.keychain.account).then((item) => item !== undefined, () => false);
+  return inFiles ? 'file' : fallback;
 }
 
 /**
@@ -12,12 +27,14 @@ export interface StorageChoice {
  * the profile files beside it. DYNAUTH_KEYCHAIN_SERVICE keeps the sandbox's items apart.
  */
 export async function openStorage(deps: Pick<Deps, 'env' | 'platform' | 'homedir'> & Partial<Pick<Deps, 'redactor'>>, choice: StorageChoice): Promise<Storage> {
-  const [{ Vault, DEFAULT_KEYCHAIN_SERVICE }, { createKeyringStore }, { createFileStore }, { ProfileStore }, { resolveProfilesDir }] = await Promise.all([
+  const [{ Vault, DEFAULT_KEYCHAIN_SERVICE }, { createKeyringStore }, { createFileStore }, { ProfileStore }, { resolveProfilesDir }, { ensurePrivateDir }, { probeConfigDir }] = await Promise.all([
     import('../secrets/vault.ts'),
     import('../secrets/keyring-store.ts'),
     import('../secrets/file-store.ts'),
     import('../profiles/profile-store.ts'),
     import('../profiles/paths.ts'),
+    import('../secrets/private-files.ts'),
+    import('../profiles/config-dir-probe.ts'),
   ]);
   const service = deps.env.DYNAUTH_KEYCHAIN_SERVICE || DEFAULT_KEYCHAIN_SERVICE;
   const profilesDir = resolveProfilesDir({ env: deps.env, homedir: deps.homedir, platform: deps.platform });
@@ -28,6 +45,10 @@ export async function openStorage(deps: Pick<Deps, 'env' | 'platform' | 'homedir
     profiles: new ProfileStore(profilesDir),
     // A throwaway item written and removed finds an unusable keychain before anything remote is created.
     prepareToSave: async () => {
+      // The profile directory too: one that others can write is refused before anything remote exists.
+      // Proved usable first, every step within a time limit (a hung mount, a path under /proc).
+      await probeConfigDir(profilesDir);
+      await ensurePrivateDir(profilesDir);
       await store.set('dynauth:probe', new Uint8Array([1]));
       await store.delete('dynauth:probe');
       await vault.prepareToSeal();
