@@ -15,6 +15,9 @@ import { APP, INIT, assertStillWorks, refuseStoreWrites, storedKeyId, whenAnswer
 const single = (name: string) => hostileCases('data', [name])[0]!;
 
 const isAddPassword = (r: RecordedRequest) => r.method === 'POST' && r.path.endsWith('/addPassword') && r.status === 200;
+// The store is made to refuse writes once the app exists, before any secret does: nothing is written
+// to it in between, and arming it only after addPassword answered raced the CLI's own save.
+const isAppCreated = (r: RecordedRequest) => r.method === 'POST' && r.path === '/v1.0/applications' && r.status === 201;
 
 /** Exactly one secret on the app, the one the store holds; the profile records it; no lock or record of the runs is left. */
 async function assertExactlyOneStoredSecret(sandbox: Sandbox) {
@@ -71,7 +74,7 @@ test(single('the credential store fails after addPassword: the secret is taken o
   const sandbox = await startSandbox(t, {}, { store: 'file' });
   let undo: (() => void) | undefined;
   let unsupported: string | undefined;
-  whenAnswered(sandbox, isAddPassword, () => {
+  whenAnswered(sandbox, isAppCreated, () => {
     const refused = refuseStoreWrites(sandbox);
     if ('undo' in refused) undo = refused.undo;
     else unsupported = refused.unsupported;
@@ -79,6 +82,7 @@ test(single('the credential store fails after addPassword: the secret is taken o
   const failed = await sandbox.run(INIT).finally(() => undo?.());
   if (unsupported) return t.skip(unsupported);
   assert.equal(failed.code, 1, failed.stderr);
+  assert.equal(sandbox.emulator.requests.filter(isAddPassword).length, 1, 'a secret was made before the store failed');
   assert.match(failed.stderr, /Could not write the credential file/);
   assert.doesNotMatch(failed.stderr, /\n\s+at /, 'no stack trace');
   assert.equal(sandbox.emulator.state.applications.find((a) => a.displayName === APP)!.passwordCredentials.length, 0, 'the unsaved secret was removed');
@@ -91,11 +95,14 @@ test(single('the store fails and removing the unsaved secret fails too: the re-r
   const sandbox = await startSandbox(t, {}, { store: 'file' });
   let undo: (() => void) | undefined;
   let unsupported: string | undefined;
-  whenAnswered(sandbox, isAddPassword, () => {
-    sandbox.emulator.faults.add({ service: 'graph', method: 'POST', pathPrefix: '/v1.0/applications/', kind: 'unavailable', times: 1000, retryAfterSeconds: 0 });
+  whenAnswered(sandbox, isAppCreated, () => {
     const refused = refuseStoreWrites(sandbox);
     if ('undo' in refused) undo = refused.undo;
     else unsupported = refused.unsupported;
+  });
+  // Once the secret exists, Graph refuses every further change to the app: its removal too.
+  whenAnswered(sandbox, isAddPassword, () => {
+    sandbox.emulator.faults.add({ service: 'graph', method: 'POST', pathPrefix: '/v1.0/applications/', kind: 'unavailable', times: 1000, retryAfterSeconds: 0 });
   });
   const failed = await sandbox.run(INIT).finally(() => undo?.());
   sandbox.emulator.faults.clear();
