@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../src/emulator/index.ts';
-import type { EmulatorOptions, RecordedRequest } from '../src/emulator/types.ts';
+import type { EmulatorOptions } from '../src/emulator/options.ts';
+import type { RecordedRequest } from '../src/emulator/types.ts';
 
 export const LATENCY_MS = 50;
 const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 9);

@@ -1,12 +1,34 @@
-import type { AppManagementPolicy, Organization, PasswordRestriction } from './graph.ts';
+// Graph answers read field by field into the shapes dynauth uses (the tenant, app-management policies).
 import { unexpectedAnswer } from './read-json.ts';
+import { isGuid } from '../util/guid.ts';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export interface Organization {
+  id: string;
+  displayName: string;
+  verifiedDomains: Array<{ name: string; isDefault: boolean }>;
+}
+
+/** One passwordCredentials restriction of an app-management policy (passwordCredentialConfiguration). */
+export interface PasswordRestriction {
+  restrictionType: string;
+  maxLifetime?: string | null;
+  restrictForAppsCreatedAfterDateTime?: string | null;
+  state?: string | null;
+}
+
+/** The tenant default (its applicationRestrictions) or a policy assigned to an app (its restrictions). */
+export interface AppManagementPolicy {
+  id: string;
+  displayName?: string | null;
+  isEnabled: boolean;
+  passwordCredentials: PasswordRestriction[];
+}
+
 
 /** The tenant Graph answered for, read field by field: an answer without a tenant id is refused. */
 export function toOrganization(raw: unknown): Organization {
   const record = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  if (typeof record.id !== 'string' || !GUID.test(record.id)) {
+  if (typeof record.id !== 'string' || !isGuid(record.id)) {
     throw unexpectedAnswer('Microsoft Graph', 'the request to read the organization', 'no tenant id');
   }
   const domains = Array.isArray(record.verifiedDomains) ? (record.verifiedDomains as unknown[]) : [];

@@ -7,7 +7,9 @@ import { ExitCode } from '../cli/errors.ts';
 import { odataString } from './odata.ts';
 import { quoteServerText } from '../http/server-text.ts';
 import { ApiError, CODE_LIMIT } from './api-error.ts';
-import { appManagementPolicy, toOrganization } from './graph-shapes.ts';
+import { appManagementPolicy, toOrganization, type AppManagementPolicy, type Organization } from './graph-shapes.ts';
+
+export type { AppManagementPolicy, Organization, PasswordRestriction } from './graph-shapes.ts';
 
 export interface PasswordCredential {
   keyId: string;
@@ -57,28 +59,6 @@ export interface PermissionGrant {
   consentType: string;
   resourceId: string;
   scope: string;
-}
-
-export interface Organization {
-  id: string;
-  displayName: string;
-  verifiedDomains: Array<{ name: string; isDefault: boolean }>;
-}
-
-/** One passwordCredentials restriction of an app-management policy (passwordCredentialConfiguration). */
-export interface PasswordRestriction {
-  restrictionType: string;
-  maxLifetime?: string | null;
-  restrictForAppsCreatedAfterDateTime?: string | null;
-  state?: string | null;
-}
-
-/** The tenant default (its applicationRestrictions) or a policy assigned to an app (its restrictions). */
-export interface AppManagementPolicy {
-  id: string;
-  displayName?: string | null;
-  isEnabled: boolean;
-  passwordCredentials: PasswordRestriction[];
 }
 
 export interface GraphApi {

@@ -1,7 +1,7 @@
 // What each service answers when a fault rule throttles it or takes it down.
 import { newGuid } from './ids.ts';
 import type { Reply } from './http.ts';
-import type { FaultAction } from './faults.ts';
+import type { FaultAction } from './fault-rules.ts';
 import type { ServiceName } from './types.ts';
 
 export function faultReply(service: ServiceName, action: Extract<FaultAction, { kind: 'throttle' | 'unavailable' }>): Reply {

@@ -1,47 +1,8 @@
 // Fault injection: per-route latency, throttling (429 + Retry-After), outages (503), dropped
 // connections, and replication lag, plus the one-string syntax the sandbox's --fault flag uses.
-import { HOSTILE_EFFECT, hostileEffect, type HugeBody, type Tamper } from './hostile-answers.ts';
+import type { FaultAction, FaultDecision, FaultRequest, FaultRule, FaultTarget } from './fault-rules.ts';
+import { HOSTILE_EFFECT, hostileEffect } from './hostile-answers.ts';
 import type { ReplicationLag, ServiceName } from './types.ts';
-
-export interface FaultTarget {
-  /** Omitted: every service. */
-  service?: ServiceName;
-  /** Dataverse only: the environment's uniqueName. */
-  environment?: string;
-  method?: string;
-  /** Case-insensitive prefix of the request path (no query string). */
-  pathPrefix?: string;
-}
-
-export type FaultRule =
-  | (FaultTarget & { kind: 'latency'; ms: number; times?: number })
-  | (FaultTarget & { kind: 'throttle'; times: number; retryAfterSeconds: number })
-  | (FaultTarget & { kind: 'unavailable'; times: number; retryAfterSeconds?: number })
-  | (FaultTarget & { kind: 'drop'; times: number })
-  /** A proxy's answer of any size instead of the service's (hostile-answers.ts). */
-  | (FaultTarget & HugeBody & { kind: 'huge-body'; times?: number })
-  /** The service's answer, changed (hostile-answers.ts). */
-  | (FaultTarget & { kind: 'tamper'; tamper: Tamper; times?: number })
-  | { kind: 'replication-lag'; lag: ReplicationLag };
-
-export interface FaultRequest {
-  service: ServiceName;
-  environment?: string;
-  method: string;
-  path: string;
-}
-
-export type FaultAction =
-  | { kind: 'throttle'; retryAfterSeconds: number }
-  | { kind: 'unavailable'; retryAfterSeconds?: number }
-  | { kind: 'drop' }
-  | ({ kind: 'huge-body' } & HugeBody)
-  | { kind: 'tamper'; tamper: Tamper };
-
-export interface FaultDecision {
-  latencyMs: number;
-  action?: FaultAction;
-}
 
 type RoutedRule = Exclude<FaultRule, { kind: 'replication-lag' }>;
 

@@ -2,26 +2,11 @@
 // (issue 14, "A hostile or broken cloud answer"): a body of any size, next-page links that never
 // end, another tenant's /organization, a Power Platform instanceUrl outside the cloud's Dataverse.
 import type { ServerResponse } from 'node:http';
-import type { FaultRule } from './faults.ts';
+import type { FaultRule, HugeBody, Tamper } from './fault-rules.ts';
 import type { Reply, RequestContext } from './http.ts';
 import type { ServiceName } from './types.ts';
 
-export type Tamper =
-  /** "self": the page links to itself; "endless": to a new link every time; else this URL. */
-  | { kind: 'next-link'; to: 'self' | 'endless' | (string & {}) }
-  /** /organization answers for OTHER_TENANT. */
-  | { kind: 'other-tenant' }
-  /** Power Platform gives this instanceUrl to the environment with this uniqueName (default every one with Dataverse). */
-  | { kind: 'instance-url'; url: string; environment?: string };
-
 export const OTHER_TENANT = { id: '0badf00d-0000-4000-8000-0000000000ff', displayName: 'Fabrikam Ltd', domain: 'fabrikam.onmicrosoft.com' };
-
-export interface HugeBody {
-  bytes: number;
-  status: number;
-  /** Send Content-Length; by default the body is chunked, as a proxy streaming it would send it. */
-  declareLength?: boolean;
-}
 
 const CHUNK = 64 * 1024;
 

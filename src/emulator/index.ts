@@ -4,7 +4,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appManagementPolicy, tenantAppManagementPolicy } from './app-management-policies.ts';
 import type { EmulatorContext } from './context.ts';
-import { createFaultStore, type FaultRule } from './faults.ts';
+import type { FaultRule } from './fault-rules.ts';
+import { createFaultStore } from './faults.ts';
 import type { Reply, RequestContext } from './http.ts';
 import { createRecorder } from './record.ts';
 import { createReplication, replicationSeed } from './replication.ts';
@@ -17,13 +18,15 @@ import { startListener, stopListener, type Listener } from './server.ts';
 import type { EmulatorState } from './state.ts';
 import { createEmulatorTls } from './tls.ts';
 import { createTokenSigner } from './tokens.ts';
-import type { EmulatorOptions, RecordedRequest, ReplicationLag, SeedAppManagementPolicy } from './types.ts';
+import type { EmulatorOptions } from './options.ts';
+import type { RecordedRequest, ReplicationLag, SeedAppManagementPolicy } from './types.ts';
 import type { Cloud } from '../clouds.ts';
 
 export { parseFaultSpec } from './faults.ts';
 export { DEFAULT_REPLICATION_LAG_MS } from './replication.ts';
-export type { FaultRule } from './faults.ts';
-export type { EmulatorOptions, RecordedRequest, ReplicationLag, SeedAppManagementPolicy, SeedApplication, SeedOptions, ServiceName, TokenSummary } from './types.ts';
+export type { FaultRule } from './fault-rules.ts';
+export type { EmulatorOptions } from './options.ts';
+export type { RecordedRequest, ReplicationLag, SeedAppManagementPolicy, SeedApplication, SeedOptions, ServiceName, TokenSummary } from './types.ts';
 export type { EmulatorState } from './state.ts';
 
 /** The custom-cloud JSON the CLI reads via --cloud-config / DYNAUTH_CLOUD_CONFIG. */

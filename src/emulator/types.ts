@@ -1,5 +1,3 @@
-import type { FaultRule } from './faults.ts';
-
 export type ServiceName = 'login' | 'graph' | 'bap' | 'dataverse';
 
 /** The claims of the bearer token a request carried, as far as a test needs them. */
@@ -116,21 +114,4 @@ export interface SeedOptions {
    * they may hold anything, control characters included.
    */
   names?: Record<string, { environment?: string; rootBusinessUnit?: string }>;
-}
-
-export interface EmulatorOptions {
-  seed?: SeedOptions;
-  faults?: FaultRule[];
-  /** Longest replication delay per kind (default 300 ms each; all 0 turns replication lag off). */
-  replicationLag?: ReplicationLag;
-  /** Seed of the delays and of the errors chosen among equals (default: DYNAUTH_EMULATOR_SEED when set, else random). */
-  replicationSeed?: number;
-  /** Added to every request. */
-  latencyMs?: number;
-  /** Lifetime of issued access tokens (default 3599 s, like Entra's usual value). */
-  tokenLifetimeSeconds?: number;
-  /** Largest Dataverse page before @odata.nextLink (default 5,000, as Dataverse); small values test paging. */
-  dataversePageSize?: number;
-  /** RetrieveUserPrivileges on oneself needs prvReadUser too (default: it does not; unconfirmed either way). */
-  strictSelfPrivileges?: boolean;
 }

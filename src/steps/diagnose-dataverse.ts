@@ -2,7 +2,7 @@
 import { BLOCKED_BY_POLICY, MISSING_PRIVILEGE, NOT_A_MEMBER } from '../clients/dataverse.ts';
 import type { ApiError } from '../clients/api-error.ts';
 import { PRESETS } from '../roles/presets.ts';
-import { initCommand, type Diagnosis, type DiagnosisContext } from './diagnose.ts';
+import { initCommand, type Diagnosis, type DiagnosisContext } from './diagnosis.ts';
 
 const DISABLED_USER = '0x80040225';
 /** Built-in roles that grant a privilege the presets do not. */

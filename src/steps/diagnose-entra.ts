@@ -1,6 +1,6 @@
 // Entra ID (AADSTS) sign-in failures of the app's own client-credentials request.
 import { aadstsMessage } from '../auth/token-error.ts';
-import { initCommand, newCredentialFix, type Diagnosis, type DiagnosisContext } from './diagnose.ts';
+import { initCommand, newCredentialFix, type Diagnosis, type DiagnosisContext } from './diagnosis.ts';
 
 const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : undefined);
 

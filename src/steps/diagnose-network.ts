@@ -1,6 +1,6 @@
 // Requests that got no HTTP answer: DNS, TLS, proxy, refused or dropped connections, time-outs.
 import { classifyNetworkError, NetworkError } from '../http/network-error.ts';
-import type { Diagnosis, DiagnosisContext } from './diagnose.ts';
+import type { Diagnosis, DiagnosisContext } from './diagnosis.ts';
 
 const NETWORK_CODES = /^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|UND_ERR_\w+|ERR_TLS\w*|CERT_\w+|UNABLE_TO_\w+|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT)$/;
 

@@ -1,5 +1,5 @@
 // The stored credential could not be read: keychain item missing, keychain unavailable, wrong passphrase.
-import { initCommand, type Diagnosis, type DiagnosisContext } from './diagnose.ts';
+import { initCommand, type Diagnosis, type DiagnosisContext } from './diagnosis.ts';
 
 export function diagnoseStorage(error: unknown, ctx: DiagnosisContext): Diagnosis | undefined {
   if (!(error instanceof Error)) return undefined;

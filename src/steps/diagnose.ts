@@ -7,60 +7,7 @@ import { diagnoseDataverse } from './diagnose-dataverse.ts';
 import { diagnoseEntra } from './diagnose-entra.ts';
 import { diagnoseNetwork, findNetworkCause } from './diagnose-network.ts';
 import { diagnoseStorage } from './diagnose-storage.ts';
-
-export interface Diagnosis {
-  /** Stable, for --json and scripts: AADSTS7000215, dataverse-0x80072560, network-dns, keychain-missing, … */
-  code: string;
-  /** What went wrong, in the user's terms; never a secret. */
-  cause: string;
-  /** What to do about it; a dynauth command where one exists. */
-  fix: string;
-  /** Authentication failures exit 4; everything else 1. */
-  auth: boolean;
-}
-
-export interface DiagnosisContext {
-  profile: string | undefined;
-  /** Display name of the app registration, when a profile records it. */
-  appName: string | undefined;
-  tenant: string;
-  clientId: string;
-  environmentUrl: string;
-  cloud: string;
-  credential: {
-    type: 'secret' | 'certificate';
-    expiresOn?: string;
-    thumbprint?: string;
-    /** The secret given has the shape of a GUID (a secret's ID, never its value). */
-    secretLooksLikeId?: boolean;
-    /** The secret given equals the keyId recorded for this credential. */
-    secretIsKeyId?: boolean;
-  };
-  /** host:port of the HTTPS proxy in use, if any (never its credentials). */
-  proxy: string | undefined;
-  timeoutMs: number;
-  /** Retry-After of the last 429, in seconds. */
-  retryAfterSeconds?: number;
-  /** The audience a 401 from Dataverse asked for (its WWW-Authenticate resource_id). */
-  expectedAudience?: string;
-  /** Claims of the Dataverse token, to explain a 401. */
-  token?: { aud?: string; exp?: number };
-  now: Date;
-}
-
-/** The command that mints a new credential for this setup. */
-export function newCredentialFix(ctx: Pick<DiagnosisContext, 'profile' | 'credential'>): string {
-  return ctx.profile
-    ? `dynauth rotate-secret --profile ${ctx.profile}`
-    : `create a new ${ctx.credential.type === 'secret' ? 'client secret' : 'certificate'} for the app in Entra (App registrations > Certificates & secrets)`;
-}
-
-/** `dynauth init` for this very app and environment (re-running init reuses what exists). */
-export function initCommand(ctx: Pick<DiagnosisContext, 'profile' | 'appName' | 'environmentUrl'>, extra = ''): string {
-  const app = ctx.appName ? ` --app-name "${ctx.appName}"` : '';
-  const profile = ctx.profile ? ` --profile ${ctx.profile}` : '';
-  return `dynauth init --environment ${ctx.environmentUrl}${app}${profile}${extra ? ` ${extra}` : ''}`;
-}
+import type { Diagnosis, DiagnosisContext } from './diagnosis.ts';
 
 export function diagnose(error: unknown, ctx: DiagnosisContext): Diagnosis {
   const storage = diagnoseStorage(error, ctx);

@@ -1,9 +1,9 @@
 // The Dataverse checks after WhoAmI: effective privileges against the expected ones, and reads.
 import { ApiError } from '../clients/api-error.ts';
 import { MISSING_PRIVILEGE, type DataverseApi } from '../clients/dataverse.ts';
-import type { DiagnosisContext } from './diagnose.ts';
+import type { DiagnosisContext } from './diagnosis.ts';
 import { grantFix } from './diagnose-dataverse.ts';
-import type { CheckRecorder, ConnectionReport, ConnectionSubject } from './test-connection.ts';
+import type { CheckRecorder, ConnectionReport, ConnectionSubject } from './connection-report.ts';
 
 /** True when the privileges could be read (so later checks make sense). */
 export async function checkPrivileges(

@@ -1,16 +1,8 @@
-import type { Check } from './test-connection.ts';
-import { newCredentialFix, type DiagnosisContext } from './diagnose.ts';
+import type { Check, CredentialFacts } from './connection-report.ts';
+import { newCredentialFix, type DiagnosisContext } from './diagnosis.ts';
 
 export const WARN_DAYS = 30;
 const DAY_MS = 86_400_000;
-
-export interface CredentialFacts {
-  type: 'secret' | 'certificate';
-  keyId?: string;
-  thumbprint?: string;
-  /** Unknown for a secret given by hand: only Entra knows it. */
-  expiresOn?: string;
-}
 
 /** Days until the credential expires, rounded (a new 180-day secret shows 180; negative once expired). */
 export function daysLeft(expiresOn: string, now: Date): number {

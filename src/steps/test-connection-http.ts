@@ -1,7 +1,7 @@
 // The plumbing of the connection test: what Dataverse's answers say in their headers, a time-out
 // MSAL cannot apply itself, and the two claims of a token that explain a 401.
 import type { Http } from '../http/http.ts';
-import type { DiagnosisContext } from './diagnose.ts';
+import type { DiagnosisContext } from './diagnosis.ts';
 
 /** Remembers what a final 429 or 401 said in its headers: how long to wait, which audience Dataverse expects. */
 export function observing(http: Http, ctx: DiagnosisContext): Http {

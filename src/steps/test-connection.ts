@@ -7,54 +7,17 @@ import { dataverseScope, type Cloud } from '../clouds.ts';
 import type { Deps } from '../deps.ts';
 import { createHttp } from '../http/http.ts';
 import { NetworkError } from '../http/network-error.ts';
+import { isGuid } from '../util/guid.ts';
 import { authorityFailure, isEndpointResolutionError } from '../auth/authority-failure.ts';
-import { checkExpiry, type CredentialFacts } from './test-connection-expiry.ts';
-import { diagnose, type Diagnosis, type DiagnosisContext } from './diagnose.ts';
+import { checkExpiry } from './test-connection-expiry.ts';
+import type { CheckId, CheckRecorder, CheckStatus, ConnectionReport, ConnectionSubject } from './connection-report.ts';
+import { diagnose } from './diagnose.ts';
+import type { DiagnosisContext } from './diagnosis.ts';
 import { proxyInUse } from './diagnose-network.ts';
 import { checkPrivileges, checkReads } from './test-connection-dataverse.ts';
 import { observing, tokenClaims, withTimeout } from './test-connection-http.ts';
 
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
-export type CheckId = 'credential' | 'expiry' | 'token' | 'whoami' | 'privileges' | 'expected-privileges' | 'read';
-export interface Check {
-  id: CheckId;
-  status: CheckStatus;
-  summary: string;
-  diagnosis?: Diagnosis;
-}
-
-export interface ConnectionSubject {
-  profile: string | undefined;
-  appName: string | undefined;
-  tenant: string;
-  clientId: string;
-  environmentUrl: string;
-  credential: CredentialFacts;
-  expectedPrivileges: string[];
-  /** Roles recorded in the profile, shown when Dataverse does not let the app read its own. */
-  recordedRoles: string[];
-  recordedApplicationUserId: string | undefined;
-  loadSecret(): Promise<AppSecret>;
-}
-
-export interface ConnectionReport {
-  ok: boolean;
-  profile: string | undefined;
-  tenantId: string;
-  clientId: string;
-  environment: string;
-  credential: CredentialFacts & { daysLeft?: number };
-  applicationUserId?: string;
-  businessUnitId?: string;
-  organizationId?: string;
-  roles: { names: string[]; source: 'dataverse' | 'profile' };
-  privileges: Array<{ name: string; present: boolean }>;
-  latency: { tokenMs?: number; webApiMs?: number };
-  checks: Check[];
-}
-
 const ORDER: CheckId[] = ['credential', 'expiry', 'token', 'whoami', 'privileges', 'expected-privileges', 'read'];
-const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
 
 export async function testConnection(
   deps: Pick<Deps, 'fetch' | 'clock' | 'cancellation' | 'env' | 'ui'>,
@@ -110,7 +73,7 @@ export async function testConnection(
     return fail('credential', 'could not read the stored credential', error);
   }
   if (secret.kind === 'secret') {
-    ctx.credential.secretLooksLikeId = GUID.test(secret.clientSecret.trim());
+    ctx.credential.secretLooksLikeId = isGuid(secret.clientSecret.trim(), { braces: true });
     ctx.credential.secretIsKeyId = subject.credential.keyId !== undefined && secret.clientSecret.trim().toLowerCase() === subject.credential.keyId.toLowerCase();
   }
   pass('credential', `${secret.kind === 'secret' ? 'client secret' : 'certificate'}${subject.profile ? ' read from the store' : ' given by hand'}`);
@@ -167,11 +130,6 @@ export async function testConnection(
   const checks: CheckRecorder = { pass, fail };
   if (await checkPrivileges(dataverse, subject, report, ctx, checks)) await checkReads(dataverse, options.readTables ?? [], checks);
   return finish(report);
-}
-
-export interface CheckRecorder {
-  pass(id: CheckId, summary: string, status?: CheckStatus): void;
-  fail(id: CheckId, summary: string, error: unknown): ConnectionReport;
 }
 
 /** Lists every check (those not reached as skipped) and settles ok. */

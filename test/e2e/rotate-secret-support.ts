@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import type { FaultRule } from '../../src/emulator/faults.ts';
+import type { FaultRule } from '../../src/emulator/fault-rules.ts';
 import type { RecordedRequest } from '../../src/emulator/types.ts';
 import { startSandbox, type Sandbox } from '../support/sandbox.ts';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { startEmulator } from '../../src/emulator/index.ts';
-import type { EmulatorOptions } from '../../src/emulator/types.ts';
+import type { EmulatorOptions } from '../../src/emulator/options.ts';
 import { openStorage } from '../../src/steps/open-storage.ts';
 import { parseConnectionString } from '../../src/secrets/connection-string.ts';
 import { secretServiceAvailable } from './secret-service.ts';

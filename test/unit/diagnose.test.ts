@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { ApiError } from '../../src/clients/api-error.ts';
 import { NetworkError } from '../../src/http/network-error.ts';
 import { KeychainItemMissing, DecryptionFailedError, KeychainUnavailableError } from '../../src/secrets/errors.ts';
-import { diagnose, type DiagnosisContext } from '../../src/steps/diagnose.ts';
+import { diagnose } from '../../src/steps/diagnose.ts';
+import type { DiagnosisContext } from '../../src/steps/diagnosis.ts';
 import { findNetworkCause, proxyInUse } from '../../src/steps/diagnose-network.ts';
 import { checkExpiry } from '../../src/steps/test-connection-expiry.ts';
-import { exitCodeOf, type ConnectionReport } from '../../src/steps/test-connection.ts';
+import { exitCodeOf } from '../../src/steps/test-connection.ts';
+import type { ConnectionReport } from '../../src/steps/connection-report.ts';
 
 const now = new Date('2026-06-01T00:00:00Z');
 const context = (more: Partial<DiagnosisContext> = {}): DiagnosisContext => ({

@@ -7,7 +7,7 @@ import type { ProfileStore } from '../../profiles/profile-store.ts';
 import type { SecretStore } from '../../secrets/secret-store.ts';
 import { storeOfProfile } from '../../steps/open-storage.ts';
 import { daysLeft } from '../../steps/test-connection-expiry.ts';
-import type { ConnectionReport } from '../../steps/test-connection.ts';
+import type { ConnectionReport } from '../../steps/connection-report.ts';
 
 export interface StatusRow {
   profile: string;

@@ -1,5 +1,5 @@
 import type { Style } from '../../cli/ui.ts';
-import type { Check, ConnectionReport } from '../../steps/test-connection.ts';
+import type { Check, ConnectionReport } from '../../steps/connection-report.ts';
 
 const MARK: Record<Check['status'], (style: Style) => string> = {
   pass: (s) => s.green('✔'),

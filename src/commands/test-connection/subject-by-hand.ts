@@ -6,7 +6,7 @@ import { MissingInputError, UsageError } from '../../cli/errors.ts';
 import type { Cloud } from '../../clouds.ts';
 import type { Deps } from '../../deps.ts';
 import { parseConnectionString } from '../../secrets/connection-string.ts';
-import type { ConnectionSubject } from '../../steps/test-connection.ts';
+import type { ConnectionSubject } from '../../steps/connection-report.ts';
 import { MAX_PEM_FILE_BYTES, readNamedFile } from '../../util/regular-file.ts';
 import { MAX_STDIN_BYTES, readStdinValue } from '../../io/stdin.ts';
 import { validateTenant } from '../init/flags.ts';

@@ -7,7 +7,7 @@ import type { ProfileStore } from '../../profiles/profile-store.ts';
 import { parseConnectionString } from '../../secrets/connection-string.ts';
 import { StoredConnectionMissing } from '../../steps/diagnose-storage.ts';
 import { openStorage, storeOfProfile } from '../../steps/open-storage.ts';
-import type { ConnectionSubject } from '../../steps/test-connection.ts';
+import type { ConnectionSubject } from '../../steps/connection-report.ts';
 import type { Storage } from '../init/store.ts';
 import type { TestConnectionFlags } from './flags.ts';
 
