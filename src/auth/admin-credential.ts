@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { UsageError } from '../cli/errors.ts';
 import { disableInstanceDiscovery, type Cloud } from '../clouds.ts';
-import type { AuthMethod } from '../commands/shared-options.ts';
+import type { AuthMethod } from './methods.ts';
 import type { Env } from '../deps.ts';
 import type { AdminCredential } from './token-source.ts';
 import { identityPipelineOptions, type PipelineWatch } from './trace-policy.ts';

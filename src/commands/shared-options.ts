@@ -1,7 +1,5 @@
+import { AUTH_METHODS } from '../auth/methods.ts';
 import { option } from '../cli/options.ts';
-
-export const AUTH_METHODS = ['browser', 'device-code', 'azure-cli', 'environment'] as const;
-export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 export function authOption() {
   return option(
@@ -17,6 +15,10 @@ export function tenantOption() {
 
 export function waitOption() {
   return option('--wait <duration>', 'how long to wait for Entra and Dataverse to replicate a new app, and for a throttled request (Retry-After), e.g. 90s, 5m', 'DYNAUTH_WAIT').default('5m');
+}
+
+export function timeoutOption() {
+  return option('--timeout <duration>', 'how long to wait for each answer from Entra or Dataverse, e.g. 30s, 2m', 'DYNAUTH_TIMEOUT').default('30s');
 }
 
 export function passphraseOption() {

@@ -13,9 +13,7 @@ export function newGuid(): string {
   return randomUUID();
 }
 
-export function isGuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-}
+export { isGuid } from '../util/guid.ts';
 
 /** An opaque random token (codes, refresh tokens, grant ids). */
 export function opaque(bytes = 32): string {

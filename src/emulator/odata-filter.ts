@@ -1,6 +1,7 @@
 // A small OData $filter parser and evaluator: comparisons (eq ne gt ge lt le), and/or/not,
 // parentheses, startswith/endswith/contains, string/number/boolean/null/GUID literals.
 // String comparison is case-insensitive, as in Graph directory queries and Dataverse.
+import { isGuid } from '../util/guid.ts';
 
 export class FilterError extends Error {}
 
@@ -16,7 +17,6 @@ type Token = { kind: 'string' | 'word' | 'number' | 'punct'; text: string };
 
 const COMPARISONS = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
 const FUNCTIONS = new Set(['startswith', 'endswith', 'contains']);
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -110,7 +110,7 @@ export function parseFilter(text: string): FilterNode {
       const lower = t.text.toLowerCase();
       if (lower === 'null') return { type: 'literal', value: null };
       if (lower === 'true' || lower === 'false') return { type: 'literal', value: lower === 'true' };
-      if (GUID.test(t.text)) return { type: 'literal', value: lower };
+      if (isGuid(t.text)) return { type: 'literal', value: lower };
       if (FUNCTIONS.has(lower) && peek()?.text === '(') {
         pos++;
         const args: FilterNode[] = [parseValue()];

@@ -1,22 +1,22 @@
 // The checks a profile file's fields pass on load: shapes, lengths, ids, dates, and the environment
 // URL held to the same rule as --environment.
 import { CLOUDS, describeDataverseHosts, isCloudName, isDataverseHost, type Cloud } from '../clouds.ts';
+import { isGuid } from '../util/guid.ts';
 
 export class ShapeError extends Error {}
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_TEXT_LENGTH = 1024;
 export const MAX_PEM_LENGTH = 64 * 1024;
 
 export function guid(o: Record<string, unknown>, key: string, at = '', options: { emptyAllowed?: boolean } = {}): string {
   const value = str(o, key, at);
-  if ((value === '' && options.emptyAllowed) || GUID.test(value)) return value;
+  if ((value === '' && options.emptyAllowed) || isGuid(value)) return value;
   throw new ShapeError(`"${at}${key}" must be a GUID`);
 }
 
 /** A Power Platform environment id: a GUID, "Default-<tenant id>", or empty when only the URL was given. */
 export function environmentId(value: string): string {
-  if (value === '' || GUID.test(value.replace(/^Default-/i, ''))) return value;
+  if (value === '' || isGuid(value.replace(/^Default-/i, ''))) return value;
   throw new ShapeError('"environment.id" must be a Power Platform environment id (a GUID or Default-<tenant id>)');
 }
 

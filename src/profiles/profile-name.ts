@@ -1,3 +1,4 @@
+import { UsageError } from '../cli/errors.ts';
 import { InvalidProfileNameError } from './errors.ts';
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/u;
@@ -17,4 +18,14 @@ export function validateProfileName(name: string): string {
     throw new InvalidProfileNameError(`Invalid profile name "${name}": it is a reserved device name on Windows.`, 'Choose another name.');
   }
   return name;
+}
+
+/** The same rule for a name given as --profile or at a prompt: a usage error worded for the command line. */
+export function validateProfileNameFlag(name: string): void {
+  try {
+    validateProfileName(name);
+  } catch (error) {
+    if (!(error instanceof InvalidProfileNameError)) throw error;
+    throw new UsageError(`Profile name "${name}" is not safe as a file name on every system.`, { hint: error.hint, code: 'bad-profile-name' });
+  }
 }

@@ -2,9 +2,8 @@
 // wait that retries through it. Entra has no replication SLA: seconds usually, minutes sometimes
 // (devblogs.microsoft.com/identity/designing-for-eventual-consistency-for-microsoft-entra/).
 import { ApiError } from '../clients/api-error.ts';
-import { pollUntil, type PollOptions } from '../util/poll.ts';
+import { pollUntil, type PollWaiting } from '../util/poll.ts';
 
-export type Waiting = Omit<PollOptions, 'waitingFor'>;
 
 /** Says why an error means "not replicated yet", or undefined when it is a real failure. */
 export type LagCheck = (error: unknown) => string | undefined;
@@ -74,7 +73,7 @@ export function dataverseDoesNotKnowApp(appId: string): LagCheck {
  * replication; any other failure is thrown at once. Each attempt is whole: callers make it safe to
  * repeat (a lagging answer means nothing was done).
  */
-export function whileReplicating<T>(work: () => Promise<T>, lag: LagCheck, waiting: Waiting, waitingFor: string): Promise<T> {
+export function whileReplicating<T>(work: () => Promise<T>, lag: LagCheck, waiting: PollWaiting, waitingFor: string): Promise<T> {
   return pollUntil(
     async () => {
       try {

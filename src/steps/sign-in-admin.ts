@@ -10,7 +10,7 @@ import { createGraphApi, type GraphApi, type Organization } from '../clients/gra
 import { quoteServerText } from '../http/server-text.ts';
 import { createPowerPlatformApi, type Environment, type PowerPlatformApi } from '../clients/power-platform.ts';
 import type { Cloud } from '../clouds.ts';
-import type { AuthMethod } from '../commands/shared-options.ts';
+import type { AuthMethod } from '../auth/methods.ts';
 import type { Deps } from '../deps.ts';
 
 export interface AdminSession {

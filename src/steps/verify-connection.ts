@@ -5,7 +5,7 @@ import { ApiError } from '../clients/api-error.ts';
 import { createDataverseApi, MISSING_PRIVILEGE, NOT_A_MEMBER, type UserPrivilege, type WhoAmI } from '../clients/dataverse.ts';
 import { dataverseScope, type Cloud } from '../clouds.ts';
 import type { Deps } from '../deps.ts';
-import { pollUntil, type PollOptions } from '../util/poll.ts';
+import { pollUntil, type PollWaiting } from '../util/poll.ts';
 
 export interface ConnectionUnderTest {
   tenantId: string;
@@ -35,7 +35,6 @@ export interface AppToken {
   tokenMs: number;
 }
 
-type Waiting = Omit<PollOptions, 'waitingFor'>;
 type VerifyDeps = Pick<Deps, 'http' | 'clock' | 'cancellation' | 'ui'>;
 
 /**
@@ -52,7 +51,7 @@ export async function acquireAppToken(
   deps: VerifyDeps,
   cloud: Cloud,
   connection: Pick<ConnectionUnderTest, 'tenantId' | 'clientId' | 'secret' | 'environmentUrl'>,
-  waiting: Waiting,
+  waiting: PollWaiting,
 ): Promise<AppToken> {
   const credential = await createAppCredential(cloud, connection.tenantId, connection.clientId, connection.secret, { trace: (line) => deps.ui.verbose(line) });
   const scope = dataverseScope(connection.environmentUrl);
@@ -84,7 +83,7 @@ export async function verifyNewConnection(
   deps: VerifyDeps,
   cloud: Cloud,
   connection: ConnectionUnderTest,
-  waiting: Waiting,
+  waiting: PollWaiting,
   tokenReady?: Promise<AppToken>,
 ): Promise<VerifiedConnection> {
   const { token, tokenMs } = await (tokenReady ?? acquireAppToken(deps, cloud, connection, waiting));

@@ -1,4 +1,5 @@
 import { UsageError } from '../cli/errors.ts';
+import { MAX_SECRET_LIFETIME_DAYS } from '../microsoft.ts';
 import { quoteForMessage } from './terminal-text.ts';
 
 const UNIT_MS: Record<string, number> = {
@@ -17,7 +18,7 @@ const UNIT_MS: Record<string, number> = {
  */
 export const MAX_WAIT_MS = 86_400_000;
 /** Durations compared with dates, not waited for (--revoke-after, --if-expiring-within): two years, as a credential's lifetime. */
-export const MAX_DATE_SPAN_MS = 730 * 86_400_000;
+export const MAX_DATE_SPAN_MS = MAX_SECRET_LIFETIME_DAYS * 86_400_000;
 
 /** "90s", "5m", "2h", "1d" → milliseconds; a bare number is seconds. Beyond `maxMs` (a day by default) is a usage error. */
 export function parseDuration(text: string, flag: string, maxMs = MAX_WAIT_MS): number {

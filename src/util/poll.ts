@@ -18,6 +18,9 @@ export interface PollOptions {
   steadyForMs?: number;
 }
 
+/** How long and how patiently to wait, set once by a command; each wait adds what it waits for. */
+export type PollWaiting = Omit<PollOptions, 'waitingFor'>;
+
 /** The answer of one attempt: done with a value, or not yet (replication still under way). */
 export type Attempt<T> = { done: true; value: T } | { done: false; reason: string };
 

@@ -13,7 +13,7 @@ import { DynauthError, ExitCode, UsageError } from '../../src/cli/errors.ts';
 import { formatError } from '../../src/cli/format-error.ts';
 import { createUi } from '../../src/cli/ui.ts';
 import { parseCustomCloud } from '../../src/clouds.ts';
-import { validateAppName, validatePlainName } from '../../src/commands/init/flags.ts';
+import { validateAppName, validatePlainName } from '../../src/cli/flags/validate.ts';
 import { createRedactor } from '../../src/secrets/redact.ts';
 import { passphraseProblem } from '../../src/secrets/passphrase.ts';
 import { MAX_DATE_SPAN_MS, MAX_WAIT_MS, parseDuration, parseLifetimeDays } from '../../src/util/duration.ts';

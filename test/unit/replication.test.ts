@@ -8,8 +8,8 @@ import {
   grantPrincipalNotYetVisible,
   servicePrincipalAppNotYetVisible,
   whileReplicating,
-  type Waiting,
 } from '../../src/steps/replication.ts';
+import type { PollWaiting } from '../../src/util/poll.ts';
 
 const APP_ID = '5d3c0a7e-1b2c-4d5e-8f90-123456789abc';
 
@@ -24,7 +24,7 @@ function fakeClock(): Clock & { slept: number[] } {
   return { slept, now: () => new Date(now), sleep: async (ms) => void (slept.push(ms), (now += ms)) };
 }
 
-function waiting(clock: Clock, timeoutMs = 60_000, onWait?: (message: string) => void): Waiting {
+function waiting(clock: Clock, timeoutMs = 60_000, onWait?: (message: string) => void): PollWaiting {
   return { clock, signal: new AbortController().signal, timeoutMs, resumeHint: 'Run it again.', onWait };
 }
 

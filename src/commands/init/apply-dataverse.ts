@@ -2,10 +2,9 @@ import type { DataverseApi } from '../../clients/dataverse.ts';
 import type { RolePreset } from '../../roles/presets.ts';
 import { createOrFind } from '../../steps/create-or-find.ts';
 import { dataverseDoesNotKnowApp, whileReplicating } from '../../steps/replication.ts';
-import { pollUntil, type PollOptions } from '../../util/poll.ts';
+import { pollUntil, type PollWaiting } from '../../util/poll.ts';
 import type { EnvironmentState, Outcome, RoleChoice } from './model.ts';
 
-type Waiting = Omit<PollOptions, 'waitingFor'>;
 type Say = (message: string) => void;
 
 export interface AppliedEnvironment {
@@ -18,7 +17,7 @@ export interface AppliedEnvironment {
  * Creates or completes the preset's custom roles, then finds each role's copy in the application
  * user's business unit; needs nothing from Entra, so it starts first.
  */
-export function prepareRoles(state: EnvironmentState, roleChoice: RoleChoice, outcome: Outcome, waiting: Waiting, say: Say): Promise<string[]> {
+export function prepareRoles(state: EnvironmentState, roleChoice: RoleChoice, outcome: Outcome, waiting: PollWaiting, say: Say): Promise<string[]> {
   const preset = roleChoice.kind === 'preset' && !roleChoice.preset.builtIn ? roleChoice.preset : undefined;
   const unitId = userUnit(state);
   const prepared = Promise.all(
@@ -41,7 +40,7 @@ export async function applyEnvironment(
   appId: string,
   rolesReady: Promise<string[]>,
   outcome: Outcome,
-  waiting: Waiting,
+  waiting: PollWaiting,
   say: Say,
 ): Promise<AppliedEnvironment> {
   const { dataverse } = state;
@@ -65,7 +64,7 @@ export async function applyEnvironment(
   return { applicationUserId: userId, businessUnitId: unitId, roles };
 }
 
-async function ensureApplicationUser(dataverse: DataverseApi, state: EnvironmentState, appId: string, outcome: Outcome, waiting: Waiting): Promise<string> {
+async function ensureApplicationUser(dataverse: DataverseApi, state: EnvironmentState, appId: string, outcome: Outcome, waiting: PollWaiting): Promise<string> {
   const where = state.target.uniqueName;
   if (state.appUser) {
     outcome.reused.push(`applicationUser@${where}`);
@@ -118,7 +117,7 @@ async function prepareRole(
 }
 
 /** Each business unit has its own copy of a role; a child unit's copy appears shortly after. */
-async function roleInUnit(dataverse: DataverseApi, name: string, unitId: string, waiting: Waiting): Promise<string> {
+async function roleInUnit(dataverse: DataverseApi, name: string, unitId: string, waiting: PollWaiting): Promise<string> {
   return pollUntil(
     async () => {
       const role = await dataverse.findRole(name, unitId);

@@ -1,17 +1,14 @@
+import { parseAuthMethod, type AuthMethod } from '../../auth/methods.ts';
 import { MissingInputError, UsageError } from '../../cli/errors.ts';
-import { InvalidProfileNameError } from '../../profiles/errors.ts';
-import { validateProfileName as checkProfileName } from '../../profiles/profile-name.ts';
-import { describeDataverseHosts, isDataverseHost, otherCloudHint, type Cloud } from '../../clouds.ts';
+import { readDuration, readLifetimeDays, readList, readStorageFlags, readSwitch, readText, type FlagValues } from '../../cli/flags/read.ts';
+import { validateAppName, validateEnvironmentSelector, validatePlainName, validateTenant } from '../../cli/flags/validate.ts';
+import type { Cloud } from '../../clouds.ts';
 import type { Env } from '../../deps.ts';
-import { MAX_SECRET_LIFETIME_DAYS } from '../../microsoft.ts';
+import { validateProfileNameFlag } from '../../profiles/profile-name.ts';
 import type { RolePresetName } from '../../roles/presets.ts';
-import { parseDuration, parseLifetimeDays } from '../../util/duration.ts';
 import { assertWritableFile } from '../../util/output-file.ts';
-import { unsafeCharacter } from '../../util/terminal-text.ts';
 import { passphraseProblem } from '../../secrets/passphrase.ts';
-import type { AuthMethod } from '../shared-options.ts';
 
-export const MAX_APP_NAME_LENGTH = 120;
 export const DEFAULT_LIFETIME_DAYS = 180;
 
 /** What the flags (and their environment twins) said, validated; undefined means "not given". */
@@ -41,12 +38,9 @@ export interface InitFlags {
   showSecret: boolean;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
-
-export function parseInitFlags(options: Record<string, unknown>, cloud: Cloud, env: Env): InitFlags {
-  const text = (key: string) => (typeof options[key] === 'string' ? (options[key] as string).trim() : undefined);
-  const list = (key: string) => (Array.isArray(options[key]) ? (options[key] as string[]).map((v) => v.trim()).filter(Boolean) : []);
+export function parseInitFlags(options: FlagValues, cloud: Cloud, env: Env): InitFlags {
+  const text = (key: string) => readText(options, key);
+  const list = (key: string) => readList(options, key);
   const tenant = text('tenant');
   if (tenant !== undefined) validateTenant(tenant);
   const environments = list('environment');
@@ -57,14 +51,13 @@ export function parseInitFlags(options: Record<string, unknown>, cloud: Cloud, e
   }
   const appName = text('appName');
   if (appName !== undefined) validateAppName(appName);
-  const expiry = text('secretExpiry');
-  const lifetimeDays = expiry === undefined ? undefined : validateLifetime(parseLifetimeDays(expiry, '--secret-expiry'), expiry);
+  const lifetimeDays = readLifetimeDays(options, 'secretExpiry', '--secret-expiry');
   const roles = list('role');
   for (const role of roles) validatePlainName(role, '--role');
   const rolePreset = text('rolePreset') as RolePresetName | undefined;
   if (roles.length && rolePreset) throw new UsageError('Give either --role or --role-preset, not both.');
   const profile = text('profile');
-  if (profile !== undefined) validateProfileName(profile);
+  if (profile !== undefined) validateProfileNameFlag(profile);
   const credential = text('credential') as InitFlags['credential'];
   const certificateOut = text('certificateOut');
   if (certificateOut && credential !== 'certificate') throw new UsageError('--certificate-out goes with --credential certificate.');
@@ -75,15 +68,14 @@ export function parseInitFlags(options: Record<string, unknown>, cloud: Cloud, e
   if (addEnvironment && (!profile || environments.length)) {
     throw new UsageError('--add-environment needs --profile <existing profile> and no --environment.');
   }
-  const usePassphrase = options.passphrase === true || Boolean(env.DYNAUTH_PASSPHRASE);
-  const store = (text('store') ?? 'keychain') as InitFlags['store'];
+  const { store, usePassphrase, passphrase } = readStorageFlags(options, env);
   if (store === 'file' && !usePassphrase) throw new UsageError('--store file needs --passphrase: the file is encrypted with it.');
-  const weakPassphrase = usePassphrase && env.DYNAUTH_PASSPHRASE ? passphraseProblem(env.DYNAUTH_PASSPHRASE) : undefined;
+  const weakPassphrase = passphrase ? passphraseProblem(passphrase) : undefined;
   if (weakPassphrase) {
     throw new UsageError(`DYNAUTH_PASSPHRASE is too short to encrypt the new credential: give ${weakPassphrase}, as the prompt asks.`, { code: 'weak-passphrase' });
   }
   return {
-    auth: text('auth') as AuthMethod | undefined,
+    auth: parseAuthMethod(text('auth')),
     tenant,
     environments,
     addEnvironment,
@@ -93,16 +85,16 @@ export function parseInitFlags(options: Record<string, unknown>, cloud: Cloud, e
     roles,
     rolePreset,
     businessUnit: validatePlainName(text('businessUnit'), '--business-unit'),
-    skipMissingTables: options.skipMissingTables === true,
+    skipMissingTables: readSwitch(options, 'skipMissingTables'),
     profile,
     certificateOut,
-    waitMs: parseDuration(text('wait') ?? '5m', '--wait'),
-    passphrase: usePassphrase ? env.DYNAUTH_PASSPHRASE || undefined : undefined,
+    waitMs: readDuration(options, 'wait', '--wait', '5m'),
+    passphrase,
     usePassphrase,
     store,
-    yes: options.yes === true,
-    dryRun: options.dryRun === true,
-    showSecret: options.showSecret === true,
+    yes: readSwitch(options, 'yes'),
+    dryRun: readSwitch(options, 'dryRun'),
+    showSecret: readSwitch(options, 'showSecret'),
   };
 }
 
@@ -114,71 +106,4 @@ export function assertNothingMissing(flags: InitFlags, options: { needsYes: bool
   if (flags.usePassphrase && !flags.passphrase) missing.push('DYNAUTH_PASSPHRASE (for --passphrase)');
   if (options.needsYes) missing.push('--yes (to apply the plan without a confirmation prompt), or --dry-run');
   if (missing.length) throw new MissingInputError(missing);
-}
-
-export function validateTenant(tenant: string): void {
-  if (!GUID.test(tenant) && !DOMAIN.test(tenant)) {
-    throw new UsageError(`--tenant "${tenant}" is neither a tenant id (GUID) nor a domain such as contoso.onmicrosoft.com.`);
-  }
-}
-
-export function validateEnvironmentSelector(selector: string, cloud: Cloud): void {
-  if (!/^https?:\/\//i.test(selector)) return;
-  let url: URL;
-  try {
-    url = new URL(selector);
-  } catch {
-    throw new UsageError(`"${selector}" is not a valid environment URL.`);
-  }
-  if (url.protocol !== 'https:') throw new UsageError(`Environment URL ${selector} must use https.`);
-  if (!isDataverseHost(cloud, url.hostname)) {
-    throw new UsageError(`${url.hostname} is not a Dataverse host of the ${cloud.name} cloud (${describeDataverseHosts(cloud)}).`, {
-      hint: otherCloudHint(url.hostname),
-    });
-  }
-}
-
-/**
- * Names go to Entra and Dataverse, whose consent screen and portals show them: a newline ("dynauth\n
- * Approved by Microsoft") or a bidi override ("dynauth-\u202Etxt.exe" shows as "dynauth-exe.txt")
- * would make a name say what it is not. Control and bidi characters are refused.
- */
-export function validatePlainName<T extends string | undefined>(name: T, flag: string): T {
-  const unsafe = name === undefined ? undefined : unsafeCharacter(name);
-  if (unsafe) {
-    throw new UsageError(`${flag} holds a control or bidirectional-override character (${unsafe}); names are shown in the Entra admin center and on consent screens, where such characters disguise them.`, {
-      hint: 'Type the name with visible characters only.',
-      code: 'unsafe-name',
-    });
-  }
-  return name;
-}
-
-export function validateAppName(name: string): void {
-  if (!name) throw new UsageError('--app-name must not be empty.');
-  validatePlainName(name, '--app-name');
-  if (name.length > MAX_APP_NAME_LENGTH) {
-    throw new UsageError(`--app-name is ${name.length} characters; Entra allows at most ${MAX_APP_NAME_LENGTH}.`);
-  }
-}
-
-export function validateLifetime(days: number, given: string, label = '--secret-expiry'): number {
-  if (days < 1) throw new UsageError(`${label} "${given}" is not in the future.`);
-  if (days > MAX_SECRET_LIFETIME_DAYS) {
-    throw new UsageError(`${label} "${given}" is ${days} days; dynauth allows at most ${MAX_SECRET_LIFETIME_DAYS} days (two years, the longest the Entra admin center offers).`, {
-      hint: 'Microsoft recommends short-lived credentials (dynauth defaults to 180 days); dynauth rotate-secret renews one with no downtime.',
-      code: 'expiry-out-of-range',
-    });
-  }
-  return days;
-}
-
-/** The profile store's own rule, as a usage error worded for the command line. */
-export function validateProfileName(name: string): void {
-  try {
-    checkProfileName(name);
-  } catch (error) {
-    if (!(error instanceof InvalidProfileNameError)) throw error;
-    throw new UsageError(`Profile name "${name}" is not safe as a file name on every system.`, { hint: error.hint, code: 'bad-profile-name' });
-  }
 }

@@ -1,10 +1,12 @@
+import { validateAppName, validateLifetime } from '../../cli/flags/validate.ts';
 import type { Deps } from '../../deps.ts';
+import { validateProfileNameFlag } from '../../profiles/profile-name.ts';
 import { PRESETS, ROLE_PRESETS } from '../../roles/presets.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
 import type { TargetEnvironment } from '../../steps/resolve-environments.ts';
 import { parseLifetimeDays } from '../../util/duration.ts';
 import { plainName } from '../../util/terminal-text.ts';
-import { DEFAULT_LIFETIME_DAYS, validateAppName, validateLifetime, validateProfileName, type InitFlags } from './flags.ts';
+import { DEFAULT_LIFETIME_DAYS, type InitFlags } from './flags.ts';
 import type { InitAnswers, RoleChoice } from './model.ts';
 
 /** Fills every answer the flags left open: asked in a terminal, else the documented default. */
@@ -52,11 +54,11 @@ export async function completeAnswers(
   const profileFor = async (target: TargetEnvironment) =>
     flags.profile ??
     (ask && targets.length === 1
-      ? await deps.prompter.input({ message: 'Profile name for this connection', default: target.uniqueName, validate: valid(validateProfileName) })
+      ? await deps.prompter.input({ message: 'Profile name for this connection', default: target.uniqueName, validate: valid(validateProfileNameFlag) })
       : target.uniqueName);
   const withProfiles: InitAnswers['targets'] = [];
   for (const target of targets) withProfiles.push({ ...target, profile: await profileFor(target) });
-  for (const target of withProfiles) validateProfileName(target.profile);
+  for (const target of withProfiles) validateProfileNameFlag(target.profile);
   return { appName, appId: flags.appId, credential, lifetimeDays, roleChoice, businessUnit, targets: withProfiles };
 }
 

@@ -6,7 +6,8 @@ import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Application, GraphApi } from '../../clients/graph.ts';
 import { isNotFound, writePrivateFileAtomic } from '../../secrets/private-files.ts';
-import { appNotYetVisible, whileReplicating, type Waiting } from '../../steps/replication.ts';
+import { appNotYetVisible, whileReplicating } from '../../steps/replication.ts';
+import type { PollWaiting } from '../../util/poll.ts';
 import type { ProfileStore } from '../../profiles/profile-store.ts';
 import { readRegularFile } from '../../util/regular-file.ts';
 
@@ -41,7 +42,7 @@ export async function findRecentApp(
   profileNames: string[],
   appName: string,
   graph: Pick<GraphApi, 'getApplication'>,
-  waiting: Waiting,
+  waiting: PollWaiting,
 ): Promise<Application | undefined> {
   const now = waiting.clock.now().getTime();
   for (const name of profileNames) {

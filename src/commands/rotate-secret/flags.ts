@@ -1,13 +1,11 @@
+import { parseAuthMethod, type AuthMethod } from '../../auth/methods.ts';
 import { UsageError } from '../../cli/errors.ts';
+import { readDateSpan, readDuration, readLifetimeDays, readStorageFlags, readSwitch, readText, type FlagValues, type StorageFlags } from '../../cli/flags/read.ts';
+import { validateTenant } from '../../cli/flags/validate.ts';
 import type { Env } from '../../deps.ts';
-import { MAX_SECRET_LIFETIME_DAYS } from '../../microsoft.ts';
-import { MAX_DATE_SPAN_MS, parseDuration, parseLifetimeDays } from '../../util/duration.ts';
-import { validateProfileName, validateTenant } from '../init/flags.ts';
-import { AUTH_METHODS, type AuthMethod } from '../shared-options.ts';
+import { validateProfileNameFlag } from '../../profiles/profile-name.ts';
 
-export const MAX_LIFETIME_DAYS = MAX_SECRET_LIFETIME_DAYS;
-
-export interface RotateFlags {
+export interface RotateFlags extends StorageFlags {
   profile: string | undefined;
   all: boolean;
   auth: AuthMethod | undefined;
@@ -19,41 +17,27 @@ export interface RotateFlags {
   expiringWithinMs: number | undefined;
   showSecret: boolean;
   waitMs: number;
-  store: 'keychain' | 'file';
-  usePassphrase: boolean;
-  passphrase: string | undefined;
   /** Revoke without asking, even in a terminal. */
   yes: boolean;
 }
 
-export function parseRotateFlags(options: Record<string, unknown>, env: Env): RotateFlags {
-  const text = (key: string) => (typeof options[key] === 'string' ? (options[key] as string).trim() : undefined);
-  const expiry = text('secretExpiry');
+export function parseRotateFlags(options: FlagValues, env: Env): RotateFlags {
   const flags: RotateFlags = {
-    profile: text('profile'),
-    all: options.all === true,
-    auth: text('auth') as AuthMethod | undefined,
-    tenant: text('tenant'),
-    lifetimeDays: expiry === undefined ? undefined : parseLifetimeDays(expiry, '--secret-expiry'),
-    revokeOld: options.revokeOld === true,
-    finish: options.finish === true,
-    revokeAfterMs: text('revokeAfter') === undefined ? undefined : parseDuration(text('revokeAfter')!, '--revoke-after', MAX_DATE_SPAN_MS),
-    expiringWithinMs: text('ifExpiringWithin') === undefined ? undefined : parseDuration(text('ifExpiringWithin')!, '--if-expiring-within', MAX_DATE_SPAN_MS),
-    showSecret: options.showSecret === true,
-    waitMs: parseDuration(text('wait') ?? '5m', '--wait'),
-    store: (text('store') ?? 'keychain') as RotateFlags['store'],
-    usePassphrase: options.passphrase === true || Boolean(env.DYNAUTH_PASSPHRASE),
-    passphrase: env.DYNAUTH_PASSPHRASE || undefined,
-    yes: options.yes === true,
+    profile: readText(options, 'profile'),
+    all: readSwitch(options, 'all'),
+    auth: parseAuthMethod(readText(options, 'auth')),
+    tenant: readText(options, 'tenant'),
+    lifetimeDays: readLifetimeDays(options, 'secretExpiry', '--secret-expiry'),
+    revokeOld: readSwitch(options, 'revokeOld'),
+    finish: readSwitch(options, 'finish'),
+    revokeAfterMs: readDateSpan(options, 'revokeAfter', '--revoke-after'),
+    expiringWithinMs: readDateSpan(options, 'ifExpiringWithin', '--if-expiring-within'),
+    showSecret: readSwitch(options, 'showSecret'),
+    waitMs: readDuration(options, 'wait', '--wait', '5m'),
+    ...readStorageFlags(options, env),
+    yes: readSwitch(options, 'yes'),
   };
-  if (flags.lifetimeDays !== undefined && (flags.lifetimeDays < 1 || flags.lifetimeDays > MAX_LIFETIME_DAYS)) {
-    throw new UsageError(`--secret-expiry "${expiry}" is out of range: give 1 to ${MAX_LIFETIME_DAYS} days (dynauth's own limit: two years, the longest the Entra admin center offers).`, {
-      hint: 'Microsoft recommends short-lived credentials; a tenant app-management policy may allow less still.',
-      code: 'expiry-out-of-range',
-    });
-  }
-  if (flags.auth !== undefined && !AUTH_METHODS.includes(flags.auth)) throw new UsageError(`--auth must be one of: ${AUTH_METHODS.join(', ')}`);
-  if (flags.profile !== undefined) validateProfileName(flags.profile);
+  if (flags.profile !== undefined) validateProfileNameFlag(flags.profile);
   if (flags.tenant !== undefined) validateTenant(flags.tenant);
   if (flags.all && flags.profile) throw new UsageError('Give either --profile or --all, not both.');
   if (flags.expiringWithinMs !== undefined && !flags.all) throw new UsageError('--if-expiring-within goes with --all.');

@@ -1,7 +1,6 @@
 import type { CommandRegistrar } from '../../cli/command.ts';
 import { option } from '../../cli/options.ts';
-import { passphraseOption, storeOption } from '../shared-options.ts';
-import { timeoutOption } from '../test-connection/definition.ts';
+import { passphraseOption, storeOption, timeoutOption } from '../shared-options.ts';
 
 export const registerStatus: CommandRegistrar = (program, invoke) => {
   program

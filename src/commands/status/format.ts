@@ -1,5 +1,5 @@
 import type { Style } from '../../cli/ui.ts';
-import { formatChecks } from '../test-connection/report.ts';
+import { formatChecks } from '../../steps/check-report.ts';
 import type { StatusRow } from './rows.ts';
 
 export function formatStatus(rows: StatusRow[], style: Style, warnDays: number | undefined, now: Date): string {

@@ -1,10 +1,6 @@
 import type { CommandRegistrar } from '../../cli/command.ts';
 import { option, repeatableOption } from '../../cli/options.ts';
-import { passphraseOption, profileOption, storeOption, tenantOption } from '../shared-options.ts';
-
-export function timeoutOption() {
-  return option('--timeout <duration>', 'how long to wait for each answer from Entra or Dataverse, e.g. 30s, 2m', 'DYNAUTH_TIMEOUT').default('30s');
-}
+import { passphraseOption, profileOption, storeOption, tenantOption, timeoutOption } from '../shared-options.ts';
 
 export const registerTestConnection: CommandRegistrar = (program, invoke) => {
   program

@@ -1,20 +1,6 @@
 import type { Style } from '../../cli/ui.ts';
-import type { Check, ConnectionReport } from '../../steps/connection-report.ts';
-
-const MARK: Record<Check['status'], (style: Style) => string> = {
-  pass: (s) => s.green('✔'),
-  warn: (s) => s.yellow('!'),
-  fail: (s) => s.red('✖'),
-  skip: (s) => s.dim('-'),
-};
-
-/** One line per check; a failure adds its cause and its fix on the next two lines. */
-export function formatChecks(report: ConnectionReport, style: Style, indent = ''): string[] {
-  return report.checks.flatMap((check) => [
-    `${indent}${MARK[check.status](style)} ${check.id.padEnd(20)} ${check.summary}`,
-    ...(check.diagnosis ? [`${indent}    ${check.diagnosis.cause}`, `${indent}    ${style.bold('Fix:')} ${check.diagnosis.fix}`] : []),
-  ]);
-}
+import { formatChecks } from '../../steps/check-report.ts';
+import type { ConnectionReport } from '../../steps/connection-report.ts';
 
 export function formatReport(report: ConnectionReport, style: Style): string {
   const row = (label: string, value: string | undefined) => (value ? [`  ${label.padEnd(16)} ${value}`] : []);

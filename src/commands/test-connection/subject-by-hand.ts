@@ -9,8 +9,8 @@ import { parseConnectionString } from '../../secrets/connection-string.ts';
 import type { ConnectionSubject } from '../../steps/connection-report.ts';
 import { MAX_PEM_FILE_BYTES, readNamedFile } from '../../util/regular-file.ts';
 import { MAX_STDIN_BYTES, readStdinValue } from '../../io/stdin.ts';
-import { validateTenant } from '../init/flags.ts';
-import { validateClientId, validateEnvironmentUrl, type TestConnectionFlags } from './flags.ts';
+import { validateEnvironmentUrl, validateTenant } from '../../cli/flags/validate.ts';
+import { validateClientId, type TestConnectionFlags } from './flags.ts';
 
 export async function handMadeSubject(deps: Pick<Deps, 'io' | 'canPrompt' | 'prompter' | 'redactor'>, cloud: Cloud, flags: TestConnectionFlags): Promise<ConnectionSubject> {
   let { environment, tenant, clientId } = flags;
