@@ -1,19 +1,18 @@
 // One profile's rotation as a resumable sequence. The profile's `rotation` record and the vault's
 // "next" slot say how far an earlier run got; every step is safe to repeat.
-import { randomBytes, randomUUID } from 'node:crypto';
-import type { AppSecret } from '../auth/app-credential.ts';
+import { randomBytes } from 'node:crypto';
 import { DynauthError } from '../cli/errors.ts';
 import type { GraphApi } from '../clients/graph.ts';
 import type { Cloud } from '../clouds.ts';
-import { connectionStringFor, type Storage } from '../commands/init/store.ts';
-import type { StoredCredential } from '../commands/init/model.ts';
-import { createSelfSignedCertificate } from '../crypto/x509.ts';
+import { addKeyCredential, keyCredentialFor, markedBy, onApp, removeCredential } from '../connection/app-credentials.ts';
+import { appSecretOf, credentialFrom, factsOf, type CredentialFacts, type StoredCredential } from '../connection/credential.ts';
+import { mintCertificate, mintSecret } from '../connection/mint.ts';
+import type { Storage } from '../connection/storage.ts';
+import { storeCredential } from '../connection/stored-credential.ts';
 import type { Deps } from '../deps.ts';
 import type { Profile } from '../profiles/profile.ts';
-import { parseConnectionString } from '../secrets/connection-string.ts';
-import { addDays } from '../util/duration.ts';
-import type { PollOptions } from '../util/poll.ts';
-import { addKeyCredential, markedBy, onApp, removeCredential } from './rotate-app-credentials.ts';
+import type { StoredConnection } from '../secrets/vault.ts';
+import type { PollWaiting } from '../util/poll.ts';
 import { ROTATION_HINTS, secretRefusal } from './credential-policy.ts';
 import { verifyNewConnection } from './verify-connection.ts';
 
@@ -22,7 +21,7 @@ export interface RotationContext {
   cloud: Cloud;
   graph: GraphApi;
   storage: Storage;
-  waiting: Omit<PollOptions, 'waitingFor'>;
+  waiting: PollWaiting;
   /** --revoke-old: the replaced credential is marked so that a re-run cut short before revoking it finishes the job. */
   revokeOld?: boolean;
 }
@@ -57,7 +56,7 @@ export async function resumeRotation(ctx: RotationContext, profile: Profile): Pr
     await discard(ctx, profile, rotation);
     return undefined;
   }
-  if (!switched && next.type === 'certificate') await addKeyCredential(ctx.graph, app, keyCredentialFor(next, rotation.marker));
+  if (!switched && next.type === 'certificate') await addKeyCredential(ctx.graph, app, rotationKey(next, rotation.marker));
   if (!switched) await prove(ctx, profile, next, stored!);
   return { profile: await switchTo(ctx, profile, rotation, next), resumed: true, connectionString: (stored ?? (await ctx.storage.vault.loadConnection(profile.name)))!.connectionString };
 }
@@ -74,39 +73,24 @@ export async function rotate(ctx: RotationContext, profile: Profile, lifetimeDay
   profile = await save(ctx, { ...profile, rotation });
   const app = await ctx.graph.getApplication(profile.applicationObjectId);
   const label = `dynauth ${now.toISOString().slice(0, 10)} rotation ${rotation.marker}`;
-  let next: Profile['credential'];
+  let next: CredentialFacts;
   if (profile.credential.type === 'secret') {
     next = await ctx.deps.cancellation.critical(async () => {
-      const password = await ctx.graph
-        .addPassword(app.id, { displayName: label, endDateTime: addDays(now, lifetimeDays).toISOString() })
-        .catch(async (error: unknown) => {
-          await removeMarked(ctx, profile, rotation).catch(() => undefined); // an answer lost after the secret was made
-          throw secretRefusal(error, lifetimeDays, ROTATION_HINTS(profile.name)) ?? error;
-        });
-      const credential: StoredCredential = { secret: { kind: 'secret', clientSecret: password.secretText }, keyId: password.keyId, expiresOn: password.endDateTime };
-      try {
-        await storeNext(ctx, profile, credential);
-      } catch (error) {
-        await removeCredential(ctx.graph, app.id, 'secret', password.keyId).catch(() => undefined);
-        throw error;
-      }
+      const refused = async (error: unknown) => {
+        await removeMarked(ctx, profile, rotation).catch(() => undefined); // an answer lost after the secret was made
+        return secretRefusal(error, lifetimeDays, ROTATION_HINTS(profile.name)) ?? error;
+      };
+      const credential = await mintSecret(ctx.graph, app, { displayName: label, lifetimeDays, now }, (minted) => storeNext(ctx, profile, minted), refused);
       const facts = factsOf(credential, lifetimeDays, now);
       profile = await save(ctx, { ...profile, rotation: { ...rotation, next: facts } });
       return facts;
     });
   } else {
-    const certificate = createSelfSignedCertificate({ commonName: profile.appDisplayName, validDays: lifetimeDays, now });
-    const credential: StoredCredential = {
-      secret: { kind: 'certificate', pem: `${certificate.keyPem}${certificate.certPem}` },
-      keyId: randomUUID(),
-      expiresOn: certificate.notAfter.toISOString(),
-      thumbprint: certificate.thumbprint,
-      certificatePem: certificate.certPem,
-    };
+    const { credential } = mintCertificate(profile.appDisplayName, lifetimeDays, now);
     await storeNext(ctx, profile, credential);
     next = factsOf(credential, lifetimeDays, now);
     profile = await save(ctx, { ...profile, rotation: { ...rotation, next } });
-    await addKeyCredential(ctx.graph, app, keyCredentialFor(next, rotation.marker));
+    await addKeyCredential(ctx.graph, app, rotationKey(next, rotation.marker));
   }
   ctx.deps.ui.success(`New ${next.type === 'secret' ? 'client secret' : 'certificate'} added and saved to ${ctx.storage.vault.description}`);
   const stored = (await ctx.storage.vault.loadConnection(profile.name, 'next'))!;
@@ -115,15 +99,13 @@ export async function rotate(ctx: RotationContext, profile: Profile, lifetimeDay
 }
 
 async function storeNext(ctx: RotationContext, profile: Profile, credential: StoredCredential): Promise<void> {
-  const privateKeyPem = credential.secret.kind === 'certificate' ? credential.secret.pem.slice(0, credential.secret.pem.indexOf('-----BEGIN CERTIFICATE-----')) : undefined;
-  await ctx.storage.vault.saveConnection(profile.name, connectionStringFor(profile.environment.url, profile.clientId, credential), { slot: 'next', privateKeyPem, keyId: credential.keyId });
+  await storeCredential(ctx.storage, { profile: profile.name, url: profile.environment.url }, profile.clientId, credential, 'next');
 }
 
-async function prove(ctx: RotationContext, profile: Profile, next: Profile['credential'], stored: { connectionString: string; privateKeyPem?: string }): Promise<void> {
-  const secret: AppSecret =
-    next.type === 'secret'
-      ? { kind: 'secret', clientSecret: parseConnectionString(stored.connectionString).clientSecret! }
-      : { kind: 'certificate', pem: `${stored.privateKeyPem}${next.certificatePem}` };
+async function prove(ctx: RotationContext, profile: Profile, next: CredentialFacts, stored: StoredConnection): Promise<void> {
+  const credential = credentialFrom(stored, next);
+  if (!credential) throw new DynauthError(`The rotated credential of profile "${profile.name}" in ${ctx.storage.vault.description} is not the ${next.type} the profile records.`);
+  const secret = appSecretOf(credential);
   const verified = await verifyNewConnection(
     ctx.deps,
     ctx.cloud,
@@ -178,26 +160,7 @@ async function save(ctx: RotationContext, profile: Profile): Promise<Profile> {
   return updated;
 }
 
-function factsOf(credential: StoredCredential, lifetimeDays: number, now: Date): Profile['credential'] {
-  return {
-    type: credential.secret.kind,
-    keyId: credential.keyId,
-    ...(credential.thumbprint ? { thumbprint: credential.thumbprint } : {}),
-    ...(credential.certificatePem ? { certificatePem: credential.certificatePem } : {}),
-    expiresOn: credential.expiresOn,
-    createdOn: now.toISOString(),
-    lifetimeDays,
-  };
-}
-
-function keyCredentialFor(next: Profile['credential'], marker: string) {
-  const der = Buffer.from(next.certificatePem!.replace(/-----[^-]+-----|\s/g, ''), 'base64');
-  return {
-    keyId: next.keyId,
-    type: 'AsymmetricX509Cert',
-    usage: 'Verify',
-    key: der.toString('base64'),
-    displayName: `dynauth ${next.createdOn.slice(0, 10)} rotation ${marker}`,
-    endDateTime: next.expiresOn,
-  };
+/** The rotation's certificate as it goes on the app; its public part comes from the profile, so a resumed run can add it. */
+function rotationKey(next: CredentialFacts, marker: string) {
+  return keyCredentialFor({ ...next, certificatePem: next.certificatePem! }, `dynauth ${next.createdOn.slice(0, 10)} rotation ${marker}`);
 }

@@ -4,7 +4,7 @@ import { DynauthError } from '../cli/errors.ts';
 import type { GraphApi } from '../clients/graph.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { ProfileStore } from '../profiles/profile-store.ts';
-import { onApp, removeCredential } from './rotate-app-credentials.ts';
+import { onApp, removeCredential } from '../connection/app-credentials.ts';
 import { assertMintedByDynauth } from './rotate-ownership.ts';
 
 export type PendingEntry = NonNullable<Profile['pendingRevocation']>[number];

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openStorage } from '../../src/steps/open-storage.ts';
+import { openStorage } from '../../src/connection/storage.ts';
 import { hostileCases } from '../support/hostile.ts';
 import { runInPty } from '../support/pty.ts';
 import { startSandbox, type Run, type Sandbox } from '../support/sandbox.ts';

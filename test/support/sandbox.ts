@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { startEmulator } from '../../src/emulator/index.ts';
 import type { EmulatorOptions } from '../../src/emulator/options.ts';
-import { openStorage } from '../../src/steps/open-storage.ts';
+import { openStorage } from '../../src/connection/storage.ts';
 import { parseConnectionString } from '../../src/secrets/connection-string.ts';
 import { secretServiceAvailable } from './secret-service.ts';
 

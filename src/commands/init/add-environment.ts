@@ -1,7 +1,7 @@
 import { UsageError } from '../../cli/errors.ts';
 import { PRESETS, ROLE_PRESETS } from '../../roles/presets.ts';
 import type { InitFlags } from './flags.ts';
-import type { Storage } from './store.ts';
+import type { Storage } from '../../connection/storage.ts';
 
 /**
  * `init --profile P --add-environment E`: the app of profile P (found by its client id) gets an

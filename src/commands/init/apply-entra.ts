@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { DynauthError } from '../../cli/errors.ts';
 import { ApiError } from '../../clients/api-error.ts';
 import type { Application, GraphApi, PermissionGrant, ServicePrincipal } from '../../clients/graph.ts';
-import { createSelfSignedCertificate } from '../../crypto/x509.ts';
 import { DYNAMICS_CRM_APP_ID, USER_IMPERSONATION } from '../../microsoft.ts';
 import { createOrFind } from '../../steps/create-or-find.ts';
 import { POLICY_READ_HINT, secretRefusal } from '../../steps/credential-policy.ts';
@@ -13,11 +11,12 @@ import {
   servicePrincipalAppNotYetVisible,
   whileReplicating,
   type LagCheck,
-  type Waiting,
 } from '../../steps/replication.ts';
-import { removeCredential } from '../../steps/rotate-app-credentials.ts';
-import { addDays } from '../../util/duration.ts';
-import type { Outcome, StoredCredential } from './model.ts';
+import type { PollWaiting } from '../../util/poll.ts';
+import { addKeyCredential, keyCredentialFor } from '../../connection/app-credentials.ts';
+import type { StoredCredential } from '../../connection/credential.ts';
+import { mintCertificate, mintSecret } from '../../connection/mint.ts';
+import type { Outcome } from './model.ts';
 
 export async function ensureCrmServicePrincipal(graph: GraphApi, existing: ServicePrincipal | undefined, outcome: Outcome): Promise<ServicePrincipal> {
   if (existing) return existing;
@@ -64,7 +63,7 @@ export async function ensureServicePrincipal(
   app: Application,
   existing: ServicePrincipal | undefined,
   outcome: Outcome,
-  waiting: Waiting,
+  waiting: PollWaiting,
 ): Promise<ServicePrincipal> {
   if (existing) {
     outcome.reused.push('servicePrincipal');
@@ -96,7 +95,7 @@ export async function ensureConsent(
   crm: ServicePrincipal,
   existing: PermissionGrant | undefined,
   outcome: Outcome,
-  waiting: Waiting,
+  waiting: PollWaiting,
 ): Promise<PermissionGrant> {
   const find = () => graph.findPermissionGrant(servicePrincipal.id, crm.id);
   const create = () =>
@@ -139,28 +138,10 @@ export async function createSecret(
   marker: string,
   critical: <T>(work: () => Promise<T>) => Promise<T>,
   save: SaveCredential,
-  waiting: Waiting,
+  waiting: PollWaiting,
 ): Promise<StoredCredential> {
-  const attempt = () =>
-    critical(async () => {
-      const password = await graph.addPassword(app.id, {
-        displayName: `dynauth ${now.toISOString().slice(0, 10)} init ${marker}`,
-        endDateTime: addDays(now, lifetimeDays).toISOString(),
-      });
-      const credential: StoredCredential = {
-        secret: { kind: 'secret', clientSecret: password.secretText },
-        keyId: password.keyId,
-        expiresOn: password.endDateTime,
-      };
-      try {
-        await save(credential);
-      } catch (error) {
-        // Nobody holds it: a valid secret left on the app would only be a liability (a re-run would also find it by its marker).
-        await removeCredential(graph, app.id, 'secret', password.keyId).catch(() => undefined);
-        throw error;
-      }
-      return credential;
-    });
+  const key = { displayName: `dynauth ${now.toISOString().slice(0, 10)} init ${marker}`, lifetimeDays, now };
+  const attempt = () => critical(() => mintSecret(graph, app, key, save));
   return whileReplicating(attempt, appNotYetVisible, waiting, 'Entra to publish the new app').catch((error: unknown) => {
     // The policy could not be read beforehand (or changed since): Graph's refusal, in words and with the way out.
     throw secretRefusal(error, lifetimeDays, {
@@ -177,41 +158,12 @@ export async function createCertificate(
   lifetimeDays: number,
   now: Date,
   save: SaveCredential,
-  waiting: Waiting,
+  waiting: PollWaiting,
 ): Promise<StoredCredential> {
-  const certificate = createSelfSignedCertificate({ commonName: app.displayName, validDays: lifetimeDays, now });
-  const keyId = randomUUID();
-  const credential: StoredCredential = {
-    secret: { kind: 'certificate', pem: `${certificate.keyPem}${certificate.certPem}` },
-    keyId,
-    expiresOn: certificate.notAfter.toISOString(),
-    thumbprint: certificate.thumbprint,
-    certificatePem: certificate.certPem,
-  };
+  const { credential, notBefore } = mintCertificate(app.displayName, lifetimeDays, now);
   await save(credential);
-  const upload = async () => {
-    const current = await graph.getApplication(app.id);
-    if (current.keyCredentials.some((key) => key.keyId === keyId)) return; // a lost answer to an upload that happened
-    const kept = current.keyCredentials;
-    if (kept.some((key) => !key.key)) {
-      // PATCH replaces the whole collection; without their public keys the others would be lost.
-      throw new DynauthError('Entra did not return the public keys of the certificates already on the app, so adding one could remove them.', {
-        hint: 'Upload the certificate in the Azure portal, or use --credential secret.',
-      });
-    }
-    await graph.setKeyCredentials(app.id, [
-      ...kept,
-      {
-        keyId,
-        type: 'AsymmetricX509Cert',
-        usage: 'Verify',
-        key: certificate.certDer.toString('base64'),
-        displayName: `CN=${app.displayName} (dynauth ${now.toISOString().slice(0, 10)})`,
-        startDateTime: certificate.notBefore.toISOString(),
-        endDateTime: certificate.notAfter.toISOString(),
-      },
-    ]);
-  };
+  const key = keyCredentialFor(credential, `CN=${app.displayName} (dynauth ${now.toISOString().slice(0, 10)})`, notBefore.toISOString());
+  const upload = () => addKeyCredential(graph, app, key, 'Upload the certificate in the Azure portal, or use --credential secret.');
   await whileReplicating(upload, appNotYetVisible, waiting, 'Entra to publish the new app');
   return credential;
 }

@@ -7,14 +7,17 @@ import type { Profile } from '../../profiles/profile.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
 import { writeOutputFile } from '../../util/output-file.ts';
 import { acquireAppToken, verifyNewConnection, type VerifiedConnection } from '../../steps/verify-connection.ts';
-import type { Waiting } from '../../steps/replication.ts';
+import type { PollWaiting } from '../../util/poll.ts';
 import { forgetNewApp, rememberNewApp } from './recent-app.ts';
 import { forgetSecretMarker, recordSecretMarker, removeStraySecrets } from './new-secret.ts';
 import { applyEnvironment, prepareRoles, type AppliedEnvironment } from './apply-dataverse.ts';
 import { createCertificate, createSecret, ensureApp, ensureConsent, ensureCrmServicePrincipal, ensureServicePrincipal } from './apply-entra.ts';
 import type { InitFlags } from './flags.ts';
-import type { Discovery, InitAnswers, Outcome, StoredCredential } from './model.ts';
-import { saveCredential, targetsLacking, writeCredentialFacts, writeProfile, type ProfileDraft, type Storage } from './store.ts';
+import { appSecretOf, certificateFileOf, factsOf, secretPartOf, type StoredCredential } from '../../connection/credential.ts';
+import { writeCredentialFacts, writeProfile, type ProfileDraft } from '../../connection/profile-writes.ts';
+import type { Storage } from '../../connection/storage.ts';
+import { storeCredential, targetsLacking } from '../../connection/stored-credential.ts';
+import type { Discovery, InitAnswers, Outcome } from './model.ts';
 
 export interface Applied {
   app: Application;
@@ -26,7 +29,7 @@ export interface Applied {
 }
 
 /** How init waits out replication: as long as --wait allows, saying what it waits for. */
-export function waitingFor(deps: Pick<Deps, 'clock' | 'cancellation' | 'ui'>, flags: Pick<InitFlags, 'waitMs'>): Waiting {
+export function waitingFor(deps: Pick<Deps, 'clock' | 'cancellation' | 'ui'>, flags: Pick<InitFlags, 'waitMs'>): PollWaiting {
   return {
     clock: deps.clock,
     signal: deps.cancellation.signal,
@@ -67,13 +70,13 @@ export async function applyPlan(
       businessUnitId: '',
       roles: [],
       expectedPrivileges: [],
-      credential: credentialFacts(credential, answers.lifetimeDays, now),
+      credential: factsOf(credential, answers.lifetimeDays, now),
     });
     const save = async (credential: StoredCredential, targets = answers.targets) => {
-      deps.redactor.add(credential.secret.kind === 'secret' ? credential.secret.clientSecret : credential.secret.pem);
-      await saveCredential(storage, targets, app, credential);
+      deps.redactor.add(secretPartOf(credential));
+      for (const target of targets) await storeCredential(storage, target, app.appId, credential);
       for (const target of targets) await writeCredentialFacts(storage, draftFor(target, app, credential), now);
-      deps.ui.success(`${credential.secret.kind === 'secret' ? 'Client secret' : 'Certificate'} saved to ${storage.vault.description}`);
+      deps.ui.success(`${credential.kind === 'secret' ? 'Client secret' : 'Certificate'} saved to ${storage.vault.description}`);
     };
 
     const crm = await ensureCrmServicePrincipal(graph, found.crm, outcome);
@@ -93,7 +96,7 @@ export async function applyPlan(
       if (found.credential) {
         outcome.reused.push('credential');
         // A profile added beside existing ones (another environment) gets the same credential.
-        const lacking = await targetsLacking(storage, answers.targets, app, found.credential);
+        const lacking = await targetsLacking(storage, answers.targets, app.appId, found.credential);
         if (lacking.length) await save(found.credential, lacking);
         return found.credential;
       }
@@ -116,7 +119,7 @@ export async function applyPlan(
     // while the application user and its roles are still being made.
     const tokensTask = Promise.all([credentialTask, principalTask]).then(([credential]) =>
       answers.targets.map((target) => {
-        const token = acquireAppToken(deps, cloud, { tenantId: session.tenantId, clientId: app.appId, secret: credential.secret, environmentUrl: target.url }, waiting);
+        const token = acquireAppToken(deps, cloud, { tenantId: session.tenantId, clientId: app.appId, secret: appSecretOf(credential), environmentUrl: target.url }, waiting);
         token.catch(() => {}); // awaited in the verification below
         return token;
       }),
@@ -131,7 +134,7 @@ export async function applyPlan(
         const connection = {
           tenantId: session.tenantId,
           clientId: app.appId,
-          secret: credential.secret,
+          secret: appSecretOf(credential),
           environmentUrl: target.url,
           expectedPrivileges: expectedIn(index),
           applicationUserId: environments[index]!.applicationUserId,
@@ -150,8 +153,8 @@ export async function applyPlan(
     );
     await forgetNewApp(storage.profiles, profileNames);
     await forgetSecretMarker(storage.profiles, profileNames);
-    if (flags.certificateOut && credential.secret.kind === 'certificate') {
-      await writeOutputFile(flags.certificateOut, credential.secret.pem, '--certificate-out', writeOwnerOnlyFile);
+    if (flags.certificateOut && credential.kind === 'certificate') {
+      await writeOutputFile(flags.certificateOut, certificateFileOf(credential), '--certificate-out', writeOwnerOnlyFile);
       deps.ui.success(`Certificate and private key written to ${flags.certificateOut} (mode 0600)`);
     }
     return { app, servicePrincipal, credential, outcome, profiles, storedIn: storage.vault.description };
@@ -172,18 +175,6 @@ function finalDraft(draft: ProfileDraft, sp: ServicePrincipal, environment: Appl
     roles: environment.roles,
     expectedPrivileges: expected,
     lastSuccessfulTest: now.toISOString(),
-  };
-}
-
-function credentialFacts(credential: StoredCredential, lifetimeDays: number, now: Date): Profile['credential'] {
-  return {
-    type: credential.secret.kind,
-    keyId: credential.keyId,
-    thumbprint: credential.thumbprint,
-    certificatePem: credential.certificatePem,
-    expiresOn: credential.expiresOn,
-    createdOn: now.toISOString(),
-    lifetimeDays,
   };
 }
 

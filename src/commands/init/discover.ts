@@ -5,7 +5,8 @@ import type { Application, GraphApi } from '../../clients/graph.ts';
 import { DYNAMICS_CRM_APP_ID } from '../../microsoft.ts';
 import { readAppPolicies, readTenantPolicy } from '../../steps/credential-policy.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
-import type { Discovery, EnvironmentState, InitAnswers, RoleState, StoredCredential } from './model.ts';
+import type { StoredCredential } from '../../connection/credential.ts';
+import type { Discovery, EnvironmentState, InitAnswers, RoleState } from './model.ts';
 
 export type StoredCredentialLookup = (profile: string, app: Application) => Promise<StoredCredential | undefined>;
 /** An app an interrupted run made moments ago, which Graph's lists may not show yet (see recent-app.ts). */

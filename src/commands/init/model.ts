@@ -1,4 +1,4 @@
-import type { AppSecret } from '../../auth/app-credential.ts';
+import type { StoredCredential } from '../../connection/credential.ts';
 import type { ApplicationUser, BusinessUnit, DataverseApi } from '../../clients/dataverse.ts';
 import type { Application, PermissionGrant, ServicePrincipal } from '../../clients/graph.ts';
 import type { RolePreset } from '../../roles/presets.ts';
@@ -41,14 +41,6 @@ export interface EnvironmentState {
   presetPrivileges: Array<{ privilegeid: string; name: string }>;
   /** The custom preset's privileges this environment has no table for (no Dynamics 365 apps there). */
   unavailablePrivileges: string[];
-}
-
-export interface StoredCredential {
-  secret: AppSecret;
-  keyId: string;
-  expiresOn: string;
-  thumbprint?: string;
-  certificatePem?: string;
 }
 
 /** What already exists, found with read calls only; the plan and a re-run are built on it. */

@@ -10,7 +10,7 @@ import { ApiError } from '../../clients/api-error.ts';
 import type { Application, GraphApi } from '../../clients/graph.ts';
 import type { ProfileStore } from '../../profiles/profile-store.ts';
 import { isNotFound, writePrivateFileAtomic } from '../../secrets/private-files.ts';
-import { markedBy, removeCredential } from '../../steps/rotate-app-credentials.ts';
+import { markedBy, removeCredential } from '../../connection/app-credentials.ts';
 
 interface SecretRecord {
   applicationObjectId: string;

@@ -13,7 +13,7 @@ export function buildPlan(answers: InitAnswers, found: Discovery, existingProfil
     item(Boolean(found.servicePrincipal), 'service principal (enterprise application)'),
     item(Boolean(found.grant), 'admin consent for Dynamics CRM user_impersonation'),
     found.credential
-      ? { action: 'reuse', what: `stored ${found.credential.secret.kind === 'secret' ? 'client secret' : 'certificate'} (expires ${found.credential.expiresOn.slice(0, 10)})` }
+      ? { action: 'reuse', what: `stored ${found.credential.kind === 'secret' ? 'client secret' : 'certificate'} (expires ${found.credential.expiresOn.slice(0, 10)})` }
       : { action: 'create', what: `${credential}, stored encrypted the moment it exists` },
   ];
   if (!found.crm) plan.splice(2, 0, { action: 'create', what: 'Dynamics CRM service principal in the tenant' });

@@ -2,7 +2,7 @@ import type { Deps } from '../../deps.ts';
 import { CancelledError, ExitCode } from '../../cli/errors.ts';
 import { resolveEnvironments } from '../../steps/resolve-environments.ts';
 import { signInAdmin } from '../../steps/sign-in-admin.ts';
-import { openStorage } from '../../steps/open-storage.ts';
+import { openStorage, type Storage } from '../../connection/storage.ts';
 import { passphraseProblem } from '../../secrets/passphrase.ts';
 import { assertNothingMissing, parseInitFlags } from './flags.ts';
 import { completeAnswers } from './questions.ts';
@@ -13,7 +13,8 @@ import { withSecretPolicy } from './secret-policy.ts';
 import { settleMissingTables } from './missing-tables.ts';
 import { buildPlan, formatPlan, printPlan } from './plan.ts';
 import { applyPlan, waitingFor } from './apply.ts';
-import { assertProfilesFree, lookupStoredCredential, type Storage } from './store.ts';
+import { assertProfilesFree } from '../../connection/profile-writes.ts';
+import { lookupStoredCredential } from '../../connection/stored-credential.ts';
 import { addEnvironmentSelectors } from './add-environment.ts';
 import { printSummary, summaryJson } from './summary.ts';
 
@@ -55,7 +56,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     const found = await discover(session, answers, lookup, recent);
     answers = withSecretPolicy(answers, found, flags, now);
     await settleMissingTables(deps, flags, found);
-    await assertProfilesFree(storage, answers, found.app?.appId);
+    await assertProfilesFree(storage, profileNames, found.app?.appId);
     const plan = buildPlan(answers, found, new Set(await storage.profiles.list()));
     if (flags.dryRun) {
       deps.ui.result({ dryRun: true, plan }, () => formatPlan(plan));

@@ -5,7 +5,7 @@ import type { Applied } from './apply.ts';
 
 export function printSummary(ui: Ui, applied: Applied, showSecret: boolean): void {
   const { credential } = applied;
-  const kind = credential.secret.kind === 'secret' ? 'client secret' : `certificate (thumbprint ${credential.thumbprint})`;
+  const kind = credential.kind === 'secret' ? 'client secret' : `certificate (thumbprint ${credential.thumbprint})`;
   ui.info('');
   ui.info(ui.style.bold('Done.'));
   ui.info(`  Created: ${applied.outcome.created.map(describe).join(', ') || 'nothing (everything existed)'}`);
@@ -15,8 +15,8 @@ export function printSummary(ui: Ui, applied: Applied, showSecret: boolean): voi
     ui.info(`  Profile "${profile.name}": ${profile.environment.url}; secret stored as "${profile.keychain.account}" in ${applied.storedIn}`);
   }
   ui.info(`  The ${kind} expires on ${credential.expiresOn.slice(0, 10)}. Renew it before then with: dynauth rotate-secret --profile ${applied.profiles[0]?.profile.name ?? ''}`);
-  if (showSecret && credential.secret.kind === 'secret') ui.revealSecret('Client secret', credential.secret.clientSecret);
-  else ui.info(`  The ${credential.secret.kind === 'secret' ? 'secret' : 'private key'} is only in ${applied.storedIn}; the product that connects gets it with: dynauth export --profile ${applied.profiles[0]?.profile.name ?? ''}`);
+  if (showSecret && credential.kind === 'secret') ui.revealSecret('Client secret', credential.clientSecret);
+  else ui.info(`  The ${credential.kind === 'secret' ? 'secret' : 'private key'} is only in ${applied.storedIn}; the product that connects gets it with: dynauth export --profile ${applied.profiles[0]?.profile.name ?? ''}`);
   ui.info(`  Next: dynauth test-connection --profile ${applied.profiles[0]?.profile.name ?? ''}`);
 }
 

@@ -1,6 +1,7 @@
 import { DynauthError, ExitCode, isAbortError, UsageError } from '../../cli/errors.ts';
 import type { Cloud } from '../../clouds.ts';
 import type { Deps } from '../../deps.ts';
+import { MAX_SECRET_LIFETIME_DAYS } from '../../microsoft.ts';
 import type { Profile } from '../../profiles/profile.ts';
 import { rotationSecretLifetime } from '../../steps/credential-policy.ts';
 import { assertStoredCredential, resumeRotation, rotate, type RotationContext } from '../../steps/rotate-credential.ts';
@@ -8,9 +9,10 @@ import { revokePending, type PendingEntry } from '../../steps/rotate-revoke.ts';
 import { assertProfileApp } from '../../steps/rotate-ownership.ts';
 import { lockProfiles } from '../../profiles/profile-lock.ts';
 import { signInAdmin, type AdminSession } from '../../steps/sign-in-admin.ts';
-import type { Storage } from '../init/store.ts';
-import { assertSameCloud, chooseProfile, openProfiles, openStoragesFor } from '../test-connection/subject-profile.ts';
-import { MAX_LIFETIME_DAYS, parseRotateFlags, type RotateFlags } from './flags.ts';
+import { openStoragesFor } from '../../connection/profile-storages.ts';
+import { assertSameCloud, chooseProfile, readAllProfiles } from '../../connection/select-profile.ts';
+import { openProfiles, type Storage } from '../../connection/storage.ts';
+import { parseRotateFlags, type RotateFlags } from './flags.ts';
 import { formatResults, type ProfileResult } from './report.ts';
 
 export async function run(deps: Deps, options: Record<string, unknown>): Promise<number> {
@@ -23,7 +25,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   }
   const cloud = await deps.cloud();
   const profiles = await openProfiles(deps);
-  const chosen = flags.all ? await readAll(profiles) : [await chooseProfile(deps, profiles, flags.profile, 'Run dynauth init first: it sets up the app and its first credential.')];
+  const chosen = flags.all ? await readAllProfiles(profiles) : [await chooseProfile(deps, profiles, flags.profile, 'Run dynauth init first: it sets up the app and its first credential.')];
   const now = deps.clock.now();
   const selected = chosen.filter((p) => !flags.all || flags.finish || isDue(p, flags, now));
   if (flags.all && !selected.length) deps.ui.info('No profile needs rotating.');
@@ -112,7 +114,7 @@ const rotateLocked: RotateOne = async (deps, cloud, storage, signIn, profile, fl
   const revocationLeft = !rotated && (refreshed.pendingRevocation ?? []).some((entry) => entry.revokeRequested);
   if (revocationLeft) deps.ui.step(`Finishing the revocation an earlier rotation of ${profile.name} left…`);
   if (!rotated && !flags.finish && !revocationLeft) {
-    const asked = flags.lifetimeDays ?? Math.min(Math.max(refreshed.credential.lifetimeDays, 1), MAX_LIFETIME_DAYS);
+    const asked = flags.lifetimeDays ?? Math.min(Math.max(refreshed.credential.lifetimeDays, 1), MAX_SECRET_LIFETIME_DAYS);
     // A tenant app-management policy may cap or forbid secrets: known before anything is added.
     const lifetimeDays =
       refreshed.credential.type === 'secret'
@@ -146,15 +148,6 @@ const rotateLocked: RotateOne = async (deps, cloud, storage, signIn, profile, fl
     connectionString: rotated?.connectionString,
   };
 };
-
-async function readAll(profiles: Awaited<ReturnType<typeof openProfiles>>): Promise<Profile[]> {
-  const found: Profile[] = [];
-  for (const name of await profiles.list()) {
-    const profile = await profiles.read(name);
-    if (profile) found.push(profile);
-  }
-  return found;
-}
 
 function isDue(profile: Profile, flags: RotateFlags, now: Date): boolean {
   if (profile.rotation || flags.expiringWithinMs === undefined) return true;

@@ -1,11 +1,12 @@
 import { DEFAULT_KEYCHAIN_SERVICE } from '../../secrets/vault.ts';
 // What `status` knows about each profile from local state alone.
 import { join } from 'node:path';
+import { DynauthError } from '../../cli/errors.ts';
 import type { Deps } from '../../deps.ts';
 import type { CredentialStore, Profile } from '../../profiles/profile.ts';
 import type { ProfileStore } from '../../profiles/profile-store.ts';
 import type { SecretStore } from '../../secrets/secret-store.ts';
-import { storeOfProfile } from '../../steps/open-storage.ts';
+import { storeOfProfile } from '../../connection/storage.ts';
 import { daysLeft } from '../../steps/test-connection-expiry.ts';
 import type { ConnectionReport } from '../../steps/connection-report.ts';
 
@@ -23,6 +24,8 @@ export interface StatusRow {
   pendingRevocation?: Array<{ type: string; keyId: string; expiresOn: string; replacedOn: string }>;
   /** The profile file could not be read. */
   problem?: string;
+  /** The problem's stable code, the one every command's --json gives for it (profile-tampered, unsafe-location, …). */
+  problemCode?: string;
   check?: ConnectionReport;
 }
 
@@ -37,7 +40,8 @@ export async function readRows(deps: Pick<Deps, 'env' | 'platform' | 'homedir' |
         profile = await profiles.read(name);
       } catch (error) {
         const problem = error instanceof Error ? error.message : String(error);
-        return { row: { profile: name, environment: undefined, app: undefined, tenantId: undefined, credential: undefined, lastSuccessfulTest: undefined, keychainItem: 'unknown', problem } };
+        const problemCode = error instanceof DynauthError ? error.code : 'unexpected';
+        return { row: { profile: name, environment: undefined, app: undefined, tenantId: undefined, credential: undefined, lastSuccessfulTest: undefined, keychainItem: 'unknown', problem, problemCode } };
       }
       const p = profile!;
       const kept = await storeOfProfile(deps, p, store);

@@ -1,11 +1,15 @@
-import { ExitCode, UsageError } from '../../cli/errors.ts';
+import { DynauthError, ExitCode } from '../../cli/errors.ts';
 import type { Deps } from '../../deps.ts';
 import { exitCodeOf, testConnection } from '../../steps/test-connection.ts';
-import { parseDuration } from '../../util/duration.ts';
-import { assertSameCloud, openProfiles, openStoragesFor, profileSubject, recordSuccess } from '../test-connection/subject-profile.ts';
+import { openStoragesFor } from '../../connection/profile-storages.ts';
+import { recordSuccess } from '../../connection/profile-writes.ts';
+import { assertSameCloud } from '../../connection/select-profile.ts';
+import { openProfiles } from '../../connection/storage.ts';
+import { profileSubject } from '../../steps/profile-subject.ts';
 import { formatStatus } from './format.ts';
 import { expiryCalendar } from './ics.ts';
-import { assertWritableFile, writeOutputFile } from '../../util/output-file.ts';
+import { writeOutputFile } from '../../util/output-file.ts';
+import { parseStatusFlags } from './flags.ts';
 import { readRows, type StatusRow } from './rows.ts';
 
 const DAY_MS = 86_400_000;
@@ -26,6 +30,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
           assertSameCloud(profile!, cloud);
         } catch (error) {
           row.problem = (error as Error).message;
+          row.problemCode = error instanceof DynauthError ? error.code : 'unexpected';
           return;
         }
         row.check = await testConnection(deps, cloud, profileSubject(profile!, storages.of(profile!)), { timeoutMs: flags.timeoutMs });
@@ -55,22 +60,4 @@ function exitCodeFor(rows: StatusRow[], expiring: StatusRow[]): number {
   if (checked !== ExitCode.ok) return checked;
   if (rows.some((row) => row.problem)) return ExitCode.failure;
   return expiring.length ? ExitCode.expiring : ExitCode.ok;
-}
-
-function parseStatusFlags(options: Record<string, unknown>, env: Deps['env']) {
-  const text = (key: string) => (typeof options[key] === 'string' ? (options[key] as string).trim() : undefined);
-  const warnText = text('warnDays');
-  if (warnText !== undefined && !/^\d{1,4}$/.test(warnText)) throw new UsageError(`--warn-days "${warnText}" is not a whole number of days (e.g. 30).`);
-  const ics = text('ics');
-  if (ics === '') throw new UsageError('--ics needs a file name.');
-  if (ics !== undefined) assertWritableFile(ics, '--ics');
-  return {
-    check: options.check === true,
-    warnDays: warnText === undefined ? undefined : Number(warnText),
-    ics,
-    timeoutMs: parseDuration(text('timeout') ?? '30s', '--timeout'),
-    store: (text('store') ?? 'keychain') as 'keychain' | 'file',
-    usePassphrase: options.passphrase === true || Boolean(env.DYNAUTH_PASSPHRASE),
-    passphrase: env.DYNAUTH_PASSPHRASE || undefined,
-  };
 }

@@ -3,7 +3,11 @@ import { exitCodeOf, testConnection } from '../../steps/test-connection.ts';
 import { parseTestConnectionFlags } from './flags.ts';
 import { formatReport } from './report.ts';
 import { handMadeSubject } from './subject-by-hand.ts';
-import { assertSameCloud, chooseProfile, openProfiles, openStorageFor, profileSubject, recordSuccess } from './subject-profile.ts';
+import { openStorageFor } from '../../connection/profile-storages.ts';
+import { recordSuccess } from '../../connection/profile-writes.ts';
+import { assertSameCloud, chooseProfile } from '../../connection/select-profile.ts';
+import { openProfiles } from '../../connection/storage.ts';
+import { profileSubject } from '../../steps/profile-subject.ts';
 
 export async function run(deps: Deps, options: Record<string, unknown>): Promise<number> {
   const cloud = await deps.cloud();

@@ -1,11 +1,29 @@
+// Where connections live: the profile files (non-secret facts) and, beside them, the sealed store
+// that holds each profile's credential (the OS keychain, or encrypted files with --store file).
 import { join } from 'node:path';
 import type { Deps } from '../deps.ts';
-import type { Storage } from '../commands/init/store.ts';
 import type { CredentialStore, Profile } from '../profiles/profile.ts';
+import type { ProfileStore } from '../profiles/profile-store.ts';
+import type { Vault } from '../secrets/vault.ts';
+
+export interface Storage {
+  vault: Vault;
+  profiles: ProfileStore;
+  /** Proves the store takes writes and readies its sealing key: run while the admin signs in. */
+  prepareToSave(): Promise<void>;
+}
 
 export interface StorageChoice {
   store: CredentialStore;
   passphrase: string | undefined;
+}
+
+type PathDeps = Pick<Deps, 'env' | 'platform' | 'homedir'>;
+
+/** The profile files alone (no store opened): what listing and choosing a profile needs. */
+export async function openProfiles(deps: PathDeps): Promise<ProfileStore> {
+  const [{ ProfileStore }, { resolveProfilesDir }] = await Promise.all([import('../profiles/profile-store.ts'), import('../profiles/paths.ts')]);
+  return new ProfileStore(resolveProfilesDir({ env: deps.env, homedir: deps.homedir, platform: deps.platform }));
 }
 
 /**
@@ -13,7 +31,7 @@ export interface StorageChoice {
  * it: the encrypted file store when its item is there (only a passphrase profile can be in it), else
  * `fallback` (--store) for a passphrase profile, else the OS keychain.
  */
-export async function storeOfProfile(deps: Pick<Deps, 'env' | 'platform' | 'homedir'>, profile: Profile, fallback: CredentialStore): Promise<CredentialStore> {
+export async function storeOfProfile(deps: PathDeps, profile: Profile, fallback: CredentialStore): Promise<CredentialStore> {
   if (profile.keychain.store) return profile.keychain.store;
   if (!profile.keychain.passphrase) return 'keychain';
   const [{ createFileStore }, { resolveProfilesDir }] = await Promise.all([import('../secrets/file-store.ts'), import('../profiles/paths.ts')]);
@@ -26,7 +44,7 @@ export async function storeOfProfile(deps: Pick<Deps, 'env' | 'platform' | 'home
  * The encrypted connection store (OS keychain, or an encrypted file store the user chose) and
  * the profile files beside it. DYNAUTH_KEYCHAIN_SERVICE keeps the sandbox's items apart.
  */
-export async function openStorage(deps: Pick<Deps, 'env' | 'platform' | 'homedir'> & Partial<Pick<Deps, 'redactor'>>, choice: StorageChoice): Promise<Storage> {
+export async function openStorage(deps: PathDeps & Partial<Pick<Deps, 'redactor'>>, choice: StorageChoice): Promise<Storage> {
   const [{ Vault, DEFAULT_KEYCHAIN_SERVICE }, { createKeyringStore }, { createFileStore }, { ProfileStore }, { resolveProfilesDir }, { ensurePrivateDir }, { probeConfigDir }] = await Promise.all([
     import('../secrets/vault.ts'),
     import('../secrets/keyring-store.ts'),

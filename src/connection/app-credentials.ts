@@ -1,19 +1,43 @@
-// The only calls rotation makes on an app's credentials: add one, remove one by keyId. Other
-// credentials on the app (made by hand, by other tools) are never touched.
+// The only calls dynauth makes on an app's credentials: add a certificate, remove a key by keyId
+// (revocation, and undoing a key nobody holds). Other credentials on the app (made by hand, by
+// other tools) are never touched.
 import { DynauthError } from '../cli/errors.ts';
 import { ApiError } from '../clients/api-error.ts';
 import type { Application, GraphApi, KeyCredential } from '../clients/graph.ts';
 import type { CredentialType } from '../profiles/profile.ts';
+import { certificateDer, type CredentialFacts } from './credential.ts';
+
+const KEPT_KEYS_HINT = 'Change the certificates in the Azure portal, or rotate with a client secret.';
 
 export function onApp(app: Application, keyId: string): boolean {
   return [...app.passwordCredentials, ...app.keyCredentials].some((key) => key.keyId === keyId);
 }
 
-/** Adds a certificate, keeping every other keyCredential (PATCH replaces the whole collection). */
-export async function addKeyCredential(graph: GraphApi, app: Application, added: KeyCredential): Promise<void> {
+/** The keyCredential that puts a certificate's public part on the app. */
+export function keyCredentialFor(
+  certificate: Pick<CredentialFacts, 'keyId' | 'expiresOn'> & { certificatePem: string },
+  displayName: string,
+  startDateTime?: string,
+): KeyCredential {
+  return {
+    keyId: certificate.keyId,
+    type: 'AsymmetricX509Cert',
+    usage: 'Verify',
+    key: certificateDer(certificate.certificatePem).toString('base64'),
+    displayName,
+    ...(startDateTime ? { startDateTime } : {}),
+    endDateTime: certificate.expiresOn,
+  };
+}
+
+/**
+ * Adds a certificate, keeping every other keyCredential (PATCH replaces the whole collection); one
+ * already there (a lost answer to an upload that happened) is not added twice.
+ */
+export async function addKeyCredential(graph: GraphApi, app: Pick<Application, 'id'>, added: KeyCredential, hint = KEPT_KEYS_HINT): Promise<void> {
   const current = await graph.getApplication(app.id);
   if (current.keyCredentials.some((key) => key.keyId === added.keyId)) return;
-  await graph.setKeyCredentials(app.id, [...keptKeys(current.keyCredentials), added]);
+  await graph.setKeyCredentials(app.id, [...keptKeys(current.keyCredentials, hint), added]);
 }
 
 /**
@@ -34,10 +58,10 @@ export async function removeCredential(graph: GraphApi, applicationId: string, t
   }
   const current = await graph.getApplication(applicationId);
   if (!onApp(current, keyId)) return;
-  await graph.setKeyCredentials(applicationId, keptKeys(current.keyCredentials.filter((key) => key.keyId !== keyId)));
+  await graph.setKeyCredentials(applicationId, keptKeys(current.keyCredentials.filter((key) => key.keyId !== keyId), KEPT_KEYS_HINT));
 }
 
-/** Credentials this rotation added (their display name carries its marker), e.g. one whose secret was never stored. */
+/** Credentials a run added (their display name carries its marker), e.g. one whose secret was never stored. */
 export function markedBy(app: Application, marker: string, kind: 'rotation' | 'init' = 'rotation'): Array<{ type: CredentialType; keyId: string }> {
   // The marker comes from a profile file: one that is not dynauth's 8 hex digits (an edited "") matches nothing.
   if (!/^[0-9a-f]{8}$/u.test(marker)) return [];
@@ -48,12 +72,10 @@ export function markedBy(app: Application, marker: string, kind: 'rotation' | 'i
   ];
 }
 
-function keptKeys(keys: KeyCredential[]): KeyCredential[] {
+function keptKeys(keys: KeyCredential[], hint: string): KeyCredential[] {
   if (keys.some((key) => !key.key)) {
     // Without their public keys the others would be lost by the PATCH.
-    throw new DynauthError('Entra did not return the public keys of the certificates on the app, so changing them could remove certificates dynauth did not create.', {
-      hint: 'Change the certificates in the Azure portal, or rotate with a client secret.',
-    });
+    throw new DynauthError('Entra did not return the public keys of the certificates on the app, so changing them could remove certificates dynauth did not create.', { hint });
   }
   return keys;
 }

@@ -1,0 +1,27 @@
+// The setup under test (test-connection, status --check), read from a profile and its stored credential.
+import { appSecretOf } from '../connection/credential.ts';
+import type { Storage } from '../connection/storage.ts';
+import { readCredential } from '../connection/stored-credential.ts';
+import type { Profile } from '../profiles/profile.ts';
+import type { ConnectionSubject } from './connection-report.ts';
+import { StoredConnectionMissing } from '../secrets/errors.ts';
+
+export function profileSubject(profile: Profile, storage: Storage): ConnectionSubject {
+  return {
+    profile: profile.name,
+    appName: profile.appDisplayName,
+    tenant: profile.tenantId,
+    clientId: profile.clientId,
+    environmentUrl: profile.environment.url,
+    credential: { type: profile.credential.type, keyId: profile.credential.keyId, thumbprint: profile.credential.thumbprint, expiresOn: profile.credential.expiresOn },
+    expectedPrivileges: profile.expectedPrivileges,
+    recordedRoles: profile.roles.map((role) => role.name),
+    recordedApplicationUserId: profile.applicationUserId || undefined,
+    async loadSecret() {
+      const read = await readCredential(storage, profile);
+      if (!read) throw new StoredConnectionMissing(`No stored credential for profile "${profile.name}" in ${storage.vault.description}.`);
+      if (!read.credential) throw new StoredConnectionMissing(`The stored credential of profile "${profile.name}" is not the ${profile.credential.type} the profile records.`);
+      return appSecretOf(read.credential);
+    },
+  };
+}
