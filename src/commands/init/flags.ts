@@ -39,27 +39,25 @@ export interface InitFlags {
 }
 
 export function parseInitFlags(options: FlagValues, cloud: Cloud, env: Env): InitFlags {
-  const text = (key: string) => readText(options, key);
-  const list = (key: string) => readList(options, key);
-  const tenant = text('tenant');
+  const tenant = readText(options, 'tenant');
   if (tenant !== undefined) validateTenant(tenant);
-  const environments = list('environment');
-  const addEnvironment = text('addEnvironment');
+  const environments = readList(options, 'environment');
+  const addEnvironment = readText(options, 'addEnvironment');
   for (const selector of [...environments, ...(addEnvironment ? [addEnvironment] : [])]) {
     validatePlainName(selector, addEnvironment === selector ? '--add-environment' : '--environment');
     validateEnvironmentSelector(selector, cloud);
   }
-  const appName = text('appName');
+  const appName = readText(options, 'appName');
   if (appName !== undefined) validateAppName(appName);
   const lifetimeDays = readLifetimeDays(options, 'secretExpiry', '--secret-expiry');
-  const roles = list('role');
+  const roles = readList(options, 'role');
   for (const role of roles) validatePlainName(role, '--role');
-  const rolePreset = text('rolePreset') as RolePresetName | undefined;
+  const rolePreset = readText(options, 'rolePreset') as RolePresetName | undefined;
   if (roles.length && rolePreset) throw new UsageError('Give either --role or --role-preset, not both.');
-  const profile = text('profile');
+  const profile = readText(options, 'profile');
   if (profile !== undefined) validateProfileNameFlag(profile);
-  const credential = text('credential') as InitFlags['credential'];
-  const certificateOut = text('certificateOut');
+  const credential = readText(options, 'credential') as InitFlags['credential'];
+  const certificateOut = readText(options, 'certificateOut');
   if (certificateOut && credential !== 'certificate') throw new UsageError('--certificate-out goes with --credential certificate.');
   if (certificateOut) assertWritableFile(certificateOut, '--certificate-out');
   if (environments.length > 1 && profile) {
@@ -75,7 +73,7 @@ export function parseInitFlags(options: FlagValues, cloud: Cloud, env: Env): Ini
     throw new UsageError(`DYNAUTH_PASSPHRASE is too short to encrypt the new credential: give ${weakPassphrase}, as the prompt asks.`, { code: 'weak-passphrase' });
   }
   return {
-    auth: parseAuthMethod(text('auth')),
+    auth: parseAuthMethod(readText(options, 'auth')),
     tenant,
     environments,
     addEnvironment,
@@ -84,7 +82,7 @@ export function parseInitFlags(options: FlagValues, cloud: Cloud, env: Env): Ini
     lifetimeDays,
     roles,
     rolePreset,
-    businessUnit: validatePlainName(text('businessUnit'), '--business-unit'),
+    businessUnit: validatePlainName(readText(options, 'businessUnit'), '--business-unit'),
     skipMissingTables: readSwitch(options, 'skipMissingTables'),
     profile,
     certificateOut,
