@@ -1,18 +1,5 @@
 import type { Deps } from '../deps.ts';
-import { CancelledError, DynauthError, ExitCode, isAbortError, type ExitCodeValue } from './errors.ts';
-
-// Typed errors of the secrets and profiles layers: expected failures with their own hints.
-const STORAGE_ERRORS: Record<string, ExitCodeValue> = {
-  KeychainUnavailableError: ExitCode.failure,
-  KeychainItemMissing: ExitCode.failure,
-  DecryptionFailedError: ExitCode.failure,
-  PassphraseRequiredError: ExitCode.usage,
-  ConnectionStringError: ExitCode.usage,
-  InvalidProfileNameError: ExitCode.usage,
-  ProfileFileError: ExitCode.failure,
-  SecretFileStoreError: ExitCode.failure,
-  UnsafeLocationError: ExitCode.failure,
-};
+import { CancelledError, DynauthError, ExitCode, isAbortError } from './errors.ts';
 
 // A file or directory the user named (a flag, DYNAUTH_CONFIG_DIR) that cannot be used.
 const FILE_PROBLEMS: Record<string, string> = {
@@ -56,15 +43,6 @@ function asKnown(error: unknown): DynauthError | undefined {
     });
   }
   if (isAbortError(error)) return new CancelledError();
-  if (error instanceof Error && error.name in STORAGE_ERRORS) {
-    const hint = (error as { hint?: unknown }).hint;
-    return new DynauthError(error.message, {
-      exitCode: STORAGE_ERRORS[error.name],
-      hint: typeof hint === 'string' ? hint : undefined,
-      code: error.name,
-      cause: error,
-    });
-  }
   return undefined;
 }
 

@@ -1,27 +1,31 @@
+// Typed errors of the profiles layer: DynauthErrors with stable kebab-case codes, the same in every command's --json.
+import { DynauthError, UsageError } from '../cli/errors.ts';
+
 /** A bad profile name on the command line: a usage error (exit code 2), not a failure. */
-export class InvalidProfileNameError extends Error {
-  readonly code = 'INVALID_PROFILE_NAME';
+export class InvalidProfileNameError extends UsageError {
+  declare readonly hint: string;
   readonly kind = 'usage';
-  readonly exitCode = 2;
-  readonly hint: string;
 
   constructor(message: string, hint: string) {
-    super(message);
+    super(message, { hint, code: 'invalid-profile-name' });
     this.name = 'InvalidProfileNameError';
-    this.hint = hint;
   }
 }
 
-/** A profile file that cannot be read or does not have the expected shape. */
-export class ProfileFileError extends Error {
-  readonly code = 'PROFILE_FILE';
-  readonly file: string;
-  readonly hint: string;
+/**
+ * Why a profile file is not used: "profile-tampered" (not what dynauth writes), "profile-unreadable"
+ * (cannot be read as a file), "unsafe-location" (another user could have written it).
+ */
+export type ProfileFileProblem = 'profile-tampered' | 'profile-unreadable' | 'unsafe-location';
 
-  constructor(file: string, problem: string, hint: string, cause?: unknown) {
-    super(`Profile file ${file}: ${problem}`, { cause });
+/** A profile file that cannot be read or does not have the expected shape. */
+export class ProfileFileError extends DynauthError {
+  declare readonly hint: string;
+  readonly file: string;
+
+  constructor(code: ProfileFileProblem, file: string, problem: string, hint: string, cause?: unknown) {
+    super(`Profile file ${file}: ${problem}`, { hint, code, cause });
     this.name = 'ProfileFileError';
     this.file = file;
-    this.hint = hint;
   }
 }

@@ -4,20 +4,19 @@ import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { DynauthError } from '../cli/errors.ts';
 import { withinFileTimeLimit } from '../util/file-time-limit.ts';
 
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
 
 /** A directory or file another user could have written: what it holds cannot be trusted. */
-export class UnsafeLocationError extends Error {
-  readonly code = 'UNSAFE_LOCATION';
-  readonly hint: string;
+export class UnsafeLocationError extends DynauthError {
+  declare readonly hint: string;
 
   constructor(message: string, hint: string) {
-    super(message);
+    super(message, { hint, code: 'unsafe-location' });
     this.name = 'UnsafeLocationError';
-    this.hint = hint;
   }
 }
 
