@@ -7,7 +7,7 @@ export class InvalidProfileNameError extends UsageError {
   readonly kind = 'usage';
 
   constructor(message: string, hint: string) {
-    super(message, { hint, code: 'invalid-profile-name' });
+    super(message, { hint, code: 'bad-profile-name' }); // the code a --profile flag gets too
     this.name = 'InvalidProfileNameError';
   }
 }
