@@ -20,48 +20,41 @@ export interface AppliedEnvironment {
 export function prepareRoles(state: EnvironmentState, roleChoice: RoleChoice, outcome: Outcome, waiting: PollWaiting, say: Say): Promise<string[]> {
   const preset = roleChoice.kind === 'preset' && !roleChoice.preset.builtIn ? roleChoice.preset : undefined;
   const unitId = userUnit(state);
-  const prepared = Promise.all(
+  return Promise.all(
     state.roles.map(async (role) => {
       const known = await prepareRole(state.dataverse, state, role, preset, outcome, say);
       return known ?? roleInUnit(state.dataverse, role.name, unitId, waiting);
     }),
   );
-  prepared.catch(() => {}); // awaited by applyEnvironment; keeps an early failure from going unhandled meanwhile
-  return prepared;
 }
 
 function userUnit(state: EnvironmentState): string {
   return state.appUser?._businessunitid_value ?? state.businessUnit.businessunitid;
 }
 
-/** The application user, then its roles (each business unit's own copy), in one environment. */
-export async function applyEnvironment(
-  state: EnvironmentState,
-  appId: string,
-  rolesReady: Promise<string[]>,
-  outcome: Outcome,
-  waiting: PollWaiting,
-  say: Say,
-): Promise<AppliedEnvironment> {
-  const { dataverse } = state;
-  const where = state.target.uniqueName;
-  const userId = await ensureApplicationUser(dataverse, state, appId, outcome, waiting);
+/** The application user for the app, in one environment. */
+export async function applicationUserFor(state: EnvironmentState, appId: string, outcome: Outcome, waiting: PollWaiting, say: Say): Promise<string> {
+  const userId = await ensureApplicationUser(state.dataverse, state, appId, outcome, waiting);
   say(`Application user ${userId} in ${state.target.displayName}, business unit "${state.businessUnit.name}"`);
-  const roleIds = await rolesReady;
-  const unitId = userUnit(state);
+  return userId;
+}
+
+/** Gives the application user its roles (each business unit's own copy, from prepareRoles), in one environment. */
+export async function assignRoles(state: EnvironmentState, userId: string, roleIds: string[], outcome: Outcome, say: Say): Promise<AppliedEnvironment> {
+  const where = state.target.uniqueName;
   const roles = await Promise.all(
     state.roles.map(async (role, index) => {
       const id = roleIds[index]!;
       if (role.assigned) outcome.reused.push(`roleAssignment:${role.name}@${where}`);
       else {
-        await dataverse.assignRole(userId, id);
+        await state.dataverse.assignRole(userId, id);
         outcome.created.push(`roleAssignment:${role.name}@${where}`);
         say(`Security role "${role.name}" assigned`);
       }
       return { id, name: role.name };
     }),
   );
-  return { applicationUserId: userId, businessUnitId: unitId, roles };
+  return { applicationUserId: userId, businessUnitId: userUnit(state), roles };
 }
 
 async function ensureApplicationUser(dataverse: DataverseApi, state: EnvironmentState, appId: string, outcome: Outcome, waiting: PollWaiting): Promise<string> {
