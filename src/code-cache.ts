@@ -14,7 +14,7 @@
 // here may break a run: an unreadable, unwritable or refused cache just means compiling as usual.
 import { Module } from 'node:module';
 import { hash, randomBytes } from 'node:crypto';
-import { closeSync, constants as fs, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, constants as fs, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, type Stats, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, posix, sep, win32 } from 'node:path';
 import { constants, Script } from 'node:vm';
@@ -66,17 +66,17 @@ export function installCodeCache({ dist, dir, uid = process.getuid?.() }: { dist
       return compile.call(this, content, filename, ...rest);
     }
     const file = join(dir, `${basename(filename)}.${hash('sha1', content)}`);
-    const cachedData = (trusted ??= isPrivatePath(dir, uid)) ? readPrivateFile(file, uid) : undefined;
+    trusted ??= isPrivatePath(dir, uid);
+    const cachedData = trusted ? readPrivateFile(file, uid) : undefined;
     const script = new Script(loader.wrap(content), { filename, cachedData, importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
-    const module = this;
-    const require = Object.assign((id: string) => module.require(id), {
-      resolve: Object.assign((request: string, options?: unknown) => loader._resolveFilename(request, module, false, options), {
-        paths: (request: string) => loader._resolveLookupPaths(request, module),
+    const require = Object.assign((id: string) => this.require(id), {
+      resolve: Object.assign((request: string, options?: unknown) => loader._resolveFilename(request, this, false, options), {
+        paths: (request: string) => loader._resolveLookupPaths(request, this),
       }),
       cache: loader._cache,
     });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
-    const result = wrapper.call(module.exports, module.exports, require, module, filename, dirname(filename));
+    const result = wrapper.call(this.exports, this.exports, require, this, filename, dirname(filename));
     loaded.push({ chunk: basename(filename), file, script, accepted: cachedData !== undefined && !script.cachedDataRejected });
     return result;
   };
@@ -147,7 +147,7 @@ function isPrivatePath(path: string, uid: number | undefined): boolean {
     return false;
   }
   for (;;) {
-    let stats;
+    let stats: Stats;
     try {
       stats = lstatSync(current);
     } catch {

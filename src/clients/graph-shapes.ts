@@ -42,6 +42,15 @@ export function toOrganization(raw: unknown): Organization {
   };
 }
 
-export function appManagementPolicy(policy: Record<string, any>, restrictions: { passwordCredentials?: PasswordRestriction[] } | null | undefined): AppManagementPolicy {
+/** An app-management policy as Graph answers it: the fields dynauth reads. */
+export interface GraphAppManagementPolicy {
+  id: string;
+  displayName?: string | null;
+  isEnabled?: boolean | null;
+  applicationRestrictions?: { passwordCredentials?: PasswordRestriction[] } | null;
+  restrictions?: { passwordCredentials?: PasswordRestriction[] } | null;
+}
+
+export function appManagementPolicy(policy: GraphAppManagementPolicy, restrictions: { passwordCredentials?: PasswordRestriction[] } | null | undefined): AppManagementPolicy {
   return { id: policy.id, displayName: policy.displayName ?? null, isEnabled: policy.isEnabled === true, passwordCredentials: restrictions?.passwordCredentials ?? [] };
 }

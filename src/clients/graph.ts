@@ -7,7 +7,7 @@ import { ExitCode } from '../cli/errors.ts';
 import { odataString } from './odata.ts';
 import { quoteServerText } from '../http/server-text.ts';
 import { ApiError, CODE_LIMIT } from './api-error.ts';
-import { appManagementPolicy, toOrganization, type AppManagementPolicy, type Organization } from './graph-shapes.ts';
+import { appManagementPolicy, toOrganization, type AppManagementPolicy, type GraphAppManagementPolicy, type Organization } from './graph-shapes.ts';
 
 export type { AppManagementPolicy, Organization, PasswordRestriction } from './graph-shapes.ts';
 
@@ -180,7 +180,7 @@ export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource):
       }),
     appManagementPolicies: (id) =>
       call('read the app\'s app-management policies', async (api) =>
-        ((await api(`/applications/${id}/appManagementPolicies`).get()).value as Array<Record<string, any>>).map((policy) => appManagementPolicy(policy, policy.restrictions)),
+        ((await api(`/applications/${id}/appManagementPolicies`).get()).value as GraphAppManagementPolicy[]).map((policy) => appManagementPolicy(policy, policy.restrictions)),
       ),
   };
 }

@@ -87,7 +87,7 @@ export function utf8String(value: string): Der {
 }
 
 export function ia5String(value: string): Der {
-  if (!/^[\x00-\x7f]*$/.test(value)) throw new RangeError('ia5String: non-ASCII value');
+  if (!/^\p{ASCII}*$/u.test(value)) throw new RangeError('ia5String: non-ASCII value');
   return tlv(0x16, Buffer.from(value, 'ascii'));
 }
 

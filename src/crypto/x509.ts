@@ -117,7 +117,7 @@ export function issueServerCertificate(ca: CertificateAuthority, options: Server
   const requested = validity({ commonName, validDays: options.validDays ?? 30, now: options.now });
   const notBefore = requested.notBefore;
   // A leaf never outlives its CA: issued a second later than a CA of the same lifetime, it ends with it.
-  const notAfter = requested.notAfter > ca.notAfter ? ca.notAfter : requested.notAfter;
+  const notAfter = new Date(Math.min(requested.notAfter.getTime(), ca.notAfter.getTime()));
   const { publicKey, privateKey } = newRsaKeyPair();
   const certDer = buildCertificate({
     subjectName: distinguishedName(commonName),
@@ -242,7 +242,9 @@ function ipBytes(ip: string): Buffer {
       ? [...headParts, ...Array(8 - headParts.length - tailParts.length).fill('0'), ...tailParts]
       : headParts;
     const out = Buffer.alloc(16);
-    groups.forEach((group, i) => out.writeUInt16BE(parseInt(group, 16), i * 2));
+    groups.forEach((group, i) => {
+      out.writeUInt16BE(parseInt(group, 16), i * 2);
+    });
     return out;
   }
   throw new Error(`certificate: not an IP address: ${ip}`);

@@ -10,6 +10,11 @@ export const OTHER_TENANT = { id: '0badf00d-0000-4000-8000-0000000000ff', displa
 
 const CHUNK = 64 * 1024;
 
+/** The part of a BAP environment that carries its Dataverse URLs. */
+interface EnvironmentAnswer {
+  properties?: { linkedEnvironmentMetadata?: { instanceUrl?: string; instanceApiUrl?: string; uniqueName?: string } };
+}
+
 /**
  * Streams a JSON body of `bytes` bytes (an error with that long a message for a 4xx/5xx, else a list
  * whose one row has that long a name), as fast as the client reads it and no further.
@@ -68,7 +73,7 @@ export function tamperReply(reply: Reply, tamper: Tamper, req: RequestContext, s
       break;
     }
     case 'instance-url': {
-      const environments = Array.isArray(body.value) ? (body.value as Array<Record<string, any>>) : [body as Record<string, any>];
+      const environments = Array.isArray(body.value) ? (body.value as EnvironmentAnswer[]) : [body as EnvironmentAnswer];
       for (const environment of environments) {
         const linked = environment.properties?.linkedEnvironmentMetadata;
         if (!linked?.instanceUrl || (tamper.environment && linked.uniqueName !== tamper.environment)) continue;

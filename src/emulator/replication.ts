@@ -42,7 +42,10 @@ export function createReplication(lag: ReplicationLag | undefined, seed: number)
   const streams = new Map<string, () => number>();
   const next = (stream: string): number => {
     let random = streams.get(stream);
-    if (!random) streams.set(stream, (random = mulberry32(hash32(`${seed}:${stream}`))));
+    if (!random) {
+      random = mulberry32(hash32(`${seed}:${stream}`));
+      streams.set(stream, random);
+    }
     return random();
   };
   const replication: Replication = {

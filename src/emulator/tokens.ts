@@ -64,7 +64,7 @@ export function createTokenSigner(issuerBase: () => string): TokenSigner {
     },
     verify(token) {
       const decoded = decodeJwt(token);
-      if (!decoded || decoded.header['alg'] !== 'RS256') return { ok: false, reason: 'malformed' };
+      if (decoded?.header['alg'] !== 'RS256') return { ok: false, reason: 'malformed' };
       if (!verifyJwtSignature(decoded, publicKey)) return { ok: false, reason: 'signature' };
       const claims = decoded.payload as unknown as AccessTokenClaims;
       const now = Math.floor(Date.now() / 1000);

@@ -72,7 +72,8 @@ class KeyringWorkerClient {
   }
 
   async call(body: RequestBody, service: string, account: string): Promise<KeyringResponse & { ok: true }> {
-    const session = (this.#session ??= this.#startSession());
+    this.#session ??= this.#startSession();
+    const session = this.#session;
     const id = this.#nextId++;
     try {
       return await new Promise<KeyringResponse & { ok: true }>((resolve, reject) => {

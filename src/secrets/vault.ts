@@ -130,8 +130,8 @@ export class Vault {
       await this.#dataKeyFor('write');
       return;
     }
-    const salt = (this.#preparedSalt ??= randomSalt());
-    await this.#derivedKey(salt);
+    this.#preparedSalt ??= randomSalt();
+    await this.#derivedKey(this.#preparedSalt);
   }
 
   async #seal(payload: Uint8Array, account: string): Promise<Uint8Array> {

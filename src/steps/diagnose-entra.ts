@@ -65,6 +65,6 @@ export function diagnoseEntra(code: number, error: unknown, ctx: DiagnosisContex
         "Ask an Entra admin to allow this workload identity (Entra > Sign-in logs > the failure names the policy), e.g. from this machine's network location.",
       );
     default:
-      return at(`Entra refused the sign-in of ${app}: ${text}`, 'Check the tenant, client id and credential; the AADSTS code is explained at https://login.microsoftonline.com/error?code=' + code);
+      return at(`Entra refused the sign-in of ${app}: ${text}`, `Check the tenant, client id and credential; the AADSTS code is explained at https://login.microsoftonline.com/error?code=${code}`);
   }
 }

@@ -13,6 +13,7 @@ import { runInPty } from '../support/pty.ts';
 import { startSandbox, type Run, type Sandbox } from '../support/sandbox.ts';
 
 /** What a terminal would act on: C0 (but tab and newline), DEL, C1, bidi controls. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the control characters the output must not carry
 const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u;
 const TITLE_AND_CLEAR = '\u001b]0;pwned\u0007\u001b[2J\u001b[3J';
 const INIT = ['init', '--yes', '--role-preset', 'read-only'];

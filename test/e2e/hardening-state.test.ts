@@ -18,7 +18,16 @@ function isCreation(request: RecordedRequest): boolean {
   return request.method === 'POST' && request.service !== 'login';
 }
 
-async function editProfile(sandbox: Sandbox, name: string, edit: (p: Record<string, any>) => void): Promise<string> {
+/** A profile file as JSON: the fields these tests tamper with. */
+interface StoredProfile {
+  environment: { url: string };
+  clientId: string;
+  tenantId: string;
+  cloud: string;
+  keychain: { account: string; store?: string };
+}
+
+async function editProfile(sandbox: Sandbox, name: string, edit: (p: StoredProfile) => void): Promise<string> {
   const file = join(sandbox.dir, 'profiles', `${name}.json`);
   const data = JSON.parse(await readFile(file, 'utf8'));
   edit(data);
@@ -132,12 +141,12 @@ test('a DYNAUTH_CONFIG_DIR that does not exist yet is created 0700', async (t) =
 });
 
 const TAMPERED = [
-  { name: 'environment URL on a host outside the cloud', edit: (p: Record<string, any>) => (p.environment.url = p.environment.url.replace('127.0.0.1', 'localhost')), message: /Profile "prod": its environment localhost is not a Dataverse host of the custom cloud \(127\.0\.0\.1\)/ },
-  { name: 'environment URL with a path', edit: (p: Record<string, any>) => (p.environment.url += '/collect'), message: /"environment\.url" ".*\/collect" is not an environment's address alone/ },
-  { name: 'client id that is not a GUID', edit: (p: Record<string, any>) => (p.clientId = 'anything'), message: /"clientId" must be a GUID/ },
-  { name: 'tenant id that is not a GUID', edit: (p: Record<string, any>) => (p.tenantId = 'attacker.example.com'), message: /"tenantId" must be a GUID/ },
-  { name: 'unknown cloud', edit: (p: Record<string, any>) => (p.cloud = 'elsewhere'), message: /"cloud" must be one of/ },
-  { name: 'keychain account of another profile', edit: (p: Record<string, any>) => (p.keychain.account = 'other'), message: /"keychain\.account" is "other"/ },
+  { name: 'environment URL on a host outside the cloud', edit: (p: StoredProfile) => (p.environment.url = p.environment.url.replace('127.0.0.1', 'localhost')), message: /Profile "prod": its environment localhost is not a Dataverse host of the custom cloud \(127\.0\.0\.1\)/ },
+  { name: 'environment URL with a path', edit: (p: StoredProfile) => (p.environment.url += '/collect'), message: /"environment\.url" ".*\/collect" is not an environment's address alone/ },
+  { name: 'client id that is not a GUID', edit: (p: StoredProfile) => (p.clientId = 'anything'), message: /"clientId" must be a GUID/ },
+  { name: 'tenant id that is not a GUID', edit: (p: StoredProfile) => (p.tenantId = 'attacker.example.com'), message: /"tenantId" must be a GUID/ },
+  { name: 'unknown cloud', edit: (p: StoredProfile) => (p.cloud = 'elsewhere'), message: /"cloud" must be one of/ },
+  { name: 'keychain account of another profile', edit: (p: StoredProfile) => (p.keychain.account = 'other'), message: /"keychain\.account" is "other"/ },
 ];
 
 for (const c of hostileCases('state-tampered-profile', TAMPERED)) {

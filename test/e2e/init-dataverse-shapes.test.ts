@@ -66,8 +66,8 @@ test('in a terminal the missing tables are a question: yes makes the role withou
   assert.match(declined.screen, /--skip-missing-tables/);
   assert.deepEqual(changes(sandbox.emulator), []);
   const accepted = await runInPty(args, sandbox.env, [
-    { expect: /read\s+Lead\?\s+\(y\/N\)/, send: 'y' + KEY.enter },
-    { expect: /Apply this plan\?/, send: 'y' + KEY.enter },
+    { expect: /read\s+Lead\?\s+\(y\/N\)/, send: `y${KEY.enter}` },
+    { expect: /Apply this plan\?/, send: `y${KEY.enter}` },
   ]);
   assert.equal(accepted.code, 0, accepted.screen);
   assert.match(accepted.screen.replace(/\s+/g, ' '), /the role will lack read Case, read Lead: this environment has no such tables/);

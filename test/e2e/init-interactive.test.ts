@@ -10,13 +10,13 @@ test('an interactive run in a real terminal asks every question and applies the 
   const sandbox = await startSandbox(t);
   const { code, screen } = await runInPty([process.execPath, bin, 'init'], sandbox.env, [
     { expect: /Which Dataverse environment\?/, send: KEY.down + KEY.enter },
-    { expect: /Name of the app registration/, send: 'acme-pty' + KEY.enter },
+    { expect: /Name of the app registration/, send: `acme-pty${KEY.enter}` },
     { expect: /Credential\b/, send: KEY.enter },
-    { expect: /Credential lifetime/, send: '90' + KEY.enter },
+    { expect: /Credential lifetime/, send: `90${KEY.enter}` },
     { expect: /Security role for the application user/, send: KEY.down + KEY.enter },
     { expect: /Business unit of the application user/, send: KEY.down + KEY.enter },
-    { expect: /Profile name for this connection/, send: 'pty-profile' + KEY.enter },
-    { expect: /Apply this plan\?/, send: 'y' + KEY.enter },
+    { expect: /Profile name for this connection/, send: `pty-profile${KEY.enter}` },
+    { expect: /Apply this plan\?/, send: `y${KEY.enter}` },
   ]);
   assert.equal(code, 0, screen);
   assert.match(screen, /Plan:/);

@@ -22,7 +22,7 @@ test('a secret is rotated: new one stored and proven, old one pending until --fi
   assert.deepEqual(appOf(sandbox).passwordCredentials.map((c) => c.keyId).sort(), [oldKeyId, result.credential.keyId].sort());
   await assertStoredSecretWorks(sandbox);
   const status = await sandbox.run(['status']);
-  assert.match(status.stdout, new RegExp(`pending revocation .*rotate-secret --finish --profile contososales`));
+  assert.match(status.stdout, /pending revocation .*rotate-secret --finish --profile contososales/);
   assert.match(status.stdout, new RegExp(oldKeyId));
 
   // Revoking cannot be undone: without a terminal to confirm it in, it takes --yes.
@@ -167,7 +167,7 @@ test('--all signs in once for profiles of the same tenant', async (t) => {
 
 test('in a terminal, revoking asks first (No keeps the old secret pending); --yes and runs without a terminal do not ask', async (t) => {
   const { sandbox, oldKeyId } = await initialised(t);
-  const declined = await runInPty([process.execPath, bin, 'rotate-secret', '--revoke-old'], sandbox.env, [{ expect: /Revoke it now\?/, send: 'n' + KEY.enter }]);
+  const declined = await runInPty([process.execPath, bin, 'rotate-secret', '--revoke-old'], sandbox.env, [{ expect: /Revoke it now\?/, send: `n${KEY.enter}` }]);
   assert.equal(declined.code, 0, declined.screen);
   assert.match(declined.screen, new RegExp(`client secret ${oldKeyId} of app dynauth-contososales stops every integration still using it`));
   assert.match(declined.screen, /rotate-secret --finish --profile contososales/);

@@ -85,7 +85,7 @@ test('--check tests every profile in parallel: failures diagnosed, successes rec
   const human = await sandbox.run(['status', '--check']);
   assert.equal(human.code, 4);
   assert.match(human.stdout, /✔ contososales: connection works \(token \d+ ms, Web API \d+ ms\)/);
-  assert.match(human.stdout, /✖ broken: connection test failed\n  ✖ token\s+Entra did not issue a token\n\s+Tenant .* has no app with client id/);
+  assert.match(human.stdout, /✖ broken: connection test failed\n {2}✖ token\s+Entra did not issue a token\n\s+Tenant .* has no app with client id/);
 });
 
 test('--ics writes a valid calendar with a reminder two weeks before each expiry', async (t) => {

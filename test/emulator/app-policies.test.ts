@@ -30,7 +30,12 @@ function seededApp(emulator: Emulator, displayName: string) {
   return emulator.state.applications.find((a) => a.displayName === displayName)!;
 }
 
-function assertRefused(res: { status: number; body: any }, code: string, policyId: string): void {
+/** Graph's error body for a credential an app-management policy refuses. */
+interface GraphErrorBody {
+  error: { code: string; message: string; details: Array<{ message: string }>; innerError: Record<string, string> };
+}
+
+function assertRefused(res: { status: number; body: GraphErrorBody }, code: string, policyId: string): void {
   assert.equal(res.status, 400, JSON.stringify(res.body));
   assert.equal(res.body.error.code, code);
   const message =

@@ -5,6 +5,14 @@ import type { Emulator } from '../../src/emulator/index.ts';
 
 const API = '/api/data/v9.2';
 
+/** A team row with its roles and members expanded ($select=name,teamtype). */
+interface Team {
+  name: string;
+  teamtype: number;
+  teamroles_association: Array<{ name: string }>;
+  teammembership_association: Array<{ systemuserid: string }>;
+}
+
 async function adminApi(emulator: Emulator, uniqueName: string): Promise<{ api: string; token: string }> {
   const url = dataverseUrl(emulator, uniqueName);
   return { api: `${url}${API}`, token: await adminToken(emulator, `${url}/.default`) };
@@ -58,7 +66,7 @@ test('Dataverse: System Administrator through an Entra group team is authorised,
   const teams = await http(`${api}/teams?$select=name,teamtype&$expand=teamroles_association($select=name),teammembership_association($select=systemuserid)`, { token });
   assert.equal(teams.status, 200);
   assert.deepEqual(
-    teams.body.value.map((team: any) => [team.name, team.teamtype, team.teamroles_association.map((r: any) => r.name), team.teammembership_association.map((u: any) => u.systemuserid)]),
+    teams.body.value.map((team: Team) => [team.name, team.teamtype, team.teamroles_association.map((r) => r.name), team.teammembership_association.map((u) => u.systemuserid)]),
     [['Dataverse admins', 2, ['System Administrator'], [me]]],
   );
   const teamId = emulator.state.environments.find((e) => e.uniqueName === 'contososales')!.dataverse!.teams[0]!.teamid;

@@ -24,7 +24,7 @@ test('BAP lists environments in the documented shape, reads one, 404 Environment
   const base = `${emulator.cloudConfig.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments`;
   const list = await http(`${base}?api-version=2020-10-01&$expand=properties.permissions`, { token });
   assert.equal(list.status, 200);
-  assert.deepEqual(list.body.value.map((e: any) => [e.properties.displayName, e.properties.environmentSku]), [
+  assert.deepEqual(list.body.value.map((e: { properties: { displayName: string; environmentSku: string } }) => [e.properties.displayName, e.properties.environmentSku]), [
     ['Contoso Sales', 'Production'],
     ['Contoso Dev', 'Sandbox'],
     ['Contoso (default)', 'Default'],

@@ -128,14 +128,14 @@ test('hostile answers: a body of any size streamed, links to itself or onward, a
 
   const bapToken = await adminToken(emulator, emulator.cloudConfig.powerPlatformScope);
   const list = await http(`${emulator.cloudConfig.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=2020-10-01`, { token: bapToken });
-  const urls = list.body.value.map((e: any) => e.properties.linkedEnvironmentMetadata.instanceUrl);
+  const urls = list.body.value.map((e: { properties: { linkedEnvironmentMetadata: { instanceUrl: string } } }) => e.properties.linkedEnvironmentMetadata.instanceUrl);
   assert.deepEqual(urls.sort(), ['', 'https://evil.example.net/', 'https://evil.example.net/'], 'each environment with Dataverse, none without');
 
   emulator.faults.clear();
   emulator.faults.add(parseFaultSpec('graph GET /v1.0/organization other-tenant'));
   const organization = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/organization`, { token: graphToken });
   assert.equal(organization.body.value[0].id, '0badf00d-0000-4000-8000-0000000000ff');
-  assert.deepEqual(organization.body.value[0].verifiedDomains.map((d: any) => d.name), ['fabrikam.onmicrosoft.com']);
+  assert.deepEqual(organization.body.value[0].verifiedDomains.map((d: { name: string }) => d.name), ['fabrikam.onmicrosoft.com']);
 
   emulator.faults.clear();
   emulator.faults.add(parseFaultSpec('dataverse GET /api/data/v9.2/roles next-link=endless'));
@@ -145,5 +145,5 @@ test('hostile answers: a body of any size streamed, links to itself or onward, a
   assert.match(first.body['@odata.nextLink'], /\/api\/data\/v9\.2\/roles\?%24select=name&%24skiptoken=endless-1$/);
   const second = await http(first.body['@odata.nextLink'], { token: dvToken });
   assert.match(second.body['@odata.nextLink'], /%24skiptoken=endless-2$/);
-  assert.deepEqual(second.body.value.map((r: any) => r.name), first.body.value.map((r: any) => r.name), 'the same rows again');
+  assert.deepEqual(second.body.value.map((r: { name: string }) => r.name), first.body.value.map((r: { name: string }) => r.name), 'the same rows again');
 });

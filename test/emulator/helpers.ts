@@ -1,6 +1,7 @@
 import tls from 'node:tls';
 import type { TestContext } from 'node:test';
 import { startEmulator, type Emulator, type EmulatorOptions, type ReplicationLag } from '../../src/emulator/index.ts';
+import type { AccessTokenClaims } from '../../src/emulator/tokens.ts';
 
 const trusted = new Set<string>();
 
@@ -20,6 +21,7 @@ export async function emulatorFor(t: TestContext, options: EmulatorOptions = {})
 export interface HttpResult {
   status: number;
   headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: a body is JSON of whatever shape the route answers; each test reads the fields it asserts on, and the assertion is the check
   body: any;
   text: string;
 }
@@ -71,7 +73,7 @@ export async function adminToken(emulator: Emulator, scope: string): Promise<str
   return token.body.access_token as string;
 }
 
-export function decodeClaims(jwt: string): Record<string, any> {
+export function decodeClaims(jwt: string): AccessTokenClaims {
   return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
 }
 

@@ -13,7 +13,14 @@ function clientCredentials(emulator: Emulator, clientId: string, secret: string,
   });
 }
 
-function expectAadError(res: { status: number; body: any }, status: number, error: string, code: number, description: RegExp): void {
+/** The OAuth error body Entra answers a refused token request with. */
+interface AadErrorBody {
+  error: string;
+  error_codes: number[];
+  error_description: string;
+}
+
+function expectAadError(res: { status: number; body: AadErrorBody }, status: number, error: string, code: number, description: RegExp): void {
   assert.equal(res.status, status, JSON.stringify(res.body));
   assert.equal(res.body.error, error);
   assert.deepEqual(res.body.error_codes, [code]);

@@ -52,7 +52,9 @@ async function storeHolding(t: TestContext, data: unknown, name = 'prod'): Promi
   return { store: new ProfileStore(directory), file };
 }
 
-type Edit = (p: Record<string, any>) => void;
+/** A profile file's contents: a Profile, except that a tamperer may name any credential store. */
+type TamperedProfile = Omit<Profile, 'keychain'> & { keychain: Omit<Profile['keychain'], 'store'> & { store?: string } };
+type Edit = (p: TamperedProfile) => void;
 const TAMPERED: ReadonlyArray<{ name: string; edit: Edit; refused: RegExp }> = [
   { name: 'environment URL on a host outside the cloud', edit: (p) => (p.environment.url = 'https://attacker.example.com'), refused: /attacker\.example\.com is not a Dataverse host of the public cloud/ },
   { name: 'environment URL that only starts like a Dataverse host', edit: (p) => (p.environment.url = 'https://contoso.crm.dynamics.com.attacker.example'), refused: /not a Dataverse host of the public cloud/ },
@@ -88,7 +90,7 @@ const TAMPERED: ReadonlyArray<{ name: string; edit: Edit; refused: RegExp }> = [
 
 for (const c of hostileCases('profile-tampered', TAMPERED)) {
   test(`tampered profile is refused on load: ${c.name}`, async (t) => {
-    const data = structuredClone(validProfile()) as Record<string, any>;
+    const data: TamperedProfile = structuredClone(validProfile());
     c.edit(data);
     const { store, file } = await storeHolding(t, data);
     await assert.rejects(store.read('prod'), (error: unknown) => {

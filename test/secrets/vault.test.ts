@@ -118,8 +118,14 @@ test('prepareToSeal readies the key, so saving a new secret is one store write',
     const calls: string[] = [];
     const counted: SecretStore = {
       ...store,
-      get: (account) => (calls.push(`get ${account}`), store.get(account)),
-      set: (account, value) => (calls.push(`set ${account}`), store.set(account, value)),
+      get: (account) => {
+        calls.push(`get ${account}`);
+        return store.get(account);
+      },
+      set: (account, value) => {
+        calls.push(`set ${account}`);
+        return store.set(account, value);
+      },
     };
     const vault = new Vault(counted, { passphrase });
     await vault.prepareToSeal();

@@ -9,6 +9,7 @@ export interface PtyStep {
 
 export const KEY = { down: '\u001b[B', up: '\u001b[A', enter: '\r', space: ' ' };
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matches the terminal escape sequences it strips, which begin with ESC
 const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b[()][A-Z0-9]|\u001b[=>]/g;
 
 /**

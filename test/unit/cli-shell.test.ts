@@ -110,10 +110,12 @@ test('colour follows FORCE_COLOR, and NO_COLOR or --no-color turn it off', async
   const missing = ['init', '--tenant', 'bad tenant'];
   const coloured = fakeProcess({ FORCE_COLOR: '1' });
   assert.equal(await main(missing, coloured), 2);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC [ begins the colour sequence under test
   assert.match(coloured.err(), /\u001b\[/);
   for (const [env, extra] of [[{ FORCE_COLOR: '1', NO_COLOR: '1' }, []], [{ FORCE_COLOR: '1' }, ['--no-color']]] as const) {
     const proc = fakeProcess({ ...env });
     assert.equal(await main([...missing, ...extra], proc), 2);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC [ begins the colour sequence under test
     assert.doesNotMatch(proc.err(), /\u001b\[/);
   }
 });

@@ -8,7 +8,7 @@ import { whenWaitingOnNetwork } from '../../src/io/network-wait.ts';
 /** A server that answers after `delayMs`, telling when each request arrived. */
 async function slowServer(t: { after(fn: () => unknown): void }, delayMs: number) {
   const arrivals: number[] = [];
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     arrivals.push(performance.now());
     setTimeout(() => res.end('ok'), delayMs);
   });

@@ -21,7 +21,14 @@ function apiError(service: Service, status: number, remoteCode: string, remoteMe
 function fakeClock(): Clock & { slept: number[] } {
   let now = Date.parse('2026-12-01T12:00:00Z');
   const slept: number[] = [];
-  return { slept, now: () => new Date(now), sleep: async (ms) => void (slept.push(ms), (now += ms)) };
+  return {
+    slept,
+    now: () => new Date(now),
+    sleep: async (ms) => {
+      slept.push(ms);
+      now += ms;
+    },
+  };
 }
 
 function waiting(clock: Clock, timeoutMs = 60_000, onWait?: (message: string) => void): PollWaiting {

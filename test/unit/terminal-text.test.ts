@@ -24,6 +24,7 @@ const INJECTIONS: Array<{ name: string; text: string }> = [
 for (const { name, text } of hostileCases('terminal-injection', INJECTIONS)) {
   test(`a shown line loses its ${name}`, () => {
     const shown = toTerminalText(text);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the control characters a shown line must not carry
     assert.doesNotMatch(shown, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u, JSON.stringify(shown));
     assert.ok(unsafeCharacter(text), 'the same character is refused in a name');
     assert.equal(unsafeCharacter(plainName(text)), undefined);
@@ -68,6 +69,7 @@ test('every UI line, hint and result is shown without control characters, after 
   ui.error(`no such environment ${evil}`, `hint ${evil}`);
   ui.verbose(`trace ${evil} ${secret}`);
   ui.result({}, () => `result ${evil}`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC, BEL and RLO are the control characters the output must not carry
   assert.doesNotMatch(err + out, /[\u001b\u0007\u202e]/u);
   assert.match(err, /environment X\n/);
   assert.match(err, / {2}hint X\n/);

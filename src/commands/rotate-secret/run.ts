@@ -36,7 +36,10 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     const tenant = flags.tenant ?? profile.tenantId;
     const key = `${cloud.name}\n${tenant.toLowerCase()}`;
     let session = sessions.get(key);
-    if (!session) sessions.set(key, (session = signInAdmin(deps, cloud, { auth: flags.auth, tenant })));
+    if (!session) {
+      session = signInAdmin(deps, cloud, { auth: flags.auth, tenant });
+      sessions.set(key, session);
+    }
     const signedIn = await session;
     if (signedIn.tenantId.toLowerCase() !== profile.tenantId.toLowerCase()) {
       throw new UsageError(`Profile "${profile.name}" belongs to tenant ${profile.tenantId}, not ${signedIn.tenantId} you signed in to.`, {

@@ -6,7 +6,7 @@ export const REMINDER = '-P14D';
 export function expiryCalendar(rows: StatusRow[], now: Date): string {
   const events = rows.flatMap((row) => (row.credential ? [event(row, row.credential, now)] : []));
   const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//dynauth//credential expiry//EN', 'CALSCALE:GREGORIAN', 'METHOD:PUBLISH', 'X-WR-CALNAME:dynauth credential expiry', ...events.flat(), 'END:VCALENDAR'];
-  return lines.map(fold).join('\r\n') + '\r\n';
+  return `${lines.map(fold).join('\r\n')}\r\n`;
 }
 
 function event(row: StatusRow, credential: NonNullable<StatusRow['credential']>, now: Date): string[] {
