@@ -61,8 +61,14 @@ test('tasks that need nothing start at once, in the order added, and run side by
   const first = deferred<number>();
   const second = deferred<number>();
   const running = taskGraph()
-    .task('roles', [], () => (started.push('roles'), first.promise))
-    .task('crm', [], () => (started.push('crm'), second.promise))
+    .task('roles', [], () => {
+      started.push('roles');
+      return first.promise;
+    })
+    .task('crm', [], () => {
+      started.push('crm');
+      return second.promise;
+    })
     .run();
   assert.deepEqual(started, ['roles', 'crm'], 'both started within run(), before either ended');
   second.resolve(2);
