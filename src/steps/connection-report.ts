@@ -51,5 +51,6 @@ export interface ConnectionReport {
 
 export interface CheckRecorder {
   pass(id: CheckId, summary: string, status?: CheckStatus): void;
-  fail(id: CheckId, summary: string, error: unknown): ConnectionReport;
+  /** Records the failure with its diagnosis and ends the test: it never returns. */
+  fail(id: CheckId, summary: string, error: unknown): never;
 }

@@ -1,18 +1,54 @@
-// The Dataverse checks after WhoAmI: effective privileges against the expected ones, and reads.
+// The Dataverse checks of a connection test: WhoAmI, effective privileges against the expected ones, and reads.
 import { ApiError } from '../clients/api-error.ts';
-import { MISSING_PRIVILEGE, type DataverseApi } from '../clients/dataverse.ts';
+import { createDataverseApi, MISSING_PRIVILEGE, type DataverseApi } from '../clients/dataverse.ts';
+import { createHttp } from '../http/http.ts';
 import type { DiagnosisContext } from './diagnosis.ts';
 import { grantFix } from './diagnose-dataverse.ts';
 import type { CheckRecorder, ConnectionReport, ConnectionSubject } from './connection-report.ts';
+import { observing } from './test-connection-http.ts';
+import { timed, type CheckRun } from './test-connection-run.ts';
 
-/** True when the privileges could be read (so later checks make sense). */
+/** Dataverse as the app, with the token; what its answers say in their headers goes to the diagnosis. */
+export function dataverseAsApp({ deps, subject, timeoutMs, ctx }: CheckRun, token: string): DataverseApi {
+  // A throttled test waits what Dataverse asks, but never longer than --timeout in all.
+  const budget = {
+    ms: timeoutMs,
+    source: `--timeout (${Math.round(timeoutMs / 1000)} s)`,
+    hint: (neededMs: number) => `Test again later, or allow longer with --timeout ${Math.ceil(neededMs / 1000) + 5}s.`,
+  };
+  const http = observing(
+    createHttp({ fetch: deps.fetch, clock: deps.clock, signal: deps.cancellation.signal, trace: (line) => deps.ui.verbose(line), timeoutMs, maxAttempts: 3, maxDelayMs: 5000, budget, serviceName: () => 'Dataverse' }),
+    ctx,
+  );
+  return createDataverseApi(subject.environmentUrl, http, async () => token, 'app');
+}
+
+export async function checkWhoAmI({ deps, subject, report, checks }: CheckRun, dataverse: DataverseApi): Promise<void> {
+  try {
+    const [whoAmI, ms] = await timed(deps, () => dataverse.whoAmI());
+    report.latency.webApiMs = ms;
+    report.applicationUserId = whoAmI.UserId;
+    report.businessUnitId = whoAmI.BusinessUnitId;
+    report.organizationId = whoAmI.OrganizationId;
+  } catch (error) {
+    return checks.fail('whoami', 'WhoAmI failed', error);
+  }
+  const moved = subject.recordedApplicationUserId && subject.recordedApplicationUserId.toLowerCase() !== report.applicationUserId!.toLowerCase();
+  checks.pass(
+    'whoami',
+    `application user ${report.applicationUserId} in ${report.latency.webApiMs} ms${moved ? ` (the profile recorded ${subject.recordedApplicationUserId}; re-run dynauth init to refresh it)` : ''}`,
+    moved ? 'warn' : 'pass',
+  );
+}
+
+/** Once it returns, the privileges could be read or need not be (so the reads make sense). */
 export async function checkPrivileges(
   dataverse: DataverseApi,
   subject: ConnectionSubject,
   report: ConnectionReport,
   ctx: DiagnosisContext,
   { pass, fail }: CheckRecorder,
-): Promise<boolean> {
+): Promise<void> {
   const [held, user] = await Promise.allSettled([dataverse.retrieveUserPrivileges(report.applicationUserId!), dataverse.findApplicationUser(subject.clientId)]);
   if (user.status === 'fulfilled' && user.value) report.roles = { names: user.value.systemuserroles_association.map((r) => r.name).sort(), source: 'dataverse' };
   if (held.status === 'rejected' && cannotReadOwnPrivileges(held.reason)) {
@@ -24,12 +60,9 @@ export async function checkPrivileges(
       summary: `the app may not list its own privileges (its roles grant no ${/prvReadRole/.test(held.reason.remoteMessage) ? 'prvReadRole, which naming them needs' : 'prvReadUser'}), so they were not checked`,
     });
     pass('expected-privileges', 'not verifiable without prvReadUser; dynauth init checks them as the admin', 'skip');
-    return true;
+    return;
   }
-  if (held.status === 'rejected') {
-    fail('privileges', 'RetrieveUserPrivileges failed', held.reason);
-    return false;
-  }
+  if (held.status === 'rejected') return fail('privileges', 'RetrieveUserPrivileges failed', held.reason);
   const names = new Set(held.value.map((p) => p.PrivilegeName));
   pass('privileges', `${names.size} privileges held`);
   report.privileges = subject.expectedPrivileges.map((name) => ({ name, present: names.has(name) }));
@@ -46,7 +79,6 @@ export async function checkPrivileges(
   } else {
     pass('expected-privileges', `all ${subject.expectedPrivileges.length} expected privileges present`);
   }
-  return true;
 }
 
 export async function checkReads(dataverse: DataverseApi, tables: string[], { pass, fail }: CheckRecorder): Promise<void> {
@@ -58,8 +90,7 @@ export async function checkReads(dataverse: DataverseApi, tables: string[], { pa
     try {
       await dataverse.readTable(table);
     } catch (error) {
-      fail('read', `could not read ${table}`, error);
-      return;
+      return fail('read', `could not read ${table}`, error);
     }
   }
   pass('read', `read ${tables.join(', ')}`);
