@@ -27,7 +27,7 @@ interface Task {
   work: (got: Results) => unknown;
 }
 
-export function taskGraph(): TaskGraph<{}> {
+export function taskGraph(): TaskGraph<Record<never, never>> {
   return graphOf([]);
 }
 
