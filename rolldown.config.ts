@@ -34,13 +34,13 @@ function formDataCheckOnObjectsOnly(): Plugin {
     transform: {
       filter: { id: /[\\/]@typespec[\\/]ts-http-runtime[\\/]dist[\\/]esm[\\/]formData\.js$/ },
       handler(code, id) {
-        if (!code.includes(check)) throw new Error(`${id} no longer reads "${check}": review formDataCheckOnObjectsOnly in rolldown.config.ts.`);
+        if (!code.includes(check))
+          throw new Error(`${id} no longer reads "${check}": review formDataCheckOnObjectsOnly in rolldown.config.ts.`);
         return code.replace(check, `typeof body === "object" && body !== null && ${check}`);
       },
     },
   };
 }
-
 
 /**
  * The bundle carries code of many packages, so the package ships their licence notices: every
@@ -59,15 +59,23 @@ function thirdPartyNotices(): Plugin {
         }
       }
       const notices = [...roots]
-        .map((root) => ({ root, manifest: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; license?: string } }))
+        .map((root) => ({
+          root,
+          manifest: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; license?: string },
+        }))
         .sort((a, b) => a.manifest.name.localeCompare(b.manifest.name))
         .map(({ root, manifest }) => {
           const licence = readdirSync(root).find((name) => /^(licen[cs]e|copying)(\.|$)/i.test(name));
-          const text = licence ? readFileSync(join(root, licence), 'utf8').trim() : `Licence: ${manifest.license ?? 'not stated'} (no licence file in the package).`;
+          const text = licence
+            ? readFileSync(join(root, licence), 'utf8').trim()
+            : `Licence: ${manifest.license ?? 'not stated'} (no licence file in the package).`;
           return `${manifest.name} ${manifest.version} (${manifest.license ?? 'licence not stated'})\n\n${text}\n`;
         });
       const header = `dynauth's published bundle (dist/) includes code from these ${notices.length} packages, under their own licences:\n`;
-      writeFileSync(join(resolve(options.dir ?? 'dist'), '..', 'THIRD_PARTY_NOTICES'), `${header}\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`);
+      writeFileSync(
+        join(resolve(options.dir ?? 'dist'), '..', 'THIRD_PARTY_NOTICES'),
+        `${header}\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`,
+      );
     },
   };
 }

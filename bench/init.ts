@@ -48,11 +48,15 @@ export async function benchInit(bin: string): Promise<void> {
   console.log(
     `  ${median((s) => s.requests)} requests; critical path ${median((s) => s.chain)} calls: ${added} ms of added latency, ${served.toFixed(0)} ms as the emulator served them`,
   );
-  console.log(`  wall ${wall.toFixed(0)} ms = ${ratio.toFixed(2)}x the critical path (target <= 1.3x) ${ratio <= 1.3 ? 'OK' : 'OVER'}; ${(wall / added).toFixed(2)}x the added latency alone`);
+  console.log(
+    `  wall ${wall.toFixed(0)} ms = ${ratio.toFixed(2)}x the critical path (target <= 1.3x) ${ratio <= 1.3 ? 'OK' : 'OVER'}; ${(wall / added).toFixed(2)}x the added latency alone`,
+  );
   console.log(
     `  dynauth's own time: ${median((s) => s.beforeFirst).toFixed(0)} ms from spawn to the first request (Node, @azure/identity, MSAL), ${median((s) => s.afterLast).toFixed(0)} ms from the last answer to exit, the rest between calls`,
   );
-  console.log(`  the first run (no code cache yet; it writes them): wall ${first.wall.toFixed(0)} ms = ${(first.wall / first.served).toFixed(2)}x its critical path`);
+  console.log(
+    `  the first run (no code cache yet; it writes them): wall ${first.wall.toFixed(0)} ms = ${(first.wall / first.served).toFixed(2)}x its critical path`,
+  );
 }
 
 async function initOnce(bin: string, storeEnv: Record<string, string>): Promise<Sample> {
@@ -98,7 +102,10 @@ export async function runInitOnce<T = undefined>(
     const started = performance.now();
     let stderr = '';
     const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, [bin, 'init', '--yes', '--environment', 'contososales', '--role-preset', 'contact-center'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [bin, 'init', '--yes', '--environment', 'contososales', '--role-preset', 'contact-center'], {
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('close', resolve);
     });
@@ -137,10 +144,17 @@ export async function benchStore(): Promise<{ env: Record<string, string>; descr
     await keyring.set('probe', new Uint8Array([1]));
     await keyring.delete('probe');
   } catch {
-    return { env: { DYNAUTH_STORE: 'file', DYNAUTH_PASSPHRASE: 'bench-passphrase' }, description: 'the encrypted file store (no Secret Service here; adds scrypt)', cleanUp: async () => {} };
+    return {
+      env: { DYNAUTH_STORE: 'file', DYNAUTH_PASSPHRASE: 'bench-passphrase' },
+      description: 'the encrypted file store (no Secret Service here; adds scrypt)',
+      cleanUp: async () => {},
+    };
   }
   return {
-    env: { DYNAUTH_KEYCHAIN_SERVICE: service, ...(process.env.DBUS_SESSION_BUS_ADDRESS ? { DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS } : {}) },
+    env: {
+      DYNAUTH_KEYCHAIN_SERVICE: service,
+      ...(process.env.DBUS_SESSION_BUS_ADDRESS ? { DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS } : {}),
+    },
     description: 'the Secret Service keyring',
     cleanUp: async () => {
       for (const account of ['contososales', 'contososales#next', 'dynauth:data-key']) await keyring.delete(account).catch(() => false);

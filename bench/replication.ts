@@ -34,7 +34,9 @@ function measure(emulator: Emulator): Measured {
     if (!found) throw new Error('a step of the run was not recorded');
     return found.at;
   };
-  const spMade = firstOk((r) => r.method === 'POST' && r.path === '/v1.0/servicePrincipals' && (r.body as { appId?: string })?.appId === app.appId);
+  const spMade = firstOk(
+    (r) => r.method === 'POST' && r.path === '/v1.0/servicePrincipals' && (r.body as { appId?: string })?.appId === app.appId,
+  );
   const userMade = firstOk((r) => r.method === 'POST' && r.path.endsWith('/systemusers'));
   const firstCall = firstOk((r) => r.service === 'dataverse' && r.path.endsWith('/WhoAmI') && r.token?.appid === app.appId);
   const beyond = spMade - app.visibleAt + (userMade - Math.max(app.visibleAt, sp.visibleAt)) + (firstCall - user.visibleAt);
@@ -64,6 +66,8 @@ export async function benchReplication(bin: string): Promise<void> {
   const base = median(plain);
   const beyond = median(lagged.map((s) => s.beyond));
   console.log(`init with replication lag (every new object up to ${LAG_MS} ms, seed ${SEED}; median of ${RUNS}):`);
-  console.log(`  lag on the app -> service principal -> application user chain ${floor} ms; waiting beyond it ${beyond} ms (from each becoming visible to dynauth's next successful step; target <= 1000 ms) ${beyond <= 1000 ? 'OK' : 'OVER'}`);
+  console.log(
+    `  lag on the app -> service principal -> application user chain ${floor} ms; waiting beyond it ${beyond} ms (from each becoming visible to dynauth's next successful step; target <= 1000 ms) ${beyond <= 1000 ? 'OK' : 'OVER'}`,
+  );
   console.log(`  wall ${wall.toFixed(0)} ms; the same run without lag ${base.toFixed(0)} ms`);
 }

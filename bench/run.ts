@@ -28,7 +28,9 @@ for (let i = 0; i < runs; i++) {
   version.push(timeOnce([bin, '--version']));
 }
 const ratio = median(version) / median(bare);
-console.log(`startup: node -e 0 median ${median(bare).toFixed(1)} ms; dynauth --version median ${median(version).toFixed(1)} ms; ratio ${ratio.toFixed(2)}x (target <= 1.6x) ${ratio <= 1.6 ? 'OK' : 'OVER'}`);
+console.log(
+  `startup: node -e 0 median ${median(bare).toFixed(1)} ms; dynauth --version median ${median(version).toFixed(1)} ms; ratio ${ratio.toFixed(2)}x (target <= 1.6x) ${ratio <= 1.6 ? 'OK' : 'OVER'}`,
+);
 
 const help: number[] = [];
 for (let i = 0; i < Math.min(runs, 7); i++) help.push(timeOnce([bin, '--help']));

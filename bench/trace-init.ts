@@ -17,13 +17,17 @@ try {
     const { startedAt, wall, requests } = await runInitOnce(bin, { ...store.env, XDG_CACHE_HOME: cacheHome });
     if (run < 2) continue; // the first runs write the code caches
     const path = criticalPath(requests);
-    console.log(`run ${run}: wall ${wall.toFixed(0)} ms, critical path ${path.reduce((sum, r) => sum + r.answeredAt - r.at, 0)} ms in ${path.length} calls`);
+    console.log(
+      `run ${run}: wall ${wall.toFixed(0)} ms, critical path ${path.reduce((sum, r) => sum + r.answeredAt - r.at, 0)} ms in ${path.length} calls`,
+    );
     let previous = startedAt;
     for (const request of path) {
-      console.log(`  ${String(request.at - startedAt).padStart(5)} ms  gap ${String(request.at - previous).padStart(3)}  +${request.answeredAt - request.at - LATENCY_MS}  ${request.method} ${request.service} ${request.path.slice(0, 70)}`);
+      console.log(
+        `  ${String(request.at - startedAt).padStart(5)} ms  gap ${String(request.at - previous).padStart(3)}  +${request.answeredAt - request.at - LATENCY_MS}  ${request.method} ${request.service} ${request.path.slice(0, 70)}`,
+      );
       previous = request.answeredAt;
     }
-    console.log(`  ${(wall).toFixed(0).padStart(5)} ms  gap ${String(Math.round(startedAt + wall - previous)).padStart(3)}  exit`);
+    console.log(`  ${wall.toFixed(0).padStart(5)} ms  gap ${String(Math.round(startedAt + wall - previous)).padStart(3)}  exit`);
   }
 } finally {
   await store.cleanUp();

@@ -91,7 +91,14 @@ export function isCloudName(value: string): value is CloudName {
   return (CLOUD_NAMES as readonly string[]).includes(value);
 }
 
-const CUSTOM_KEYS = ['authorityHost', 'graphEndpoint', 'graphScope', 'powerPlatformEndpoint', 'powerPlatformScope', 'dataverseHostSuffixes'] as const;
+const CUSTOM_KEYS = [
+  'authorityHost',
+  'graphEndpoint',
+  'graphScope',
+  'powerPlatformEndpoint',
+  'powerPlatformScope',
+  'dataverseHostSuffixes',
+] as const;
 /** A private cloud may name a second Power Platform resource too, as GCC's entry does. */
 const OPTIONAL_CUSTOM_KEYS = ['powerPlatformScopeFallback'] as const;
 
@@ -145,7 +152,8 @@ export function parseCustomCloud(text: string, fileName: string): Cloud {
     const problem = hostShapeProblem(suffix.toLowerCase().replace(/^\./, ''));
     if (problem) throw bad(`key "dataverseHostSuffixes" entry ${index + 1}: ${problem}`);
     // One label ("com") would make every host under it a Dataverse host, and its tokens go there.
-    if (!suffix.replace(/^\./, '').includes('.')) throw bad(`key "dataverseHostSuffixes" entry ${index + 1} is a single label; give a domain such as crm.contoso.example`);
+    if (!suffix.replace(/^\./, '').includes('.'))
+      throw bad(`key "dataverseHostSuffixes" entry ${index + 1} is a single label; give a domain such as crm.contoso.example`);
   });
   return {
     name: 'custom',
@@ -164,7 +172,8 @@ function hostShapeProblem(host: string): string | undefined {
   if (isIP(host)) return undefined;
   if (host.length === 0) return 'it is empty';
   if (host.length > MAX_HOST_LENGTH) return `${host.length} characters, more than the ${MAX_HOST_LENGTH} a host name may have`;
-  if (!host.split('.').every((label) => HOST_LABEL.test(label))) return 'each dot-separated label must be 1 to 63 letters, digits or hyphens, not starting or ending with a hyphen';
+  if (!host.split('.').every((label) => HOST_LABEL.test(label)))
+    return 'each dot-separated label must be 1 to 63 letters, digits or hyphens, not starting or ending with a hyphen';
   return undefined;
 }
 

@@ -14,7 +14,22 @@
 // here may break a run: an unreadable, unwritable or refused cache just means compiling as usual.
 import { Module } from 'node:module';
 import { hash, randomBytes } from 'node:crypto';
-import { closeSync, constants as fs, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, type Stats, utimesSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants as fs,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  type Stats,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, posix, sep, win32 } from 'node:path';
 import { constants, Script } from 'node:vm';
@@ -68,7 +83,11 @@ export function installCodeCache({ dist, dir, uid = process.getuid?.() }: { dist
     const file = join(dir, `${basename(filename)}.${hash('sha1', content)}`);
     trusted ??= isPrivatePath(dir, uid);
     const cachedData = trusted ? readPrivateFile(file, uid) : undefined;
-    const script = new Script(loader.wrap(content), { filename, cachedData, importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+    const script = new Script(loader.wrap(content), {
+      filename,
+      cachedData,
+      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    });
     const require = Object.assign((id: string) => this.require(id), {
       resolve: Object.assign((request: string, options?: unknown) => loader._resolveFilename(request, this, false, options), {
         paths: (request: string) => loader._resolveLookupPaths(request, this),

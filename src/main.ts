@@ -22,22 +22,24 @@ export async function main(argv: string[], proc: ProcessLike): Promise<number> {
   let exitCode: number = ExitCode.ok;
   let reportError: ((error: unknown) => number) | undefined;
 
-  const invoke: Invoke = (load) => async (...actionArgs) => {
-    const command = actionArgs.at(-1) as Command;
-    applyEnvironment(command, proc.env);
-    const globals = readGlobalOptions(command, proc.env, proc.stderr.isTTY === true);
-    const cancellation = installCancellation(proc);
-    const [{ createDeps }, { formatError }] = await Promise.all([import('./deps.ts'), import('./cli/format-error.ts')]);
-    const deps = createDeps(proc, argv, globals, cancellation, command.opts());
-    reportError = (error) => formatError(error, deps);
-    try {
-      if (command.name() !== 'sandbox') (await import('./cli/stale-sandbox.ts')).assertSandboxStillRunning(proc.env);
-      const module = await load();
-      exitCode = await module.run(deps, command.opts(), command.args);
-    } finally {
-      cancellation.dispose();
-    }
-  };
+  const invoke: Invoke =
+    (load) =>
+    async (...actionArgs) => {
+      const command = actionArgs.at(-1) as Command;
+      applyEnvironment(command, proc.env);
+      const globals = readGlobalOptions(command, proc.env, proc.stderr.isTTY === true);
+      const cancellation = installCancellation(proc);
+      const [{ createDeps }, { formatError }] = await Promise.all([import('./deps.ts'), import('./cli/format-error.ts')]);
+      const deps = createDeps(proc, argv, globals, cancellation, command.opts());
+      reportError = (error) => formatError(error, deps);
+      try {
+        if (command.name() !== 'sandbox') (await import('./cli/stale-sandbox.ts')).assertSandboxStillRunning(proc.env);
+        const module = await load();
+        exitCode = await module.run(deps, command.opts(), command.args);
+      } finally {
+        cancellation.dispose();
+      }
+    };
 
   const program = buildProgram(invoke, proc);
   try {
@@ -52,7 +54,9 @@ export async function main(argv: string[], proc: ProcessLike): Promise<number> {
       if (argv.includes('--json') || isTrueWord(proc.env.DYNAUTH_JSON)) {
         const message = withoutArgumentValues(error.message.replace(/^error: /, ''));
         const code = error.code.replace(/^commander\./, '').replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-        proc.stdout.write(`${toTerminalJson(JSON.stringify({ ok: false, error: { code, message, hint: 'Run dynauth --help for usage.' } }, null, 2))}\n`);
+        proc.stdout.write(
+          `${toTerminalJson(JSON.stringify({ ok: false, error: { code, message, hint: 'Run dynauth --help for usage.' } }, null, 2))}\n`,
+        );
       }
       return ExitCode.usage;
     }
@@ -87,7 +91,8 @@ export function buildProgram(invoke: Invoke, proc: ProcessLike): Command {
       ].join('\n'),
     );
   addGlobalOptions(program);
-  for (const register of [registerInit, registerTestConnection, registerStatus, registerRotateSecret, registerExport, registerSandbox]) register(program, invoke);
+  for (const register of [registerInit, registerTestConnection, registerStatus, registerRotateSecret, registerExport, registerSandbox])
+    register(program, invoke);
   return program;
 }
 

@@ -19,7 +19,12 @@ if (!script) throw new Error('usage: node test/with-keyring.ts <script.ts> [args
 
 if (process.env[INSIDE_SESSION] !== undefined) {
   process.exitCode = await runInsideKeyringSession(process.env[INSIDE_SESSION]);
-} else if (process.platform === 'linux' && !process.env.DBUS_SESSION_BUS_ADDRESS && hasCommand('dbus-run-session') && hasCommand('gnome-keyring-daemon')) {
+} else if (
+  process.platform === 'linux' &&
+  !process.env.DBUS_SESSION_BUS_ADDRESS &&
+  hasCommand('dbus-run-session') &&
+  hasCommand('gnome-keyring-daemon')
+) {
   process.exitCode = await runInNewSession();
 } else {
   process.exitCode = await runScript(process.env);
@@ -73,7 +78,9 @@ async function runInsideKeyringSession(home: string): Promise<number> {
 async function waitForKeyring(daemon: ChildProcess): Promise<string | undefined> {
   if (!hasCommand('secret-tool')) {
     await sleep(500);
-    return daemon.exitCode === null ? undefined : `gnome-keyring-daemon exited (${daemon.exitCode}); secret-tool (libsecret-tools) is not installed to check further`;
+    return daemon.exitCode === null
+      ? undefined
+      : `gnome-keyring-daemon exited (${daemon.exitCode}); secret-tool (libsecret-tools) is not installed to check further`;
   }
   // Wait for our daemon to own the bus name first: probing earlier would make the bus activate a second one.
   for (let attempt = 0; attempt < 100 && hasCommand('dbus-send') && !secretServiceNameOwned(); attempt++) {
@@ -84,7 +91,11 @@ async function waitForKeyring(daemon: ChildProcess): Promise<string | undefined>
   let lastProblem = 'no answer';
   for (let attempt = 0; attempt < 50; attempt++) {
     if (daemon.exitCode !== null) return `gnome-keyring-daemon exited with code ${daemon.exitCode}`;
-    const store = spawnSync('secret-tool', ['store', '--label=dynauth test probe', ...attributes], { input: 'ok', encoding: 'utf8', timeout: 5000 });
+    const store = spawnSync('secret-tool', ['store', '--label=dynauth test probe', ...attributes], {
+      input: 'ok',
+      encoding: 'utf8',
+      timeout: 5000,
+    });
     const lookup = spawnSync('secret-tool', ['lookup', ...attributes], { encoding: 'utf8', timeout: 5000 });
     if (store.status === 0 && lookup.status === 0 && lookup.stdout === 'ok') {
       spawnSync('secret-tool', ['clear', ...attributes], { timeout: 5000 });
@@ -99,7 +110,14 @@ async function waitForKeyring(daemon: ChildProcess): Promise<string | undefined>
 function secretServiceNameOwned(): boolean {
   const reply = spawnSync(
     'dbus-send',
-    ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'],
+    [
+      '--session',
+      '--print-reply',
+      '--dest=org.freedesktop.DBus',
+      '/org/freedesktop/DBus',
+      'org.freedesktop.DBus.NameHasOwner',
+      'string:org.freedesktop.secrets',
+    ],
     { encoding: 'utf8', timeout: 5000 },
   );
   return reply.status === 0 && /boolean true/u.test(reply.stdout);

@@ -69,7 +69,12 @@ async function environmentCredential(
   if (env.AZURE_CLIENT_SECRET) return new identity.ClientSecretCredential(tenantId!, clientId!, env.AZURE_CLIENT_SECRET, common);
   const path = env.AZURE_CLIENT_CERTIFICATE_PATH!;
   const certificate = await readNamedFile(path, 'AZURE_CLIENT_CERTIFICATE_PATH', MAX_PEM_FILE_BYTES);
-  return new identity.ClientCertificateCredential(tenantId!, clientId!, { certificate, certificatePassword: env.AZURE_CLIENT_CERTIFICATE_PASSWORD }, common);
+  return new identity.ClientCertificateCredential(
+    tenantId!,
+    clientId!,
+    { certificate, certificatePassword: env.AZURE_CLIENT_CERTIFICATE_PASSWORD },
+    common,
+  );
 }
 
 export function defaultAuthMethod(canOpenBrowser: boolean): AuthMethod {

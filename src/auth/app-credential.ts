@@ -13,7 +13,11 @@ export async function createAppCredential(
   watch?: PipelineWatch,
 ): Promise<TokenCredential> {
   const identity = await import('./identity.ts');
-  const options = { authorityHost: cloud.authorityHost, disableInstanceDiscovery: disableInstanceDiscovery(cloud), ...identityPipelineOptions(watch) };
+  const options = {
+    authorityHost: cloud.authorityHost,
+    disableInstanceDiscovery: disableInstanceDiscovery(cloud),
+    ...identityPipelineOptions(watch),
+  };
   return secret.kind === 'secret'
     ? new identity.ClientSecretCredential(tenantId, clientId, secret.clientSecret, options)
     : new identity.ClientCertificateCredential(tenantId, clientId, { certificate: secret.pem }, options);

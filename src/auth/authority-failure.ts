@@ -4,7 +4,9 @@ import type { Cloud } from '../clouds.ts';
 import { classifyNetworkError } from '../http/network-error.ts';
 
 export function isEndpointResolutionError(error: unknown): boolean {
-  return error instanceof Error && /endpoints_resolution_error/.test(`${(error as { errorCode?: unknown }).errorCode ?? ''} ${error.message}`);
+  return (
+    error instanceof Error && /endpoints_resolution_error/.test(`${(error as { errorCode?: unknown }).errorCode ?? ''} ${error.message}`)
+  );
 }
 
 /** Why the tenant's metadata cannot be read: an Entra error (shaped like @azure/identity's), a network error, or undefined. */
@@ -14,7 +16,9 @@ export async function authorityFailure(fetcher: typeof fetch, cloud: Cloud, tena
     const response = await fetcher(url, { signal: AbortSignal.timeout(timeoutMs), headers: { Accept: 'application/json' } });
     if (response.ok) return undefined;
     const body = (await response.json().catch(() => ({}))) as { error_codes?: number[]; error_description?: string };
-    return body.error_codes?.length ? { errorResponse: { errorCodes: body.error_codes, errorDescription: body.error_description ?? '' } } : undefined;
+    return body.error_codes?.length
+      ? { errorResponse: { errorCodes: body.error_codes, errorDescription: body.error_description ?? '' } }
+      : undefined;
   } catch (error) {
     return classifyNetworkError(error, new URL(url).host);
   }

@@ -33,7 +33,15 @@ export async function readAzureCliCloud(
       'az',
       ['cloud', 'show', '--output', 'json'],
       // As AzureCliCredential runs az: from a directory no one else writes, so no az in the current one is run.
-      { env, signal, timeout: timeoutMs, shell: windows, cwd: windows ? (env.SystemRoot ?? 'C:\\Windows') : '/bin', encoding: 'utf8', windowsHide: true },
+      {
+        env,
+        signal,
+        timeout: timeoutMs,
+        shell: windows,
+        cwd: windows ? (env.SystemRoot ?? 'C:\\Windows') : '/bin',
+        encoding: 'utf8',
+        windowsHide: true,
+      },
       (error, out) => resolve(error ? undefined : out),
     );
   });

@@ -15,7 +15,7 @@ export function aadstsMessage(error: unknown): string {
   const response = (error as { errorResponse?: { errorDescription?: string } })?.errorResponse;
   const text = response?.errorDescription ?? (error instanceof Error ? error.message : String(error));
   const match = /AADSTS\d+:[^\r\n]*/.exec(text);
-  return (match ? match[0] : text.split('\n')[0] ?? '').trim();
+  return (match ? match[0] : (text.split('\n')[0] ?? '')).trim();
 }
 
 /**
@@ -29,7 +29,12 @@ export function unansweredFailure(error: unknown, unanswered: NetworkError | und
 /** Turns a failed admin sign-in into a user-facing error. */
 export function adminSignInError(
   error: unknown,
-  context: { method: string; tenant?: string; cloud?: string; /** The sign-in's last request, if it got no answer. */ unanswered?: NetworkError },
+  context: {
+    method: string;
+    tenant?: string;
+    cloud?: string /** The sign-in's last request, if it got no answer. */;
+    unanswered?: NetworkError;
+  },
 ): DynauthError {
   if (error instanceof DynauthError) return error;
   const code = aadstsCode(error);
@@ -49,7 +54,9 @@ export function adminSignInError(
   if (network) return network;
   const name = error instanceof Error ? error.name : '';
   const detail = code ? aadstsMessage(error) : error instanceof Error ? error.message.split('\n')[0] : String(error);
-  const noBrowser = context.method === 'browser' && (name === 'CredentialUnavailableError' || /\bspawn\b.*\bENOENT\b|xdg-open|open a browser/i.test(detail));
+  const noBrowser =
+    context.method === 'browser' &&
+    (name === 'CredentialUnavailableError' || /\bspawn\b.*\bENOENT\b|xdg-open|open a browser/i.test(detail));
   const azureCli = name === 'CredentialUnavailableError' && context.method === 'azure-cli';
   const hint =
     azureCli && /could not be found|not installed/i.test(detail)
@@ -59,7 +66,11 @@ export function adminSignInError(
         : noBrowser
           ? 'No browser could be opened here; use --auth device-code.'
           : 'Sign in again, or choose another method with --auth.';
-  return new AuthError(`Sign-in (${context.method}) failed: ${detail}`, { hint, cause: error, code: code ? `AADSTS${code}` : 'sign-in-failed' });
+  return new AuthError(`Sign-in (${context.method}) failed: ${detail}`, {
+    hint,
+    cause: error,
+    code: code ? `AADSTS${code}` : 'sign-in-failed',
+  });
 }
 
 function findNetworkCause(error: unknown): NetworkError | undefined {

@@ -25,7 +25,12 @@ export interface TokenSourceOptions {
  * for silently first, and the admin signs in again only when that is needed. A scope with a
  * fallback that had to be used is asked for by its fallback from then on.
  */
-export function tokenSource(credential: AdminCredential, signal: AbortSignal, onError: (error: unknown) => Error, options: TokenSourceOptions = {}): TokenSource {
+export function tokenSource(
+  credential: AdminCredential,
+  signal: AbortSignal,
+  onError: (error: unknown) => Error,
+  options: TokenSourceOptions = {},
+): TokenSource {
   const now = options.now ?? Date.now;
   const cache = new Map<string, Promise<AccessToken>>();
   const chosen = new Map<string, string>();
@@ -39,7 +44,8 @@ export function tokenSource(credential: AdminCredential, signal: AbortSignal, on
     await credential.authenticate!(scope, { abortSignal: signal });
     return silent(scope);
   };
-  const acquire = (scope: string) => silent(scope).catch((error: unknown) => (needsSignIn(error) ? signInFor(scope) : Promise.reject(error)));
+  const acquire = (scope: string) =>
+    silent(scope).catch((error: unknown) => (needsSignIn(error) ? signInFor(scope) : Promise.reject(error)));
 
   const withFallback = async (scope: string, fallback: string) => {
     let failure: unknown;

@@ -27,7 +27,10 @@ export function identityPipelineOptions({ trace, onNetwork, onRefusal }: Pipelin
   if (!trace && !onNetwork && !onRefusal) return {};
   const policy = {
     name: 'dynauthWatch',
-    async sendRequest<Req extends TracedRequest, Res extends TracedResponse>(request: Req, next: (request: Req) => Promise<Res>): Promise<Res> {
+    async sendRequest<Req extends TracedRequest, Res extends TracedResponse>(
+      request: Req,
+      next: (request: Req) => Promise<Res>,
+    ): Promise<Res> {
       const started = Date.now();
       trace?.(`→ ${request.method} ${request.url}`);
       try {

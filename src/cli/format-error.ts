@@ -56,14 +56,18 @@ export function formatError(error: unknown, deps: Pick<Deps, 'ui' | 'globals'> &
   }
   if (known) {
     deps.ui.error(known.message, known.hint);
-    if (deps.globals.json) deps.ui.result({ ok: false, error: { code: known.code, message: redact(known.message), hint: redact(known.hint) } }, () => '');
+    if (deps.globals.json)
+      deps.ui.result({ ok: false, error: { code: known.code, message: redact(known.message), hint: redact(known.hint) } }, () => '');
     if (deps.globals.verbose && known.cause instanceof Error) deps.ui.verbose(`caused by: ${known.cause.message}`);
     return known.exitCode;
   }
   // Cut only once redacted: a cut through a secret would leave its first half unrecognised.
   const full = redact(error instanceof Error ? error.message : String(error))!;
   const message = full.length > MAX_UNEXPECTED_MESSAGE ? `${full.slice(0, MAX_UNEXPECTED_MESSAGE)}… (${full.length} characters)` : full;
-  deps.ui.error(`Unexpected error: ${message}`, deps.globals.verbose ? undefined : 'Run again with --verbose for details, and report it if it persists.');
+  deps.ui.error(
+    `Unexpected error: ${message}`,
+    deps.globals.verbose ? undefined : 'Run again with --verbose for details, and report it if it persists.',
+  );
   if (deps.globals.verbose && error instanceof Error && error.stack) deps.ui.verbose(error.stack);
   if (deps.globals.json) deps.ui.result({ ok: false, error: { code: 'unexpected', message } }, () => '');
   return ExitCode.failure;

@@ -19,7 +19,11 @@ export function addGlobalOptions(program: Command): void {
     .addOption(option('--quiet', 'print only warnings, errors and the result', 'DYNAUTH_QUIET'))
     .addOption(option('--cloud <name>', 'Microsoft cloud the tenant lives in', 'DYNAUTH_CLOUD').choices(CLOUD_NAMES).default('public'))
     .addOption(
-      option('--cloud-config <file>', 'JSON file with the endpoints of a private or test cloud (overrides --cloud)', 'DYNAUTH_CLOUD_CONFIG'),
+      option(
+        '--cloud-config <file>',
+        'JSON file with the endpoints of a private or test cloud (overrides --cloud)',
+        'DYNAUTH_CLOUD_CONFIG',
+      ),
     );
 }
 

@@ -38,7 +38,13 @@ function environmentValue(option: Option, name: string, raw: string): unknown {
     const value = parseBoolean(raw, name);
     return option.negate ? !value : value;
   }
-  const values = option.variadic || repeatable.has(option) ? raw.split(',').map((v) => v.trim()).filter(Boolean) : [raw];
+  const values =
+    option.variadic || repeatable.has(option)
+      ? raw
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean)
+      : [raw];
   const choices = option.argChoices;
   const wrong = choices && values.find((v) => !choices.includes(v));
   if (wrong) throw new UsageError(`${name}=${wrong} is not one of: ${choices.join(', ')}`);

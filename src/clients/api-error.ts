@@ -36,7 +36,10 @@ export async function readErrorBody(response: Response): Promise<{ code: string;
   const text = await response.text().catch(() => '');
   try {
     const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-    return { code: quoteServerText(String(body.error?.code ?? ''), CODE_LIMIT), message: quoteServerText(String(body.error?.message ?? '')) };
+    return {
+      code: quoteServerText(String(body.error?.code ?? ''), CODE_LIMIT),
+      message: quoteServerText(String(body.error?.message ?? '')),
+    };
   } catch {
     return { code: '', message: quoteServerText(text, 200) };
   }

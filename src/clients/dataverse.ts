@@ -103,7 +103,8 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
     if (!response.ok) throw await dataverseError(operation, origin, caller, response);
     return response;
   };
-  const getFrom = async <T>(operation: string, url: string): Promise<T> => readJson<T>(await sendTo(operation, url), 'Dataverse', request(operation));
+  const getFrom = async <T>(operation: string, url: string): Promise<T> =>
+    readJson<T>(await sendTo(operation, url), 'Dataverse', request(operation));
   const get = <T>(operation: string, path: string): Promise<T> => getFrom<T>(operation, base + path);
   /** Every page: Dataverse answers long collections in pages linked by @odata.nextLink. */
   const list = async <T>(operation: string, path: string): Promise<T[]> => {
@@ -129,7 +130,10 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
         : (
             await Promise.all(
               chunks.map((ids) =>
-                list<{ privilegeid: string; name: string }>('read privileges', `privileges?$select=privilegeid,name&$filter=${ids.map((id) => `privilegeid eq ${id}`).join(' or ')}`),
+                list<{ privilegeid: string; name: string }>(
+                  'read privileges',
+                  `privileges?$select=privilegeid,name&$filter=${ids.map((id) => `privilegeid eq ${id}`).join(' or ')}`,
+                ),
               ),
             )
           ).flat();
@@ -140,7 +144,12 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
   const createdId = (response: Response): string => {
     const location = response.headers.get('OData-EntityId') ?? '';
     const match = /\(([0-9a-f-]{36})\)\s*$/i.exec(location);
-    if (!match) throw unexpectedAnswer('Dataverse', request('create a record'), `no new record id (OData-EntityId: "${quoteServerText(location, 200)}")`);
+    if (!match)
+      throw unexpectedAnswer(
+        'Dataverse',
+        request('create a record'),
+        `no new record id (OData-EntityId: "${quoteServerText(location, 200)}")`,
+      );
     return match[1]!;
   };
 
@@ -148,16 +157,22 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
     url: origin,
     whoAmI: async () => {
       const answer = await get<Partial<Record<keyof WhoAmI, unknown>>>('call WhoAmI', 'WhoAmI');
-      if (typeof answer.UserId !== 'string' || typeof answer.BusinessUnitId !== 'string') throw unexpectedAnswer('Dataverse', request('call WhoAmI'), 'no user id');
+      if (typeof answer.UserId !== 'string' || typeof answer.BusinessUnitId !== 'string')
+        throw unexpectedAnswer('Dataverse', request('call WhoAmI'), 'no user id');
       return answer as WhoAmI;
     },
     rootBusinessUnit: async () => {
-      const [root] = await list<BusinessUnit>('read business units', 'businessunits?$select=businessunitid,name&$filter=parentbusinessunitid eq null');
+      const [root] = await list<BusinessUnit>(
+        'read business units',
+        'businessunits?$select=businessunitid,name&$filter=parentbusinessunitid eq null',
+      );
       if (!root) throw new Error('Dataverse returned no root business unit');
       return root;
     },
     findBusinessUnit: async (name) =>
-      (await list<BusinessUnit>('read business units', `businessunits?$select=businessunitid,name&$filter=name eq ${odataString(name)}`))[0],
+      (
+        await list<BusinessUnit>('read business units', `businessunits?$select=businessunitid,name&$filter=name eq ${odataString(name)}`)
+      )[0],
     listBusinessUnits: () => list('read business units', 'businessunits?$select=businessunitid,name'),
     findApplicationUser: async (appId) =>
       (
@@ -170,7 +185,12 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
       createdId(
         await send('create the application user', 'systemusers', {
           method: 'POST',
-          body: { applicationid: appId, accessmode: 4, isdisabled: false, 'businessunitid@odata.bind': `/businessunits(${guid(businessUnitId)})` },
+          body: {
+            applicationid: appId,
+            accessmode: 4,
+            isdisabled: false,
+            'businessunitid@odata.bind': `/businessunits(${guid(businessUnitId)})`,
+          },
         }),
       ),
     findRole: async (name, businessUnitId) =>
@@ -192,7 +212,9 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
     findPrivileges: (names) =>
       list('read privileges', `privileges?$select=privilegeid,name&$filter=${names.map((n) => `name eq ${odataString(n)}`).join(' or ')}`),
     rolePrivilegeNames: async (roleId) =>
-      (await list<{ name: string }>('read the role privileges', `roles(${guid(roleId)})/roleprivileges_association?$select=name`)).map((p) => p.name),
+      (await list<{ name: string }>('read the role privileges', `roles(${guid(roleId)})/roleprivileges_association?$select=name`)).map(
+        (p) => p.name,
+      ),
     addPrivilegesToRole: async (roleId, privileges) => {
       await send('add privileges to the role', `roles(${guid(roleId)})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, {
         method: 'POST',
@@ -207,14 +229,22 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
     },
     retrieveUserPrivileges: async (userId) =>
       withNames(
-        (await get<{ RolePrivileges: PrivilegeRow[] }>('read the user privileges', `systemusers(${guid(userId)})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`))
-          .RolePrivileges,
+        (
+          await get<{ RolePrivileges: PrivilegeRow[] }>(
+            'read the user privileges',
+            `systemusers(${guid(userId)})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`,
+          )
+        ).RolePrivileges,
       ),
     // An unbound function taking the user's id (learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/retrieveusersprivilegesthroughteams).
     retrieveTeamPrivileges: async (userId) =>
       withNames(
-        (await get<{ RolePrivileges: PrivilegeRow[] }>('read the privileges held through teams', `RetrieveUsersPrivilegesThroughTeams(UserId=${guid(userId)})`))
-          .RolePrivileges,
+        (
+          await get<{ RolePrivileges: PrivilegeRow[] }>(
+            'read the privileges held through teams',
+            `RetrieveUsersPrivilegesThroughTeams(UserId=${guid(userId)})`,
+          )
+        ).RolePrivileges,
       ),
     readTable: async (entitySet) => {
       await send(`read ${entitySet}`, `${entitySet}?$select=createdon&$top=1`);

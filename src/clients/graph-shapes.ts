@@ -24,7 +24,6 @@ export interface AppManagementPolicy {
   passwordCredentials: PasswordRestriction[];
 }
 
-
 /** The tenant Graph answered for, read field by field: an answer without a tenant id is refused. */
 export function toOrganization(raw: unknown): Organization {
   const record = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
@@ -51,6 +50,14 @@ export interface GraphAppManagementPolicy {
   restrictions?: { passwordCredentials?: PasswordRestriction[] } | null;
 }
 
-export function appManagementPolicy(policy: GraphAppManagementPolicy, restrictions: { passwordCredentials?: PasswordRestriction[] } | null | undefined): AppManagementPolicy {
-  return { id: policy.id, displayName: policy.displayName ?? null, isEnabled: policy.isEnabled === true, passwordCredentials: restrictions?.passwordCredentials ?? [] };
+export function appManagementPolicy(
+  policy: GraphAppManagementPolicy,
+  restrictions: { passwordCredentials?: PasswordRestriction[] } | null | undefined,
+): AppManagementPolicy {
+  return {
+    id: policy.id,
+    displayName: policy.displayName ?? null,
+    isEnabled: policy.isEnabled === true,
+    passwordCredentials: restrictions?.passwordCredentials ?? [],
+  };
 }

@@ -7,7 +7,13 @@ import { ExitCode } from '../cli/errors.ts';
 import { odataString } from './odata.ts';
 import { quoteServerText } from '../http/server-text.ts';
 import { ApiError, CODE_LIMIT } from './api-error.ts';
-import { appManagementPolicy, toOrganization, type AppManagementPolicy, type GraphAppManagementPolicy, type Organization } from './graph-shapes.ts';
+import {
+  appManagementPolicy,
+  toOrganization,
+  type AppManagementPolicy,
+  type GraphAppManagementPolicy,
+  type Organization,
+} from './graph-shapes.ts';
 
 export type { AppManagementPolicy, Organization, PasswordRestriction } from './graph-shapes.ts';
 
@@ -88,36 +94,38 @@ const APPLICATION_FIELDS = 'id,appId,displayName,createdDateTime,signInAudience,
 
 /** Microsoft Graph v1.0 through @microsoft/microsoft-graph-client, sent over dynauth's retrying HTTP layer. */
 export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource): GraphApi {
-  const initClient = (Client: typeof import('@microsoft/microsoft-graph-client').Client) => Client.initWithMiddleware({
-    baseUrl: `${cloud.graphEndpoint}/`,
-    defaultVersion: 'v1.0',
-    customHosts: new Set([new URL(cloud.graphEndpoint).hostname]),
-    middleware: {
-      async execute(context) {
-        const request = context.request;
-        const url = typeof request === 'string' ? request : request.url;
-        const headers = new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]);
-        headers.set('Authorization', `Bearer ${await getToken(cloud.graphScope)}`);
-        try {
-          context.response = await http.request(url, {
-            method: context.options?.method,
-            headers: Object.fromEntries(headers),
-            body: context.options?.body as string | undefined,
-          });
-        } catch (error) {
-          // The SDK turns whatever the middleware throws into a GraphError of status -1; the call
-          // rethrows this one instead, with its own message and hint.
-          const failure = middlewareFailure.getStore();
-          if (failure) failure.error ??= error;
-          throw error;
-        }
+  const initClient = (Client: typeof import('@microsoft/microsoft-graph-client').Client) =>
+    Client.initWithMiddleware({
+      baseUrl: `${cloud.graphEndpoint}/`,
+      defaultVersion: 'v1.0',
+      customHosts: new Set([new URL(cloud.graphEndpoint).hostname]),
+      middleware: {
+        async execute(context) {
+          const request = context.request;
+          const url = typeof request === 'string' ? request : request.url;
+          const headers = new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]);
+          headers.set('Authorization', `Bearer ${await getToken(cloud.graphScope)}`);
+          try {
+            context.response = await http.request(url, {
+              method: context.options?.method,
+              headers: Object.fromEntries(headers),
+              body: context.options?.body as string | undefined,
+            });
+          } catch (error) {
+            // The SDK turns whatever the middleware throws into a GraphError of status -1; the call
+            // rethrows this one instead, with its own message and hint.
+            const failure = middlewareFailure.getStore();
+            if (failure) failure.error ??= error;
+            throw error;
+          }
+        },
       },
-    },
-  });
+    });
 
   // The SDK loads on first use: after the sign-in request has gone out, not before it.
   let sdk: Promise<{ client: Client; GraphError: typeof GraphError }> | undefined;
-  const load = () => (sdk ??= import('@microsoft/microsoft-graph-client').then(({ Client, GraphError }) => ({ client: initClient(Client), GraphError })));
+  const load = () =>
+    (sdk ??= import('@microsoft/microsoft-graph-client').then(({ Client, GraphError }) => ({ client: initClient(Client), GraphError })));
 
   const call = async <T>(operation: string, work: (api: (path: string) => GraphRequest) => Promise<T>): Promise<T> => {
     const { client, GraphError } = await load();
@@ -133,7 +141,9 @@ export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource):
   return {
     prepare: () => void load().catch(() => {}), // a failure to load surfaces on the first call
     organization: () =>
-      call('read the organization', async (api) => toOrganization((await api('/organization').select('id,displayName,verifiedDomains').get())?.value?.[0])),
+      call('read the organization', async (api) =>
+        toOrganization((await api('/organization').select('id,displayName,verifiedDomains').get())?.value?.[0]),
+      ),
     signedInUser: async () => {
       const { client } = await load();
       try {
@@ -143,12 +153,26 @@ export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource):
       }
     },
     findApplications: (displayName) =>
-      call('list app registrations', async (api) =>
-        (await api('/applications').filter(`displayName eq ${odataString(displayName)}`).select(APPLICATION_FIELDS).get()).value,
+      call(
+        'list app registrations',
+        async (api) =>
+          (
+            await api('/applications')
+              .filter(`displayName eq ${odataString(displayName)}`)
+              .select(APPLICATION_FIELDS)
+              .get()
+          ).value,
       ),
     findApplicationByAppId: (appId) =>
-      call('find the app registration', async (api) =>
-        (await api('/applications').filter(`appId eq ${odataString(appId)}`).select(APPLICATION_FIELDS).get()).value[0],
+      call(
+        'find the app registration',
+        async (api) =>
+          (
+            await api('/applications')
+              .filter(`appId eq ${odataString(appId)}`)
+              .select(APPLICATION_FIELDS)
+              .get()
+          ).value[0],
       ),
     getApplication: (id) => call('read the app registration', (api) => api(`/applications/${id}`).select(APPLICATION_FIELDS).get()),
     createApplication: (body) => call('create the app registration', (api) => api('/applications').post(body)),
@@ -158,39 +182,61 @@ export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource):
     setKeyCredentials: (id, keyCredentials) =>
       call('upload the certificate', (api) => api(`/applications/${id}`).patch({ keyCredentials })),
     findServicePrincipal: (appId) =>
-      call('find the service principal', async (api) =>
-        (await api('/servicePrincipals').filter(`appId eq ${odataString(appId)}`).select('id,appId,displayName,oauth2PermissionScopes').get())
-          .value[0],
+      call(
+        'find the service principal',
+        async (api) =>
+          (
+            await api('/servicePrincipals')
+              .filter(`appId eq ${odataString(appId)}`)
+              .select('id,appId,displayName,oauth2PermissionScopes')
+              .get()
+          ).value[0],
       ),
     createServicePrincipal: (appId) => call('create the service principal', (api) => api('/servicePrincipals').post({ appId })),
     findPermissionGrant: (clientId, resourceId) =>
-      call('read the admin consent', async (api) =>
-        (
-          await api('/oauth2PermissionGrants')
-            .filter(`clientId eq ${odataString(clientId)} and consentType eq 'AllPrincipals' and resourceId eq ${odataString(resourceId)}`)
-            .get()
-        ).value[0],
+      call(
+        'read the admin consent',
+        async (api) =>
+          (
+            await api('/oauth2PermissionGrants')
+              .filter(
+                `clientId eq ${odataString(clientId)} and consentType eq 'AllPrincipals' and resourceId eq ${odataString(resourceId)}`,
+              )
+              .get()
+          ).value[0],
       ),
     createPermissionGrant: (grant) => call('grant admin consent', (api) => api('/oauth2PermissionGrants').post(grant)),
-    updatePermissionGrantScope: (id, scope) => call('update the admin consent', (api) => api(`/oauth2PermissionGrants/${id}`).patch({ scope })),
+    updatePermissionGrantScope: (id, scope) =>
+      call('update the admin consent', (api) => api(`/oauth2PermissionGrants/${id}`).patch({ scope })),
     defaultAppManagementPolicy: () =>
-      call('read the tenant\'s app-management policy', async (api) => {
+      call("read the tenant's app-management policy", async (api) => {
         const policy = await api('/policies/defaultAppManagementPolicy').get();
         return appManagementPolicy(policy, policy.applicationRestrictions);
       }),
     appManagementPolicies: (id) =>
-      call('read the app\'s app-management policies', async (api) =>
-        ((await api(`/applications/${id}/appManagementPolicies`).get()).value as GraphAppManagementPolicy[]).map((policy) => appManagementPolicy(policy, policy.restrictions)),
+      call("read the app's app-management policies", async (api) =>
+        ((await api(`/applications/${id}/appManagementPolicies`).get()).value as GraphAppManagementPolicy[]).map((policy) =>
+          appManagementPolicy(policy, policy.restrictions),
+        ),
       ),
   };
 }
 
 const middlewareFailure = new AsyncLocalStorage<{ error?: unknown }>();
 
-function graphError(operation: string, error: { statusCode: number; code: string | null; message: string; requestId: string | null }): ApiError {
+function graphError(
+  operation: string,
+  error: { statusCode: number; code: string | null; message: string; requestId: string | null },
+): ApiError {
   const code = quoteServerText(error.code ?? '', CODE_LIMIT);
   const message = quoteServerText(error.message ?? '');
-  const base = { service: 'graph' as const, status: error.statusCode, remoteCode: code, remoteMessage: message, requestId: error.requestId ?? undefined };
+  const base = {
+    service: 'graph' as const,
+    status: error.statusCode,
+    remoteCode: code,
+    remoteMessage: message,
+    requestId: error.requestId ?? undefined,
+  };
   if (error.statusCode === 403 && code === 'Authorization_RequestDenied') {
     return new ApiError({
       ...base,
@@ -200,11 +246,19 @@ function graphError(operation: string, error: { statusCode: number; code: string
     });
   }
   if (error.statusCode === 401) {
-    return new ApiError({ ...base, message: `Microsoft Graph refused the sign-in token while trying to ${operation}.`, hint: 'Sign in again.', exitCode: ExitCode.auth });
+    return new ApiError({
+      ...base,
+      message: `Microsoft Graph refused the sign-in token while trying to ${operation}.`,
+      hint: 'Sign in again.',
+      exitCode: ExitCode.auth,
+    });
   }
   return new ApiError({
     ...base,
     message: `Could not ${operation}: ${message || `HTTP ${error.statusCode}`}${code ? ` (${code})` : ''}.`,
-    hint: error.statusCode >= 500 || error.statusCode === 429 ? 'Microsoft Graph is busy or unavailable; run the same command again later: it resumes where it stopped.' : undefined,
+    hint:
+      error.statusCode >= 500 || error.statusCode === 429
+        ? 'Microsoft Graph is busy or unavailable; run the same command again later: it resumes where it stopped.'
+        : undefined,
   });
 }

@@ -18,6 +18,7 @@ export async function readJson<T>(response: Response, service: string, operation
   } catch {
     throw unexpectedAnswer(service, operation, `something that is not JSON ("${quoteServerText(text, 100)}")`);
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw unexpectedAnswer(service, operation, 'JSON that is not an object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw unexpectedAnswer(service, operation, 'JSON that is not an object');
   return body as T;
 }

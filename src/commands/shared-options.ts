@@ -14,19 +14,34 @@ export function tenantOption() {
 }
 
 export function waitOption() {
-  return option('--wait <duration>', 'how long to wait for Entra and Dataverse to replicate a new app, and for a throttled request (Retry-After), e.g. 90s, 5m', 'DYNAUTH_WAIT').default('5m');
+  return option(
+    '--wait <duration>',
+    'how long to wait for Entra and Dataverse to replicate a new app, and for a throttled request (Retry-After), e.g. 90s, 5m',
+    'DYNAUTH_WAIT',
+  ).default('5m');
 }
 
 export function timeoutOption() {
-  return option('--timeout <duration>', 'how long to wait for each answer from Entra or Dataverse, e.g. 30s, 2m', 'DYNAUTH_TIMEOUT').default('30s');
+  return option(
+    '--timeout <duration>',
+    'how long to wait for each answer from Entra or Dataverse, e.g. 30s, 2m',
+    'DYNAUTH_TIMEOUT',
+  ).default('30s');
 }
 
 export function passphraseOption() {
-  return option('--passphrase', 'encrypt with a key derived from a passphrase (asked, or DYNAUTH_PASSPHRASE) instead of a key kept in the keychain');
+  return option(
+    '--passphrase',
+    'encrypt with a key derived from a passphrase (asked, or DYNAUTH_PASSPHRASE) instead of a key kept in the keychain',
+  );
 }
 
 export function storeOption() {
-  return option('--store <where>', 'where the encrypted connection is kept: keychain (OS keychain) or file (encrypted file, needs --passphrase)', 'DYNAUTH_STORE')
+  return option(
+    '--store <where>',
+    'where the encrypted connection is kept: keychain (OS keychain) or file (encrypted file, needs --passphrase)',
+    'DYNAUTH_STORE',
+  )
     .choices(['keychain', 'file'])
     .default('keychain');
 }

@@ -34,7 +34,12 @@ export function keyCredentialFor(
  * Adds a certificate, keeping every other keyCredential (PATCH replaces the whole collection); one
  * already there (a lost answer to an upload that happened) is not added twice.
  */
-export async function addKeyCredential(graph: GraphApi, app: Pick<Application, 'id'>, added: KeyCredential, hint = KEPT_KEYS_HINT): Promise<void> {
+export async function addKeyCredential(
+  graph: GraphApi,
+  app: Pick<Application, 'id'>,
+  added: KeyCredential,
+  hint = KEPT_KEYS_HINT,
+): Promise<void> {
   const current = await graph.getApplication(app.id);
   if (current.keyCredentials.some((key) => key.keyId === added.keyId)) return;
   await graph.setKeyCredentials(app.id, [...keptKeys(current.keyCredentials, hint), added]);
@@ -51,21 +56,36 @@ export async function removeCredential(graph: GraphApi, applicationId: string, t
       await graph.removePassword(applicationId, keyId);
     } catch (error) {
       // Graph has no such key (removed by a run whose answer was lost, or by hand): done.
-      if (error instanceof ApiError && (error.status === 404 || (error.status === 400 && !onApp(await graph.getApplication(applicationId), keyId)))) return;
+      if (
+        error instanceof ApiError &&
+        (error.status === 404 || (error.status === 400 && !onApp(await graph.getApplication(applicationId), keyId)))
+      )
+        return;
       throw error;
     }
     return;
   }
   const current = await graph.getApplication(applicationId);
   if (!onApp(current, keyId)) return;
-  await graph.setKeyCredentials(applicationId, keptKeys(current.keyCredentials.filter((key) => key.keyId !== keyId), KEPT_KEYS_HINT));
+  await graph.setKeyCredentials(
+    applicationId,
+    keptKeys(
+      current.keyCredentials.filter((key) => key.keyId !== keyId),
+      KEPT_KEYS_HINT,
+    ),
+  );
 }
 
 /** Credentials a run added (their display name carries its marker), e.g. one whose secret was never stored. */
-export function markedBy(app: Application, marker: string, kind: 'rotation' | 'init' = 'rotation'): Array<{ type: CredentialType; keyId: string }> {
+export function markedBy(
+  app: Application,
+  marker: string,
+  kind: 'rotation' | 'init' = 'rotation',
+): Array<{ type: CredentialType; keyId: string }> {
   // The marker comes from a profile file: one that is not dynauth's 8 hex digits (an edited "") matches nothing.
   if (!/^[0-9a-f]{8}$/u.test(marker)) return [];
-  const marked = (name: string | null | undefined) => typeof name === 'string' && /^dynauth \d{4}-\d\d-\d\d /u.test(name) && name.endsWith(` ${kind} ${marker}`);
+  const marked = (name: string | null | undefined) =>
+    typeof name === 'string' && /^dynauth \d{4}-\d\d-\d\d /u.test(name) && name.endsWith(` ${kind} ${marker}`);
   return [
     ...app.passwordCredentials.filter((p) => marked(p.displayName)).map((p) => ({ type: 'secret' as const, keyId: p.keyId })),
     ...app.keyCredentials.filter((k) => marked(k.displayName) && k.keyId).map((k) => ({ type: 'certificate' as const, keyId: k.keyId! })),
@@ -75,7 +95,10 @@ export function markedBy(app: Application, marker: string, kind: 'rotation' | 'i
 function keptKeys(keys: KeyCredential[], hint: string): KeyCredential[] {
   if (keys.some((key) => !key.key)) {
     // Without their public keys the others would be lost by the PATCH.
-    throw new DynauthError('Entra did not return the public keys of the certificates on the app, so changing them could remove certificates dynauth did not create.', { hint });
+    throw new DynauthError(
+      'Entra did not return the public keys of the certificates on the app, so changing them could remove certificates dynauth did not create.',
+      { hint },
+    );
   }
   return keys;
 }

@@ -33,7 +33,9 @@ export type CredentialFacts = Profile['credential'];
 
 /** How the app signs in with it (the identity library's input). */
 export function appSecretOf(credential: StoredCredential): AppSecret {
-  return credential.kind === 'secret' ? { kind: 'secret', clientSecret: credential.clientSecret } : { kind: 'certificate', pem: certificateFileOf(credential) };
+  return credential.kind === 'secret'
+    ? { kind: 'secret', clientSecret: credential.clientSecret }
+    : { kind: 'certificate', pem: certificateFileOf(credential) };
 }
 
 /** Private key then certificate, as one PEM file (--certificate-out, export --pem-out). */
@@ -67,7 +69,10 @@ export function factsOf(credential: StoredCredential, lifetimeDays: number, now:
  * The credential a sealed item holds, completed with what the profile records about it (a
  * certificate's public part): undefined when the item does not hold that kind of credential.
  */
-export function credentialFrom(stored: StoredConnection, facts: Pick<CredentialFacts, 'type' | 'keyId' | 'expiresOn' | 'thumbprint' | 'certificatePem'>): StoredCredential | undefined {
+export function credentialFrom(
+  stored: StoredConnection,
+  facts: Pick<CredentialFacts, 'type' | 'keyId' | 'expiresOn' | 'thumbprint' | 'certificatePem'>,
+): StoredCredential | undefined {
   const { keyId, expiresOn } = facts;
   if (facts.type === 'secret') {
     const clientSecret = parseConnectionString(stored.connectionString).clientSecret;

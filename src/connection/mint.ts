@@ -32,7 +32,12 @@ export async function mintSecret(
     .catch(async (error: unknown) => {
       throw await refused(error);
     });
-  const credential: ClientSecretCredential = { kind: 'secret', clientSecret: password.secretText, keyId: password.keyId, expiresOn: password.endDateTime };
+  const credential: ClientSecretCredential = {
+    kind: 'secret',
+    clientSecret: password.secretText,
+    keyId: password.keyId,
+    expiresOn: password.endDateTime,
+  };
   try {
     await record(credential);
   } catch (error) {
@@ -43,7 +48,11 @@ export async function mintSecret(
 }
 
 /** A new self-signed certificate with a fresh key id; `notBefore` is when it becomes valid. */
-export function mintCertificate(commonName: string, lifetimeDays: number, now: Date): { credential: CertificateCredential; notBefore: Date } {
+export function mintCertificate(
+  commonName: string,
+  lifetimeDays: number,
+  now: Date,
+): { credential: CertificateCredential; notBefore: Date } {
   const certificate = createSelfSignedCertificate({ commonName, validDays: lifetimeDays, now });
   return {
     credential: {

@@ -51,10 +51,15 @@ export async function openStoragesFor(deps: StorageDeps, profiles: Profile[], fl
   };
 }
 
-async function passphraseFor(deps: Pick<Deps, 'canPrompt' | 'prompter'>, profiles: Profile[], flags: StorageFlags): Promise<string | undefined> {
+async function passphraseFor(
+  deps: Pick<Deps, 'canPrompt' | 'prompter'>,
+  profiles: Profile[],
+  flags: StorageFlags,
+): Promise<string | undefined> {
   const needed = profiles.some((p) => p.keychain.passphrase);
   if (!needed || flags.passphrase) return flags.passphrase;
   const names = profiles.map((p) => p.name).join(', ');
-  if (!deps.canPrompt) throw new MissingInputError([`DYNAUTH_PASSPHRASE (the stored credential of ${names} is encrypted with a passphrase)`]);
+  if (!deps.canPrompt)
+    throw new MissingInputError([`DYNAUTH_PASSPHRASE (the stored credential of ${names} is encrypted with a passphrase)`]);
   return deps.prompter.password({ message: `Passphrase that encrypts the stored credential of ${names}` });
 }

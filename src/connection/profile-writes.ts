@@ -13,7 +13,12 @@ export type ProfileDraft = Omit<Profile, 'version' | 'createdOn' | 'updatedOn' |
 export async function writeCredentialFacts(storage: Storage, draft: ProfileDraft, now: Date): Promise<void> {
   const previous = await storage.profiles.read(draft.name).catch(() => undefined);
   if (previous && previous.clientId === draft.clientId) {
-    await storage.profiles.write({ ...previous, credential: draft.credential, keychain: storage.vault.keychainReference(draft.name), updatedOn: now.toISOString() });
+    await storage.profiles.write({
+      ...previous,
+      credential: draft.credential,
+      keychain: storage.vault.keychainReference(draft.name),
+      updatedOn: now.toISOString(),
+    });
   } else {
     await writeProfile(storage, draft, now);
   }

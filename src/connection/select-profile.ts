@@ -23,7 +23,10 @@ export async function chooseProfile(
     throw new UsageError('No profiles yet.', { hint: noneHint, code: 'no-profiles' });
   }
   if (names.length > 1 && !deps.canPrompt) throw new MissingInputError([`--profile <name> (one of: ${names.join(', ')})`]);
-  const name = names.length === 1 ? names[0]! : await deps.prompter.select({ message: 'Which profile?', choices: names.map((n) => ({ name: n, value: n })) });
+  const name =
+    names.length === 1
+      ? names[0]!
+      : await deps.prompter.select({ message: 'Which profile?', choices: names.map((n) => ({ name: n, value: n })) });
   return (await profiles.read(name))!;
 }
 

@@ -22,7 +22,10 @@ type PathDeps = Pick<Deps, 'env' | 'platform' | 'homedir'>;
 
 /** The profile files alone (no store opened): what listing and choosing a profile needs. */
 export async function openProfiles(deps: PathDeps): Promise<ProfileStore> {
-  const [{ ProfileStore }, { resolveProfilesDir }] = await Promise.all([import('../profiles/profile-store.ts'), import('../profiles/paths.ts')]);
+  const [{ ProfileStore }, { resolveProfilesDir }] = await Promise.all([
+    import('../profiles/profile-store.ts'),
+    import('../profiles/paths.ts'),
+  ]);
   return new ProfileStore(resolveProfilesDir({ env: deps.env, homedir: deps.homedir, platform: deps.platform }));
 }
 
@@ -34,9 +37,15 @@ export async function openProfiles(deps: PathDeps): Promise<ProfileStore> {
 export async function storeOfProfile(deps: PathDeps, profile: Profile, fallback: CredentialStore): Promise<CredentialStore> {
   if (profile.keychain.store) return profile.keychain.store;
   if (!profile.keychain.passphrase) return 'keychain';
-  const [{ createFileStore }, { resolveProfilesDir }] = await Promise.all([import('../secrets/file-store.ts'), import('../profiles/paths.ts')]);
+  const [{ createFileStore }, { resolveProfilesDir }] = await Promise.all([
+    import('../secrets/file-store.ts'),
+    import('../profiles/paths.ts'),
+  ]);
   const files = createFileStore(join(resolveProfilesDir({ env: deps.env, homedir: deps.homedir, platform: deps.platform }), 'encrypted'));
-  const inFiles = await files.get(profile.keychain.account).then((item) => item !== undefined, () => false);
+  const inFiles = await files.get(profile.keychain.account).then(
+    (item) => item !== undefined,
+    () => false,
+  );
   return inFiles ? 'file' : fallback;
 }
 
@@ -45,7 +54,15 @@ export async function storeOfProfile(deps: PathDeps, profile: Profile, fallback:
  * the profile files beside it. DYNAUTH_KEYCHAIN_SERVICE keeps the sandbox's items apart.
  */
 export async function openStorage(deps: PathDeps & Partial<Pick<Deps, 'redactor'>>, choice: StorageChoice): Promise<Storage> {
-  const [{ Vault, DEFAULT_KEYCHAIN_SERVICE }, { createKeyringStore }, { createFileStore }, { ProfileStore }, { resolveProfilesDir }, { ensurePrivateDir }, { probeConfigDir }] = await Promise.all([
+  const [
+    { Vault, DEFAULT_KEYCHAIN_SERVICE },
+    { createKeyringStore },
+    { createFileStore },
+    { ProfileStore },
+    { resolveProfilesDir },
+    { ensurePrivateDir },
+    { probeConfigDir },
+  ] = await Promise.all([
     import('../secrets/vault.ts'),
     import('../secrets/keyring-store.ts'),
     import('../secrets/file-store.ts'),
@@ -56,8 +73,13 @@ export async function openStorage(deps: PathDeps & Partial<Pick<Deps, 'redactor'
   ]);
   const service = deps.env.DYNAUTH_KEYCHAIN_SERVICE || DEFAULT_KEYCHAIN_SERVICE;
   const profilesDir = resolveProfilesDir({ env: deps.env, homedir: deps.homedir, platform: deps.platform });
-  const store = choice.store === 'file' ? createFileStore(join(profilesDir, 'encrypted')) : createKeyringStore(service, { platform: deps.platform });
-  const vault = new Vault(store, { service, passphrase: choice.passphrase, onSecret: deps.redactor && ((secret) => deps.redactor!.add(secret)) });
+  const store =
+    choice.store === 'file' ? createFileStore(join(profilesDir, 'encrypted')) : createKeyringStore(service, { platform: deps.platform });
+  const vault = new Vault(store, {
+    service,
+    passphrase: choice.passphrase,
+    onSecret: deps.redactor && ((secret) => deps.redactor!.add(secret)),
+  });
   return {
     vault,
     profiles: new ProfileStore(profilesDir),

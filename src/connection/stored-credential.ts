@@ -17,23 +17,41 @@ export interface CredentialTarget {
  * Seals the credential as the profile's connection ("next" while a rotation proves it). A
  * certificate's public part is not in the item: the profile records it.
  */
-export async function storeCredential(storage: Storage, target: CredentialTarget, clientId: string, credential: StoredCredential, slot: ConnectionSlot = 'current'): Promise<void> {
+export async function storeCredential(
+  storage: Storage,
+  target: CredentialTarget,
+  clientId: string,
+  credential: StoredCredential,
+  slot: ConnectionSlot = 'current',
+): Promise<void> {
   const privateKeyPem = credential.kind === 'certificate' ? credential.privateKeyPem : undefined;
-  await storage.vault.saveConnection(target.profile, connectionStringFor(target.url, clientId, credential), { slot, privateKeyPem, keyId: credential.keyId });
+  await storage.vault.saveConnection(target.profile, connectionStringFor(target.url, clientId, credential), {
+    slot,
+    privateKeyPem,
+    keyId: credential.keyId,
+  });
 }
 
 /**
  * The profile's stored connection, and the credential in it as the profile records it: undefined
  * when there is no item; `credential` undefined when the item holds another kind of credential.
  */
-export async function readCredential(storage: Storage, profile: Profile): Promise<{ connectionString: string; credential: StoredCredential | undefined } | undefined> {
+export async function readCredential(
+  storage: Storage,
+  profile: Profile,
+): Promise<{ connectionString: string; credential: StoredCredential | undefined } | undefined> {
   const stored = await storage.vault.loadConnection(profile.name);
   if (!stored) return undefined;
   return { connectionString: stored.connectionString, credential: credentialFrom(stored, profile.credential) };
 }
 
 /** The targets whose item does not hold this credential yet (e.g. an added environment). */
-export async function targetsLacking<T extends CredentialTarget>(storage: Storage, targets: T[], clientId: string, credential: StoredCredential): Promise<T[]> {
+export async function targetsLacking<T extends CredentialTarget>(
+  storage: Storage,
+  targets: T[],
+  clientId: string,
+  credential: StoredCredential,
+): Promise<T[]> {
   const lacking: T[] = [];
   for (const target of targets) {
     const stored = await storage.vault.loadConnection(target.profile).catch(() => undefined);
@@ -48,7 +66,12 @@ export async function targetsLacking<T extends CredentialTarget>(storage: Storag
  * itself (sealed with the secret), so a run cut short before writing the profile is no loss;
  * items from before dynauth recorded it there fall back on the profile's record.
  */
-export async function lookupStoredCredential(storage: Storage, profileName: string, app: Application, now: Date): Promise<StoredCredential | undefined> {
+export async function lookupStoredCredential(
+  storage: Storage,
+  profileName: string,
+  app: Application,
+  now: Date,
+): Promise<StoredCredential | undefined> {
   const profile = await storage.profiles.read(profileName).catch(() => undefined);
   const stored = await storage.vault.loadConnection(profileName).catch(() => undefined);
   if (!stored) return undefined;
@@ -59,6 +82,7 @@ export async function lookupStoredCredential(storage: Storage, profileName: stri
   if (!keyId || !onApp?.endDateTime || Date.parse(onApp.endDateTime) <= now.getTime()) return undefined;
   const expiresOn = onApp.endDateTime;
   if (fields.clientSecret) return credentialFrom(stored, { type: 'secret', keyId, expiresOn });
-  if (profile?.credential.keyId === keyId && profile.credential.type === 'certificate') return credentialFrom(stored, { ...profile.credential, expiresOn });
+  if (profile?.credential.keyId === keyId && profile.credential.type === 'certificate')
+    return credentialFrom(stored, { ...profile.credential, expiresOn });
   return undefined;
 }

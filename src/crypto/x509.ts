@@ -83,10 +83,12 @@ export function createSelfSignedCertificate(options: ValidityOptions): Certifica
 
 /** A throwaway certificate authority (CA:true, keyCertSign) to sign server certificates. */
 export function createCertificateAuthority(options: ValidityOptions): CertificateAuthority {
-  const { material: made, privateKey, name, keyId } = selfSigned(options, [
-    basicConstraints(true, 0),
-    keyUsage([KEY_USAGE.digitalSignature, KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign]),
-  ]);
+  const {
+    material: made,
+    privateKey,
+    name,
+    keyId,
+  } = selfSigned(options, [basicConstraints(true, 0), keyUsage([KEY_USAGE.digitalSignature, KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign])]);
   return { ...made, privateKey, subjectName: name, subjectKeyIdentifier: keyId };
 }
 
@@ -156,11 +158,7 @@ function buildCertificate(input: BuildInput): Buffer {
       3,
       der.sequence(
         ...input.extensions.map((ext) =>
-          der.sequence(
-            der.objectIdentifier(ext.oid),
-            ...(ext.critical ? [der.boolean(true)] : []),
-            der.octetString(ext.value),
-          ),
+          der.sequence(der.objectIdentifier(ext.oid), ...(ext.critical ? [der.boolean(true)] : []), der.octetString(ext.value)),
         ),
       ),
     ),
@@ -187,7 +185,7 @@ function validity(options: ValidityOptions): { notBefore: Date; notAfter: Date }
   const now = options.now ?? new Date();
   // X.509 times have whole-second precision; round so the Date objects match the certificate exactly.
   const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
-  const notAfter = new Date(notBefore.getTime() + Math.round(options.validDays * DAY_MS / 1000) * 1000);
+  const notAfter = new Date(notBefore.getTime() + Math.round((options.validDays * DAY_MS) / 1000) * 1000);
   return { notBefore, notAfter };
 }
 
@@ -208,7 +206,9 @@ function distinguishedName(commonName: string): Buffer {
 
 /** RFC 5280 method 1: SHA-1 of the subjectPublicKey bits (for RSA, the PKCS#1 RSAPublicKey DER). */
 function subjectKeyIdentifier(publicKey: KeyObject): Buffer {
-  return createHash('sha1').update(publicKey.export({ type: 'pkcs1', format: 'der' })).digest();
+  return createHash('sha1')
+    .update(publicKey.export({ type: 'pkcs1', format: 'der' }))
+    .digest();
 }
 
 function basicConstraints(isCa: boolean, pathLength?: number): Extension {

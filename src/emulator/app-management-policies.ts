@@ -14,7 +14,8 @@ export function tenantAppManagementPolicy(seed: SeedAppManagementPolicy | undefi
   return {
     id: DEFAULT_APP_MANAGEMENT_POLICY_ID,
     displayName: seed?.displayName ?? 'Default app management tenant policy',
-    description: 'Default tenant policy that enforces app management restrictions on applications and service principals. To apply policy to targeted resources, create a new policy under appManagementPolicies collection.',
+    description:
+      'Default tenant policy that enforces app management restrictions on applications and service principals. To apply policy to targeted resources, create a new policy under appManagementPolicies collection.',
     isEnabled: seed ? (seed.isEnabled ?? true) : false,
     applicationRestrictions: { passwordCredentials: (seed?.passwordCredentials ?? []).map(passwordRestriction), keyCredentials: [] },
     servicePrincipalRestrictions: { passwordCredentials: [], keyCredentials: [] },
@@ -49,7 +50,10 @@ function passwordRestriction(seed: SeedPasswordRestriction): PasswordCredentialR
 }
 
 /** The policy that governs the app: its own enabled one (assigned policies override the default), else the tenant's when enabled. */
-export function governingPolicy(state: EmulatorState, app: Application): { id: string; passwordCredentials: PasswordCredentialRestriction[] } | undefined {
+export function governingPolicy(
+  state: EmulatorState,
+  app: Application,
+): { id: string; passwordCredentials: PasswordCredentialRestriction[] } | undefined {
   const own = state.policies.appManagement.find((policy) => policy.isEnabled && policy.appliesTo.includes(app.id));
   if (own) return { id: own.id, passwordCredentials: own.restrictions.passwordCredentials };
   const tenant = state.policies.defaultAppManagement;
@@ -57,12 +61,17 @@ export function governingPolicy(state: EmulatorState, app: Application): { id: s
 }
 
 /** The enabled password restrictions that bind this app: "enforces the policy for an app created on or after the enforcement date". */
-export function bindingPasswordRestrictions(state: EmulatorState, app: Application): { policyId: string; restrictions: PasswordCredentialRestriction[] } | undefined {
+export function bindingPasswordRestrictions(
+  state: EmulatorState,
+  app: Application,
+): { policyId: string; restrictions: PasswordCredentialRestriction[] } | undefined {
   const policy = governingPolicy(state, app);
   if (!policy) return undefined;
   const created = Date.parse(app.createdDateTime);
   const restrictions = policy.passwordCredentials.filter(
-    (r) => r.state !== 'disabled' && (r.restrictForAppsCreatedAfterDateTime === null || created >= Date.parse(r.restrictForAppsCreatedAfterDateTime)),
+    (r) =>
+      r.state !== 'disabled' &&
+      (r.restrictForAppsCreatedAfterDateTime === null || created >= Date.parse(r.restrictForAppsCreatedAfterDateTime)),
   );
   return { policyId: policy.id, restrictions };
 }

@@ -38,7 +38,12 @@ export function faultReply(service: ServiceName, action: Extract<FaultAction, { 
       return {
         status,
         headers,
-        body: { error: { code: throttled ? 'TooManyRequests' : 'ServiceUnavailable', message: throttled ? 'Rate limit is exceeded. Try again later.' : 'The service is temporarily unavailable.' } },
+        body: {
+          error: {
+            code: throttled ? 'TooManyRequests' : 'ServiceUnavailable',
+            message: throttled ? 'Rate limit is exceeded. Try again later.' : 'The service is temporarily unavailable.',
+          },
+        },
       };
     case 'login': {
       const traceId = newGuid();

@@ -72,7 +72,8 @@ function matches(rule: FaultTarget, request: FaultRequest): boolean {
 
 function validateRule(rule: FaultRule): void {
   const count = (n: number | undefined, what: string): void => {
-    if (n !== undefined && !(Number.isInteger(n) && n > 0) && n !== Infinity) throw new Error(`fault: ${what} must be a positive whole number`);
+    if (n !== undefined && !(Number.isInteger(n) && n > 0) && n !== Infinity)
+      throw new Error(`fault: ${what} must be a positive whole number`);
   };
   switch (rule.kind) {
     case 'latency':
@@ -81,7 +82,8 @@ function validateRule(rule: FaultRule): void {
       return;
     case 'throttle':
       count(rule.times, 'times');
-      if (!(Number.isInteger(rule.retryAfterSeconds) && rule.retryAfterSeconds >= 0)) throw new Error('fault: retry-after must be whole seconds');
+      if (!(Number.isInteger(rule.retryAfterSeconds) && rule.retryAfterSeconds >= 0))
+        throw new Error('fault: retry-after must be whole seconds');
       return;
     case 'unavailable':
     case 'drop':
@@ -91,7 +93,8 @@ function validateRule(rule: FaultRule): void {
     case 'huge-body':
       count(rule.times, 'times');
       if (!(Number.isInteger(rule.bytes) && rule.bytes >= 0)) throw new Error('fault: body size must be whole bytes');
-      if (!(Number.isInteger(rule.status) && rule.status >= 200 && rule.status <= 599)) throw new Error('fault: body status must be 200 to 599');
+      if (!(Number.isInteger(rule.status) && rule.status >= 200 && rule.status <= 599))
+        throw new Error('fault: body status must be 200 to 599');
       return;
     case 'replication-lag':
       for (const value of Object.values(rule.lag)) {
@@ -135,7 +138,10 @@ const SERVICES: readonly string[] = ['login', 'graph', 'bap', 'dataverse'];
  *                                                  secrets, certificates, app users (each draws its own, max/2 to max)
  */
 export function parseFaultSpec(spec: string): FaultRule {
-  const parts = spec.trim().split(/[\s:]+/).filter(Boolean);
+  const parts = spec
+    .trim()
+    .split(/[\s:]+/)
+    .filter(Boolean);
   const head = parts.shift() ?? '';
   if (head === 'lag') return { kind: 'replication-lag', lag: parseLag(parts.join(','), spec) };
   const [serviceName = '', environment] = head.split('@');
@@ -162,9 +168,16 @@ export function parseFaultSpec(spec: string): FaultRule {
   if (times === 0) throw new Error(`fault "${spec}": count must be at least 1`);
   let rule: FaultRule;
   if (name === '429') rule = { ...target, kind: 'throttle', times: times ?? 1, retryAfterSeconds: retryAfterSeconds ?? 1 };
-  else if (name === '503') rule = { ...target, kind: 'unavailable', times: times ?? 1, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
+  else if (name === '503')
+    rule = { ...target, kind: 'unavailable', times: times ?? 1, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
   else if (name === 'drop') rule = { ...target, kind: 'drop', times: times ?? 1 };
-  else rule = { ...target, kind: 'latency', ms: parseDuration(name.slice('latency='.length), spec), ...(times !== undefined ? { times } : {}) };
+  else
+    rule = {
+      ...target,
+      kind: 'latency',
+      ms: parseDuration(name.slice('latency='.length), spec),
+      ...(times !== undefined ? { times } : {}),
+    };
   if (retryAfterSeconds !== undefined && rule.kind !== 'throttle' && rule.kind !== 'unavailable') {
     throw new Error(`fault "${spec}": retry-after applies to 429 and 503 only`);
   }
@@ -173,7 +186,13 @@ export function parseFaultSpec(spec: string): FaultRule {
 
 function parseLag(text: string, spec: string): ReplicationLag {
   const lag: ReplicationLag = {};
-  const keys: Record<string, keyof ReplicationLag> = { app: 'appMs', sp: 'servicePrincipalMs', secret: 'secretMs', cert: 'certificateMs', appuser: 'appUserMs' };
+  const keys: Record<string, keyof ReplicationLag> = {
+    app: 'appMs',
+    sp: 'servicePrincipalMs',
+    secret: 'secretMs',
+    cert: 'certificateMs',
+    appuser: 'appUserMs',
+  };
   for (const item of text.split(',')) {
     const [key = '', value = ''] = item.split('=');
     const field = keys[key.toLowerCase()];

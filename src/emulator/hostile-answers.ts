@@ -69,7 +69,9 @@ export function tamperReply(reply: Reply, tamper: Tamper, req: RequestContext, s
       if (!organization || !('verifiedDomains' in organization)) return reply;
       organization.id = OTHER_TENANT.id;
       organization.displayName = OTHER_TENANT.displayName;
-      organization.verifiedDomains = [{ capabilities: 'Email, OfficeCommunicationsOnline', isDefault: true, isInitial: true, name: OTHER_TENANT.domain, type: 'Managed' }];
+      organization.verifiedDomains = [
+        { capabilities: 'Email, OfficeCommunicationsOnline', isDefault: true, isInitial: true, name: OTHER_TENANT.domain, type: 'Managed' },
+      ];
       break;
     }
     case 'instance-url': {
@@ -104,12 +106,18 @@ export function hostileEffect(part: string, spec: string): Extract<FaultRule, { 
   const body = /^body=(\d+)(b|kb|mb)?(?:@(\d{3}))?$/i.exec(part);
   if (body) {
     const unit = (body[2] ?? 'b').toLowerCase();
-    return { kind: 'huge-body', bytes: Number(body[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1), status: Number(body[3] ?? 200) };
+    return {
+      kind: 'huge-body',
+      bytes: Number(body[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1),
+      status: Number(body[3] ?? 200),
+    };
   }
   const next = /^next-link=(self|endless)$/.exec(part);
   if (next) return { kind: 'tamper', tamper: { kind: 'next-link', to: next[1]! } };
   if (part === 'other-tenant') return { kind: 'tamper', tamper: { kind: 'other-tenant' } };
   const offCloud = /^off-cloud-instance(?:=([a-z0-9.-]+))?$/i.exec(part);
   if (offCloud) return { kind: 'tamper', tamper: { kind: 'instance-url', url: `https://${offCloud[1] ?? 'evil.example.net'}/` } };
-  throw new Error(`fault "${spec}": cannot read "${part}" (body=<size>[kb|mb][@<status>], next-link=self|endless, other-tenant, off-cloud-instance[=<host>])`);
+  throw new Error(
+    `fault "${spec}": cannot read "${part}" (body=<size>[kb|mb][@<status>], next-link=self|endless, other-tenant, off-cloud-instance[=<host>])`,
+  );
 }

@@ -41,7 +41,8 @@ export async function readBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ReplyError({ status: 413, body: { error: { code: 'RequestEntityTooLarge', message: 'Request body too large.' } } });
+    if (size > MAX_BODY_BYTES)
+      throw new ReplyError({ status: 413, body: { error: { code: 'RequestEntityTooLarge', message: 'Request body too large.' } } });
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -26,13 +26,25 @@ export { parseFaultSpec } from './faults.ts';
 export { DEFAULT_REPLICATION_LAG_MS } from './replication.ts';
 export type { FaultRule } from './fault-rules.ts';
 export type { EmulatorOptions } from './options.ts';
-export type { RecordedRequest, ReplicationLag, SeedAppManagementPolicy, SeedApplication, SeedOptions, ServiceName, TokenSummary } from './types.ts';
+export type {
+  RecordedRequest,
+  ReplicationLag,
+  SeedAppManagementPolicy,
+  SeedApplication,
+  SeedOptions,
+  ServiceName,
+  TokenSummary,
+} from './types.ts';
 export type { EmulatorState } from './state.ts';
 
 /** The custom-cloud JSON the CLI reads via --cloud-config / DYNAUTH_CLOUD_CONFIG. */
 export type CloudConfig = Omit<Cloud, 'name'>;
 
-type DeepReadonly<T> = T extends (infer U)[] ? ReadonlyArray<DeepReadonly<U>> : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+type DeepReadonly<T> = T extends (infer U)[]
+  ? ReadonlyArray<DeepReadonly<U>>
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
 
 export interface Emulator {
   cloudConfig: CloudConfig;
@@ -107,7 +119,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     origins.graph = await listen('graph', (req) => handleGraph(ctx, req));
     origins.bap = await listen('bap', (req) => handleBap(ctx, req));
     for (const env of ctx.state.environments.filter((e) => e.dataverse)) {
-      const listener = await startListener(tls, { service: 'dataverse', environment: env.uniqueName, route: (req) => handleDataverse(ctx, req, env) }, pipeline);
+      const listener = await startListener(
+        tls,
+        { service: 'dataverse', environment: env.uniqueName, route: (req) => handleDataverse(ctx, req, env) },
+        pipeline,
+      );
       listeners.push(listener);
       env.url = listener.origin;
     }

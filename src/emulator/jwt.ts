@@ -38,7 +38,12 @@ export function verifyJwtSignature(jwt: DecodedJwt, publicKey: KeyObject | strin
     case 'RS256':
       return verify('sha256', data, key, jwt.signature);
     case 'PS256':
-      return verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, jwt.signature);
+      return verify(
+        'sha256',
+        data,
+        { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST },
+        jwt.signature,
+      );
     default:
       return false;
   }

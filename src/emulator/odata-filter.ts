@@ -206,7 +206,10 @@ function normalize(v: unknown): unknown {
 /** Applies $select: keeps the listed fields (plus `always`), in the listed order. */
 export function selectFields(row: Record<string, unknown>, select: string | undefined, always: string[] = []): Record<string, unknown> {
   if (!select) return row;
-  const fields = select.split(',').map((f) => f.trim()).filter(Boolean);
+  const fields = select
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
   const out: Record<string, unknown> = {};
   for (const key of always) if (key in row) out[key] = row[key];
   for (const field of fields) {

@@ -16,9 +16,7 @@ const SENSITIVE_FIELDS = new Set([
 export function redact(body: unknown): unknown {
   if (Array.isArray(body)) return body.map(redact);
   if (typeof body !== 'object' || body === null) return body;
-  return Object.fromEntries(
-    Object.entries(body).map(([key, value]) => [key, SENSITIVE_FIELDS.has(key) ? '[redacted]' : redact(value)]),
-  );
+  return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, SENSITIVE_FIELDS.has(key) ? '[redacted]' : redact(value)]));
 }
 
 export function redactQuery(query: Record<string, string>): Record<string, string> {

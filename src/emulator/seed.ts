@@ -62,7 +62,10 @@ export function seedState(options: SeedOptions, now: number): SeedResult {
     displayName: 'Contoso Admin',
     mail: `admin@${TENANT.domain}`,
     delegatedScopes: {
-      [WELL_KNOWN_APP_IDS.graph]: [...(options.adminGraphScopes ?? DEFAULT_ADMIN_GRAPH_SCOPES), ...(options.adminReadsPolicies ? ['Policy.Read.All'] : [])],
+      [WELL_KNOWN_APP_IDS.graph]: [
+        ...(options.adminGraphScopes ?? DEFAULT_ADMIN_GRAPH_SCOPES),
+        ...(options.adminReadsPolicies ? ['Policy.Read.All'] : []),
+      ],
       [WELL_KNOWN_APP_IDS.dynamicsCrm]: ['user_impersonation'],
       [WELL_KNOWN_APP_IDS.powerAppsService]: ['user_impersonation'],
     },
@@ -87,11 +90,15 @@ export function seedState(options: SeedOptions, now: number): SeedResult {
   };
 
   const automationSecret = newClientSecret();
-  const automation = addApplication(state, {
-    displayName: 'Contoso automation (sandbox)',
-    appId: stableGuid('application:automation'),
-    secret: { value: automationSecret, endDateTime: new Date(now + 730 * 86_400_000).toISOString() },
-  }, seededAt);
+  const automation = addApplication(
+    state,
+    {
+      displayName: 'Contoso automation (sandbox)',
+      appId: stableGuid('application:automation'),
+      secret: { value: automationSecret, endDateTime: new Date(now + 730 * 86_400_000).toISOString() },
+    },
+    seededAt,
+  );
   const automationSp = findSp(state, automation.appId);
   for (const value of AUTOMATION_GRAPH_ROLES) {
     state.appRoleGrants.push({ principalId: automationSp.id, resourceAppId: WELL_KNOWN_APP_IDS.graph, value });
@@ -99,7 +106,8 @@ export function seedState(options: SeedOptions, now: number): SeedResult {
   state.powerPlatformManagementApps.push(automation.appId);
   const extras = (options.applications ?? []).map((seed) => ({ seed, app: addApplication(state, seed, seededAt) }));
   for (const { seed, app } of extras) if (seed.blockedByConditionalAccess) state.policies.conditionalAccessBlockedApps.push(app.appId);
-  for (const { seed, app } of extras) if (seed.appManagementPolicy) state.policies.appManagement.push(appManagementPolicy(seed.appManagementPolicy, [app.id]));
+  for (const { seed, app } of extras)
+    if (seed.appManagementPolicy) state.policies.appManagement.push(appManagementPolicy(seed.appManagementPolicy, [app.id]));
 
   const environments: Array<Pick<Environment, 'uniqueName' | 'displayName' | 'sku' | 'isDefault'> & { dataverse: boolean }> = [
     { uniqueName: 'contososales', displayName: 'Contoso Sales', sku: 'Production', isDefault: false, dataverse: true },
@@ -120,7 +128,12 @@ export function seedState(options: SeedOptions, now: number): SeedResult {
       dataverse: env.dataverse ? seedDataverse(env.uniqueName, options, admin, automation, seededAt) : undefined,
     });
     const dataverse = state.environments.at(-1)!.dataverse;
-    if (dataverse) dataverse.blockedAppIds = blockedAppIds(env.uniqueName, options, extras.map((e) => ({ ...e.seed, appId: e.app.appId })));
+    if (dataverse)
+      dataverse.blockedAppIds = blockedAppIds(
+        env.uniqueName,
+        options,
+        extras.map((e) => ({ ...e.seed, appId: e.app.appId })),
+      );
   }
   return { state, admin, automation: { clientId: automation.appId, clientSecret: automationSecret } };
 }
@@ -143,7 +156,8 @@ function seedDataverse(uniqueName: string, options: SeedOptions, admin: User, au
     teams: [],
     tables: seedTables(uniqueName, withDynamicsApps),
     blockedAppIds: [],
-    privilegeRowsWithoutNames: options.privilegeRowsWithoutNames === true || Boolean(options.privilegeRowsWithoutNames?.includes(uniqueName)),
+    privilegeRowsWithoutNames:
+      options.privilegeRowsWithoutNames === true || Boolean(options.privilegeRowsWithoutNames?.includes(uniqueName)),
     teamPrivilegesFunction: options.teamPrivilegesFunction?.[uniqueName] ?? 'available',
   };
   for (const template of standardRoles(catalogue)) {
@@ -177,7 +191,9 @@ function seedDataverse(uniqueName: string, options: SeedOptions, admin: User, au
     });
   } else if (!options.adminNotUserIn?.includes(uniqueName)) {
     const isSysAdmin = !options.adminNotSystemAdministratorIn?.includes(uniqueName);
-    dataverse.systemusers.push(personUser(uniqueName, admin, rootId, [rootRole(isSysAdmin ? 'System Administrator' : 'Basic User')], seededAt));
+    dataverse.systemusers.push(
+      personUser(uniqueName, admin, rootId, [rootRole(isSysAdmin ? 'System Administrator' : 'Basic User')], seededAt),
+    );
   }
   dataverse.systemusers.push(applicationUser(uniqueName, automation, rootId, [rootRole('System Administrator')], seededAt));
   return dataverse;
@@ -188,7 +204,14 @@ function blockedAppIds(uniqueName: string, options: SeedOptions, apps: Array<See
   return [...new Set([...(options.dataverseBlockedApps ?? []).map((id) => id.toLowerCase()), ...perApp])];
 }
 
-export function applicationUser(uniqueName: string, app: Pick<Application, 'appId' | 'displayName'>, businessunitid: string, roleIds: string[], createdAt: number, id?: string): SystemUser {
+export function applicationUser(
+  uniqueName: string,
+  app: Pick<Application, 'appId' | 'displayName'>,
+  businessunitid: string,
+  roleIds: string[],
+  createdAt: number,
+  id?: string,
+): SystemUser {
   return {
     systemuserid: id ?? stableGuid(`systemuser:${uniqueName}:app:${app.appId}`),
     fullname: `# ${app.displayName}`,
@@ -319,7 +342,13 @@ export function firstPartyServicePrincipal(appId: string, createdAt: number): Se
   }
 }
 
-function microsoftServicePrincipal(appId: string, displayName: string, scopes: PermissionScope[], appRoles: ServicePrincipal['appRoles'], createdAt: number): ServicePrincipal {
+function microsoftServicePrincipal(
+  appId: string,
+  displayName: string,
+  scopes: PermissionScope[],
+  appRoles: ServicePrincipal['appRoles'],
+  createdAt: number,
+): ServicePrincipal {
   return {
     id: stableGuid(`service-principal:${appId}`),
     appId,

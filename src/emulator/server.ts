@@ -94,7 +94,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, origin: string,
   let reply: Reply;
   try {
     context.body = parseBody(await readBody(req), req.headers['content-type']);
-    const decision = pipeline.faults.decide({ service: spec.service, ...(spec.environment ? { environment: spec.environment } : {}), method, path });
+    const decision = pipeline.faults.decide({
+      service: spec.service,
+      ...(spec.environment ? { environment: spec.environment } : {}),
+      method,
+      path,
+    });
     const delay = pipeline.latencyMs() + decision.latencyMs;
     if (delay > 0) await sleep(delay);
     const action = decision.action;

@@ -312,7 +312,10 @@ export function userPrivileges(dataverse: Dataverse, user: SystemUser): Map<stri
 /** The privileges the user holds through the roles of the teams they are a member of. */
 export function teamPrivileges(dataverse: Dataverse, user: SystemUser): Map<string, number> {
   const teams = dataverse.teams.filter((team) => team.memberIds.includes(user.systemuserid));
-  return privilegesOfRoles(dataverse, teams.flatMap((team) => team.roleIds));
+  return privilegesOfRoles(
+    dataverse,
+    teams.flatMap((team) => team.roleIds),
+  );
 }
 
 /** What Dataverse authorises: the user's own roles and their teams' roles together. */

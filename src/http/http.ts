@@ -93,12 +93,15 @@ export function createHttp(options: HttpOptions): Http {
           continue;
         }
         const elapsed = options.clock.now().getTime() - started;
-        const requestId = response.headers.get('request-id') ?? response.headers.get('x-ms-request-id') ?? response.headers.get('x-ms-service-request-id');
+        const requestId =
+          response.headers.get('request-id') ?? response.headers.get('x-ms-request-id') ?? response.headers.get('x-ms-service-request-id');
         trace(`← ${response.status} ${method} ${url} ${elapsed} ms${requestId ? ` request-id ${requestId}` : ''}`);
         if (!RETRY_STATUSES.has(response.status) || attempt >= maxAttempts) return response;
         const asked = retryAfterMs(response.headers.get('retry-after'), options.clock.now());
         const waitMs = asked ?? backoff(attempt);
-        trace(`  ${response.status === 429 ? 'throttled' : 'unavailable'}: ${asked === undefined ? 'backing off' : 'Retry-After'} ${Math.round(waitMs)} ms`);
+        trace(
+          `  ${response.status === 429 ? 'throttled' : 'unavailable'}: ${asked === undefined ? 'backing off' : 'Retry-After'} ${Math.round(waitMs)} ms`,
+        );
         // Out of budget: the answer itself is returned (its client reports it) unless the service named
         // a wait, which is said as such rather than as the bare 429 it came with.
         if (!fits(waitMs) && asked === undefined) return response;

@@ -31,16 +31,28 @@ export function createInquirerPrompter(streams: { input: Readable; output: Writa
   // Questions and choices show names from Entra and Dataverse: shown without their control characters, as the UI's lines are.
   const text = (value: string) => toTerminalText(value, { keepStyle: true });
   const shown = <C extends Choice<unknown>>(choices: C[]): C[] =>
-    choices.map((choice) => ({ ...choice, name: text(choice.name), ...(choice.description === undefined ? {} : { description: text(choice.description) }) }));
-  const said = (validate: ((value: string) => string | true) | undefined) => validate && ((value: string) => {
-    const verdict = validate(value);
-    return verdict === true ? true : text(verdict);
-  });
+    choices.map((choice) => ({
+      ...choice,
+      name: text(choice.name),
+      ...(choice.description === undefined ? {} : { description: text(choice.description) }),
+    }));
+  const said = (validate: ((value: string) => string | true) | undefined) =>
+    validate &&
+    ((value: string) => {
+      const verdict = validate(value);
+      return verdict === true ? true : text(verdict);
+    });
   return {
-    input: (q) => cancellable(async () => (await load()).input({ message: text(q.message), default: q.default, validate: said(q.validate) }, context)),
-    password: (q) => cancellable(async () => (await load()).password({ message: text(q.message), mask: '*', validate: said(q.validate) }, context)),
-    select: (q) => cancellable(async () => (await load()).select({ message: text(q.message), choices: shown(q.choices), default: q.default }, context)),
-    checkbox: (q) => cancellable(async () => (await load()).checkbox({ message: text(q.message), choices: shown(q.choices), required: q.required }, context)),
+    input: (q) =>
+      cancellable(async () => (await load()).input({ message: text(q.message), default: q.default, validate: said(q.validate) }, context)),
+    password: (q) =>
+      cancellable(async () => (await load()).password({ message: text(q.message), mask: '*', validate: said(q.validate) }, context)),
+    select: (q) =>
+      cancellable(async () => (await load()).select({ message: text(q.message), choices: shown(q.choices), default: q.default }, context)),
+    checkbox: (q) =>
+      cancellable(async () =>
+        (await load()).checkbox({ message: text(q.message), choices: shown(q.choices), required: q.required }, context),
+      ),
     confirm: (q) => cancellable(async () => (await load()).confirm({ message: text(q.message), default: q.default }, context)),
   };
 }

@@ -44,7 +44,14 @@ export function environmentUrlProblem(url: string, cloud?: Cloud): string | unde
     return `${JSON.stringify(url.slice(0, 200))} is not a URL`;
   }
   if (parsed.protocol !== 'https:') return `${parsed.origin} does not use https`;
-  if (parsed.username || parsed.password || parsed.search || parsed.hash || parsed.pathname !== '/' || url.replace(/\/+$/, '').toLowerCase() !== parsed.origin) {
+  if (
+    parsed.username ||
+    parsed.password ||
+    parsed.search ||
+    parsed.hash ||
+    parsed.pathname !== '/' ||
+    url.replace(/\/+$/, '').toLowerCase() !== parsed.origin
+  ) {
     return `${JSON.stringify(url.slice(0, 200))} is not an environment's address alone (https://<host>)`;
   }
   if (cloud && !isDataverseHost(cloud, parsed.hostname)) {
@@ -61,7 +68,8 @@ export function date(o: Record<string, unknown>, key: string, at = ''): string {
 
 /** Entra's thumbprint: SHA-1 of the certificate in hex (SHA-256 accepted too). */
 export function thumbprint(value: string | undefined, at: string): string | undefined {
-  if (value !== undefined && !/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(value)) throw new ShapeError(`"${at}thumbprint" must be a certificate thumbprint (hex)`);
+  if (value !== undefined && !/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(value))
+    throw new ShapeError(`"${at}thumbprint" must be a certificate thumbprint (hex)`);
   return value;
 }
 
@@ -95,4 +103,3 @@ export function bool(o: Record<string, unknown>, key: string, at = ''): boolean 
   if (typeof o[key] !== 'boolean') throw new ShapeError(`"${at}${key}" must be true or false`);
   return o[key];
 }
-

@@ -125,7 +125,13 @@ async function readLock(file: string): Promise<{ text: string; owner: LockOwner 
 function parseOwner(text: string): LockOwner | undefined {
   try {
     const data = JSON.parse(text) as Partial<LockOwner>;
-    if (!Number.isSafeInteger(data.pid) || typeof data.host !== 'string' || typeof data.command !== 'string' || typeof data.since !== 'string') return undefined;
+    if (
+      !Number.isSafeInteger(data.pid) ||
+      typeof data.host !== 'string' ||
+      typeof data.command !== 'string' ||
+      typeof data.since !== 'string'
+    )
+      return undefined;
     return data as LockOwner;
   } catch {
     return undefined;
@@ -135,7 +141,10 @@ function parseOwner(text: string): LockOwner | undefined {
 /** Whether the lock's owner is gone; a live pid whose start time differs is another process reusing it. */
 async function isStale(file: string, owner: LockOwner | undefined): Promise<boolean> {
   if (!owner) {
-    const age = await stat(file).then((s) => Date.now() - s.mtimeMs, () => 0);
+    const age = await stat(file).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
     return age > UNREADABLE_GRACE_MS;
   }
   if (owner.host !== hostname()) return false; // another machine sharing the directory: cannot tell
@@ -151,7 +160,10 @@ async function takeOver(file: string, staleText: string, temp: string): Promise<
     await link(temp, guard);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const age = await stat(guard).then((s) => Date.now() - s.mtimeMs, () => 0);
+    const age = await stat(guard).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
     if (age > STALE_GUARD_MS) await unlink(guard).catch(() => {});
     await new Promise((resolve) => setTimeout(resolve, 20)); // another run is taking over: let it finish
     return;

@@ -26,6 +26,9 @@ export function validateProfileNameFlag(name: string): void {
     validateProfileName(name);
   } catch (error) {
     if (!(error instanceof InvalidProfileNameError)) throw error;
-    throw new UsageError(`Profile name "${name}" is not safe as a file name on every system.`, { hint: error.hint, code: 'bad-profile-name' });
+    throw new UsageError(`Profile name "${name}" is not safe as a file name on every system.`, {
+      hint: error.hint,
+      code: 'bad-profile-name',
+    });
   }
 }

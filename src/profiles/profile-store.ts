@@ -37,13 +37,30 @@ export class ProfileStore {
     try {
       data = JSON.parse(text);
     } catch (error) {
-      throw new ProfileFileError('profile-tampered', file, 'is not valid JSON.', `Fix or delete the file, then run setup for "${name}" again.`, error);
+      throw new ProfileFileError(
+        'profile-tampered',
+        file,
+        'is not valid JSON.',
+        `Fix or delete the file, then run setup for "${name}" again.`,
+        error,
+      );
     }
     const checked = toStoredProfile(data);
     if ('problem' in checked) {
-      throw new ProfileFileError('profile-tampered', file, `${checked.problem}, which dynauth never writes: it was edited or damaged, and is not used.`, rebuildHint(name));
+      throw new ProfileFileError(
+        'profile-tampered',
+        file,
+        `${checked.problem}, which dynauth never writes: it was edited or damaged, and is not used.`,
+        rebuildHint(name),
+      );
     }
-    if (checked.profile.name !== name) throw new ProfileFileError('profile-tampered', file, `holds profile "${checked.profile.name}", not "${name}".`, 'Rename the file to match its "name".');
+    if (checked.profile.name !== name)
+      throw new ProfileFileError(
+        'profile-tampered',
+        file,
+        `holds profile "${checked.profile.name}", not "${name}".`,
+        'Rename the file to match its "name".',
+      );
     return checked.profile;
   }
 
@@ -97,16 +114,39 @@ async function readTrusted(file: string, name: string): Promise<string | undefin
     handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     if (isNotFound(error)) return undefined;
-    throw new ProfileFileError('profile-unreadable', file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, 'Check its permissions.', error);
+    throw new ProfileFileError(
+      'profile-unreadable',
+      file,
+      `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      'Check its permissions.',
+      error,
+    );
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw new ProfileFileError('profile-unreadable', file, 'is not a regular file, so it is not read.', `Remove it and run dynauth init --profile ${name} again.`);
+    if (!info.isFile())
+      throw new ProfileFileError(
+        'profile-unreadable',
+        file,
+        'is not a regular file, so it is not read.',
+        `Remove it and run dynauth init --profile ${name} again.`,
+      );
     const untrusted = untrustedBecause(info);
     if (untrusted) {
-      throw new ProfileFileError('unsafe-location', file, `${untrusted}, so another user could have written what it says; it is not used.`, `If it is yours alone, run chmod 600 ${file}; otherwise delete it. ${rebuildHint(name)}`);
+      throw new ProfileFileError(
+        'unsafe-location',
+        file,
+        `${untrusted}, so another user could have written what it says; it is not used.`,
+        `If it is yours alone, run chmod 600 ${file}; otherwise delete it. ${rebuildHint(name)}`,
+      );
     }
-    if (info.size > MAX_PROFILE_BYTES) throw new ProfileFileError('profile-tampered', file, `is ${info.size} bytes, far larger than any profile; it is not read.`, rebuildHint(name));
+    if (info.size > MAX_PROFILE_BYTES)
+      throw new ProfileFileError(
+        'profile-tampered',
+        file,
+        `is ${info.size} bytes, far larger than any profile; it is not read.`,
+        rebuildHint(name),
+      );
     const buffer = Buffer.alloc(info.size + 1);
     let length = 0;
     for (let read = -1; read !== 0 && length < buffer.length; length += read) {

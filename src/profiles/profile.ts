@@ -2,7 +2,22 @@
 // could hold a secret; toStoredProfile() copies only these fields, so extra properties
 // (a stray clientSecret on a spread object, say) never reach the disk. A profile is read back
 // as untrusted input: ids, cloud and environment URL are checked as strictly as the flags were.
-import { array, bool, cloudName, date, environmentId, environmentUrl, guid, MAX_PEM_LENGTH, num, object, optionalStr, ShapeError, str, thumbprint } from './profile-fields.ts';
+import {
+  array,
+  bool,
+  cloudName,
+  date,
+  environmentId,
+  environmentUrl,
+  guid,
+  MAX_PEM_LENGTH,
+  num,
+  object,
+  optionalStr,
+  ShapeError,
+  str,
+  thumbprint,
+} from './profile-fields.ts';
 import { validateProfileName } from './profile-name.ts';
 
 export type CredentialType = 'secret' | 'certificate';
@@ -149,9 +164,11 @@ function copyCredential(credential: Record<string, unknown>, at: string): Profil
 function copyKeychain(keychain: Record<string, unknown>, name: string): Profile['keychain'] {
   const account = str(keychain, 'account', 'keychain.');
   // The vault always files a profile's credential under its own name: another account means an edited file.
-  if (account !== name) throw new ShapeError(`"keychain.account" is ${JSON.stringify(account.slice(0, 80))}, not the profile's own name "${name}"`);
+  if (account !== name)
+    throw new ShapeError(`"keychain.account" is ${JSON.stringify(account.slice(0, 80))}, not the profile's own name "${name}"`);
   const store = keychain.store;
-  if (store !== undefined && store !== 'keychain' && store !== 'file') throw new ShapeError('"keychain.store" must be "keychain" or "file"');
+  if (store !== undefined && store !== 'keychain' && store !== 'file')
+    throw new ShapeError('"keychain.store" must be "keychain" or "file"');
   return {
     service: str(keychain, 'service', 'keychain.'),
     account,

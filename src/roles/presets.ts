@@ -59,10 +59,22 @@ export function describePrivilege(name: string): { action: string; table: string
 
 /** ['prvReadIncident', 'prvWriteLead'] → "read Case, write Lead". */
 export function privilegesInWords(names: string[]): string {
-  return names.map((name) => { const p = describePrivilege(name); return `${p.action} ${p.table}`; }).join(', ');
+  return names
+    .map((name) => {
+      const p = describePrivilege(name);
+      return `${p.action} ${p.table}`;
+    })
+    .join(', ');
 }
 
 /** ['prvReadIncident', 'prvReadLead', 'prvWriteLead'] → ['Case (incident)', 'Lead (lead)']. */
 export function tablesOf(names: string[]): string[] {
-  return [...new Set(names.map((name) => { const p = describePrivilege(name); return `${p.table} (${p.logicalName})`; }))];
+  return [
+    ...new Set(
+      names.map((name) => {
+        const p = describePrivilege(name);
+        return `${p.table} (${p.logicalName})`;
+      }),
+    ),
+  ];
 }

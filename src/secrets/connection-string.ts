@@ -111,10 +111,12 @@ function checkFields(fields: Partial<Record<Field, string>>): ConnectionStringFi
   const result: ConnectionStringFields = { authType, url, clientId: required(fields.clientId, 'ClientId') };
   if (authType === 'ClientSecret') {
     result.clientSecret = required(fields.clientSecret, 'ClientSecret');
-    if (fields.thumbprint !== undefined) throw new ConnectionStringError('Connection string: Thumbprint does not belong to AuthType=ClientSecret.');
+    if (fields.thumbprint !== undefined)
+      throw new ConnectionStringError('Connection string: Thumbprint does not belong to AuthType=ClientSecret.');
   } else {
     result.thumbprint = required(fields.thumbprint, 'Thumbprint');
-    if (fields.clientSecret !== undefined) throw new ConnectionStringError('Connection string: ClientSecret does not belong to AuthType=Certificate.');
+    if (fields.clientSecret !== undefined)
+      throw new ConnectionStringError('Connection string: ClientSecret does not belong to AuthType=Certificate.');
   }
   if (fields.tenantId !== undefined) result.tenantId = required(fields.tenantId, 'TenantId');
   return result;

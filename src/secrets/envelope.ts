@@ -45,7 +45,10 @@ export function open(envelope: Uint8Array, key: Uint8Array, aad: string): Uint8A
   try {
     return new Uint8Array(Buffer.concat([decipher.update(ciphertext), decipher.final()]));
   } catch {
-    throw new DecryptionFailedError('Could not decrypt the stored credential: wrong key or passphrase, or the data was tampered with.', WRONG_KEY_HINT);
+    throw new DecryptionFailedError(
+      'Could not decrypt the stored credential: wrong key or passphrase, or the data was tampered with.',
+      WRONG_KEY_HINT,
+    );
   }
 }
 

@@ -31,7 +31,11 @@ export function createFileStore(directory: string): SecretStore {
         if (isNotFound(error)) return undefined;
         if (error instanceof FileSystemTimeoutError) throw error;
         if (error instanceof NotReadableFileError) {
-          throw new SecretFileStoreError(`Could not read the credential file for "${account}": ${error.message}.`, 'Remove that file and run dynauth init for the profile again.', error);
+          throw new SecretFileStoreError(
+            `Could not read the credential file for "${account}": ${error.message}.`,
+            'Remove that file and run dynauth init for the profile again.',
+            error,
+          );
         }
         throw fail('read', account, error);
       }

@@ -124,7 +124,13 @@ class KeyringWorkerClient {
     helper.on('error', (error) => this.#abandon(session, this.#translate(error, 'get', '')));
     helper.on('exit', () => {
       process.off('exit', kill);
-      this.#abandon(session, new KeychainUnavailableError('The OS keychain helper stopped unexpectedly.', { reason: 'failure', hint: hintFor('failure', this.#platform) }));
+      this.#abandon(
+        session,
+        new KeychainUnavailableError('The OS keychain helper stopped unexpectedly.', {
+          reason: 'failure',
+          hint: hintFor('failure', this.#platform),
+        }),
+      );
     });
     return session;
   }
@@ -167,7 +173,11 @@ class NativeKeyringError extends Error {
 }
 
 function classify(detail: string): KeychainFailureReason {
-  if (/autolaunch|failed to connect|not provided by any \.service|ServiceUnknown|NameHasNoOwner|No such file|Cannot find module|ERR_MODULE_NOT_FOUND/iu.test(detail)) {
+  if (
+    /autolaunch|failed to connect|not provided by any \.service|ServiceUnknown|NameHasNoOwner|No such file|Cannot find module|ERR_MODULE_NOT_FOUND/iu.test(
+      detail,
+    )
+  ) {
     return 'no-service';
   }
   if (/access platform storage|locked|no result found|prompt|dismissed/iu.test(detail)) return 'locked';
@@ -194,7 +204,8 @@ function hintFor(reason: KeychainFailureReason, platform: NodeJS.Platform): stri
       }
       return `The OS keychain could not be reached; ${fallback}.`;
     case 'locked':
-      if (platform === 'linux') return `The Secret Service has no unlocked default keyring; create or unlock it (e.g. with Seahorse), ${fallback}.`;
+      if (platform === 'linux')
+        return `The Secret Service has no unlocked default keyring; create or unlock it (e.g. with Seahorse), ${fallback}.`;
       if (platform === 'darwin') return `Unlock the login keychain (security unlock-keychain) and allow access, ${fallback}.`;
       return `Access to the keychain was refused; ${fallback}.`;
     case 'failure':

@@ -93,7 +93,13 @@ export async function writeOwnerOnlyFile(file: string, data: Uint8Array | string
     await unlink(temp).catch(() => {});
     // The temp file's name means nothing to the user: the error names the file they asked for.
     const failure = error as NodeJS.ErrnoException;
-    if (failure.path === temp) throw Object.assign(new Error(`${failure.code}: cannot write ${file}`), { code: failure.code, syscall: failure.syscall, path: file, cause: error });
+    if (failure.path === temp)
+      throw Object.assign(new Error(`${failure.code}: cannot write ${file}`), {
+        code: failure.code,
+        syscall: failure.syscall,
+        path: file,
+        cause: error,
+      });
     throw error;
   }
 }

@@ -52,13 +52,19 @@ export function decodePayload(payload: Uint8Array): StoredConnection {
   }
   if (end < bytes.length) {
     const der = bytes.subarray(end);
-    connection.privateKeyPem = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ type: 'pkcs8', format: 'pem' }) as string;
+    connection.privateKeyPem = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({
+      type: 'pkcs8',
+      format: 'pem',
+    }) as string;
   }
   return connection;
 }
 
 function unknownLayout(): DecryptionFailedError {
-  return new DecryptionFailedError('The stored credential has an unknown layout.', 'It may come from a newer dynauth; upgrade, or store the credential again.');
+  return new DecryptionFailedError(
+    'The stored credential has an unknown layout.',
+    'It may come from a newer dynauth; upgrade, or store the credential again.',
+  );
 }
 
 function pemToPkcs8Der(pem: string): Buffer {

@@ -73,11 +73,20 @@ export class Vault {
 
   /** What a profile file records about where its credential lives. */
   keychainReference(profile: string): KeychainReference {
-    return { service: this.#service, account: this.accountFor(profile), passphrase: this.#passphrase !== undefined, store: this.#store.kind === 'file' ? 'file' : 'keychain' };
+    return {
+      service: this.#service,
+      account: this.accountFor(profile),
+      passphrase: this.#passphrase !== undefined,
+      store: this.#store.kind === 'file' ? 'file' : 'keychain',
+    };
   }
 
   /** `keyId`: the credential's key on the app, sealed with it so the two can never disagree. */
-  async saveConnection(profile: string, connectionString: string, options: { slot?: ConnectionSlot; privateKeyPem?: string; keyId?: string } = {}): Promise<void> {
+  async saveConnection(
+    profile: string,
+    connectionString: string,
+    options: { slot?: ConnectionSlot; privateKeyPem?: string; keyId?: string } = {},
+  ): Promise<void> {
     this.#tell({ connectionString, privateKeyPem: options.privateKeyPem }); // also refuses something unusable
     const account = this.accountFor(profile, options.slot);
     const payload = encodePayload({ connectionString, privateKeyPem: options.privateKeyPem, keyId: options.keyId });
@@ -98,7 +107,11 @@ export class Vault {
   async promote(profile: string): Promise<void> {
     const next = await this.loadConnection(profile, 'next');
     if (next === undefined) {
-      throw new KeychainItemMissing(this.#service, this.accountFor(profile, 'next'), 'There is no rotated credential waiting; run the rotation first.');
+      throw new KeychainItemMissing(
+        this.#service,
+        this.accountFor(profile, 'next'),
+        'There is no rotated credential waiting; run the rotation first.',
+      );
     }
     await this.saveConnection(profile, next.connectionString, { slot: 'current', privateKeyPem: next.privateKeyPem, keyId: next.keyId });
     const current = await this.loadConnection(profile, 'current');
@@ -147,7 +160,10 @@ export class Vault {
     const salt = envelopeSalt(envelope);
     if (salt === undefined) return open(envelope, await this.#dataKeyFor('read'), this.#aad(account));
     if (this.#passphrase === undefined) {
-      throw new PassphraseRequiredError(`The credential "${account}" is protected by a passphrase.`, 'Supply the passphrase chosen when it was stored.');
+      throw new PassphraseRequiredError(
+        `The credential "${account}" is protected by a passphrase.`,
+        'Supply the passphrase chosen when it was stored.',
+      );
     }
     return open(envelope, await this.#derivedKey(salt), this.#aad(account));
   }
@@ -182,7 +198,11 @@ export class Vault {
       item = await this.#store.get(DATA_KEY_ACCOUNT);
     }
     if (item === undefined || item.length !== 1 + KEY_BYTES || item[0] !== DATA_KEY_VERSION) {
-      throw new KeychainItemMissing(this.#service, DATA_KEY_ACCOUNT, `The data-key item "${DATA_KEY_ACCOUNT}" is missing or damaged; run setup or rotation again.`);
+      throw new KeychainItemMissing(
+        this.#service,
+        DATA_KEY_ACCOUNT,
+        `The data-key item "${DATA_KEY_ACCOUNT}" is missing or damaged; run setup or rotation again.`,
+      );
     }
     this.#dataKey = item.slice(1);
     return this.#dataKey;

@@ -12,7 +12,12 @@ export interface LookAgain {
  * happened on the server anyway (a dropped connection, a 5xx), look before trying again, so a
  * retry never makes a duplicate.
  */
-export async function createOrFind<T>(create: () => Promise<T>, find: () => Promise<T | undefined>, lookAgain?: LookAgain, attempts = 3): Promise<T> {
+export async function createOrFind<T>(
+  create: () => Promise<T>,
+  find: () => Promise<T | undefined>,
+  lookAgain?: LookAgain,
+  attempts = 3,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await create();

@@ -55,8 +55,16 @@ async function unlessRefused<T>(read: Promise<T>): Promise<PolicyRead<T>> {
 }
 
 /** Reads what governs a new secret on an existing app: the app (for its creation date) and both policies, side by side. */
-export async function readSecretRules(graph: GraphApi, applicationId: string, now: Date): Promise<{ app: Application; rules: SecretRules }> {
-  const [app, tenant, own] = await Promise.all([graph.getApplication(applicationId), readTenantPolicy(graph), readAppPolicies(graph, applicationId)]);
+export async function readSecretRules(
+  graph: GraphApi,
+  applicationId: string,
+  now: Date,
+): Promise<{ app: Application; rules: SecretRules }> {
+  const [app, tenant, own] = await Promise.all([
+    graph.getApplication(applicationId),
+    readTenantPolicy(graph),
+    readAppPolicies(graph, applicationId),
+  ]);
   return { app, rules: secretRules({ tenant, app: own }, app, now) };
 }
 
@@ -74,7 +82,8 @@ export function secretRules(reads: PolicyReads, app: Pick<Application, 'createdD
   if (!governing) return { known: own !== undefined || reads.tenant.known };
   const created = app?.createdDateTime ? Date.parse(app.createdDateTime) : now.getTime();
   const binding = governing.policy.passwordCredentials.filter(
-    (r) => r.state !== 'disabled' && (!r.restrictForAppsCreatedAfterDateTime || created >= Date.parse(r.restrictForAppsCreatedAfterDateTime)),
+    (r) =>
+      r.state !== 'disabled' && (!r.restrictForAppsCreatedAfterDateTime || created >= Date.parse(r.restrictForAppsCreatedAfterDateTime)),
   );
   const named: NamedPolicy = { id: governing.policy.id, displayName: governing.policy.displayName ?? null, scope: governing.scope };
   const rules: SecretRules = { known: true };
@@ -118,10 +127,13 @@ export function secretLifetimeUnder(rules: SecretRules, request: LifetimeRequest
   if (rules.maxDays === undefined || rules.cappedBy === undefined || request.days <= rules.maxDays) return { days: request.days };
   const allows = `${rules.cappedBy.scope === 'tenant' ? "the tenant's" : "the app's"} app-management policy allows at most ${rules.maxDays} days`;
   if (request.chosen || rules.maxDays < 1) {
-    throw new UsageError(`${request.flag} is ${request.days} days, but ${describePolicy(rules.cappedBy)} allows client secrets at most ${rules.maxDays} days (passwordLifetime).`, {
-      hint: rules.maxDays < 1 ? 'Use --credential certificate.' : `Pass ${request.flag} ${rules.maxDays} or less.`,
-      code: 'secret-lifetime-over-policy',
-    });
+    throw new UsageError(
+      `${request.flag} is ${request.days} days, but ${describePolicy(rules.cappedBy)} allows client secrets at most ${rules.maxDays} days (passwordLifetime).`,
+      {
+        hint: rules.maxDays < 1 ? 'Use --credential certificate.' : `Pass ${request.flag} ${rules.maxDays} or less.`,
+        code: 'secret-lifetime-over-policy',
+      },
+    );
   }
   return { days: rules.maxDays, note: allows };
 }
@@ -133,27 +145,36 @@ export function secretLifetimeUnder(rules: SecretRules, request: LifetimeRequest
  */
 export function secretRefusal(error: unknown, days: number, hints: { blocked: string; tooLong: string }): DynauthError | undefined {
   if (!(error instanceof ApiError) || error.service !== 'graph' || error.status !== 400) return undefined;
-  const id = /polic(?:y|ies)\s+'([^']+)'/i.exec(error.remoteMessage)?.[1] ?? /[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}/i.exec(error.remoteMessage)?.[0];
+  const id =
+    /polic(?:y|ies)\s+'([^']+)'/i.exec(error.remoteMessage)?.[1] ??
+    /[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}/i.exec(error.remoteMessage)?.[0];
   const policy = id ? `app-management policy ${id}` : 'an app-management policy';
   if (error.remoteCode === 'CredentialTypeNotAllowedAsPerAppPolicy') {
-    return new DynauthError(`Entra refused the client secret: ${policy} does not allow client secrets for this app (CredentialTypeNotAllowedAsPerAppPolicy).`, {
-      hint: hints.blocked,
-      code: 'secret-blocked-by-policy',
-      cause: error,
-    });
+    return new DynauthError(
+      `Entra refused the client secret: ${policy} does not allow client secrets for this app (CredentialTypeNotAllowedAsPerAppPolicy).`,
+      {
+        hint: hints.blocked,
+        code: 'secret-blocked-by-policy',
+        cause: error,
+      },
+    );
   }
   if (error.remoteCode === 'CredentialInvalidLifetimeAsPerAppPolicy') {
-    return new DynauthError(`Entra refused a client secret valid ${days} days: ${policy} allows client secrets a shorter life (CredentialInvalidLifetimeAsPerAppPolicy).`, {
-      hint: hints.tooLong,
-      code: 'secret-lifetime-over-policy',
-      cause: error,
-    });
+    return new DynauthError(
+      `Entra refused a client secret valid ${days} days: ${policy} allows client secrets a shorter life (CredentialInvalidLifetimeAsPerAppPolicy).`,
+      {
+        hint: hints.tooLong,
+        code: 'secret-lifetime-over-policy',
+        cause: error,
+      },
+    );
   }
   return undefined;
 }
 
 /** How to learn the maximum when Entra's answer does not say it. */
-export const POLICY_READ_HINT = "Entra's answer does not say the maximum; a sign-in whose token carries Policy.Read.All can read it, and dynauth then applies it";
+export const POLICY_READ_HINT =
+  "Entra's answer does not say the maximum; a sign-in whose token carries Policy.Read.All can read it, and dynauth then applies it";
 
 /**
  * rotate-secret: the lifetime of the profile's next client secret under the policies (read now),
@@ -177,6 +198,7 @@ export async function rotationSecretLifetime(
 }
 
 export const ROTATION_HINTS = (profile: string) => ({
-  blocked: 'The current secret keeps working until it expires. Move the integration to a certificate (dynauth init --credential certificate), or ask an admin to exempt this app from the policy.',
+  blocked:
+    'The current secret keeps working until it expires. Move the integration to a certificate (dynauth init --credential certificate), or ask an admin to exempt this app from the policy.',
   tooLong: `Run dynauth rotate-secret --profile ${profile} again with a shorter --secret-expiry (${POLICY_READ_HINT}).`,
 });

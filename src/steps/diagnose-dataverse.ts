@@ -10,7 +10,12 @@ const BUILT_IN_GRANTS: Record<string, string> = { prvReadUser: 'Basic User', prv
 
 export function diagnoseDataverse(error: ApiError, ctx: DiagnosisContext): Diagnosis {
   const host = new URL(ctx.environmentUrl).host;
-  const result = (cause: string, fix: string, auth = false): Diagnosis => ({ code: `dataverse-${error.remoteCode || error.status}`, cause, fix, auth });
+  const result = (cause: string, fix: string, auth = false): Diagnosis => ({
+    code: `dataverse-${error.remoteCode || error.status}`,
+    cause,
+    fix,
+    auth,
+  });
   if (error.status === 401) return unauthorized(ctx, host, result);
   if (error.status === 429) {
     const wait = ctx.retryAfterSeconds !== undefined ? ` for ${ctx.retryAfterSeconds} s` : '';
@@ -20,7 +25,10 @@ export function diagnoseDataverse(error: ApiError, ctx: DiagnosisContext): Diagn
     );
   }
   if (error.status === 503 || error.status === 502 || error.status === 504) {
-    return result(`Dataverse in ${host} is temporarily unavailable (HTTP ${error.status}).`, 'Run again in a few minutes; check the Power Platform admin center (Service health) if it lasts.');
+    return result(
+      `Dataverse in ${host} is temporarily unavailable (HTTP ${error.status}).`,
+      'Run again in a few minutes; check the Power Platform admin center (Service health) if it lasts.',
+    );
   }
   switch (error.remoteCode) {
     case NOT_A_MEMBER:
@@ -32,7 +40,11 @@ export function diagnoseDataverse(error: ApiError, ctx: DiagnosisContext): Diagn
         true,
       );
     case DISABLED_USER:
-      return result(`The app's application user in ${host} is disabled.`, 'Enable it: Power Platform admin center > the environment > Settings > Users + permissions > Application users.', true);
+      return result(
+        `The app's application user in ${host} is disabled.`,
+        'Enable it: Power Platform admin center > the environment > Settings > Users + permissions > Application users.',
+        true,
+      );
     case MISSING_PRIVILEGE:
       return missingPrivilege(error.remoteMessage, host, ctx, result);
     case BLOCKED_BY_POLICY:
@@ -42,7 +54,10 @@ export function diagnoseDataverse(error: ApiError, ctx: DiagnosisContext): Diagn
         true,
       );
     default:
-      return result(`Dataverse in ${host} answered HTTP ${error.status}${error.remoteCode ? ` ${error.remoteCode}` : ''}: ${error.remoteMessage || 'no details'}.`, 'Run again with --verbose to see the request; report it if it persists.');
+      return result(
+        `Dataverse in ${host} answered HTTP ${error.status}${error.remoteCode ? ` ${error.remoteCode}` : ''}: ${error.remoteMessage || 'no details'}.`,
+        'Run again with --verbose to see the request; report it if it persists.',
+      );
   }
 }
 
@@ -58,12 +73,25 @@ function unauthorized(ctx: DiagnosisContext, host: string, result: (cause: strin
     );
   }
   if (ctx.token?.exp !== undefined && ctx.token.exp * 1000 <= ctx.now.getTime()) {
-    return result(`Dataverse in ${host} refused the token (401): it had expired by the time it arrived.`, "Check this machine's clock, and that nothing in between delays requests.", true);
+    return result(
+      `Dataverse in ${host} refused the token (401): it had expired by the time it arrived.`,
+      "Check this machine's clock, and that nothing in between delays requests.",
+      true,
+    );
   }
-  return result(`Dataverse in ${host} refused the token (401): a bad, expired or wrong-audience token.`, `Request the token for scope ${expected}/.default, and check this machine's clock.`, true);
+  return result(
+    `Dataverse in ${host} refused the token (401): a bad, expired or wrong-audience token.`,
+    `Request the token for scope ${expected}/.default, and check this machine's clock.`,
+    true,
+  );
 }
 
-function missingPrivilege(message: string, host: string, ctx: DiagnosisContext, result: (cause: string, fix: string) => Diagnosis): Diagnosis {
+function missingPrivilege(
+  message: string,
+  host: string,
+  ctx: DiagnosisContext,
+  result: (cause: string, fix: string) => Diagnosis,
+): Diagnosis {
   const privilege = /missing (\w+) privilege/.exec(message)?.[1];
   const table = /for entity '(\w+)'/.exec(message)?.[1];
   const what = privilege ? `${privilege}${table ? ` on table ${table}` : ''}` : 'a privilege';

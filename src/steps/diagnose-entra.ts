@@ -33,7 +33,9 @@ export function diagnoseEntra(code: number, error: unknown, ctx: DiagnosisContex
     case 7000229:
       return at(
         `${app} has no service principal (enterprise application) in tenant ${ctx.tenant}.`,
-        ctx.profile ? `${initCommand(ctx)} creates what is missing.` : 'Create it: open the app in Entra and choose "Create enterprise application".',
+        ctx.profile
+          ? `${initCommand(ctx)} creates what is missing.`
+          : 'Create it: open the app in Entra and choose "Create enterprise application".',
       );
     case 90002:
     case 90038:
@@ -48,7 +50,10 @@ export function diagnoseEntra(code: number, error: unknown, ctx: DiagnosisContex
       );
     case 700027:
       if (/key used is expired/i.test(text)) {
-        return at(`The certificate${ctx.credential.thumbprint ? ` (thumbprint ${ctx.credential.thumbprint})` : ''} has expired.`, `Make a new one: ${newCredentialFix(ctx)}.`);
+        return at(
+          `The certificate${ctx.credential.thumbprint ? ` (thumbprint ${ctx.credential.thumbprint})` : ''} has expired.`,
+          `Make a new one: ${newCredentialFix(ctx)}.`,
+        );
       }
       return at(
         `The certificate${ctx.credential.thumbprint ? ` (thumbprint ${ctx.credential.thumbprint})` : ''} does not match any certificate registered on ${app}.`,
@@ -65,6 +70,9 @@ export function diagnoseEntra(code: number, error: unknown, ctx: DiagnosisContex
         "Ask an Entra admin to allow this workload identity (Entra > Sign-in logs > the failure names the policy), e.g. from this machine's network location.",
       );
     default:
-      return at(`Entra refused the sign-in of ${app}: ${text}`, `Check the tenant, client id and credential; the AADSTS code is explained at https://login.microsoftonline.com/error?code=${code}`);
+      return at(
+        `Entra refused the sign-in of ${app}: ${text}`,
+        `Check the tenant, client id and credential; the AADSTS code is explained at https://login.microsoftonline.com/error?code=${code}`,
+      );
   }
 }

@@ -17,7 +17,8 @@ export function diagnose(error: unknown, ctx: DiagnosisContext): Diagnosis {
   if (network) return diagnoseNetwork(network, ctx);
   const code = aadstsCode(error);
   if (code !== undefined) return diagnoseEntra(code, error, ctx);
-  if (error instanceof RetryBudgetError) return { code: error.code, cause: error.message, fix: error.hint ?? 'Test again later.', auth: false };
+  if (error instanceof RetryBudgetError)
+    return { code: error.code, cause: error.message, fix: error.hint ?? 'Test again later.', auth: false };
   const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
   return { code: 'unexpected', cause: message, fix: 'Run again with --verbose for details, and report it if it persists.', auth: false };
 }

@@ -13,14 +13,22 @@ export function profileSubject(profile: Profile, storage: Storage): ConnectionSu
     tenant: profile.tenantId,
     clientId: profile.clientId,
     environmentUrl: profile.environment.url,
-    credential: { type: profile.credential.type, keyId: profile.credential.keyId, thumbprint: profile.credential.thumbprint, expiresOn: profile.credential.expiresOn },
+    credential: {
+      type: profile.credential.type,
+      keyId: profile.credential.keyId,
+      thumbprint: profile.credential.thumbprint,
+      expiresOn: profile.credential.expiresOn,
+    },
     expectedPrivileges: profile.expectedPrivileges,
     recordedRoles: profile.roles.map((role) => role.name),
     recordedApplicationUserId: profile.applicationUserId || undefined,
     async loadSecret() {
       const read = await readCredential(storage, profile);
       if (!read) throw new StoredConnectionMissing(`No stored credential for profile "${profile.name}" in ${storage.vault.description}.`);
-      if (!read.credential) throw new StoredConnectionMissing(`The stored credential of profile "${profile.name}" is not the ${profile.credential.type} the profile records.`);
+      if (!read.credential)
+        throw new StoredConnectionMissing(
+          `The stored credential of profile "${profile.name}" is not the ${profile.credential.type} the profile records.`,
+        );
       return appSecretOf(read.credential);
     },
   };

@@ -4,7 +4,6 @@
 import { ApiError } from '../clients/api-error.ts';
 import { pollUntil, type PollWaiting } from '../util/poll.ts';
 
-
 /** Says why an error means "not replicated yet", or undefined when it is a real failure. */
 export type LagCheck = (error: unknown) => string | undefined;
 
@@ -14,7 +13,9 @@ export type LagCheck = (error: unknown) => string | undefined;
  * (msgraph-sdk-javascript issue 1999: create, then addPassword).
  */
 export const appNotYetVisible: LagCheck = (error) =>
-  error instanceof ApiError && error.service === 'graph' && error.status === 404 ? 'Graph does not show the new app everywhere yet' : undefined;
+  error instanceof ApiError && error.service === 'graph' && error.status === 404
+    ? 'Graph does not show the new app everywhere yet'
+    : undefined;
 
 /**
  * `POST /servicePrincipals` for an app created moments ago answers one of three things until the

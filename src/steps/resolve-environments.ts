@@ -31,7 +31,8 @@ export async function resolveEnvironments(
   if (!listed) return selectors.map(fromUrlOnly);
   const withDataverse = listed.filter((environment) => environment.url);
   if (!selectors.length) {
-    for (const { displayName, offCloud: address } of listed) if (address) deps.ui.warn(`${offCloud(displayName, address).message} It is left out.`);
+    for (const { displayName, offCloud: address } of listed)
+      if (address) deps.ui.warn(`${offCloud(displayName, address).message} It is left out.`);
     return [await askForEnvironment(deps, withDataverse, listed.length)];
   }
   return selectors.map((selector) => match(selector, listed, withDataverse));
@@ -61,7 +62,11 @@ function match(selector: string, all: Environment[], withDataverse: Environment[
   return toTarget(found);
 }
 
-async function askForEnvironment(deps: Pick<Deps, 'prompter' | 'canPrompt'>, withDataverse: Environment[], total: number): Promise<TargetEnvironment> {
+async function askForEnvironment(
+  deps: Pick<Deps, 'prompter' | 'canPrompt'>,
+  withDataverse: Environment[],
+  total: number,
+): Promise<TargetEnvironment> {
   if (!withDataverse.length) {
     throw new UsageError(`None of the tenant's ${total} environments has a Dataverse database.`);
   }

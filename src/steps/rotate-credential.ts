@@ -36,10 +36,13 @@ type Rotation = NonNullable<Profile['rotation']>;
 
 export async function assertStoredCredential(storage: Storage, profile: Profile): Promise<void> {
   if (await storage.vault.hasConnection(profile.name)) return;
-  throw new DynauthError(`No stored credential for profile "${profile.name}" in ${storage.vault.description}, so there is nothing to rotate.`, {
-    hint: `Run dynauth init --profile ${profile.name} again: it reuses the app and mints a new secret.`,
-    code: 'keychain-missing',
-  });
+  throw new DynauthError(
+    `No stored credential for profile "${profile.name}" in ${storage.vault.description}, so there is nothing to rotate.`,
+    {
+      hint: `Run dynauth init --profile ${profile.name} again: it reuses the app and mints a new secret.`,
+      code: 'keychain-missing',
+    },
+  );
 }
 
 /** Finishes a rotation an earlier run left; returns undefined when none was under way. */
@@ -58,7 +61,11 @@ export async function resumeRotation(ctx: RotationContext, profile: Profile): Pr
   }
   if (!switched && next.type === 'certificate') await addKeyCredential(ctx.graph, app, rotationKey(next, rotation.marker));
   if (!switched) await prove(ctx, profile, next, stored!);
-  return { profile: await switchTo(ctx, profile, rotation, next), resumed: true, connectionString: (stored ?? (await ctx.storage.vault.loadConnection(profile.name)))!.connectionString };
+  return {
+    profile: await switchTo(ctx, profile, rotation, next),
+    resumed: true,
+    connectionString: (stored ?? (await ctx.storage.vault.loadConnection(profile.name)))!.connectionString,
+  };
 }
 
 /** Adds a new credential, stores it, proves it, switches the profile to it; the old one is left for revocation. */
@@ -80,7 +87,13 @@ export async function rotate(ctx: RotationContext, profile: Profile, lifetimeDay
         await removeMarked(ctx, profile, rotation).catch(() => undefined); // an answer lost after the secret was made
         return secretRefusal(error, lifetimeDays, ROTATION_HINTS(profile.name)) ?? error;
       };
-      const credential = await mintSecret(ctx.graph, app, { displayName: label, lifetimeDays, now }, (minted) => storeNext(ctx, profile, minted), refused);
+      const credential = await mintSecret(
+        ctx.graph,
+        app,
+        { displayName: label, lifetimeDays, now },
+        (minted) => storeNext(ctx, profile, minted),
+        refused,
+      );
       const facts = factsOf(credential, lifetimeDays, now);
       profile = await save(ctx, { ...profile, rotation: { ...rotation, next: facts } });
       return facts;
@@ -92,7 +105,9 @@ export async function rotate(ctx: RotationContext, profile: Profile, lifetimeDay
     profile = await save(ctx, { ...profile, rotation: { ...rotation, next } });
     await addKeyCredential(ctx.graph, app, rotationKey(next, rotation.marker));
   }
-  ctx.deps.ui.success(`New ${next.type === 'secret' ? 'client secret' : 'certificate'} added and saved to ${ctx.storage.vault.description}`);
+  ctx.deps.ui.success(
+    `New ${next.type === 'secret' ? 'client secret' : 'certificate'} added and saved to ${ctx.storage.vault.description}`,
+  );
   const stored = (await ctx.storage.vault.loadConnection(profile.name, 'next'))!;
   await prove(ctx, profile, next, stored);
   return { profile: await switchTo(ctx, profile, profile.rotation!, next), resumed: false, connectionString: stored.connectionString };
@@ -104,7 +119,10 @@ async function storeNext(ctx: RotationContext, profile: Profile, credential: Sto
 
 async function prove(ctx: RotationContext, profile: Profile, next: CredentialFacts, stored: StoredConnection): Promise<void> {
   const credential = credentialFrom(stored, next);
-  if (!credential) throw new DynauthError(`The rotated credential of profile "${profile.name}" in ${ctx.storage.vault.description} is not the ${next.type} the profile records.`);
+  if (!credential)
+    throw new DynauthError(
+      `The rotated credential of profile "${profile.name}" in ${ctx.storage.vault.description} is not the ${next.type} the profile records.`,
+    );
   const secret = appSecretOf(credential);
   const verified = await verifyNewConnection(
     ctx.deps,
@@ -121,7 +139,11 @@ async function switchTo(ctx: RotationContext, profile: Profile, rotation: Rotati
   if (await ctx.storage.vault.hasConnection(profile.name, 'next')) await ctx.storage.vault.promote(profile.name);
   const pending = (profile.pendingRevocation ?? []).filter((entry) => entry.keyId !== rotation.replaces.keyId);
   const { rotation: _done, ...rest } = profile;
-  const replaced = { ...rotation.replaces, replacedOn: ctx.deps.clock.now().toISOString(), ...(ctx.revokeOld ? { revokeRequested: true } : {}) };
+  const replaced = {
+    ...rotation.replaces,
+    replacedOn: ctx.deps.clock.now().toISOString(),
+    ...(ctx.revokeOld ? { revokeRequested: true } : {}),
+  };
   return save(ctx, { ...rest, pendingRevocation: [...pending, replaced] });
 }
 

@@ -23,10 +23,13 @@ export async function assertProfileApp(
 ): Promise<Application> {
   const app = await graph.getApplication(profile.applicationObjectId).catch((error: unknown) => {
     if (error instanceof ApiError && error.status === 404) {
-      throw new DynauthError(`The app of profile "${profile.name}" (object id ${profile.applicationObjectId}) does not exist in the tenant.`, {
-        hint: `If it was deleted, run dynauth init --profile ${profile.name} to set up a new one; if the profile file was edited, restore it.`,
-        code: 'app-missing',
-      });
+      throw new DynauthError(
+        `The app of profile "${profile.name}" (object id ${profile.applicationObjectId}) does not exist in the tenant.`,
+        {
+          hint: `If it was deleted, run dynauth init --profile ${profile.name} to set up a new one; if the profile file was edited, restore it.`,
+          code: 'app-missing',
+        },
+      );
     }
     throw error;
   });
@@ -39,10 +42,13 @@ export async function assertProfileApp(
         ? `names the app with client id ${app.appId}, but its stored credential signs in as client id ${storedClientId}`
         : undefined;
   if (mismatch) {
-    throw new DynauthError(`Profile "${profile.name}" ${mismatch}. The profile file was edited or damaged; nothing was changed on either app.`, {
-      hint: `Restore ${storage.profiles.fileFor(profile.name)}, or delete it and run dynauth init --profile ${profile.name} again.`,
-      code: 'profile-app-mismatch',
-    });
+    throw new DynauthError(
+      `Profile "${profile.name}" ${mismatch}. The profile file was edited or damaged; nothing was changed on either app.`,
+      {
+        hint: `Restore ${storage.profiles.fileFor(profile.name)}, or delete it and run dynauth init --profile ${profile.name} again.`,
+        code: 'profile-app-mismatch',
+      },
+    );
   }
   return app;
 }
@@ -61,8 +67,11 @@ export function assertMintedByDynauth(app: Application, profile: Profile, keyIds
     const key = [...app.passwordCredentials, ...app.keyCredentials].find((k) => k.keyId === keyId);
     return `${keyId} ("${key?.displayName ?? 'no description'}")`;
   });
-  throw new DynauthError(`Not revoking ${names.join(', ')} of app "${app.displayName}": dynauth did not make ${foreign.length === 1 ? 'it' : 'them'}, so profile "${profile.name}" cannot have recorded ${foreign.length === 1 ? 'it' : 'them'} as replaced. Nothing was revoked.`, {
-    hint: 'The profile file was edited or damaged. Remove credentials dynauth did not create in the Azure portal, if that is what you want.',
-    code: 'not-minted-by-dynauth',
-  });
+  throw new DynauthError(
+    `Not revoking ${names.join(', ')} of app "${app.displayName}": dynauth did not make ${foreign.length === 1 ? 'it' : 'them'}, so profile "${profile.name}" cannot have recorded ${foreign.length === 1 ? 'it' : 'them'} as replaced. Nothing was revoked.`,
+    {
+      hint: 'The profile file was edited or damaged. Remove credentials dynauth did not create in the Azure portal, if that is what you want.',
+      code: 'not-minted-by-dynauth',
+    },
+  );
 }

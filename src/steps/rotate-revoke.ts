@@ -31,10 +31,17 @@ export async function revokePending(
   const { inUse, unreadable } = await keysInUseByOthers(profiles, profile);
   const app = profile.pendingRevocation?.length ? await graph.getApplication(profile.applicationObjectId) : undefined;
   const gone = (entry: PendingEntry) => app !== undefined && !onApp(app, entry.keyId); // revoked by a run cut short, or by hand
-  const handled = (profile.pendingRevocation ?? []).filter((entry) => entry.keyId !== profile.credential.keyId && (gone(entry) || due(entry)));
+  const handled = (profile.pendingRevocation ?? []).filter(
+    (entry) => entry.keyId !== profile.credential.keyId && (gone(entry) || due(entry)),
+  );
   const toRemove = handled.filter((entry) => !gone(entry) && !inUse.has(entry.keyId));
   if (toRemove.length && unreadable.length) throw unknownUse(profile, toRemove, unreadable);
-  if (app) assertMintedByDynauth(app, profile, toRemove.map((entry) => entry.keyId));
+  if (app)
+    assertMintedByDynauth(
+      app,
+      profile,
+      toRemove.map((entry) => entry.keyId),
+    );
   const confirmed = toRemove.length === 0 || (await confirm(toRemove));
   for (const entry of handled) {
     let keep = false;
@@ -43,8 +50,7 @@ export async function revokePending(
     else if (!confirmed) {
       result.declined.push(entry.keyId);
       keep = true;
-    }
-    else {
+    } else {
       await removeCredential(graph, profile.applicationObjectId, entry.type, entry.keyId);
       result.revoked.push(entry.keyId);
     }
@@ -60,7 +66,10 @@ export async function revokePending(
 }
 
 /** Keys other profiles of the app use; a profile that cannot be read might use any of them. */
-async function keysInUseByOthers(profiles: ProfileStore, profile: Profile): Promise<{ inUse: Set<string>; unreadable: Array<{ name: string; reason: string }> }> {
+async function keysInUseByOthers(
+  profiles: ProfileStore,
+  profile: Profile,
+): Promise<{ inUse: Set<string>; unreadable: Array<{ name: string; reason: string }> }> {
   const used = new Set<string>();
   const unreadable: Array<{ name: string; reason: string }> = [];
   for (const name of await profiles.list()) {

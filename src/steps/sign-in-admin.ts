@@ -23,7 +23,10 @@ export interface AdminSession {
 
 /** Signs the admin in with @azure/identity and says who is signed in to which tenant. */
 export async function signInAdmin(
-  deps: Pick<Deps, 'ui' | 'env' | 'platform' | 'http' | 'fetch' | 'cancellation' | 'canOpenBrowser' | 'prepareFetch' | 'whenWaitingOnNetwork'>,
+  deps: Pick<
+    Deps,
+    'ui' | 'env' | 'platform' | 'http' | 'fetch' | 'cancellation' | 'canOpenBrowser' | 'prepareFetch' | 'whenWaitingOnNetwork'
+  >,
   cloud: Cloud,
   choice: { auth: AuthMethod | undefined; tenant: string | undefined },
   /** What the command needs next, fetched while the tenant is read: tokens, the environment list. */
@@ -88,7 +91,8 @@ export async function signInAdmin(
 export function tenantMismatch(organization: Organization, tenant: string | undefined): DynauthError | undefined {
   if (!tenant) return undefined;
   const wanted = tenant.toLowerCase();
-  if (organization.id.toLowerCase() === wanted || organization.verifiedDomains.some((domain) => domain.name.toLowerCase() === wanted)) return undefined;
+  if (organization.id.toLowerCase() === wanted || organization.verifiedDomains.some((domain) => domain.name.toLowerCase() === wanted))
+    return undefined;
   const domain = organization.verifiedDomains.find((d) => d.isDefault)?.name ?? organization.verifiedDomains[0]?.name;
   return new DynauthError(
     `Microsoft Graph answered for tenant ${organization.id}${domain ? ` (${quoteServerText(domain, 100)})` : ''}, not --tenant ${tenant} that was signed in to; nothing was changed.`,
@@ -112,14 +116,22 @@ function listedAhead(api: PowerPlatformApi): PowerPlatformApi {
   };
 }
 
-async function checkAzureCliCloud(deps: Pick<Deps, 'env' | 'platform' | 'cancellation' | 'ui'>, cloud: Cloud): Promise<DynauthError | undefined> {
+async function checkAzureCliCloud(
+  deps: Pick<Deps, 'env' | 'platform' | 'cancellation' | 'ui'>,
+  cloud: Cloud,
+): Promise<DynauthError | undefined> {
   const az = await readAzureCliCloud({ env: deps.env, platform: deps.platform, signal: deps.cancellation.signal });
   deps.ui.verbose(az ? `az's active cloud: ${az.name} (${az.authorityHost})` : "az's active cloud could not be read; not checked");
   return az && azureCliCloudMismatch(az, cloud);
 }
 
 /** MSAL hides an unknown tenant behind "endpoints_resolution_error": ask Entra itself what is wrong. */
-async function explainSignInFailure(error: unknown, fetcher: typeof fetch, cloud: Cloud, context: { method: AuthMethod; tenant: string | undefined }): Promise<unknown> {
+async function explainSignInFailure(
+  error: unknown,
+  fetcher: typeof fetch,
+  cloud: Cloud,
+  context: { method: AuthMethod; tenant: string | undefined },
+): Promise<unknown> {
   const cause = error instanceof DynauthError ? error.cause : error;
   if (!context.tenant || !isEndpointResolutionError(cause)) return error;
   const recovered = await authorityFailure(fetcher, cloud, context.tenant, 10_000);

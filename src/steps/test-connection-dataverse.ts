@@ -17,7 +17,17 @@ export function dataverseAsApp({ deps, subject, timeoutMs, ctx }: CheckRun, toke
     hint: (neededMs: number) => `Test again later, or allow longer with --timeout ${Math.ceil(neededMs / 1000) + 5}s.`,
   };
   const http = observing(
-    createHttp({ fetch: deps.fetch, clock: deps.clock, signal: deps.cancellation.signal, trace: (line) => deps.ui.verbose(line), timeoutMs, maxAttempts: 3, maxDelayMs: 5000, budget, serviceName: () => 'Dataverse' }),
+    createHttp({
+      fetch: deps.fetch,
+      clock: deps.clock,
+      signal: deps.cancellation.signal,
+      trace: (line) => deps.ui.verbose(line),
+      timeoutMs,
+      maxAttempts: 3,
+      maxDelayMs: 5000,
+      budget,
+      serviceName: () => 'Dataverse',
+    }),
     ctx,
   );
   return createDataverseApi(subject.environmentUrl, http, async () => token, 'app');
@@ -33,7 +43,8 @@ export async function checkWhoAmI({ deps, subject, report, checks }: CheckRun, d
   } catch (error) {
     return checks.fail('whoami', 'WhoAmI failed', error);
   }
-  const moved = subject.recordedApplicationUserId && subject.recordedApplicationUserId.toLowerCase() !== report.applicationUserId!.toLowerCase();
+  const moved =
+    subject.recordedApplicationUserId && subject.recordedApplicationUserId.toLowerCase() !== report.applicationUserId!.toLowerCase();
   checks.pass(
     'whoami',
     `application user ${report.applicationUserId} in ${report.latency.webApiMs} ms${moved ? ` (the profile recorded ${subject.recordedApplicationUserId}; re-run dynauth init to refresh it)` : ''}`,
@@ -49,8 +60,12 @@ export async function checkPrivileges(
   ctx: DiagnosisContext,
   { pass, fail }: CheckRecorder,
 ): Promise<void> {
-  const [held, user] = await Promise.allSettled([dataverse.retrieveUserPrivileges(report.applicationUserId!), dataverse.findApplicationUser(subject.clientId)]);
-  if (user.status === 'fulfilled' && user.value) report.roles = { names: user.value.systemuserroles_association.map((r) => r.name).sort(), source: 'dataverse' };
+  const [held, user] = await Promise.allSettled([
+    dataverse.retrieveUserPrivileges(report.applicationUserId!),
+    dataverse.findApplicationUser(subject.clientId),
+  ]);
+  if (user.status === 'fulfilled' && user.value)
+    report.roles = { names: user.value.systemuserroles_association.map((r) => r.name).sort(), source: 'dataverse' };
   if (held.status === 'rejected' && cannotReadOwnPrivileges(held.reason)) {
     // The connection works; only listing its own privileges needs prvReadUser, which the
     // least-privilege presets do not grant. Said as a warning, the rest still runs.
@@ -74,7 +89,12 @@ export async function checkPrivileges(
       id: 'expected-privileges',
       status: 'fail',
       summary: `${missing.length} of ${subject.expectedPrivileges.length} expected privileges missing`,
-      diagnosis: { code: 'missing-privileges', cause: `The application user lacks ${missing.join(', ')}.`, fix: grantFix(missing[0], ctx), auth: false },
+      diagnosis: {
+        code: 'missing-privileges',
+        cause: `The application user lacks ${missing.join(', ')}.`,
+        fix: grantFix(missing[0], ctx),
+        auth: false,
+      },
     });
   } else {
     pass('expected-privileges', `all ${subject.expectedPrivileges.length} expected privileges present`);

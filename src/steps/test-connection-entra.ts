@@ -18,9 +18,13 @@ export async function checkCredential({ subject, ctx, checks }: CheckRun): Promi
   }
   if (secret.kind === 'secret') {
     ctx.credential.secretLooksLikeId = isGuid(secret.clientSecret.trim(), { braces: true });
-    ctx.credential.secretIsKeyId = subject.credential.keyId !== undefined && secret.clientSecret.trim().toLowerCase() === subject.credential.keyId.toLowerCase();
+    ctx.credential.secretIsKeyId =
+      subject.credential.keyId !== undefined && secret.clientSecret.trim().toLowerCase() === subject.credential.keyId.toLowerCase();
   }
-  checks.pass('credential', `${secret.kind === 'secret' ? 'client secret' : 'certificate'}${subject.profile ? ' read from the store' : ' given by hand'}`);
+  checks.pass(
+    'credential',
+    `${secret.kind === 'secret' ? 'client secret' : 'certificate'}${subject.profile ? ' read from the store' : ' given by hand'}`,
+  );
   return secret;
 }
 
@@ -29,7 +33,10 @@ export async function checkToken({ deps, cloud, subject, timeoutMs, ctx, report,
   let token: string;
   let unanswered: NetworkError | undefined;
   try {
-    const watch = { trace: (line: string) => deps.ui.verbose(line), onNetwork: (failure: NetworkError | undefined) => (unanswered = failure) };
+    const watch = {
+      trace: (line: string) => deps.ui.verbose(line),
+      onNetwork: (failure: NetworkError | undefined) => (unanswered = failure),
+    };
     const credential = await createAppCredential(cloud, subject.tenant, subject.clientId, secret, watch);
     const request = credential.getToken(dataverseScope(subject.environmentUrl), { abortSignal: deps.cancellation.signal });
     [token, report.latency.tokenMs] = await timed(deps, async () => {

@@ -10,9 +10,15 @@ export function daysLeft(expiresOn: string, now: Date): number {
 }
 
 /** Expiry as a check: error once expired, warning under 30 days. */
-export function checkExpiry(credential: CredentialFacts, now: Date, ctx: Pick<DiagnosisContext, 'profile' | 'credential'>): { check: Check; daysLeft?: number } {
+export function checkExpiry(
+  credential: CredentialFacts,
+  now: Date,
+  ctx: Pick<DiagnosisContext, 'profile' | 'credential'>,
+): { check: Check; daysLeft?: number } {
   if (!credential.expiresOn) {
-    return { check: { id: 'expiry', status: 'skip', summary: 'unknown for a secret given by hand (Entra shows it under Certificates & secrets)' } };
+    return {
+      check: { id: 'expiry', status: 'skip', summary: 'unknown for a secret given by hand (Entra shows it under Certificates & secrets)' },
+    };
   }
   const left = daysLeft(credential.expiresOn, now);
   const date = credential.expiresOn.slice(0, 10);
@@ -20,10 +26,21 @@ export function checkExpiry(credential: CredentialFacts, now: Date, ctx: Pick<Di
     const fix = newCredentialFix(ctx);
     return {
       daysLeft: left,
-      check: { id: 'expiry', status: 'fail', summary: `expired on ${date}`, diagnosis: { code: 'credential-expired', cause: `The ${credential.type === 'secret' ? 'client secret' : 'certificate'} expired on ${date}.`, fix: `Make a new one: ${fix}.`, auth: true } },
+      check: {
+        id: 'expiry',
+        status: 'fail',
+        summary: `expired on ${date}`,
+        diagnosis: {
+          code: 'credential-expired',
+          cause: `The ${credential.type === 'secret' ? 'client secret' : 'certificate'} expired on ${date}.`,
+          fix: `Make a new one: ${fix}.`,
+          auth: true,
+        },
+      },
     };
   }
   const summary = `expires on ${date} (in ${left} day${left === 1 ? '' : 's'})`;
-  if (left < WARN_DAYS) return { daysLeft: left, check: { id: 'expiry', status: 'warn', summary: `${summary}; renew it soon: ${newCredentialFix(ctx)}` } };
+  if (left < WARN_DAYS)
+    return { daysLeft: left, check: { id: 'expiry', status: 'warn', summary: `${summary}; renew it soon: ${newCredentialFix(ctx)}` } };
   return { daysLeft: left, check: { id: 'expiry', status: 'pass', summary } };
 }

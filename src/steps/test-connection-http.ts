@@ -29,7 +29,10 @@ export function withTimeout<T>(work: Promise<T>, ms: number, timedOut: () => Err
 export function tokenClaims(token: string): { aud?: string; exp?: number } {
   try {
     const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { aud?: unknown; exp?: unknown };
-    return { aud: typeof payload.aud === 'string' ? payload.aud : undefined, exp: typeof payload.exp === 'number' ? payload.exp : undefined };
+    return {
+      aud: typeof payload.aud === 'string' ? payload.aud : undefined,
+      exp: typeof payload.exp === 'number' ? payload.exp : undefined,
+    };
   } catch {
     return {};
   }

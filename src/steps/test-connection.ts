@@ -75,7 +75,8 @@ function emptyReport(subject: ConnectionSubject): ConnectionReport {
 /** Lists every check (those not reached as skipped) and settles ok. */
 function finish(report: ConnectionReport): ConnectionReport {
   for (const id of ORDER) {
-    if (!report.checks.some((check) => check.id === id)) report.checks.push({ id, status: 'skip', summary: 'not run: an earlier check failed' });
+    if (!report.checks.some((check) => check.id === id))
+      report.checks.push({ id, status: 'skip', summary: 'not run: an earlier check failed' });
   }
   report.checks.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
   report.ok = report.checks.every((check) => check.status !== 'fail');

@@ -53,7 +53,9 @@ export async function acquireAppToken(
   connection: Pick<ConnectionUnderTest, 'tenantId' | 'clientId' | 'secret' | 'environmentUrl'>,
   waiting: PollWaiting,
 ): Promise<AppToken> {
-  const credential = await createAppCredential(cloud, connection.tenantId, connection.clientId, connection.secret, { trace: (line) => deps.ui.verbose(line) });
+  const credential = await createAppCredential(cloud, connection.tenantId, connection.clientId, connection.secret, {
+    trace: (line) => deps.ui.verbose(line),
+  });
   const scope = dataverseScope(connection.environmentUrl);
   return pollUntil(
     async () => {
@@ -66,7 +68,10 @@ export async function acquireAppToken(
         const code = aadstsCode(error);
         const replicating = connection.secret.kind === 'certificate' ? REPLICATING_CERTIFICATE : REPLICATING;
         if (code !== undefined && replicating.has(code)) return { done: false, reason: `AADSTS${code}` };
-        throw new AuthError(`The new credential could not get a token: ${aadstsMessage(error)}`, { cause: error, code: code ? `AADSTS${code}` : 'token' });
+        throw new AuthError(`The new credential could not get a token: ${aadstsMessage(error)}`, {
+          cause: error,
+          code: code ? `AADSTS${code}` : 'token',
+        });
       }
     },
     { ...waiting, waitingFor: 'Entra to accept the new credential' },
@@ -101,7 +106,8 @@ export async function verifyNewConnection(
         apiMs = deps.clock.now().getTime() - started;
         return { done: true, value: [me, held ?? (await own(me.UserId))] as const };
       } catch (error) {
-        if (error instanceof ApiError && error.remoteCode === NOT_A_MEMBER) return { done: false, reason: 'application user not active yet' };
+        if (error instanceof ApiError && error.remoteCode === NOT_A_MEMBER)
+          return { done: false, reason: 'application user not active yet' };
         throw error;
       }
     },

@@ -26,7 +26,9 @@ export function parseDuration(text: string, flag: string, maxMs = MAX_WAIT_MS): 
   if (!match) throw new UsageError(`${flag} "${quoteForMessage(text, 40)}" is not a duration (e.g. 90s, 5m, 2h)`);
   const ms = Math.round(Number(match[1]) * UNIT_MS[(match[2] ?? 's').toLowerCase()]!);
   if (!(ms <= maxMs)) {
-    throw new UsageError(`${flag} "${quoteForMessage(text.trim(), 40)}" is too long: give at most ${describeLimit(maxMs)}.`, { code: 'duration-out-of-range' });
+    throw new UsageError(`${flag} "${quoteForMessage(text.trim(), 40)}" is too long: give at most ${describeLimit(maxMs)}.`, {
+      code: 'duration-out-of-range',
+    });
   }
   return ms;
 }
@@ -43,7 +45,10 @@ export function parseLifetimeDays(text: string, flag: string): number {
   if (!match) throw new UsageError(`${flag} "${quoteForMessage(text, 40)}" is not a lifetime (e.g. 180, 90d, 6mo, 1y)`);
   const count = Number(match[1]);
   // Far past any lifetime a caller allows; beyond it the arithmetic is no longer exact.
-  if (count > 1_000_000) throw new UsageError(`${flag} "${quoteForMessage(text.trim(), 40)}" is far too long a lifetime (e.g. 180, 90d, 6mo, 1y).`, { code: 'expiry-out-of-range' });
+  if (count > 1_000_000)
+    throw new UsageError(`${flag} "${quoteForMessage(text.trim(), 40)}" is far too long a lifetime (e.g. 180, 90d, 6mo, 1y).`, {
+      code: 'expiry-out-of-range',
+    });
   const unit = (match[2] ?? 'd').toLowerCase();
   if (unit.startsWith('w')) return count * 7;
   if (unit.startsWith('mo')) return Math.round(count * 30.4375);

@@ -16,7 +16,12 @@ export class FileSystemTimeoutError extends DynauthError {
 }
 
 /** `operation`, or a FileSystemTimeoutError once `ms` have passed without it settling. */
-export async function withinFileTimeLimit<T>(operation: Promise<T>, action: string, path: string, ms = FILE_OPERATION_TIMEOUT_MS): Promise<T> {
+export async function withinFileTimeLimit<T>(
+  operation: Promise<T>,
+  action: string,
+  path: string,
+  ms = FILE_OPERATION_TIMEOUT_MS,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new FileSystemTimeoutError(action, path, ms)), ms);

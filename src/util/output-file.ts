@@ -33,11 +33,14 @@ export function assertWritableFile(path: string, flag: string): void {
       return undefined;
     }
   };
-  if (!stat(directory)?.isDirectory()) throw new UsageError(`${flag} ${path}: there is no directory ${directory}.`, { code: 'output-directory-missing' });
+  if (!stat(directory)?.isDirectory())
+    throw new UsageError(`${flag} ${path}: there is no directory ${directory}.`, { code: 'output-directory-missing' });
   const existing = stat(path);
   if (existing?.isDirectory()) throw new UsageError(`${flag} ${path} is a directory; give a file name.`, { code: 'output-is-directory' });
   if (existing && !existing.isFile()) {
-    throw new UsageError(`${flag} ${path} is ${kindOf(existing)}, not a regular file; give the name of a file to create or replace.`, { code: 'output-not-regular-file' });
+    throw new UsageError(`${flag} ${path} is ${kindOf(existing)}, not a regular file; give the name of a file to create or replace.`, {
+      code: 'output-not-regular-file',
+    });
   }
   try {
     accessSync(directory, constants.W_OK);
@@ -51,7 +54,12 @@ export function assertWritableFile(path: string, flag: string): void {
  * it was checked is refused, never blocked on); `write` writes it another way (owner-only for a
  * private key). A failure (a full disk, a lost directory) is an ordinary error naming the file, exit 1.
  */
-export async function writeOutputFile(path: string, data: string | Uint8Array, flag: string, write: (path: string, data: string | Uint8Array) => Promise<void> = writeRegularFile): Promise<void> {
+export async function writeOutputFile(
+  path: string,
+  data: string | Uint8Array,
+  flag: string,
+  write: (path: string, data: string | Uint8Array) => Promise<void> = writeRegularFile,
+): Promise<void> {
   try {
     await withinFileTimeLimit(write(path, data), 'writing', path);
   } catch (error) {

@@ -36,7 +36,8 @@ async function readBounded(path: string, maxBytes: number): Promise<Buffer> {
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new NotReadableFileError(path, 'not-regular', `${path} is ${kindOf(info)}, not a regular file`);
-    if (info.size > maxBytes) throw new NotReadableFileError(path, 'too-large', `${path} is ${info.size} bytes, more than the ${maxBytes} expected`);
+    if (info.size > maxBytes)
+      throw new NotReadableFileError(path, 'too-large', `${path} is ${info.size} bytes, more than the ${maxBytes} expected`);
     // One byte more than allowed tells a file that grew while it was read.
     const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;

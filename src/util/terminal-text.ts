@@ -27,8 +27,14 @@ const SEQUENCE_OR_UNSAFE = new RegExp(`${CSI}|${OSC}|\\u001B[@-Z\\\\-_]|[${CONTR
  */
 export function toTerminalText(text: string, options: { keepStyle?: boolean } = {}): string {
   const ownStyle = (sequence: string, codes: string | undefined) =>
-    options.keepStyle && codes !== undefined && sequence.startsWith('\u001B[') && sequence.endsWith('m') && codes.split(';').every((code) => OWN_STYLE_CODES.has(code));
-  return text.replace(/\r\n/gu, '\n').replace(SEQUENCE_OR_UNSAFE, (found, codes: string | undefined) => (ownStyle(found, codes) ? found : ''));
+    options.keepStyle &&
+    codes !== undefined &&
+    sequence.startsWith('\u001B[') &&
+    sequence.endsWith('m') &&
+    codes.split(';').every((code) => OWN_STYLE_CODES.has(code));
+  return text
+    .replace(/\r\n/gu, '\n')
+    .replace(SEQUENCE_OR_UNSAFE, (found, codes: string | undefined) => (ownStyle(found, codes) ? found : ''));
 }
 
 /** JSON for a terminal: C1 and bidi controls escaped (JSON.stringify escapes only C0), so the data is kept. */

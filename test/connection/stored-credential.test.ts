@@ -18,7 +18,12 @@ import { Vault } from '../../src/secrets/vault.ts';
 const now = new Date('2026-03-01T00:00:00.000Z');
 const target = { profile: 'prod', url: 'https://contoso.crm4.dynamics.com' };
 const clientId = '51f81489-12ee-4a9e-aaae-a2591f45987d';
-const secret: StoredCredential = { kind: 'secret', keyId: '4c5d6e7f-8091-4a2b-9c3d-5e6f7a8b9c0d', expiresOn: '2027-01-01T00:00:00.000Z', clientSecret: 'Q~8x;Abc=d"ef' };
+const secret: StoredCredential = {
+  kind: 'secret',
+  keyId: '4c5d6e7f-8091-4a2b-9c3d-5e6f7a8b9c0d',
+  expiresOn: '2027-01-01T00:00:00.000Z',
+  clientSecret: 'Q~8x;Abc=d"ef',
+};
 
 async function memoryStorage(t: TestContext): Promise<Storage> {
   const root = await mkdtemp(join(tmpdir(), 'dynauth-connection-'));
@@ -78,7 +83,10 @@ test('an item an earlier init wrote (key and certificate sealed together) reads 
   const storage = await memoryStorage(t);
   const { credential } = mintCertificate('dynauth contoso', 30, now);
   const legacyPem = `${credential.privateKeyPem}${credential.certificatePem}`;
-  await storage.vault.saveConnection(target.profile, connectionStringFor(target.url, clientId, credential), { privateKeyPem: legacyPem, keyId: credential.keyId });
+  await storage.vault.saveConnection(target.profile, connectionStringFor(target.url, clientId, credential), {
+    privateKeyPem: legacyPem,
+    keyId: credential.keyId,
+  });
   assert.deepEqual((await readCredential(storage, profileWith(credential)))?.credential, credential);
 });
 
@@ -97,9 +105,21 @@ test('init reuses a stored credential only while the app lists its key unexpired
   const storage = await memoryStorage(t);
   await storeCredential(storage, target, clientId, secret);
   assert.deepEqual(await lookupStoredCredential(storage, target.profile, appListing(secret), now), secret);
-  assert.equal(await lookupStoredCredential(storage, target.profile, appListing(secret, '2026-02-01T00:00:00.000Z'), now), undefined, 'expired');
-  assert.equal(await lookupStoredCredential(storage, target.profile, { ...appListing(secret), passwordCredentials: [] }, now), undefined, 'gone from the app');
-  assert.equal(await lookupStoredCredential(storage, target.profile, { ...appListing(secret), appId: '11111111-2222-4333-8444-555555555555' }, now), undefined, 'another app');
+  assert.equal(
+    await lookupStoredCredential(storage, target.profile, appListing(secret, '2026-02-01T00:00:00.000Z'), now),
+    undefined,
+    'expired',
+  );
+  assert.equal(
+    await lookupStoredCredential(storage, target.profile, { ...appListing(secret), passwordCredentials: [] }, now),
+    undefined,
+    'gone from the app',
+  );
+  assert.equal(
+    await lookupStoredCredential(storage, target.profile, { ...appListing(secret), appId: '11111111-2222-4333-8444-555555555555' }, now),
+    undefined,
+    'another app',
+  );
 
   const { credential: certificate } = mintCertificate('dynauth contoso', 30, now);
   await storeCredential(storage, target, clientId, certificate);

@@ -52,10 +52,7 @@ test('self-signed certificate: parseable, self-verifying, leaf, thumbprints matc
   assert.equal(x509.publicKey.asymmetricKeyDetails?.modulusLength, 2048);
   // The private key belongs to the certificate.
   const key = createPrivateKey(cert.keyPem);
-  assert.deepEqual(
-    createPublicKey(key).export({ type: 'spki', format: 'der' }),
-    x509.publicKey.export({ type: 'spki', format: 'der' }),
-  );
+  assert.deepEqual(createPublicKey(key).export({ type: 'spki', format: 'der' }), x509.publicKey.export({ type: 'spki', format: 'der' }));
   assert.match(cert.keyPem, /^-----BEGIN PRIVATE KEY-----\n/);
   // Serial: positive (high bit clear), random.
   const serial = x509.serialNumber;
@@ -123,11 +120,14 @@ test('a real TLS handshake succeeds when only the CA is trusted, and fails with 
   const { port } = server.address() as AddressInfo;
   const get = (host: string, caPem: string) =>
     new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', servername: host === '127.0.0.1' ? undefined : host, port, ca: caPem, path: '/', agent: false }, (res) => {
-        let body = '';
-        res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve(body));
-      });
+      const req = request(
+        { host: '127.0.0.1', servername: host === '127.0.0.1' ? undefined : host, port, ca: caPem, path: '/', agent: false },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve(body));
+        },
+      );
       req.on('error', reject);
       req.end();
     });

@@ -10,7 +10,9 @@ export function assertOneOfEach(emulator: Emulator, appName: string, environment
   assert.equal(apps.length, 1, `one app named ${appName}`);
   const app = apps[0]!;
   assert.equal(app.signInAudience, 'AzureADMyOrg');
-  assert.deepEqual(app.requiredResourceAccess, [{ resourceAppId: CRM, resourceAccess: [{ id: '78ce3f0f-a1ce-49c2-8cde-64b5c0896db4', type: 'Scope' }] }]);
+  assert.deepEqual(app.requiredResourceAccess, [
+    { resourceAppId: CRM, resourceAccess: [{ id: '78ce3f0f-a1ce-49c2-8cde-64b5c0896db4', type: 'Scope' }] },
+  ]);
   const sps = state.servicePrincipals.filter((sp) => sp.appId === app.appId);
   assert.equal(sps.length, 1, 'one service principal');
   const crm = state.servicePrincipals.find((sp) => sp.appId === CRM)!;

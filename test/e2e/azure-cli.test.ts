@@ -13,13 +13,20 @@ const ARGS = ['init', '--yes', '--auth', 'azure-cli', '--environment', 'contosos
  * hands out the given tokens by --resource (else the error az prints when signed out), and every
  * call is logged.
  */
-async function fakeAz(sandbox: Sandbox, cloud: { name: string; activeDirectory: string }, tokens: Record<string, string> = {}): Promise<{ env: Record<string, string>; calls: () => Promise<string[]> }> {
+async function fakeAz(
+  sandbox: Sandbox,
+  cloud: { name: string; activeDirectory: string },
+  tokens: Record<string, string> = {},
+): Promise<{ env: Record<string, string>; calls: () => Promise<string[]> }> {
   const bin = join(sandbox.dir, 'fake-az');
   await mkdir(bin, { recursive: true });
   const log = join(bin, 'calls.log');
   const expiresOn = Math.floor(Date.now() / 1000) + 3000;
   const tokenCases = Object.entries(tokens)
-    .map(([resource, token]) => `    '${resource}') printf '%s\\n' '${JSON.stringify({ accessToken: token, expires_on: expiresOn, tokenType: 'Bearer' })}' ;;`)
+    .map(
+      ([resource, token]) =>
+        `    '${resource}') printf '%s\\n' '${JSON.stringify({ accessToken: token, expires_on: expiresOn, tokenType: 'Bearer' })}' ;;`,
+    )
     .join('\n');
   const script = `#!/bin/sh
 echo "$*" >> '${log}'
@@ -42,16 +49,23 @@ esac
   };
 }
 
-test("--auth azure-cli with az set to another cloud says so before anything is asked of Graph (exit 2)", async (t) => {
+test('--auth azure-cli with az set to another cloud says so before anything is asked of Graph (exit 2)', async (t) => {
   const sandbox = await startSandbox(t);
   const az = await fakeAz(sandbox, { name: 'AzureUSGovernment', activeDirectory: 'https://login.microsoftonline.us' });
   const run = await sandbox.run(ARGS, { env: az.env });
   assert.equal(run.code, 2, run.stderr);
-  assert.match(run.stderr, /✖ The Azure CLI is set to the AzureUSGovernment cloud \(login\.microsoftonline\.us\), but dynauth to the custom cloud \(127\.0\.0\.1:\d+\)\./);
+  assert.match(
+    run.stderr,
+    /✖ The Azure CLI is set to the AzureUSGovernment cloud \(login\.microsoftonline\.us\), but dynauth to the custom cloud \(127\.0\.0\.1:\d+\)\./,
+  );
   assert.match(run.stderr, /Pass --cloud usgovhigh or --cloud dod to use az's, or register this cloud with `az cloud register`/);
   assert.doesNotMatch(run.stderr, /az login/, 'the cloud is named, not the sign-in failure it causes');
   assert.ok((await az.calls()).includes('cloud show --output json'));
-  assert.deepEqual(sandbox.emulator.requests.filter((r) => r.service !== 'login'), [], 'nothing asked of Graph, BAP or Dataverse');
+  assert.deepEqual(
+    sandbox.emulator.requests.filter((r) => r.service !== 'login'),
+    [],
+    'nothing asked of Graph, BAP or Dataverse',
+  );
 });
 
 test('--auth azure-cli with az on the same cloud signs in with its tokens, and init goes through', async (t) => {
@@ -59,7 +73,9 @@ test('--auth azure-cli with az on the same cloud signs in with its tokens, and i
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), sandbox.emulator.caCertPem]);
   const { cloudConfig, environments } = sandbox.emulator;
   const resources = [cloudConfig.graphEndpoint, cloudConfig.powerPlatformEndpoint, ...environments.flatMap((e) => (e.url ? [e.url] : []))];
-  const tokens = Object.fromEntries(await Promise.all(resources.map(async (r) => [r, await adminToken(sandbox.emulator, `${r}/.default`)] as const)));
+  const tokens = Object.fromEntries(
+    await Promise.all(resources.map(async (r) => [r, await adminToken(sandbox.emulator, `${r}/.default`)] as const)),
+  );
   const az = await fakeAz(sandbox, { name: 'DynauthSandbox', activeDirectory: `${cloudConfig.authorityHost}/` }, tokens);
   const run = await sandbox.run(ARGS, { env: az.env });
   assert.equal(run.code, 0, run.stderr);
@@ -68,7 +84,10 @@ test('--auth azure-cli with az on the same cloud signs in with its tokens, and i
   assert.doesNotMatch(run.stderr, /The Azure CLI is set to/);
   const calls = await az.calls();
   assert.ok(calls.includes('cloud show --output json'), calls.join('\n'));
-  assert.ok(calls.some((c) => c.startsWith(`account get-access-token --output json --resource ${cloudConfig.graphEndpoint}`)), calls.join('\n'));
+  assert.ok(
+    calls.some((c) => c.startsWith(`account get-access-token --output json --resource ${cloudConfig.graphEndpoint}`)),
+    calls.join('\n'),
+  );
 });
 
 test('--auth azure-cli without az installed: the install hint, and no cloud check in the way (exit 4)', async (t) => {

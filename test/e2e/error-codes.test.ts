@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { startSandbox, type Run, type Sandbox } from '../support/sandbox.ts';
 
 const PROFILE = 'contososales';
-const INIT = { command: 'init', args: ['init', '--yes', '--environment', PROFILE, '--role-preset', 'read-only', '--profile', PROFILE, '--json'] };
+const INIT = {
+  command: 'init',
+  args: ['init', '--yes', '--environment', PROFILE, '--role-preset', 'read-only', '--profile', PROFILE, '--json'],
+};
 const READERS: ReadonlyArray<{ command: string; args: string[] }> = [
   { command: 'test-connection', args: ['test-connection', '--profile', PROFILE, '--json'] },
   { command: 'status', args: ['status', '--check', '--json'] },
@@ -25,7 +28,12 @@ function reportedCode(run: Run): string | undefined {
   return result.error?.code ?? failedCheck(result) ?? failedCheck(row?.check) ?? row?.problemCode;
 }
 
-async function assertSameCode(sandbox: Sandbox, commands: ReadonlyArray<{ command: string; args: string[] }>, code: string, env: Record<string, string> = {}): Promise<void> {
+async function assertSameCode(
+  sandbox: Sandbox,
+  commands: ReadonlyArray<{ command: string; args: string[] }>,
+  code: string,
+  env: Record<string, string> = {},
+): Promise<void> {
   for (const { command, args } of commands) {
     const run = await sandbox.run(args, { env });
     assert.equal(run.code, 1, `${command}: ${run.stdout}${run.stderr}`);
@@ -51,7 +59,11 @@ test('no OS keychain to reach: "keychain-unavailable" from every command', async
   const sandbox = await initialized(t);
   // The profile says its credential is in the keychain, which has no D-Bus session to answer on.
   await editProfile(sandbox, (profile) => (profile.keychain = { ...(profile.keychain as object), passphrase: false, store: 'keychain' }));
-  const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/dynauth-test-bus', DYNAUTH_STORE: 'keychain', DYNAUTH_PASSPHRASE: '' };
+  const noKeychain = {
+    DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/dynauth-test-bus',
+    DYNAUTH_STORE: 'keychain',
+    DYNAUTH_PASSPHRASE: '',
+  };
   await assertSameCode(sandbox, [...READERS, INIT], 'keychain-unavailable', noKeychain);
 });
 

@@ -14,13 +14,26 @@ test('export prints exactly the stored connection string on stdout, nothing else
   assert.equal(run.code, 0, run.stderr);
   const [secret] = await sandbox.storedSecrets();
   const url = sandbox.emulator.environments.find((e) => e.uniqueName === 'contososales')!.url;
-  assert.equal(run.stdout.trim(), `AuthType=ClientSecret;Url=${url};ClientId=${clientId};ClientSecret=${secret!.includes(';') || secret!.includes('=') ? `'${secret}'` : secret}`);
+  assert.equal(
+    run.stdout.trim(),
+    `AuthType=ClientSecret;Url=${url};ClientId=${clientId};ClientSecret=${secret!.includes(';') || secret!.includes('=') ? `'${secret}'` : secret}`,
+  );
   assert.ok(!run.stderr.includes(secret!), 'stderr never shows it');
 });
 
-test('export --pem-out writes a certificate profile\'s certificate and key, mode 0600', async (t) => {
+test("export --pem-out writes a certificate profile's certificate and key, mode 0600", async (t) => {
   const sandbox = await startSandbox(t);
-  const init = await sandbox.run(['init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only', '--credential', 'certificate', '--json']);
+  const init = await sandbox.run([
+    'init',
+    '--yes',
+    '--environment',
+    'contosodev',
+    '--role-preset',
+    'read-only',
+    '--credential',
+    'certificate',
+    '--json',
+  ]);
   assert.equal(init.code, 0, init.stderr);
   const pem = join(sandbox.dir, 'exported.pem');
   await writeFile(pem, 'an older, world-readable file', { mode: 0o644 });

@@ -116,14 +116,24 @@ const NEXT_LINKS: Array<{ name: string; rule: FaultRule; said: RegExp; requests:
   },
   {
     name: 'a Dataverse next page on another host',
-    rule: { kind: 'tamper', service: 'dataverse', pathPrefix: BUSINESS_UNITS, tamper: { kind: 'next-link', to: 'https://evil.example.net/api/data/v9.2/businessunits?$skiptoken=2' } },
+    rule: {
+      kind: 'tamper',
+      service: 'dataverse',
+      pathPrefix: BUSINESS_UNITS,
+      tamper: { kind: 'next-link', to: 'https://evil.example.net/api/data/v9.2/businessunits?$skiptoken=2' },
+    },
     said: /Dataverse pointed the next page of its answer to the request to read business units in 127\.0\.0\.1:\d+ at https:\/\/evil\.example\.net\/\S+, outside https:\/\/127\.0\.0\.1:\d+\/api\/data\/v9\.2\/; dynauth does not follow it\./,
     requests: (n) => n === 1,
     path: BUSINESS_UNITS,
   },
   {
     name: 'an environment list next page on another host',
-    rule: { kind: 'tamper', service: 'bap', pathPrefix: ENVIRONMENTS, tamper: { kind: 'next-link', to: 'https://evil.example.net/environments?page=2' } },
+    rule: {
+      kind: 'tamper',
+      service: 'bap',
+      pathPrefix: ENVIRONMENTS,
+      tamper: { kind: 'next-link', to: 'https://evil.example.net/environments?page=2' },
+    },
     said: /Power Platform pointed the next page of its answer to the request to list environments at https:\/\/evil\.example\.net\/environments\?page=2, outside/,
     requests: (n) => n === 1,
     path: ENVIRONMENTS,
@@ -150,11 +160,18 @@ const OTHER_TENANT_CASES: Array<{ name: string; tenant: (emulator: Emulator) => 
 
 for (const c of hostileCases('cloud-other-tenant', OTHER_TENANT_CASES)) {
   test(`another tenant: /organization answering for another tenant than ${c.name} stops init before anything is made (exit 1)`, async (t) => {
-    const sandbox = await startSandbox(t, { faults: [{ kind: 'tamper', service: 'graph', pathPrefix: '/v1.0/organization', tamper: { kind: 'other-tenant' } }] });
+    const sandbox = await startSandbox(t, {
+      faults: [{ kind: 'tamper', service: 'graph', pathPrefix: '/v1.0/organization', tamper: { kind: 'other-tenant' } }],
+    });
     const tenant = c.tenant(sandbox.emulator);
     const run = await sandbox.run(INIT, { env: { DYNAUTH_TENANT: tenant } });
     const escaped = tenant.replace(/[.]/g, '\\.');
-    assertRefusedCleanly(run, new RegExp(`Microsoft Graph answered for tenant ${OTHER_TENANT.id} \\(fabrikam\\.onmicrosoft\\.com\\), not --tenant ${escaped} that was signed in to; nothing was changed\\.`));
+    assertRefusedCleanly(
+      run,
+      new RegExp(
+        `Microsoft Graph answered for tenant ${OTHER_TENANT.id} \\(fabrikam\\.onmicrosoft\\.com\\), not --tenant ${escaped} that was signed in to; nothing was changed\\.`,
+      ),
+    );
     assert.deepEqual(changes(sandbox.emulator), [], 'no app, service principal, grant or user made');
     assert.deepEqual(await profilesWritten(sandbox), [], 'no profile recording the wrong tenant');
   });
@@ -169,9 +186,17 @@ test('another tenant: --tenant given as an id is accepted when /organization ans
 
 const OFF_CLOUD: Array<{ name: string; url: (port: string) => string; shown: RegExp }> = [
   { name: 'another host', url: () => 'https://evil.example.net/', shown: /https:\/\/evil\.example\.net\// },
-  { name: "a look-alike host that starts with the cloud's Dataverse host", url: () => 'https://127.0.0.1.example.net/', shown: /https:\/\/127\.0\.0\.1\.example\.net\// },
+  {
+    name: "a look-alike host that starts with the cloud's Dataverse host",
+    url: () => 'https://127.0.0.1.example.net/',
+    shown: /https:\/\/127\.0\.0\.1\.example\.net\//,
+  },
   { name: 'the right host over plain http', url: (port) => `http://127.0.0.1:${port}/`, shown: /http:\/\/127\.0\.0\.1:\d+\// },
-  { name: 'the right host with user info', url: (port) => `https://admin:pw@127.0.0.1:${port}/`, shown: /https:\/\/admin:pw@127\.0\.0\.1:\d+\// },
+  {
+    name: 'the right host with user info',
+    url: (port) => `https://admin:pw@127.0.0.1:${port}/`,
+    shown: /https:\/\/admin:pw@127\.0\.0\.1:\d+\//,
+  },
   { name: 'not a URL', url: () => 'javascript:alert(1)', shown: /javascript:alert\(1\)/ },
   { name: 'a 100 KB URL', url: () => `https://${'a'.repeat(100_000)}.127.0.0.1/`, shown: /https:\/\/a{192}… \(\d+ more characters\)/ },
 ];
@@ -180,16 +205,33 @@ for (const c of hostileCases('cloud-off-cloud-instance-url', OFF_CLOUD)) {
   test(`off-cloud instance URL: ${c.name} is refused and sent no token (exit 1)`, async (t) => {
     const sandbox = await startSandbox(t);
     const port = new URL(sandbox.emulator.environments.find((e) => e.uniqueName === 'contososales')!.url!).port;
-    sandbox.emulator.faults.add({ kind: 'tamper', service: 'bap', pathPrefix: ENVIRONMENTS, tamper: { kind: 'instance-url', url: c.url(port), environment: 'contososales' } });
+    sandbox.emulator.faults.add({
+      kind: 'tamper',
+      service: 'bap',
+      pathPrefix: ENVIRONMENTS,
+      tamper: { kind: 'instance-url', url: c.url(port), environment: 'contososales' },
+    });
     const run = await sandbox.run(INIT);
-    assertRefusedCleanly(run, /Power Platform gave environment "Contoso Sales" the address .+, which is not a Dataverse host of the custom cloud \(127\.0\.0\.1\); dynauth will not send it a token\./);
+    assertRefusedCleanly(
+      run,
+      /Power Platform gave environment "Contoso Sales" the address .+, which is not a Dataverse host of the custom cloud \(127\.0\.0\.1\); dynauth will not send it a token\./,
+    );
     assert.match(run.stderr, c.shown);
-    const scopes = sandbox.emulator.requests.filter((r) => r.service === 'login').map((r) => String((r.body as { scope?: unknown } | undefined)?.scope ?? ''));
+    const scopes = sandbox.emulator.requests
+      .filter((r) => r.service === 'login')
+      .map((r) => String((r.body as { scope?: unknown } | undefined)?.scope ?? ''));
     const { graphEndpoint, powerPlatformEndpoint } = sandbox.emulator.cloudConfig;
-    for (const scope of scopes.join(' ').split(/\s+/).filter((s) => s.includes('://'))) {
+    for (const scope of scopes
+      .join(' ')
+      .split(/\s+/)
+      .filter((s) => s.includes('://'))) {
       assert.ok(scope.startsWith(graphEndpoint) || scope.startsWith(powerPlatformEndpoint), `no token asked for ${scope.slice(0, 100)}`);
     }
-    assert.deepEqual(sandbox.emulator.requests.filter((r) => r.service === 'dataverse'), [], 'no Dataverse request anywhere');
+    assert.deepEqual(
+      sandbox.emulator.requests.filter((r) => r.service === 'dataverse'),
+      [],
+      'no Dataverse request anywhere',
+    );
     assert.deepEqual(changes(sandbox.emulator), [], 'nothing made');
   });
 }

@@ -51,72 +51,94 @@ for (const delay of hostileCases('data', KILL_DELAYS_MS)) {
     const rerun = await sandbox.run([...INIT, '--json']);
     assert.equal(rerun.code, 0, rerun.stderr);
     const removed = /Removed client secret/.test(rerun.stderr);
-    t.diagnostic(`killed: ${killed.signal === 'SIGKILL'}; on the app: ${made.length}; stored: ${stored !== undefined && made.includes(stored)}; in the profile: ${recorded !== undefined}; the re-run removed a stray: ${removed}`);
+    t.diagnostic(
+      `killed: ${killed.signal === 'SIGKILL'}; on the app: ${made.length}; stored: ${stored !== undefined && made.includes(stored)}; in the profile: ${recorded !== undefined}; the re-run removed a stray: ${removed}`,
+    );
     assert.ok(sandbox.emulator.requests.filter(isAddPassword).length <= 2, 'at most one secret more was made');
     await assertExactlyOneStoredSecret(sandbox);
   });
 }
 
-test(single('the secret is in the store but the profile was never written (first init cut short): the re-run reuses it, mints none'), async (t) => {
-  const sandbox = await startSandbox(t);
-  assert.equal((await sandbox.run(INIT)).code, 0);
-  const { profiles } = await sandbox.storage();
-  await unlink(profiles.fileFor('contososales'));
-  const before = sandbox.emulator.requests.filter(isAddPassword).length;
-  const rerun = await sandbox.run([...INIT, '--json']);
-  assert.equal(rerun.code, 0, rerun.stderr);
-  assert.ok(JSON.parse(rerun.stdout).reused.includes('credential'), 'the stored secret was reused');
-  assert.equal(sandbox.emulator.requests.filter(isAddPassword).length, before, 'no secret was added');
-  await assertExactlyOneStoredSecret(sandbox);
-});
+test(
+  single('the secret is in the store but the profile was never written (first init cut short): the re-run reuses it, mints none'),
+  async (t) => {
+    const sandbox = await startSandbox(t);
+    assert.equal((await sandbox.run(INIT)).code, 0);
+    const { profiles } = await sandbox.storage();
+    await unlink(profiles.fileFor('contososales'));
+    const before = sandbox.emulator.requests.filter(isAddPassword).length;
+    const rerun = await sandbox.run([...INIT, '--json']);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.ok(JSON.parse(rerun.stdout).reused.includes('credential'), 'the stored secret was reused');
+    assert.equal(sandbox.emulator.requests.filter(isAddPassword).length, before, 'no secret was added');
+    await assertExactlyOneStoredSecret(sandbox);
+  },
+);
 
-test(single('the credential store fails after addPassword: the secret is taken off the app again, and the re-run leaves exactly one'), async (t) => {
-  const sandbox = await startSandbox(t, {}, { store: 'file' });
-  let undo: (() => void) | undefined;
-  let unsupported: string | undefined;
-  whenAnswered(sandbox, isAppCreated, () => {
-    const refused = refuseStoreWrites(sandbox);
-    if ('undo' in refused) undo = refused.undo;
-    else unsupported = refused.unsupported;
-  });
-  const failed = await sandbox.run(INIT).finally(() => undo?.());
-  if (unsupported) return t.skip(unsupported);
-  assert.equal(failed.code, 1, failed.stderr);
-  assert.equal(sandbox.emulator.requests.filter(isAddPassword).length, 1, 'a secret was made before the store failed');
-  assert.match(failed.stderr, /Could not write the credential file/);
-  assert.doesNotMatch(failed.stderr, /\n\s+at /, 'no stack trace');
-  assert.equal(sandbox.emulator.state.applications.find((a) => a.displayName === APP)!.passwordCredentials.length, 0, 'the unsaved secret was removed');
-  const rerun = await sandbox.run(INIT);
-  assert.equal(rerun.code, 0, rerun.stderr);
-  await assertExactlyOneStoredSecret(sandbox);
-});
+test(
+  single('the credential store fails after addPassword: the secret is taken off the app again, and the re-run leaves exactly one'),
+  async (t) => {
+    const sandbox = await startSandbox(t, {}, { store: 'file' });
+    let undo: (() => void) | undefined;
+    let unsupported: string | undefined;
+    whenAnswered(sandbox, isAppCreated, () => {
+      const refused = refuseStoreWrites(sandbox);
+      if ('undo' in refused) undo = refused.undo;
+      else unsupported = refused.unsupported;
+    });
+    const failed = await sandbox.run(INIT).finally(() => undo?.());
+    if (unsupported) return t.skip(unsupported);
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.equal(sandbox.emulator.requests.filter(isAddPassword).length, 1, 'a secret was made before the store failed');
+    assert.match(failed.stderr, /Could not write the credential file/);
+    assert.doesNotMatch(failed.stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(
+      sandbox.emulator.state.applications.find((a) => a.displayName === APP)!.passwordCredentials.length,
+      0,
+      'the unsaved secret was removed',
+    );
+    const rerun = await sandbox.run(INIT);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    await assertExactlyOneStoredSecret(sandbox);
+  },
+);
 
-test(single('the store fails and removing the unsaved secret fails too: the re-run (with --store file) finds it by its marker and removes it'), async (t) => {
-  const sandbox = await startSandbox(t, {}, { store: 'file' });
-  let undo: (() => void) | undefined;
-  let unsupported: string | undefined;
-  whenAnswered(sandbox, isAppCreated, () => {
-    const refused = refuseStoreWrites(sandbox);
-    if ('undo' in refused) undo = refused.undo;
-    else unsupported = refused.unsupported;
-  });
-  // Once the secret exists, Graph refuses every further change to the app: its removal too.
-  whenAnswered(sandbox, isAddPassword, () => {
-    sandbox.emulator.faults.add({ service: 'graph', method: 'POST', pathPrefix: '/v1.0/applications/', kind: 'unavailable', times: 1000, retryAfterSeconds: 0 });
-  });
-  const failed = await sandbox.run(INIT).finally(() => undo?.());
-  sandbox.emulator.faults.clear();
-  if (unsupported) return t.skip(unsupported);
-  assert.equal(failed.code, 1, failed.stderr);
-  const left = [...sandbox.emulator.state.applications.find((a) => a.displayName === APP)!.passwordCredentials];
-  assert.equal(left.length, 1, 'the secret nobody holds is still on the app');
-  const stray = left[0]!;
-  assert.match(stray.displayName ?? '', /^dynauth \d{4}-\d\d-\d\d init [0-9a-f]{8}$/);
-  const rerun = await sandbox.run([...INIT, '--store', 'file']);
-  assert.equal(rerun.code, 0, rerun.stderr);
-  assert.match(rerun.stderr, new RegExp(`Removed client secret ${stray.keyId}: an interrupted run made it and never saved it`));
-  await assertExactlyOneStoredSecret(sandbox);
-});
+test(
+  single('the store fails and removing the unsaved secret fails too: the re-run (with --store file) finds it by its marker and removes it'),
+  async (t) => {
+    const sandbox = await startSandbox(t, {}, { store: 'file' });
+    let undo: (() => void) | undefined;
+    let unsupported: string | undefined;
+    whenAnswered(sandbox, isAppCreated, () => {
+      const refused = refuseStoreWrites(sandbox);
+      if ('undo' in refused) undo = refused.undo;
+      else unsupported = refused.unsupported;
+    });
+    // Once the secret exists, Graph refuses every further change to the app: its removal too.
+    whenAnswered(sandbox, isAddPassword, () => {
+      sandbox.emulator.faults.add({
+        service: 'graph',
+        method: 'POST',
+        pathPrefix: '/v1.0/applications/',
+        kind: 'unavailable',
+        times: 1000,
+        retryAfterSeconds: 0,
+      });
+    });
+    const failed = await sandbox.run(INIT).finally(() => undo?.());
+    sandbox.emulator.faults.clear();
+    if (unsupported) return t.skip(unsupported);
+    assert.equal(failed.code, 1, failed.stderr);
+    const left = [...sandbox.emulator.state.applications.find((a) => a.displayName === APP)!.passwordCredentials];
+    assert.equal(left.length, 1, 'the secret nobody holds is still on the app');
+    const stray = left[0]!;
+    assert.match(stray.displayName ?? '', /^dynauth \d{4}-\d\d-\d\d init [0-9a-f]{8}$/);
+    const rerun = await sandbox.run([...INIT, '--store', 'file']);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.match(rerun.stderr, new RegExp(`Removed client secret ${stray.keyId}: an interrupted run made it and never saved it`));
+    await assertExactlyOneStoredSecret(sandbox);
+  },
+);
 
 test(single('a lock left by a killed init is taken over by the re-run'), async (t) => {
   const sandbox = await startSandbox(t);
@@ -138,24 +160,37 @@ test(single('two init runs on one profile at once: the second is told which run 
   assert.equal(refused.length, 1, runs.map((r) => `${r.code}: ${r.stderr}`).join('\n---\n'));
   assert.equal(refused[0]!.code, 1);
   assert.match(refused[0]!.stderr, /Profile "contososales" is in use by dynauth init \(pid \d+, since [\d-]+ [\d:]+ UTC\)/);
-  assert.match(refused[0]!.stderr, new RegExp(`delete ${join(sandbox.env.DYNAUTH_CONFIG_DIR!, 'contososales.lock').replace(/[.\\/]/g, '\\$&')}`));
+  assert.match(
+    refused[0]!.stderr,
+    new RegExp(`delete ${join(sandbox.env.DYNAUTH_CONFIG_DIR!, 'contososales.lock').replace(/[.\\/]/g, '\\$&')}`),
+  );
   assert.doesNotMatch(refused[0]!.stderr, /\n\s+at /, 'no stack trace');
   await assertExactlyOneStoredSecret(sandbox);
 });
 
-test(single('two rotate-secret runs on one profile at once: one rotates, the other is refused; every secret is current or pending'), async (t) => {
-  const sandbox = await startSandbox(t);
-  assert.equal((await sandbox.run(INIT)).code, 0);
-  const runs = await Promise.all([sandbox.run(['rotate-secret', '--profile', 'contososales']), sandbox.run(['rotate-secret', '--profile', 'contososales'])]);
-  const refused = runs.filter((r) => r.code !== 0);
-  assert.equal(refused.length, 1, runs.map((r) => `${r.code}: ${r.stderr}`).join('\n---\n'));
-  assert.match(refused[0]!.stderr, /Profile "contososales" is in use by dynauth rotate-secret \(pid \d+/);
-  const app = sandbox.emulator.state.applications.find((a) => a.displayName === APP)!;
-  const { profiles } = await sandbox.storage();
-  const profile = (await profiles.read('contososales'))!;
-  const accounted = [profile.credential.keyId, ...(profile.pendingRevocation ?? []).map((e) => e.keyId)].sort();
-  assert.deepEqual(app.passwordCredentials.map((c) => c.keyId).sort(), accounted, 'each secret on the app is the current one or pending revocation');
-  assert.equal(app.passwordCredentials.length, 2);
-  assert.equal(await storedKeyId(sandbox), profile.credential.keyId);
-  await assertStillWorks(sandbox);
-});
+test(
+  single('two rotate-secret runs on one profile at once: one rotates, the other is refused; every secret is current or pending'),
+  async (t) => {
+    const sandbox = await startSandbox(t);
+    assert.equal((await sandbox.run(INIT)).code, 0);
+    const runs = await Promise.all([
+      sandbox.run(['rotate-secret', '--profile', 'contososales']),
+      sandbox.run(['rotate-secret', '--profile', 'contososales']),
+    ]);
+    const refused = runs.filter((r) => r.code !== 0);
+    assert.equal(refused.length, 1, runs.map((r) => `${r.code}: ${r.stderr}`).join('\n---\n'));
+    assert.match(refused[0]!.stderr, /Profile "contososales" is in use by dynauth rotate-secret \(pid \d+/);
+    const app = sandbox.emulator.state.applications.find((a) => a.displayName === APP)!;
+    const { profiles } = await sandbox.storage();
+    const profile = (await profiles.read('contososales'))!;
+    const accounted = [profile.credential.keyId, ...(profile.pendingRevocation ?? []).map((e) => e.keyId)].sort();
+    assert.deepEqual(
+      app.passwordCredentials.map((c) => c.keyId).sort(),
+      accounted,
+      'each secret on the app is the current one or pending revocation',
+    );
+    assert.equal(app.passwordCredentials.length, 2);
+    assert.equal(await storedKeyId(sandbox), profile.credential.keyId);
+    await assertStillWorks(sandbox);
+  },
+);

@@ -71,13 +71,22 @@ for (const { command, args, needsProfile, stream } of KEYCHAIN_HANGS) {
     assert.ok(bus.connections() > 0, 'the keychain really tried the silent bus');
     if (command === 'init') {
       const writes = sandbox.emulator.requests.slice(before).filter((r) => r.service !== 'login' && r.method !== 'GET');
-      assert.deepEqual(writes.map((r) => `${r.method} ${r.path}`), [], 'nothing was created before the keychain was proven');
+      assert.deepEqual(
+        writes.map((r) => `${r.method} ${r.path}`),
+        [],
+        'nothing was created before the keychain was proven',
+      );
     }
   });
 }
 
 /** Runs the CLI with stdin taken from a file (such as /dev/zero), or from a pipe that is never closed. */
-function runWithStdin(sandbox: Sandbox, args: string[], stdin: string | 'open-pipe', timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }> {
+function runWithStdin(
+  sandbox: Sandbox,
+  args: string[],
+  stdin: string | 'open-pipe',
+  timeoutMs: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }> {
   return new Promise((resolve, reject) => {
     const fd = stdin === 'open-pipe' ? 'pipe' : openSync(stdin, 'r');
     const child = spawn(process.execPath, [bin, ...args], { env: sandbox.env, stdio: [fd, 'pipe', 'pipe'] });
@@ -100,12 +109,24 @@ const bin = new URL('../../bin/dynauth.js', import.meta.url).pathname;
 const CLIENT_ID = '0b7c5f3e-1111-4222-8333-944445555666';
 
 const STDIN_CASES = hostileCases('hangs', [
-  { flag: '--client-secret-stdin', stdin: '/dev/zero', expected: /--client-secret-stdin read more than 64 KiB from stdin, far more than the client secret; nothing of it is shown\./u },
+  {
+    flag: '--client-secret-stdin',
+    stdin: '/dev/zero',
+    expected: /--client-secret-stdin read more than 64 KiB from stdin, far more than the client secret; nothing of it is shown\./u,
+  },
   { flag: '--client-secret-stdin', stdin: '/dev/urandom', expected: /--client-secret-stdin read more than 64 KiB from stdin/u },
-  { flag: '--connection-string-stdin', stdin: '/dev/zero', expected: /--connection-string-stdin read more than 64 KiB from stdin, far more than a connection string/u },
+  {
+    flag: '--connection-string-stdin',
+    stdin: '/dev/zero',
+    expected: /--connection-string-stdin read more than 64 KiB from stdin, far more than a connection string/u,
+  },
   { flag: '--connection-string-stdin', stdin: '/dev/urandom', expected: /--connection-string-stdin read more than 64 KiB from stdin/u },
   { flag: '--client-secret-stdin', stdin: 'open-pipe', expected: /--client-secret-stdin: stdin did not end within 2 s \(--timeout\)\./u },
-  { flag: '--connection-string-stdin', stdin: 'open-pipe', expected: /--connection-string-stdin: stdin did not end within 2 s \(--timeout\)\./u },
+  {
+    flag: '--connection-string-stdin',
+    stdin: 'open-pipe',
+    expected: /--connection-string-stdin: stdin did not end within 2 s \(--timeout\)\./u,
+  },
 ] as const);
 
 for (const { flag, stdin, expected } of STDIN_CASES) {
@@ -114,14 +135,23 @@ for (const { flag, stdin, expected } of STDIN_CASES) {
     const url = sandbox.emulator.environments.find((e) => e.uniqueName === 'contososales')!.url!;
     const given = flag === '--client-secret-stdin' ? ['--environment', url, '--client-id', CLIENT_ID] : [];
     const started = Date.now();
-    const run = await runWithStdin(sandbox, ['test-connection', ...given, '--tenant', sandbox.emulator.tenant.id, flag, '--timeout', '2s'], stdin, 30_000);
+    const run = await runWithStdin(
+      sandbox,
+      ['test-connection', ...given, '--tenant', sandbox.emulator.tenant.id, flag, '--timeout', '2s'],
+      stdin,
+      30_000,
+    );
     const elapsed = Date.now() - started;
     assert.equal(run.signal, null, `killed after ${elapsed} ms: the command hung\n${run.stderr}`);
     assert.ok(elapsed < 2000 + SLACK_MS, `took ${elapsed} ms`);
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, expected);
     assert.ok(run.stderr.length < 400, `short, and nothing read is echoed: ${run.stderr.length} characters`);
-    assert.deepEqual(sandbox.emulator.requests.filter((r) => r.service === 'login' && r.method === 'POST'), [], 'no token was asked for');
+    assert.deepEqual(
+      sandbox.emulator.requests.filter((r) => r.service === 'login' && r.method === 'POST'),
+      [],
+      'no token was asked for',
+    );
   });
 }
 
@@ -133,7 +163,13 @@ function fifo(directory: string, name: string): string {
   return path;
 }
 
-type FileCase = { name: string; prepare: (sandbox: Sandbox) => Promise<{ args: string[]; env?: Record<string, string> }>; expected: RegExp; code: number; stream?: 'stdout' };
+type FileCase = {
+  name: string;
+  prepare: (sandbox: Sandbox) => Promise<{ args: string[]; env?: Record<string, string> }>;
+  expected: RegExp;
+  code: number;
+  stream?: 'stdout';
+};
 
 const NON_REGULAR_FILES: readonly FileCase[] = hostileCases('hangs', [
   {
@@ -158,7 +194,19 @@ const NON_REGULAR_FILES: readonly FileCase[] = hostileCases('hangs', [
     name: '--certificate naming a FIFO',
     prepare: async (sandbox) => {
       const url = sandbox.emulator.environments.find((e) => e.uniqueName === 'contososales')!.url!;
-      return { args: ['test-connection', '--environment', url, '--tenant', sandbox.emulator.tenant.id, '--client-id', CLIENT_ID, '--certificate', fifo(sandbox.dir, 'app.pem')] };
+      return {
+        args: [
+          'test-connection',
+          '--environment',
+          url,
+          '--tenant',
+          sandbox.emulator.tenant.id,
+          '--client-id',
+          CLIENT_ID,
+          '--certificate',
+          fifo(sandbox.dir, 'app.pem'),
+        ],
+      };
     },
     expected: /^✖ Cannot read --certificate .*app\.pem is a FIFO \(named pipe\), not a regular file\.\n$/u,
     code: 2,
@@ -167,7 +215,19 @@ const NON_REGULAR_FILES: readonly FileCase[] = hostileCases('hangs', [
     name: '--certificate naming /dev/urandom',
     prepare: async (sandbox) => {
       const url = sandbox.emulator.environments.find((e) => e.uniqueName === 'contososales')!.url!;
-      return { args: ['test-connection', '--environment', url, '--tenant', sandbox.emulator.tenant.id, '--client-id', CLIENT_ID, '--certificate', '/dev/urandom'] };
+      return {
+        args: [
+          'test-connection',
+          '--environment',
+          url,
+          '--tenant',
+          sandbox.emulator.tenant.id,
+          '--client-id',
+          CLIENT_ID,
+          '--certificate',
+          '/dev/urandom',
+        ],
+      };
     },
     expected: /^✖ Cannot read --certificate \/dev\/urandom is a character device, not a regular file\.\n$/u,
     code: 2,
@@ -176,7 +236,11 @@ const NON_REGULAR_FILES: readonly FileCase[] = hostileCases('hangs', [
     name: 'AZURE_CLIENT_CERTIFICATE_PATH naming a FIFO',
     prepare: async (sandbox) => ({
       args: ['init', '--auth', 'environment', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'],
-      env: { AZURE_TENANT_ID: sandbox.emulator.tenant.id, AZURE_CLIENT_ID: CLIENT_ID, AZURE_CLIENT_CERTIFICATE_PATH: fifo(sandbox.dir, 'admin.pem') },
+      env: {
+        AZURE_TENANT_ID: sandbox.emulator.tenant.id,
+        AZURE_CLIENT_ID: CLIENT_ID,
+        AZURE_CLIENT_CERTIFICATE_PATH: fifo(sandbox.dir, 'admin.pem'),
+      },
     }),
     expected: /^✖ Cannot read AZURE_CLIENT_CERTIFICATE_PATH .*admin\.pem is a FIFO \(named pipe\), not a regular file\.\n$/mu,
     code: 2,
@@ -247,14 +311,27 @@ for (const { store, configDir } of UNUSABLE_CONFIG_DIRS) {
     const env = { DYNAUTH_CONFIG_DIR: configDir, DYNAUTH_STORE: store, ...(store === 'keychain' ? { DYNAUTH_PASSPHRASE: '' } : {}) };
     const before = sandbox.emulator.requests.length;
     const started = Date.now();
-    const run = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'], { env, timeoutMs: 40_000 });
+    const run = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'], {
+      env,
+      timeoutMs: 40_000,
+    });
     const elapsed = Date.now() - started;
     assert.equal(run.signal, null, `killed after ${elapsed} ms: the command hung\n${run.stderr}`);
     assert.ok(elapsed < KEYCHAIN_TIMEOUT_MS + SLACK_MS, `took ${elapsed} ms`);
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, new RegExp(`The profiles directory ${configDir.replace(/[/.]/gu, '\\$&')} cannot be used \\((ENOENT|EACCES|EPERM)\\); nothing was changed\\.`, 'u'));
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `The profiles directory ${configDir.replace(/[/.]/gu, '\\$&')} cannot be used \\((ENOENT|EACCES|EPERM)\\); nothing was changed\\.`,
+        'u',
+      ),
+    );
     assert.match(run.stderr, /DYNAUTH_CONFIG_DIR/u);
     const writes = sandbox.emulator.requests.slice(before).filter((r) => r.service !== 'login' && r.method !== 'GET');
-    assert.deepEqual(writes.map((r) => `${r.method} ${r.path}`), [], 'nothing was created');
+    assert.deepEqual(
+      writes.map((r) => `${r.method} ${r.path}`),
+      [],
+      'nothing was created',
+    );
   });
 }

@@ -26,16 +26,53 @@ function assertCleanUsageError(run: Run, message: RegExp): void {
 }
 
 const ECHOED: Array<{ name: string; args: string[]; env?: Record<string, string>; message: RegExp }> = [
-  { name: '--environment with a title change and screen clear', args: [...INIT, '--environment', `${TITLE_AND_CLEAR}contoso`], message: /--environment holds a control or bidirectional-override character \(U\+001B at position 1\)/ },
-  { name: '--add-environment with a bidi override', args: ['init', '--yes', '--profile', 'p', '--add-environment', 'contoso\u202esales'], message: /--add-environment holds a control/ },
-  { name: '--tenant with escape sequences', args: [...INIT, '--environment', 'contososales', '--tenant', `${TITLE_AND_CLEAR}contoso.com`], message: /--tenant "contoso\.com" is neither a tenant id/ },
-  { name: '--role with a cursor move', args: ['init', '--yes', '--environment', 'contososales', '--role', 'Basic User\u001b[1A\u001b[2K'], message: /--role holds a control/ },
-  { name: '--business-unit with a C1 CSI', args: [...INIT, '--environment', 'contososales', '--business-unit', 'BU\u009b2J'], message: /--business-unit holds a control/ },
-  { name: '--profile with an OSC 8 hyperlink', args: ['test-connection', '--profile', '\u001b]8;;https://evil.example\u001b\\prod\u001b]8;;\u001b\\'], message: /Profile name "prod" is not safe as a file name/ },
-  { name: '--ics naming a directory with escape sequences', args: ['status', '--ics', `/no-such-dir-${TITLE_AND_CLEAR}/x.ics`], message: /--ics \/no-such-dir-\/x\.ics: there is no directory/ },
-  { name: '--cloud with a title change', args: [...INIT, '--environment', 'contososales', '--cloud', `${TITLE_AND_CLEAR}public`], env: { DYNAUTH_CLOUD_CONFIG: '' }, message: /option '--cloud <name>' argument 'public' is invalid/ },
+  {
+    name: '--environment with a title change and screen clear',
+    args: [...INIT, '--environment', `${TITLE_AND_CLEAR}contoso`],
+    message: /--environment holds a control or bidirectional-override character \(U\+001B at position 1\)/,
+  },
+  {
+    name: '--add-environment with a bidi override',
+    args: ['init', '--yes', '--profile', 'p', '--add-environment', 'contoso\u202esales'],
+    message: /--add-environment holds a control/,
+  },
+  {
+    name: '--tenant with escape sequences',
+    args: [...INIT, '--environment', 'contososales', '--tenant', `${TITLE_AND_CLEAR}contoso.com`],
+    message: /--tenant "contoso\.com" is neither a tenant id/,
+  },
+  {
+    name: '--role with a cursor move',
+    args: ['init', '--yes', '--environment', 'contososales', '--role', 'Basic User\u001b[1A\u001b[2K'],
+    message: /--role holds a control/,
+  },
+  {
+    name: '--business-unit with a C1 CSI',
+    args: [...INIT, '--environment', 'contososales', '--business-unit', 'BU\u009b2J'],
+    message: /--business-unit holds a control/,
+  },
+  {
+    name: '--profile with an OSC 8 hyperlink',
+    args: ['test-connection', '--profile', '\u001b]8;;https://evil.example\u001b\\prod\u001b]8;;\u001b\\'],
+    message: /Profile name "prod" is not safe as a file name/,
+  },
+  {
+    name: '--ics naming a directory with escape sequences',
+    args: ['status', '--ics', `/no-such-dir-${TITLE_AND_CLEAR}/x.ics`],
+    message: /--ics \/no-such-dir-\/x\.ics: there is no directory/,
+  },
+  {
+    name: '--cloud with a title change',
+    args: [...INIT, '--environment', 'contososales', '--cloud', `${TITLE_AND_CLEAR}public`],
+    env: { DYNAUTH_CLOUD_CONFIG: '' },
+    message: /option '--cloud <name>' argument 'public' is invalid/,
+  },
   { name: 'an unknown option holding escape sequences', args: ['status', `--x${TITLE_AND_CLEAR}`], message: /unknown option '--x'/ },
-  { name: 'a carriage return that would overwrite the error line', args: [...INIT, '--environment', 'contososales', '--tenant', 'bad tenant\r✔ All good'], message: /--tenant "bad tenant✔ All good" is neither/ },
+  {
+    name: 'a carriage return that would overwrite the error line',
+    args: [...INIT, '--environment', 'contososales', '--tenant', 'bad tenant\r✔ All good'],
+    message: /--tenant "bad tenant✔ All good" is neither/,
+  },
 ];
 
 for (const c of hostileCases('terminal-arguments', ECHOED)) {
@@ -62,21 +99,55 @@ for (const c of hostileCases('terminal-app-name', APP_NAMES)) {
   test(`--app-name with ${c.name} is refused before anything is sent to Entra (exit 2)`, async (t) => {
     const sandbox = await startSandbox(t);
     const run = await sandbox.run([...INIT, '--environment', 'contososales', '--app-name', c.appName]);
-    assertCleanUsageError(run, /--app-name holds a control or bidirectional-override character \(U\+[0-9A-F]{4} at position \d+\); names are shown in the Entra admin center/);
+    assertCleanUsageError(
+      run,
+      /--app-name holds a control or bidirectional-override character \(U\+[0-9A-F]{4} at position \d+\); names are shown in the Entra admin center/,
+    );
     assert.deepEqual(sandbox.emulator.requests, []);
-    assert.equal(sandbox.emulator.state.applications.some((app) => /dynauth[^a-z]/.test(app.displayName)), false);
+    assert.equal(
+      sandbox.emulator.state.applications.some((app) => /dynauth[^a-z]/.test(app.displayName)),
+      false,
+    );
   });
 }
 
 const DURATIONS: Array<{ name: string; args: string[]; message: RegExp }> = [
-  { name: 'test-connection --timeout 99999999999999999999', args: ['test-connection', '--profile', 'p', '--timeout', '99999999999999999999'], message: /--timeout "99999999999999999999" is too long: give at most 1 day \(24h\)\./ },
+  {
+    name: 'test-connection --timeout 99999999999999999999',
+    args: ['test-connection', '--profile', 'p', '--timeout', '99999999999999999999'],
+    message: /--timeout "99999999999999999999" is too long: give at most 1 day \(24h\)\./,
+  },
   { name: 'status --check --timeout 30d', args: ['status', '--check', '--timeout', '30d'], message: /--timeout "30d" is too long/ },
-  { name: 'init --wait 99999999999999999999', args: [...INIT, '--environment', 'contososales', '--wait', '99999999999999999999'], message: /--wait "99999999999999999999" is too long/ },
-  { name: 'rotate-secret --wait 25d (past a Node timer)', args: ['rotate-secret', '--profile', 'p', '--wait', '25d'], message: /--wait "25d" is too long/ },
-  { name: 'rotate-secret --revoke-after 100000d', args: ['rotate-secret', '--profile', 'p', '--revoke-after', '100000d'], message: /--revoke-after "100000d" is too long: give at most 730 days/ },
-  { name: 'rotate-secret --all --if-expiring-within a thousand digits', args: ['rotate-secret', '--all', '--if-expiring-within', `${'9'.repeat(1000)}d`], message: /--if-expiring-within "9{40}… \(1001 characters\)" is too long/ },
-  { name: 'init --secret-expiry 99999999999999999999y', args: [...INIT, '--environment', 'contososales', '--secret-expiry', '99999999999999999999y'], message: /--secret-expiry "99999999999999999999y" is far too long a lifetime/ },
-  { name: 'sandbox --latency 99999999999', args: ['sandbox', '--latency', '99999999999', 'status'], message: /--latency must be a whole number of milliseconds from 0 to 600000/ },
+  {
+    name: 'init --wait 99999999999999999999',
+    args: [...INIT, '--environment', 'contososales', '--wait', '99999999999999999999'],
+    message: /--wait "99999999999999999999" is too long/,
+  },
+  {
+    name: 'rotate-secret --wait 25d (past a Node timer)',
+    args: ['rotate-secret', '--profile', 'p', '--wait', '25d'],
+    message: /--wait "25d" is too long/,
+  },
+  {
+    name: 'rotate-secret --revoke-after 100000d',
+    args: ['rotate-secret', '--profile', 'p', '--revoke-after', '100000d'],
+    message: /--revoke-after "100000d" is too long: give at most 730 days/,
+  },
+  {
+    name: 'rotate-secret --all --if-expiring-within a thousand digits',
+    args: ['rotate-secret', '--all', '--if-expiring-within', `${'9'.repeat(1000)}d`],
+    message: /--if-expiring-within "9{40}… \(1001 characters\)" is too long/,
+  },
+  {
+    name: 'init --secret-expiry 99999999999999999999y',
+    args: [...INIT, '--environment', 'contososales', '--secret-expiry', '99999999999999999999y'],
+    message: /--secret-expiry "99999999999999999999y" is far too long a lifetime/,
+  },
+  {
+    name: 'sandbox --latency 99999999999',
+    args: ['sandbox', '--latency', '99999999999', 'status'],
+    message: /--latency must be a whole number of milliseconds from 0 to 600000/,
+  },
 ];
 
 for (const c of hostileCases('input-duration-flag', DURATIONS)) {
@@ -107,7 +178,10 @@ test('bad input: --certificate-out and --ics naming a device, a FIFO or a link t
   const files = hostileCases('input-output-file', await specialFiles(sandbox));
   for (const file of files) {
     const started = Date.now();
-    const cert = await sandbox.run([...INIT, '--environment', 'contososales', '--credential', 'certificate', '--certificate-out', file.path], { timeoutMs: 20_000 });
+    const cert = await sandbox.run(
+      [...INIT, '--environment', 'contososales', '--credential', 'certificate', '--certificate-out', file.path],
+      { timeoutMs: 20_000 },
+    );
     assertCleanUsageError(cert, new RegExp(`--certificate-out .* ${file.kind.source}`));
     const ics = await sandbox.run(['status', '--ics', file.path], { timeoutMs: 20_000 });
     assertCleanUsageError(ics, new RegExp(`--ics .* ${file.kind.source}`));
@@ -121,7 +195,10 @@ test('bad input: export --pem-out /dev/null or a FIFO is refused and the device 
   const sandbox = await startSandbox(t);
   const made = await sandbox.run([...INIT, '--environment', 'contososales', '--credential', 'certificate']);
   assert.equal(made.code, 0, made.stderr);
-  const files = hostileCases('input-pem-out', (await specialFiles(sandbox)).filter((file) => file.path !== '/dev/full'));
+  const files = hostileCases(
+    'input-pem-out',
+    (await specialFiles(sandbox)).filter((file) => file.path !== '/dev/full'),
+  );
   for (const file of files) {
     const run = await sandbox.run(['export', '--pem-out', file.path], { timeoutMs: 20_000 });
     assertCleanUsageError(run, new RegExp(`--pem-out .* ${file.kind.source}`));
@@ -144,7 +221,16 @@ for (const c of hostileCases('input-secret-stdin', WRONG_SECRETS)) {
     const sandbox = await startSandbox(t);
     const secret = c.secret();
     const environment = sandbox.emulator.environments.find((e) => e.uniqueName === 'contososales')!.url!;
-    const args = ['test-connection', '--environment', environment, '--tenant', sandbox.emulator.tenant.domain, '--client-id', sandbox.emulator.automation.clientId, '--client-secret-stdin'];
+    const args = [
+      'test-connection',
+      '--environment',
+      environment,
+      '--tenant',
+      sandbox.emulator.tenant.domain,
+      '--client-id',
+      sandbox.emulator.automation.clientId,
+      '--client-secret-stdin',
+    ];
     // --verbose traces every request, the form with the secret included.
     for (const extra of [[], ['--json'], ['--verbose']]) {
       const run = await sandbox.run([...args, ...extra], { input: secret, timeoutMs: 60_000 });
@@ -166,11 +252,16 @@ for (const c of hostileCases('input-secret-stdin', WRONG_SECRETS)) {
   });
 }
 
-test('bad input: a DYNAUTH_PASSPHRASE shorter than the prompt\'s 8 characters is refused for the file store (exit 2)', async (t) => {
+test("bad input: a DYNAUTH_PASSPHRASE shorter than the prompt's 8 characters is refused for the file store (exit 2)", async (t) => {
   const sandbox = await startSandbox(t);
   for (const passphrase of hostileCases('input-passphrase', ['x', 'seven77'])) {
-    const run = await sandbox.run([...INIT, '--environment', 'contososales', '--store', 'file'], { env: { DYNAUTH_PASSPHRASE: passphrase } });
-    assertCleanUsageError(run, /DYNAUTH_PASSPHRASE is too short to encrypt the new credential: give at least 8 characters, as the prompt asks\./);
+    const run = await sandbox.run([...INIT, '--environment', 'contososales', '--store', 'file'], {
+      env: { DYNAUTH_PASSPHRASE: passphrase },
+    });
+    assertCleanUsageError(
+      run,
+      /DYNAUTH_PASSPHRASE is too short to encrypt the new credential: give at least 8 characters, as the prompt asks\./,
+    );
     if (passphrase.length > 1) assert.doesNotMatch(run.stderr + run.stdout, new RegExp(passphrase));
   }
   assert.deepEqual(sandbox.emulator.requests, []);
@@ -179,7 +270,11 @@ test('bad input: a DYNAUTH_PASSPHRASE shorter than the prompt\'s 8 characters is
 test('bad input: a --cloud-config host name of 1 MB (or 10 KB) is refused in one short line', async (t) => {
   const sandbox = await startSandbox(t);
   const cases = hostileCases('input-cloud-config-file', [
-    { host: 'a'.repeat(1_000_000), message: /Cannot read cloud config .* is \d+ bytes, more than the 65536 expected|Bad cloud config .*: \d+ characters; a cloud config is a few hundred/ },
+    {
+      host: 'a'.repeat(1_000_000),
+      message:
+        /Cannot read cloud config .* is \d+ bytes, more than the 65536 expected|Bad cloud config .*: \d+ characters; a cloud config is a few hundred/,
+    },
     { host: 'a'.repeat(10_000), message: /Bad cloud config .*: key "authorityHost" is \d+ characters; a URL has at most 2048/ },
     { host: `${'a'.repeat(64)}.example`, message: /Bad cloud config .*: key "authorityHost" has a bad host name/ },
   ]);
@@ -193,14 +288,24 @@ test('bad input: a --cloud-config host name of 1 MB (or 10 KB) is refused in one
 });
 
 const SERVICE_NAMES: Array<{ name: string; environment: string; rootBusinessUnit: string }> = [
-  { name: 'a title change and screen clear', environment: `Contoso ${TITLE_AND_CLEAR}Sales`, rootBusinessUnit: `Root ${TITLE_AND_CLEAR}BU` },
+  {
+    name: 'a title change and screen clear',
+    environment: `Contoso ${TITLE_AND_CLEAR}Sales`,
+    rootBusinessUnit: `Root ${TITLE_AND_CLEAR}BU`,
+  },
   { name: 'a bidi override and a C1 CSI', environment: 'Contoso \u202eselaS\u202c', rootBusinessUnit: 'Root\u009b2J BU' },
-  { name: 'a carriage return faking a success line', environment: 'Contoso Sales\r✔ Connection verified everywhere', rootBusinessUnit: 'Root\u001b[8m hidden' },
+  {
+    name: 'a carriage return faking a success line',
+    environment: 'Contoso Sales\r✔ Connection verified everywhere',
+    rootBusinessUnit: 'Root\u001b[8m hidden',
+  },
 ];
 
 for (const c of hostileCases('terminal-service-names', SERVICE_NAMES)) {
   test(`names from the services with ${c.name} are shown without their control characters`, async (t) => {
-    const sandbox = await startSandbox(t, { seed: { names: { contososales: { environment: c.environment, rootBusinessUnit: c.rootBusinessUnit } } } });
+    const sandbox = await startSandbox(t, {
+      seed: { names: { contososales: { environment: c.environment, rootBusinessUnit: c.rootBusinessUnit } } },
+    });
     const runs = [
       await sandbox.run([...INIT, '--environment', 'contososales', '--dry-run']),
       await sandbox.run([...INIT, '--environment', 'contososales']),
@@ -223,7 +328,22 @@ test('bad input: the passphrase prompt applies the same 8-character rule as DYNA
   const { DYNAUTH_PASSPHRASE: _unused, ...env } = sandbox.env;
   const bin = new URL('../../bin/dynauth.js', import.meta.url).pathname;
   const [short] = hostileCases('input-passphrase-prompt', ['short77']);
-  const answered = ['--environment', 'contososales', '--role-preset', 'read-only', '--app-name', 'pp-app', '--credential', 'secret', '--secret-expiry', '30', '--business-unit', 'Contoso Support', '--profile', 'contososales'];
+  const answered = [
+    '--environment',
+    'contososales',
+    '--role-preset',
+    'read-only',
+    '--app-name',
+    'pp-app',
+    '--credential',
+    'secret',
+    '--secret-expiry',
+    '30',
+    '--business-unit',
+    'Contoso Support',
+    '--profile',
+    'contososales',
+  ];
   const { code, screen } = await runInPty([process.execPath, bin, 'init', ...answered, '--store', 'file', '--passphrase'], env, [
     { expect: /Passphrase that encrypts the stored connection/, send: `${short}\r` },
     { expect: /at least 8 characters/, send: 'X\r' },

@@ -50,18 +50,46 @@ test('each profile remembers its store: status and rotate-secret --all work with
   if (!sandbox) return;
   const passphrase = randomBytes(12).toString('hex');
   const fileStore = { DYNAUTH_STORE: 'file', DYNAUTH_PASSPHRASE: passphrase };
-  const inKeychain = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only', '--app-name', 'dynauth-sales']);
+  const inKeychain = await sandbox.run([
+    'init',
+    '--yes',
+    '--environment',
+    'contososales',
+    '--role-preset',
+    'read-only',
+    '--app-name',
+    'dynauth-sales',
+  ]);
   assert.equal(inKeychain.code, 0, inKeychain.stderr);
-  const inFile = await sandbox.run(['init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only', '--app-name', 'dynauth-dev'], { env: fileStore });
+  const inFile = await sandbox.run(
+    ['init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only', '--app-name', 'dynauth-dev'],
+    { env: fileStore },
+  );
   assert.equal(inFile.code, 0, inFile.stderr);
   const recorded = async (name: string) => JSON.parse(await readFile(join(sandbox.dir, 'profiles', `${name}.json`), 'utf8')).keychain;
-  assert.deepEqual(await recorded('contososales'), { service: sandbox.env.DYNAUTH_KEYCHAIN_SERVICE, account: 'contososales', passphrase: false, store: 'keychain' });
-  assert.deepEqual(await recorded('contosodev'), { service: sandbox.env.DYNAUTH_KEYCHAIN_SERVICE, account: 'contosodev', passphrase: true, store: 'file' });
+  assert.deepEqual(await recorded('contososales'), {
+    service: sandbox.env.DYNAUTH_KEYCHAIN_SERVICE,
+    account: 'contososales',
+    passphrase: false,
+    store: 'keychain',
+  });
+  assert.deepEqual(await recorded('contosodev'), {
+    service: sandbox.env.DYNAUTH_KEYCHAIN_SERVICE,
+    account: 'contosodev',
+    passphrase: true,
+    store: 'file',
+  });
 
   const status = await sandbox.run(['status', '--json']);
   assert.equal(status.code, 0, status.stderr);
   const rows = JSON.parse(status.stdout).profiles as Array<{ profile: string; keychainItem: string; store: string }>;
-  assert.deepEqual(rows.map((r) => [r.profile, r.store, r.keychainItem]), [['contosodev', 'file', 'present'], ['contososales', 'keychain', 'present']]);
+  assert.deepEqual(
+    rows.map((r) => [r.profile, r.store, r.keychainItem]),
+    [
+      ['contosodev', 'file', 'present'],
+      ['contososales', 'keychain', 'present'],
+    ],
+  );
   const human = await sandbox.run(['status']);
   assert.doesNotMatch(human.stdout, /MISSING|is missing/);
   assert.match(human.stdout, /contosodev .*present \(file\)/);
@@ -71,10 +99,23 @@ test('each profile remembers its store: status and rotate-secret --all work with
   const rotated = await sandbox.run(['rotate-secret', '--all', '--json'], { env: { DYNAUTH_PASSPHRASE: passphrase } });
   assert.equal(rotated.code, 0, rotated.stderr);
   const results = JSON.parse(rotated.stdout).profiles as Array<{ profile: string; ok: boolean; rotated: boolean }>;
-  assert.deepEqual(results.map((r) => [r.profile, r.ok, r.rotated]), [['contosodev', true, true], ['contososales', true, true]]);
-  const added = sandbox.emulator.requests.slice(before).filter((r) => r.method === 'POST' && r.path.endsWith('/addPassword') && r.status < 300);
+  assert.deepEqual(
+    results.map((r) => [r.profile, r.ok, r.rotated]),
+    [
+      ['contosodev', true, true],
+      ['contososales', true, true],
+    ],
+  );
+  const added = sandbox.emulator.requests
+    .slice(before)
+    .filter((r) => r.method === 'POST' && r.path.endsWith('/addPassword') && r.status < 300);
   assert.equal(added.length, 2, 'one new secret on each app');
-  assert.deepEqual(await recorded('contososales'), { service: sandbox.env.DYNAUTH_KEYCHAIN_SERVICE, account: 'contososales', passphrase: false, store: 'keychain' });
+  assert.deepEqual(await recorded('contososales'), {
+    service: sandbox.env.DYNAUTH_KEYCHAIN_SERVICE,
+    account: 'contososales',
+    passphrase: false,
+    store: 'keychain',
+  });
   const sales = await sandbox.run(['test-connection', '--profile', 'contososales']);
   assert.equal(sales.code, 0, `the keychain profile needs no passphrase after the rotation: ${sales.stderr}`);
   const dev = await sandbox.run(['test-connection', '--profile', 'contosodev'], { env: { DYNAUTH_PASSPHRASE: passphrase } });
@@ -86,12 +127,17 @@ test('a profile written before the store was recorded is found in the file store
   const sandbox = await keychainSandbox(t);
   if (!sandbox) return;
   const passphrase = randomBytes(12).toString('hex');
-  const init = await sandbox.run(['init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only'], { env: { DYNAUTH_STORE: 'file', DYNAUTH_PASSPHRASE: passphrase } });
+  const init = await sandbox.run(['init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only'], {
+    env: { DYNAUTH_STORE: 'file', DYNAUTH_PASSPHRASE: passphrase },
+  });
   assert.equal(init.code, 0, init.stderr);
   await editProfile(sandbox, 'contosodev', (p) => delete p.keychain.store);
   const status = await sandbox.run(['status', '--json']);
   assert.equal(status.code, 0, status.stderr);
-  assert.deepEqual(JSON.parse(status.stdout).profiles.map((r: { store: string; keychainItem: string }) => [r.store, r.keychainItem]), [['file', 'present']]);
+  assert.deepEqual(
+    JSON.parse(status.stdout).profiles.map((r: { store: string; keychainItem: string }) => [r.store, r.keychainItem]),
+    [['file', 'present']],
+  );
   const tested = await sandbox.run(['test-connection', '--profile', 'contosodev'], { env: { DYNAUTH_PASSPHRASE: passphrase } });
   assert.equal(tested.code, 0, tested.stderr);
 });
@@ -117,7 +163,11 @@ for (const c of hostileCases('state-config-dir', SHARED_DIRECTORIES)) {
     assert.match(init.stderr, c.reason);
     assert.match(init.stderr, /point DYNAUTH_CONFIG_DIR at a path that does not exist yet/);
     assert.doesNotMatch(init.stderr, /Unexpected error|\n\s+at /);
-    assert.deepEqual(sandbox.emulator.requests.filter(isCreation).map((r) => `${r.service} ${r.path}`), [], init.stderr);
+    assert.deepEqual(
+      sandbox.emulator.requests.filter(isCreation).map((r) => `${r.service} ${r.path}`),
+      [],
+      init.stderr,
+    );
     assert.equal(sandbox.emulator.state.applications.length, apps, 'no app');
     assert.equal((await stat(shared)).mode & 0o7777, c.mode, 'the directory keeps its mode');
     for (const command of [['status'], ['test-connection', '--profile', 'contososales'], ['rotate-secret', '--all']]) {
@@ -134,19 +184,37 @@ test('a DYNAUTH_CONFIG_DIR that does not exist yet is created 0700', async (t) =
   if (!posix) return t.skip('POSIX modes only');
   const sandbox = await startSandbox(t);
   const fresh = join(sandbox.dir, 'fresh', 'profiles');
-  const init = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'], { env: { DYNAUTH_CONFIG_DIR: fresh } });
+  const init = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'], {
+    env: { DYNAUTH_CONFIG_DIR: fresh },
+  });
   assert.equal(init.code, 0, init.stderr);
   assert.equal((await stat(fresh)).mode & 0o777, 0o700);
   assert.equal((await stat(join(sandbox.dir, 'fresh'))).mode & 0o777, 0o700);
 });
 
 const TAMPERED = [
-  { name: 'environment URL on a host outside the cloud', edit: (p: StoredProfile) => (p.environment.url = p.environment.url.replace('127.0.0.1', 'localhost')), message: /Profile "prod": its environment localhost is not a Dataverse host of the custom cloud \(127\.0\.0\.1\)/ },
-  { name: 'environment URL with a path', edit: (p: StoredProfile) => (p.environment.url += '/collect'), message: /"environment\.url" ".*\/collect" is not an environment's address alone/ },
+  {
+    name: 'environment URL on a host outside the cloud',
+    edit: (p: StoredProfile) => (p.environment.url = p.environment.url.replace('127.0.0.1', 'localhost')),
+    message: /Profile "prod": its environment localhost is not a Dataverse host of the custom cloud \(127\.0\.0\.1\)/,
+  },
+  {
+    name: 'environment URL with a path',
+    edit: (p: StoredProfile) => (p.environment.url += '/collect'),
+    message: /"environment\.url" ".*\/collect" is not an environment's address alone/,
+  },
   { name: 'client id that is not a GUID', edit: (p: StoredProfile) => (p.clientId = 'anything'), message: /"clientId" must be a GUID/ },
-  { name: 'tenant id that is not a GUID', edit: (p: StoredProfile) => (p.tenantId = 'attacker.example.com'), message: /"tenantId" must be a GUID/ },
+  {
+    name: 'tenant id that is not a GUID',
+    edit: (p: StoredProfile) => (p.tenantId = 'attacker.example.com'),
+    message: /"tenantId" must be a GUID/,
+  },
   { name: 'unknown cloud', edit: (p: StoredProfile) => (p.cloud = 'elsewhere'), message: /"cloud" must be one of/ },
-  { name: 'keychain account of another profile', edit: (p: StoredProfile) => (p.keychain.account = 'other'), message: /"keychain\.account" is "other"/ },
+  {
+    name: 'keychain account of another profile',
+    edit: (p: StoredProfile) => (p.keychain.account = 'other'),
+    message: /"keychain\.account" is "other"/,
+  },
 ];
 
 for (const c of hostileCases('state-tampered-profile', TAMPERED)) {
@@ -158,7 +226,11 @@ for (const c of hostileCases('state-tampered-profile', TAMPERED)) {
     const offCloud = c.name.startsWith('environment URL on a host');
     const before = sandbox.emulator.requests.length;
     // export sends nothing (its connection string is the sealed one), so a custom cloud's host check is left to the commands that do.
-    const commands = [['test-connection', '--profile', 'prod'], ['rotate-secret', '--profile', 'prod'], ...(offCloud ? [] : [['export', '--profile', 'prod']])];
+    const commands = [
+      ['test-connection', '--profile', 'prod'],
+      ['rotate-secret', '--profile', 'prod'],
+      ...(offCloud ? [] : [['export', '--profile', 'prod']]),
+    ];
     for (const command of commands) {
       const run = await sandbox.run(command);
       assert.equal(run.code, 1, `${command[0]}: ${run.stderr}`);

@@ -24,9 +24,10 @@ test('an interactive run in a real terminal asks every question and applies the 
   const { app, users } = assertOneOfEach(sandbox.emulator, 'acme-pty', ['contosodev']);
   const unit = users[0]!.environment.dataverse!.businessUnits.find((b) => b.businessunitid === users[0]!.user.businessunitid)!;
   assert.equal(unit.name, 'Contoso Support');
-  assert.deepEqual(rolePrivileges(sandbox.emulator, 'contosodev', 'dynauth read-only').map(([name]) => name), [
-    'prvReadAccount', 'prvReadActivity', 'prvReadContact', 'prvReadIncident', 'prvReadLead',
-  ]);
+  assert.deepEqual(
+    rolePrivileges(sandbox.emulator, 'contosodev', 'dynauth read-only').map(([name]) => name),
+    ['prvReadAccount', 'prvReadActivity', 'prvReadContact', 'prvReadIncident', 'prvReadLead'],
+  );
   const days = (Date.parse(app.passwordCredentials[0]!.endDateTime) - Date.now()) / 86_400_000;
   assert.ok(days > 89 && days <= 90, `90-day secret, got ${days}`);
   const { profiles } = await sandbox.storage();
@@ -38,7 +39,25 @@ test('an interactive run in a real terminal asks every question and applies the 
 test('answering No at the confirmation changes nothing (exit 130)', async (t) => {
   const sandbox = await startSandbox(t);
   const { code, screen } = await runInPty(
-    [process.execPath, bin, 'init', '--environment', 'contososales', '--role-preset', 'read-only', '--app-name', 'x', '--credential', 'secret', '--secret-expiry', '30', '--business-unit', 'Contoso Support', '--profile', 'p'],
+    [
+      process.execPath,
+      bin,
+      'init',
+      '--environment',
+      'contososales',
+      '--role-preset',
+      'read-only',
+      '--app-name',
+      'x',
+      '--credential',
+      'secret',
+      '--secret-expiry',
+      '30',
+      '--business-unit',
+      'Contoso Support',
+      '--profile',
+      'p',
+    ],
     sandbox.env,
     [{ expect: /Apply this plan\?/, send: KEY.enter }],
   );

@@ -7,7 +7,10 @@ import { assertOneOfEach, writesTo } from './assertions.ts';
 const DEFAULT_POLICY = '00000000-0000-0000-0000-000000000000';
 const DAY = 86_400_000;
 const INIT = ['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'];
-const CAP_90: EmulatorOptions['seed'] = { adminReadsPolicies: true, defaultAppManagementPolicy: { passwordCredentials: [{ restrictionType: 'passwordLifetime', maxLifetime: 'P90D' }] } };
+const CAP_90: EmulatorOptions['seed'] = {
+  adminReadsPolicies: true,
+  defaultAppManagementPolicy: { passwordCredentials: [{ restrictionType: 'passwordLifetime', maxLifetime: 'P90D' }] },
+};
 const NO_SECRETS = { passwordCredentials: [{ restrictionType: 'passwordAddition' as const }] };
 
 function policyReads(sandbox: Sandbox) {
@@ -24,10 +27,18 @@ test('a known lifetime cap exceeded by --secret-expiry is a usage error before a
   const sandbox = await startSandbox(t, { seed: CAP_90 });
   const run = await sandbox.run([...INIT, '--secret-expiry', '365']);
   assert.equal(run.code, 2, run.stderr);
-  assert.match(run.stderr, new RegExp(`--secret-expiry is 365 days, but the tenant's default app-management policy "Default app management tenant policy" \\(${DEFAULT_POLICY}\\) allows client secrets at most 90 days`));
+  assert.match(
+    run.stderr,
+    new RegExp(
+      `--secret-expiry is 365 days, but the tenant's default app-management policy "Default app management tenant policy" \\(${DEFAULT_POLICY}\\) allows client secrets at most 90 days`,
+    ),
+  );
   assert.match(run.stderr, /Pass --secret-expiry 90 or less/);
   assert.deepEqual(writesTo(sandbox.emulator), [], 'no write at all');
-  assert.deepEqual(policyReads(sandbox).map((r) => [r.path, r.status]), [['/v1.0/policies/defaultAppManagementPolicy', 200]]);
+  assert.deepEqual(
+    policyReads(sandbox).map((r) => [r.path, r.status]),
+    [['/v1.0/policies/defaultAppManagementPolicy', 200]],
+  );
   assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
 });
 
@@ -35,7 +46,10 @@ test('the default lifetime is lowered to the policy maximum, and the plan says w
   const sandbox = await startSandbox(t, { seed: CAP_90 });
   const run = await sandbox.run(INIT);
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stderr, /\+ create\s+client secret valid 90 days \(the tenant's app-management policy allows at most 90 days\), stored encrypted/);
+  assert.match(
+    run.stderr,
+    /\+ create\s+client secret valid 90 days \(the tenant's app-management policy allows at most 90 days\), stored encrypted/,
+  );
   const lifetimes = addPasswordLifetimes(sandbox);
   assert.equal(lifetimes.length, 1);
   assert.ok(lifetimes[0]! > 89.99 && lifetimes[0]! <= 90, `endDateTime sent 90 days ahead, got ${lifetimes[0]}`);
@@ -49,7 +63,12 @@ test('a known policy that blocks secrets is a usage error naming it; --credentia
   const sandbox = await startSandbox(t, { seed: { adminReadsPolicies: true, defaultAppManagementPolicy: NO_SECRETS } });
   const run = await sandbox.run(INIT);
   assert.equal(run.code, 2, run.stderr);
-  assert.match(run.stderr, new RegExp(`Client secrets are not allowed for this app: the tenant's default app-management policy "Default app management tenant policy" \\(${DEFAULT_POLICY}\\) blocks them`));
+  assert.match(
+    run.stderr,
+    new RegExp(
+      `Client secrets are not allowed for this app: the tenant's default app-management policy "Default app management tenant policy" \\(${DEFAULT_POLICY}\\) blocks them`,
+    ),
+  );
   assert.match(run.stderr, /--credential certificate/);
   assert.deepEqual(writesTo(sandbox.emulator), []);
   const certificate = await sandbox.run([...INIT, '--credential', 'certificate']);
@@ -63,15 +82,28 @@ test('a policy the admin may not read (403): Graph refuses the secret, the error
   const sandbox = await startSandbox(t, { seed: { defaultAppManagementPolicy: NO_SECRETS } });
   const run = await sandbox.run(INIT);
   assert.equal(run.code, 1, run.stderr);
-  assert.deepEqual(policyReads(sandbox).map((r) => r.status), [403], 'the read was tried and refused');
-  assert.match(run.stderr, new RegExp(`Entra refused the client secret: app-management policy ${DEFAULT_POLICY} does not allow client secrets for this app \\(CredentialTypeNotAllowedAsPerAppPolicy\\)`));
-  assert.match(run.stderr, /Run the same dynauth init again with --credential certificate: it reuses the app, service principal and consent/);
+  assert.deepEqual(
+    policyReads(sandbox).map((r) => r.status),
+    [403],
+    'the read was tried and refused',
+  );
+  assert.match(
+    run.stderr,
+    new RegExp(
+      `Entra refused the client secret: app-management policy ${DEFAULT_POLICY} does not allow client secrets for this app \\(CredentialTypeNotAllowedAsPerAppPolicy\\)`,
+    ),
+  );
+  assert.match(
+    run.stderr,
+    /Run the same dynauth init again with --credential certificate: it reuses the app, service principal and consent/,
+  );
   assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
 
   const again = await sandbox.run([...INIT, '--credential', 'certificate', '--json']);
   assert.equal(again.code, 0, again.stderr);
   const result = JSON.parse(again.stdout);
-  for (const reused of ['application', 'servicePrincipal', 'adminConsent']) assert.ok(result.reused.includes(reused), `${reused} reused: ${result.reused}`);
+  for (const reused of ['application', 'servicePrincipal', 'adminConsent'])
+    assert.ok(result.reused.includes(reused), `${reused} reused: ${result.reused}`);
   const { app } = assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales']);
   assert.equal(sandbox.emulator.state.applications.filter((a) => a.displayName === 'dynauth-contososales').length, 1);
   assert.deepEqual([app.passwordCredentials.length, app.keyCredentials.length], [0, 1]);
@@ -84,7 +116,9 @@ test('a cap that binds only apps created after a date leaves an older reused app
     seed: {
       adminReadsPolicies: true,
       applications: [{ displayName: 'legacy-sync' }],
-      defaultAppManagementPolicy: { passwordCredentials: [{ restrictionType: 'passwordLifetime', maxLifetime: 'P30D', restrictForAppsCreatedAfterDateTime: since }] },
+      defaultAppManagementPolicy: {
+        passwordCredentials: [{ restrictionType: 'passwordLifetime', maxLifetime: 'P30D', restrictForAppsCreatedAfterDateTime: since }],
+      },
     },
   });
   const legacy = sandbox.emulator.state.applications.find((a) => a.displayName === 'legacy-sync')!;
@@ -93,7 +127,10 @@ test('a cap that binds only apps created after a date leaves an older reused app
   assert.ok(JSON.parse(reused.stdout).reused.includes('application'));
   const [lifetime] = addPasswordLifetimes(sandbox);
   assert.ok(lifetime! > 364.99 && lifetime! <= 365, `the older app is not capped, got ${lifetime}`);
-  assert.ok(policyReads(sandbox).some((r) => r.path === `/v1.0/applications/${legacy.id}/appManagementPolicies` && r.status === 200), "the app's own policies were read");
+  assert.ok(
+    policyReads(sandbox).some((r) => r.path === `/v1.0/applications/${legacy.id}/appManagementPolicies` && r.status === 200),
+    "the app's own policies were read",
+  );
 
   const fresh = await sandbox.run([...INIT, '--app-name', 'new-sync', '--profile', 'new', '--secret-expiry', '365']);
   assert.equal(fresh.code, 2, fresh.stderr);
@@ -102,7 +139,9 @@ test('a cap that binds only apps created after a date leaves an older reused app
 });
 
 test('a disabled default policy restricts nothing: the default 180 days, with no note', async (t) => {
-  const sandbox = await startSandbox(t, { seed: { adminReadsPolicies: true, defaultAppManagementPolicy: { isEnabled: false, ...NO_SECRETS } } });
+  const sandbox = await startSandbox(t, {
+    seed: { adminReadsPolicies: true, defaultAppManagementPolicy: { isEnabled: false, ...NO_SECRETS } },
+  });
   const run = await sandbox.run(INIT);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /\+ create\s+client secret valid 180 days, stored encrypted/);
@@ -113,11 +152,16 @@ test('a disabled default policy restricts nothing: the default 180 days, with no
 test('rotate-secret: a cap set since init lowers the previous lifetime, refuses a longer --secret-expiry, and a block on the app itself is named', async (t) => {
   const sandbox = await startSandbox(t, { seed: { adminReadsPolicies: true } });
   assert.equal((await sandbox.run(INIT)).code, 0);
-  sandbox.emulator.policies.setDefaultAppManagementPolicy({ passwordCredentials: [{ restrictionType: 'passwordLifetime', maxLifetime: 'P90D' }] });
+  sandbox.emulator.policies.setDefaultAppManagementPolicy({
+    passwordCredentials: [{ restrictionType: 'passwordLifetime', maxLifetime: 'P90D' }],
+  });
   const before = writesTo(sandbox.emulator).length;
   const tooLong = await sandbox.run(['rotate-secret', '--profile', 'contososales', '--secret-expiry', '120']);
   assert.equal(tooLong.code, 2, tooLong.stderr);
-  assert.match(tooLong.stderr, /--secret-expiry is 120 days, but the tenant's default app-management policy .* allows client secrets at most 90 days/);
+  assert.match(
+    tooLong.stderr,
+    /--secret-expiry is 120 days, but the tenant's default app-management policy .* allows client secrets at most 90 days/,
+  );
   assert.equal(writesTo(sandbox.emulator).length, before, 'nothing added to the app');
 
   const capped = await sandbox.run(['rotate-secret', '--profile', 'contososales', '--json']);
@@ -132,7 +176,12 @@ test('rotate-secret: a cap set since init lowers the previous lifetime, refuses 
   sandbox.emulator.policies.setDefaultAppManagementPolicy({ isEnabled: false, passwordCredentials: [] });
   const known = await sandbox.run(['rotate-secret', '--profile', 'contososales']);
   assert.equal(known.code, 1, known.stderr);
-  assert.match(known.stderr, new RegExp(`Client secrets are not allowed for this app: the app's own app-management policy "Credential restrictions" \\(${policyId}\\) blocks them`));
+  assert.match(
+    known.stderr,
+    new RegExp(
+      `Client secrets are not allowed for this app: the app's own app-management policy "Credential restrictions" \\(${policyId}\\) blocks them`,
+    ),
+  );
   assert.match(known.stderr, /dynauth init --credential certificate/);
 });
 
@@ -140,10 +189,17 @@ test('rotate-secret with a policy it cannot read: Graph refuses the secret and t
   const sandbox = await startSandbox(t);
   assert.equal((await sandbox.run(INIT)).code, 0);
   const app = sandbox.emulator.state.applications.find((a) => a.displayName === 'dynauth-contososales')!;
-  const policyId = sandbox.emulator.policies.assignAppManagementPolicy(app.appId, { passwordCredentials: [{ restrictionType: 'passwordLifetime', maxLifetime: 'P30D' }] });
+  const policyId = sandbox.emulator.policies.assignAppManagementPolicy(app.appId, {
+    passwordCredentials: [{ restrictionType: 'passwordLifetime', maxLifetime: 'P30D' }],
+  });
   const run = await sandbox.run(['rotate-secret', '--profile', 'contososales']);
   assert.equal(run.code, 1, run.stderr);
-  assert.match(run.stderr, new RegExp(`Entra refused a client secret valid 180 days: app-management policy ${policyId} allows client secrets a shorter life \\(CredentialInvalidLifetimeAsPerAppPolicy\\)`));
+  assert.match(
+    run.stderr,
+    new RegExp(
+      `Entra refused a client secret valid 180 days: app-management policy ${policyId} allows client secrets a shorter life \\(CredentialInvalidLifetimeAsPerAppPolicy\\)`,
+    ),
+  );
   assert.match(run.stderr, /rotate-secret --profile contososales again with a shorter --secret-expiry/);
   const retried = await sandbox.run(['rotate-secret', '--profile', 'contososales', '--secret-expiry', '30']);
   assert.equal(retried.code, 0, retried.stderr);

@@ -9,7 +9,8 @@ import { assertOneOfEach } from './assertions.ts';
 const ARGS = ['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only', '--json'];
 const SLOW = { appMs: 2000, servicePrincipalMs: 2000, secretMs: 2000, certificateMs: 2000, appUserMs: 2000 };
 
-const statuses = (emulator: Emulator, match: (r: Emulator['requests'][number]) => boolean) => emulator.requests.filter(match).map((r) => r.status);
+const statuses = (emulator: Emulator, match: (r: Emulator['requests'][number]) => boolean) =>
+  emulator.requests.filter(match).map((r) => r.status);
 
 test('every answer given while the new app, its principal, secret and user replicate is waited out', async (t) => {
   const sandbox = await startSandbox(t, { replicationLag: SLOW });
@@ -20,21 +21,33 @@ test('every answer given while the new app, its principal, secret and user repli
   assert.equal(app.passwordCredentials.length, 1, 'one secret, however many times addPassword was refused');
 
   const addPassword = statuses(emulator, (r) => r.path.endsWith('/addPassword'));
-  assert.ok(addPassword.length >= 2 && addPassword.slice(0, -1).every((s) => s === 404) && addPassword.at(-1) === 200, `addPassword: ${addPassword}`);
+  assert.ok(
+    addPassword.length >= 2 && addPassword.slice(0, -1).every((s) => s === 404) && addPassword.at(-1) === 200,
+    `addPassword: ${addPassword}`,
+  );
   const principal = statuses(emulator, (r) => r.method === 'POST' && r.path === '/v1.0/servicePrincipals');
-  assert.ok(principal.slice(0, -1).every((s) => [400, 403, 404].includes(s)) && principal.at(-1) === 201, `servicePrincipals: ${principal}`);
+  assert.ok(
+    principal.slice(0, -1).every((s) => [400, 403, 404].includes(s)) && principal.at(-1) === 201,
+    `servicePrincipals: ${principal}`,
+  );
   assert.ok(principal.length >= 2);
   const grant = statuses(emulator, (r) => r.method === 'POST' && r.path === '/v1.0/oauth2PermissionGrants');
   assert.ok(grant.length >= 2 && grant.slice(0, -1).every((s) => s === 400) && grant.at(-1) === 201, `oauth2PermissionGrants: ${grant}`);
   const appToken = statuses(emulator, (r) => r.service === 'login' && (r.body as { client_id?: string })?.client_id === app.appId);
-  assert.ok(appToken.length >= 2 && appToken.slice(0, -1).every((s) => s === 400 || s === 401) && appToken.at(-1) === 200, `app tokens: ${appToken}`);
+  assert.ok(
+    appToken.length >= 2 && appToken.slice(0, -1).every((s) => s === 400 || s === 401) && appToken.at(-1) === 200,
+    `app tokens: ${appToken}`,
+  );
   const whoAmI = statuses(emulator, (r) => r.path.endsWith('/WhoAmI') && r.token?.appid === app.appId);
   assert.ok(whoAmI.length >= 2 && whoAmI.slice(0, -1).every((s) => s === 403) && whoAmI.at(-1) === 200, `WhoAmI as the app: ${whoAmI}`);
 
   assert.match(run.stderr, /Waiting for Entra to publish the new app/);
   assert.match(run.stderr, /Waiting for Entra to publish the new service principal/);
   assert.match(run.stderr, /Waiting for Dataverse to activate the application user/);
-  assert.deepEqual(JSON.parse(run.stdout).created.filter((what: string) => what === 'application' || what === 'servicePrincipal'), ['application', 'servicePrincipal']);
+  assert.deepEqual(
+    JSON.parse(run.stdout).created.filter((what: string) => what === 'application' || what === 'servicePrincipal'),
+    ['application', 'servicePrincipal'],
+  );
 });
 
 // Creating a service principal for an app that has not replicated answers 400, 403 or 404 (the

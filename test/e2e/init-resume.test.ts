@@ -28,11 +28,16 @@ for (const [point, killAfterRequest] of KILL_POINTS) {
     const rerun = await sandbox.run([...ARGS, '--json']);
     assert.equal(rerun.code, 0, rerun.stderr);
     const { app, users } = assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales']);
-    const roles = users[0]!.environment.dataverse!.roles.filter((r) => r.name === 'dynauth contact-center' && r.roleid === r.parentrootroleid);
+    const roles = users[0]!.environment.dataverse!.roles.filter(
+      (r) => r.name === 'dynauth contact-center' && r.roleid === r.parentrootroleid,
+    );
     assert.equal(roles.length, 1, 'one custom role');
     const [secret] = await sandbox.storedSecrets();
     const hash = createHash('sha256').update(secret!).digest('hex');
-    assert.ok(app.passwordCredentials.some((c) => c.secretHash === hash), 'the keychain holds a secret Entra accepts');
+    assert.ok(
+      app.passwordCredentials.some((c) => c.secretHash === hash),
+      'the keychain holds a secret Entra accepts',
+    );
     assert.equal(JSON.parse(rerun.stdout).credential.keyId, app.passwordCredentials.find((c) => c.secretHash === hash)!.keyId);
     await sandbox.assertNoSecretLeaked();
   });
@@ -53,7 +58,10 @@ test('replication lag, throttling and outages are waited out, with progress show
   assert.match(run.stderr, /Waiting for (Entra to accept the new credential|Dataverse to activate the application user)/);
   assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales']);
   const throttled = sandbox.emulator.requests.filter((r) => r.path === '/v1.0/applications' && r.method === 'POST');
-  assert.deepEqual(throttled.map((r) => r.status), [429, 429, 201]);
+  assert.deepEqual(
+    throttled.map((r) => r.status),
+    [429, 429, 201],
+  );
 });
 
 test('a wait that runs out says how to resume, and the resumed run finishes', async (t) => {
@@ -70,11 +78,23 @@ test('a wait that runs out says how to resume, and the resumed run finishes', as
 
 test('an outage that outlasts the retries stops with a clear message, and a re-run converges', async (t) => {
   const sandbox = await startSandbox(t, {
-    faults: [{ service: 'dataverse', method: 'POST', pathPrefix: '/api/data/v9.2/systemusers', kind: 'unavailable', times: 20, retryAfterSeconds: 0 }],
+    faults: [
+      {
+        service: 'dataverse',
+        method: 'POST',
+        pathPrefix: '/api/data/v9.2/systemusers',
+        kind: 'unavailable',
+        times: 20,
+        retryAfterSeconds: 0,
+      },
+    ],
   });
   const first = await sandbox.run(ARGS);
   assert.equal(first.code, 1, first.stderr);
-  assert.match(first.stderr, /Could not create the application user .*temporarily unavailable.*\n.*run the same command again later: it resumes/);
+  assert.match(
+    first.stderr,
+    /Could not create the application user .*temporarily unavailable.*\n.*run the same command again later: it resumes/,
+  );
   assert.doesNotMatch(first.stderr, /\n\s+at /, 'no stack trace');
   sandbox.emulator.faults.clear();
   const second = await sandbox.run([...ARGS, '--json']);
@@ -99,7 +119,11 @@ test('a run cut short right after making the app: a re-run before Graph lists it
   const listed = sandbox.emulator.requests.filter((r) => r.method === 'GET' && r.path === '/v1.0/applications' && r.at >= rerunAt);
   assert.ok(listed.length >= 1 && listed.every((r) => r.status === 200), 'the list was asked and did not show it');
   const { profiles } = await sandbox.storage();
-  assert.deepEqual((await readdir(profiles.directory)).filter((f) => f.endsWith('.new-app')), [], 'the record is gone once the profile is written');
+  assert.deepEqual(
+    (await readdir(profiles.directory)).filter((f) => f.endsWith('.new-app')),
+    [],
+    'the record is gone once the profile is written',
+  );
 });
 
 test('--add-environment gives the app of a profile a user in another environment, reusing its credential', async (t) => {
@@ -126,7 +150,18 @@ test('--add-environment gives the app of a profile a user in another environment
 test('a second environment added by re-running init gets the credential in its own profile', async (t) => {
   const sandbox = await startSandbox(t);
   assert.equal((await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'])).code, 0);
-  const both = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--environment', 'contosodev', '--role-preset', 'read-only', '--app-name', 'dynauth-contososales']);
+  const both = await sandbox.run([
+    'init',
+    '--yes',
+    '--environment',
+    'contososales',
+    '--environment',
+    'contosodev',
+    '--role-preset',
+    'read-only',
+    '--app-name',
+    'dynauth-contososales',
+  ]);
   assert.equal(both.code, 0, both.stderr);
   const tested = await sandbox.run(['test-connection', '--profile', 'contosodev']);
   assert.equal(tested.code, 0, tested.stdout + tested.stderr);
@@ -135,7 +170,16 @@ test('a second environment added by re-running init gets the credential in its o
 test('a profile of another app is never repointed silently (exit 2)', async (t) => {
   const sandbox = await startSandbox(t);
   assert.equal((await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'])).code, 0);
-  const other = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only', '--app-name', 'another-app']);
+  const other = await sandbox.run([
+    'init',
+    '--yes',
+    '--environment',
+    'contososales',
+    '--role-preset',
+    'read-only',
+    '--app-name',
+    'another-app',
+  ]);
   assert.equal(other.code, 2, other.stderr);
   assert.match(other.stderr, /Profile "contososales" already belongs to the app "dynauth-contososales"/);
   assert.equal(sandbox.emulator.state.applications.filter((a) => a.displayName === 'another-app').length, 0, 'nothing created');
@@ -155,7 +199,19 @@ test('a long throttling wait is shown without --verbose, so the run does not loo
 test('names with & # + % and quotes survive the OData filters: a re-run still finds everything', async (t) => {
   const sandbox = await startSandbox(t);
   const name = "O'Brien Sync A+B & Co #1 50%";
-  const args = ['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only', '--app-name', name, '--profile', 'obrien', '--json'];
+  const args = [
+    'init',
+    '--yes',
+    '--environment',
+    'contososales',
+    '--role-preset',
+    'read-only',
+    '--app-name',
+    name,
+    '--profile',
+    'obrien',
+    '--json',
+  ];
   const first = await sandbox.run(args);
   assert.equal(first.code, 0, first.stderr);
   const second = await sandbox.run(args);
@@ -168,9 +224,16 @@ test('Dataverse answers in small pages (@odata.nextLink): every page is read', a
   const sandbox = await startSandbox(t, { dataversePageSize: 2 });
   const unknown = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role', 'No Such Role']);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /Roles there: System Administrator, .*Environment Maker./, 'the hint lists roles from every page (7 roles, pages of 2)');
+  assert.match(
+    unknown.stderr,
+    /Roles there: System Administrator, .*Environment Maker./,
+    'the hint lists roles from every page (7 roles, pages of 2)',
+  );
   const run = await sandbox.run([...ARGS, '--json']);
   assert.equal(run.code, 0, run.stderr);
   assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales']);
-  assert.ok(sandbox.emulator.requests.some((r) => r.query.$skiptoken), 'pages were followed');
+  assert.ok(
+    sandbox.emulator.requests.some((r) => r.query.$skiptoken),
+    'pages were followed',
+  );
 });

@@ -15,7 +15,20 @@ test('secret happy path: everything made once, verified, stored, and the JSON re
   const result = JSON.parse(run.stdout);
   const { app, servicePrincipal, users } = assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales']);
   assert.deepEqual(Object.keys(result).sort(), [
-    'applicationObjectId', 'applicationUserId', 'businessUnitId', 'clientId', 'cloud', 'created', 'credential', 'environment', 'keychain', 'profile', 'reused', 'roles', 'servicePrincipalId', 'tenantId',
+    'applicationObjectId',
+    'applicationUserId',
+    'businessUnitId',
+    'clientId',
+    'cloud',
+    'created',
+    'credential',
+    'environment',
+    'keychain',
+    'profile',
+    'reused',
+    'roles',
+    'servicePrincipalId',
+    'tenantId',
   ]);
   assert.equal(result.profile, 'contososales');
   assert.equal(result.clientId, app.appId);
@@ -27,11 +40,17 @@ test('secret happy path: everything made once, verified, stored, and the JSON re
   assert.equal(result.credential.keyId, app.passwordCredentials[0]!.keyId);
   assert.equal(app.passwordCredentials.length, 1);
   assert.deepEqual(result.keychain, { service: sandbox.env.DYNAUTH_KEYCHAIN_SERVICE, account: 'contososales' });
-  assert.deepEqual(result.roles.map((r: { name: string }) => r.name), ['dynauth read-only']);
+  assert.deepEqual(
+    result.roles.map((r: { name: string }) => r.name),
+    ['dynauth read-only'],
+  );
   assert.ok(result.created.includes('application') && result.created.includes('clientSecret'));
   const expiry = (Date.parse(result.credential.expiresOn) - Date.now()) / 86_400_000;
   assert.ok(expiry > 179 && expiry <= 180, `default lifetime 180 days, got ${expiry}`);
-  assert.deepEqual(rolePrivileges(sandbox.emulator, 'contososales', 'dynauth read-only'), READ_ONLY.map((name) => [name, 3]));
+  assert.deepEqual(
+    rolePrivileges(sandbox.emulator, 'contososales', 'dynauth read-only'),
+    READ_ONLY.map((name) => [name, 3]),
+  );
   assert.match(run.stderr, /Signed in as admin@contoso-sandbox\.onmicrosoft\.com/);
   assert.match(run.stderr, /Connection verified/);
   const profileFile = await stat(join(sandbox.dir, 'profiles', 'contososales.json'));
@@ -47,7 +66,10 @@ test('certificate credential: public part uploaded, private key only in the keyc
   const sandbox = await startSandbox(t);
   const pem = join(sandbox.dir, 'out', 'dynauth.pem');
   await import('node:fs/promises').then((fs) => fs.mkdir(join(sandbox.dir, 'out')));
-  const run = await sandbox.run([...base('contosodev', '--role-preset', 'read-only', '--credential', 'certificate', '--certificate-out', pem), '--json']);
+  const run = await sandbox.run([
+    ...base('contosodev', '--role-preset', 'read-only', '--credential', 'certificate', '--certificate-out', pem),
+    '--json',
+  ]);
   assert.equal(run.code, 0, run.stderr);
   const result = JSON.parse(run.stdout);
   const { app } = assertOneOfEach(sandbox.emulator, 'dynauth-contosodev', ['contosodev']);
@@ -55,7 +77,7 @@ test('certificate credential: public part uploaded, private key only in the keyc
   assert.equal(app.passwordCredentials.length, 0);
   assert.equal(result.credential.type, 'certificate');
   assert.match(result.credential.thumbprint, /^[0-9A-F]{40}$/);
-  assert.equal(((await stat(pem)).mode & 0o777), 0o600);
+  assert.equal((await stat(pem)).mode & 0o777, 0o600);
   const { vault } = await sandbox.storage();
   const stored = await vault.loadConnection('contosodev');
   assert.match(stored!.connectionString, new RegExp(`AuthType=Certificate;.*Thumbprint=${result.credential.thumbprint}`));
@@ -85,7 +107,10 @@ test('system-administrator preset assigns the built-in role and warns', async (t
 
 test('existing roles by name, in a chosen business unit', async (t) => {
   const sandbox = await startSandbox(t);
-  const run = await sandbox.run([...base('contososales', '--role', 'Salesperson', '--role', 'Delegate', '--business-unit', 'Contoso Support'), '--json']);
+  const run = await sandbox.run([
+    ...base('contososales', '--role', 'Salesperson', '--role', 'Delegate', '--business-unit', 'Contoso Support'),
+    '--json',
+  ]);
   assert.equal(run.code, 0, run.stderr);
   const { users } = assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales']);
   const { environment, user } = users[0]!;
@@ -93,7 +118,10 @@ test('existing roles by name, in a chosen business unit', async (t) => {
   assert.equal(user.businessunitid, unit.businessunitid);
   const assigned = environment.dataverse!.roles.filter((r) => user.roleIds.includes(r.roleid));
   assert.deepEqual(assigned.map((r) => r.name).sort(), ['Delegate', 'Salesperson']);
-  assert.ok(assigned.every((r) => r.businessunitid === unit.businessunitid), "the business unit's own copies");
+  assert.ok(
+    assigned.every((r) => r.businessunitid === unit.businessunitid),
+    "the business unit's own copies",
+  );
 });
 
 test('an unknown role is refused with the list of roles, and nothing is created', async (t) => {
@@ -122,10 +150,13 @@ test('dry run shows the plan and makes only read calls', async (t) => {
   assert.equal(json.code, 0, json.stderr);
   const result = JSON.parse(json.stdout);
   assert.equal(result.dryRun, true);
-  assert.deepEqual(result.plan.find((item: { what: string }) => item.what.startsWith('app registration')), {
-    action: 'create',
-    what: 'app registration "dynauth-contososales" (single tenant, Dynamics CRM user_impersonation)',
-  });
+  assert.deepEqual(
+    result.plan.find((item: { what: string }) => item.what.startsWith('app registration')),
+    {
+      action: 'create',
+      what: 'app registration "dynauth-contososales" (single tenant, Dynamics CRM user_impersonation)',
+    },
+  );
   const run = await sandbox.run(['init', '--dry-run', '--environment', 'contososales', '--role-preset', 'contact-center']);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /\+ create\s+app registration "dynauth-contososales"/, 'the plan is the result, on stdout');
@@ -156,10 +187,25 @@ test('a re-run reuses everything and creates nothing', async (t) => {
 
 test('several environments: one app, an application user and a profile in each', async (t) => {
   const sandbox = await startSandbox(t);
-  const run = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--environment', 'contosodev', '--role-preset', 'read-only', '--app-name', 'acme-sync', '--json']);
+  const run = await sandbox.run([
+    'init',
+    '--yes',
+    '--environment',
+    'contososales',
+    '--environment',
+    'contosodev',
+    '--role-preset',
+    'read-only',
+    '--app-name',
+    'acme-sync',
+    '--json',
+  ]);
   assert.equal(run.code, 0, run.stderr);
   const result = JSON.parse(run.stdout);
-  assert.deepEqual(result.profiles.map((p: { profile: string }) => p.profile), ['contososales', 'contosodev']);
+  assert.deepEqual(
+    result.profiles.map((p: { profile: string }) => p.profile),
+    ['contososales', 'contosodev'],
+  );
   assertOneOfEach(sandbox.emulator, 'acme-sync', ['contososales', 'contosodev']);
   const { profiles } = await sandbox.storage();
   assert.deepEqual((await profiles.list()).sort(), ['contosodev', 'contososales']);
@@ -187,18 +233,29 @@ test('an admin without Entra rights is told which role is missing (exit 4)', asy
 
 test('a failure in Entra waits for the role being made beside it: nothing is left half made', async (t) => {
   // Graph refuses the app (no write rights) while Dataverse is still creating the preset's role.
-  const sandbox = await startSandbox(t, { seed: { adminGraphScopes: ['Application.Read.All', 'DelegatedPermissionGrant.Read.All', 'User.Read'] } });
+  const sandbox = await startSandbox(t, {
+    seed: { adminGraphScopes: ['Application.Read.All', 'DelegatedPermissionGrant.Read.All', 'User.Read'] },
+  });
   sandbox.emulator.faults.add({ kind: 'latency', service: 'dataverse', method: 'POST', pathPrefix: '/api/data/v9.2/roles', ms: 800 });
   const run = await sandbox.run(base('contososales', '--role-preset', 'read-only'));
   assert.equal(run.code, 4, run.stderr);
   assert.match(run.stderr, /Application Administrator or Cloud Application Administrator/);
-  assert.deepEqual(rolePrivileges(sandbox.emulator, 'contososales', 'dynauth read-only'), READ_ONLY.map((name) => [name, 3]));
+  assert.deepEqual(
+    rolePrivileges(sandbox.emulator, 'contososales', 'dynauth read-only'),
+    READ_ONLY.map((name) => [name, 3]),
+  );
 });
 
 test('a sign-in whose request gets no answer is a network failure, named (exit 1), not an authentication one', async (t) => {
   // MSAL reports a connection that failed only as "network_error".
   const sandbox = await startSandbox(t);
-  sandbox.emulator.faults.add({ kind: 'drop', service: 'login', method: 'POST', pathPrefix: `/${sandbox.emulator.tenant.domain}/oauth2/v2.0/devicecode`, times: 20 });
+  sandbox.emulator.faults.add({
+    kind: 'drop',
+    service: 'login',
+    method: 'POST',
+    pathPrefix: `/${sandbox.emulator.tenant.domain}/oauth2/v2.0/devicecode`,
+    times: 20,
+  });
   const run = await sandbox.run(base('contososales', '--role-preset', 'read-only'));
   assert.equal(run.code, 1, run.stderr);
   assert.match(run.stderr, /Connection to 127\.0\.0\.1:\d+ was dropped before it answered\./);
@@ -222,7 +279,9 @@ test('a keychain that cannot be used is reported right after the sign-in, before
 test('a --certificate-out in a directory that does not exist is refused before anything is done', async (t) => {
   const sandbox = await startSandbox(t);
   const pem = join(sandbox.dir, 'missing', 'c.pem');
-  const run = await sandbox.run(base('contososales', '--role-preset', 'read-only', '--credential', 'certificate', '--certificate-out', pem));
+  const run = await sandbox.run(
+    base('contososales', '--role-preset', 'read-only', '--credential', 'certificate', '--certificate-out', pem),
+  );
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, /--certificate-out .*c\.pem: there is no directory/);
   assert.equal(sandbox.emulator.requests.length, 0);
@@ -268,14 +327,19 @@ test('--verbose also traces the sign-in calls of @azure/identity', async (t) => 
   const run = await sandbox.run(['init', '--dry-run', '--environment', 'contososales', '--role-preset', 'read-only', '--verbose']);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /→ POST https:\/\/127\.0\.0\.1:\d+\/contoso-sandbox\.onmicrosoft\.com\/oauth2\/v2\.0\/devicecode/);
-  assert.match(run.stderr, /← 200 POST https:\/\/127\.0\.0\.1:\d+\/contoso-sandbox\.onmicrosoft\.com\/oauth2\/v2\.0\/token\?client-request-id=[0-9a-f-]+ \d+ ms/);
+  assert.match(
+    run.stderr,
+    /← 200 POST https:\/\/127\.0\.0\.1:\d+\/contoso-sandbox\.onmicrosoft\.com\/oauth2\/v2\.0\/token\?client-request-id=[0-9a-f-]+ \d+ ms/,
+  );
 });
 
 test('where the app may not read its own privileges (no prvReadUser), the admin checks them instead', async (t) => {
   const sandbox = await startSandbox(t, { strictSelfPrivileges: true });
   const run = await sandbox.run([...base('contososales', '--role-preset', 'read-only'), '--json']);
   assert.equal(run.code, 0, run.stderr);
-  const calls = sandbox.emulator.requests.filter((r) => r.path.endsWith('RetrieveUserPrivileges()') && r.path.includes(JSON.parse(run.stdout).applicationUserId));
+  const calls = sandbox.emulator.requests.filter(
+    (r) => r.path.endsWith('RetrieveUserPrivileges()') && r.path.includes(JSON.parse(run.stdout).applicationUserId),
+  );
   // The app asks first (more than once while its new application user replicates), then the admin, once.
   const seen = calls.map((r) => `${r.status} ${r.token?.scp ? 'admin' : 'app'}`);
   assert.equal(seen.at(-1), '200 admin', seen.join(', '));
@@ -297,6 +361,9 @@ test('the environment list is read while the tenant and user are, not after them
   assert.equal(run.code, 0, run.stderr);
   const organization = sandbox.emulator.requests.find((r) => r.path === '/v1.0/organization')!;
   const environments = sandbox.emulator.requests.find((r) => r.service === 'bap')!;
-  assert.ok(environments.at < organization.at + 1500, `environments listed ${environments.at - organization.at} ms after /organization was asked, which took 1500 ms`);
+  assert.ok(
+    environments.at < organization.at + 1500,
+    `environments listed ${environments.at - organization.at} ms after /organization was asked, which took 1500 ms`,
+  );
   assert.match(run.stderr, /Signed in as admin@/);
 });

@@ -36,7 +36,13 @@ export async function seedProfile(sandbox: Sandbox, fixture: ProfileFixture): Pr
     businessUnitId: '',
     roles: [],
     expectedPrivileges: fixture.expectedPrivileges ?? [],
-    credential: { type: 'secret', keyId: fixture.keyId ?? randomUUID(), expiresOn: fixture.expiresOn ?? new Date(Date.now() + 180 * 86_400_000).toISOString(), createdOn: now, lifetimeDays: 180 },
+    credential: {
+      type: 'secret',
+      keyId: fixture.keyId ?? randomUUID(),
+      expiresOn: fixture.expiresOn ?? new Date(Date.now() + 180 * 86_400_000).toISOString(),
+      createdOn: now,
+      lifetimeDays: 180,
+    },
     keychain: vault.keychainReference(fixture.name),
     ...(fixture.lastSuccessfulTest ? { lastSuccessfulTest: fixture.lastSuccessfulTest } : {}),
     createdOn: now,
@@ -44,7 +50,10 @@ export async function seedProfile(sandbox: Sandbox, fixture: ProfileFixture): Pr
   };
   if (fixture.secret !== null) {
     const clientSecret = fixture.secret ?? `${randomBytes(4).toString('hex')}8Q~${randomBytes(18).toString('base64url')}`;
-    await vault.saveConnection(fixture.name, formatConnectionString({ authType: 'ClientSecret', url: environment.url!, clientId, clientSecret }));
+    await vault.saveConnection(
+      fixture.name,
+      formatConnectionString({ authType: 'ClientSecret', url: environment.url!, clientId, clientSecret }),
+    );
   }
   await profiles.write(profile);
   return profile;

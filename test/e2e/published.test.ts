@@ -15,10 +15,24 @@ test('the published layout runs from dist/ alone', () => {
   assert.equal(existsSync(join(root, 'src')), false);
   const chunks = readdirSync(join(root, 'dist'));
   assert.ok(chunks.includes('main.cjs') && chunks.includes('keyring-worker.cjs'), chunks.join(' '));
-  assert.ok(chunks.every((name) => name.endsWith('.cjs')), 'only CommonJS chunks in dist/');
-  assert.deepEqual(readdirSync(join(root, 'node_modules')), ['@napi-rs'], 'only the runtime dependency (the keyring) is installed beside the bundle');
+  assert.ok(
+    chunks.every((name) => name.endsWith('.cjs')),
+    'only CommonJS chunks in dist/',
+  );
+  assert.deepEqual(
+    readdirSync(join(root, 'node_modules')),
+    ['@napi-rs'],
+    'only the runtime dependency (the keyring) is installed beside the bundle',
+  );
   const notices = readFileSync(join(root, 'THIRD_PARTY_NOTICES'), 'utf8');
-  for (const bundled of ['@azure/identity', '@azure/msal-node', '@microsoft/microsoft-graph-client', 'commander', '@inquirer/core', 'chalk']) {
+  for (const bundled of [
+    '@azure/identity',
+    '@azure/msal-node',
+    '@microsoft/microsoft-graph-client',
+    'commander',
+    '@inquirer/core',
+    'chalk',
+  ]) {
     assert.match(notices, new RegExp(`^${bundled.replace('/', '\\/')} \\d+\\.\\d+\\.\\d+ \\(MIT\\)$`, 'm'), `${bundled}'s licence notice`);
   }
 });
@@ -31,13 +45,25 @@ test('published: --version and --help', async (t) => {
   const help = await sandbox.run(['init', '--help'], { bin });
   assert.equal(help.code, 0, help.stderr);
   assert.match(help.stdout, /--role-preset/);
-  const caches = join(sandbox.env.HOME!, '.cache', 'dynauth', 'code-cache', `${packageVersion}-node${process.versions.node}-${process.arch}`);
+  const caches = join(
+    sandbox.env.HOME!,
+    '.cache',
+    'dynauth',
+    'code-cache',
+    `${packageVersion}-node${process.versions.node}-${process.arch}`,
+  );
   assert.equal(existsSync(caches), false, 'a help screen keeps no code cache');
 });
 
 test('published: code caches are kept after a successful run and used by the next one', async (t) => {
   const sandbox = await startSandbox(t);
-  const caches = join(sandbox.env.HOME!, '.cache', 'dynauth', 'code-cache', `${packageVersion}-node${process.versions.node}-${process.arch}`);
+  const caches = join(
+    sandbox.env.HOME!,
+    '.cache',
+    'dynauth',
+    'code-cache',
+    `${packageVersion}-node${process.versions.node}-${process.arch}`,
+  );
   const mistake = await sandbox.run(['status', '--bogus'], { bin });
   assert.equal(mistake.code, 2, mistake.stderr);
   // NODE_DISABLE_COMPILE_CACHE turns dynauth's code caches off, as it does Node's own.
@@ -48,7 +74,10 @@ test('published: code caches are kept after a successful run and used by the nex
   assert.equal(first.code, 0, first.stderr);
   const written = () => readdirSync(join(caches, 'status')).map((name) => `${name} ${statSync(join(caches, 'status', name)).mtimeMs}`);
   const afterFirst = written();
-  assert.ok(afterFirst.some((entry) => entry.startsWith('main.cjs.')), afterFirst.join(' '));
+  assert.ok(
+    afterFirst.some((entry) => entry.startsWith('main.cjs.')),
+    afterFirst.join(' '),
+  );
   const second = await sandbox.run(['status'], { bin });
   assert.deepEqual([second.code, second.stdout, second.stderr], [first.code, first.stdout, first.stderr]);
   assert.deepEqual(written(), afterFirst, 'the second run read the caches and rewrote none');
@@ -71,13 +100,19 @@ test('published: init, test-connection and rotate-secret against the emulator, s
   assert.deepEqual(versions, [`${packageVersion}-node${process.versions.node}-${process.arch}`]);
   assert.deepEqual(readdirSync(join(caches, versions[0]!)).sort(), ['init', 'rotate-secret', 'test-connection']);
   const initCaches = readdirSync(join(caches, versions[0]!, 'init'));
-  for (const chunk of ['main.cjs', 'options-', 'identity-']) assert.ok(initCaches.some((name) => name.startsWith(chunk)), `${chunk} in ${initCaches.join(' ')}`);
+  for (const chunk of ['main.cjs', 'options-', 'identity-'])
+    assert.ok(
+      initCaches.some((name) => name.startsWith(chunk)),
+      `${chunk} in ${initCaches.join(' ')}`,
+    );
   await sandbox.assertNoSecretLeaked();
 });
 
 test('published: dynauth sandbox finds its own bin and runs the command against the built-in tenant', async (t) => {
   const sandbox = await startSandbox(t);
-  const run = await sandbox.run(['sandbox', 'init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only', '--json'], { bin });
+  const run = await sandbox.run(['sandbox', 'init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only', '--json'], {
+    bin,
+  });
   assert.equal(run.code, 0, run.stderr);
   assert.equal(JSON.parse(run.stdout).profile, 'contosodev');
 });

@@ -7,6 +7,7 @@ const FAILURES: FailureKind[] = ['kill -9', 'keychain write failure'];
 
 for (const failure of FAILURES) {
   for (const step of STEPS) {
-    test(`${failure} at "${step.name}": test-connection passes, a re-run finishes with no stray secret`, (t) => failAtStep(t, step, failure));
+    test(`${failure} at "${step.name}": test-connection passes, a re-run finishes with no stray secret`, (t) =>
+      failAtStep(t, step, failure));
   }
 }

@@ -12,7 +12,8 @@ import { hostileCases } from '../support/hostile.ts';
 import { appOf } from './rotate-secret-support.ts';
 
 const BOTH = ['init', '--yes', '--environment', 'contososales', '--environment', 'contosodev', '--role-preset', 'read-only'];
-const removals = (sandbox: Sandbox, since: number) => sandbox.emulator.requests.slice(since).filter((r) => r.method === 'POST' && r.path.endsWith('/removePassword'));
+const removals = (sandbox: Sandbox, since: number) =>
+  sandbox.emulator.requests.slice(since).filter((r) => r.method === 'POST' && r.path.endsWith('/removePassword'));
 
 async function editProfile(sandbox: Sandbox, name: string, edit: (data: Profile) => void): Promise<void> {
   const { profiles } = await sandbox.storage();
@@ -55,11 +56,17 @@ for (const spoiled of hostileCases('data', UNREADABLE)) {
     const before = sandbox.emulator.requests.length;
     const run = await sandbox.run(['rotate-secret', '--profile', 'contososales', '--revoke-old', '--yes']);
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, new RegExp(`Not revoking ${shared}: profile "contosodev" cannot be read, so dynauth cannot tell whether it uses that credential`));
+    assert.match(
+      run.stderr,
+      new RegExp(`Not revoking ${shared}: profile "contosodev" cannot be read, so dynauth cannot tell whether it uses that credential`),
+    );
     assert.match(run.stderr, /then run dynauth rotate-secret --finish --profile contososales/);
     assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
     assert.deepEqual(removals(sandbox, before), [], 'nothing was revoked');
-    assert.ok(appOf(sandbox).passwordCredentials.some((c) => c.keyId === shared), 'the shared secret is still valid');
+    assert.ok(
+      appOf(sandbox).passwordCredentials.some((c) => c.keyId === shared),
+      'the shared secret is still valid',
+    );
 
     await rm(file, { recursive: true });
     await writeFile(file, text, { mode: 0o600 });
@@ -68,7 +75,10 @@ for (const spoiled of hostileCases('data', UNREADABLE)) {
     const finish = await sandbox.run(['rotate-secret', '--finish', '--profile', 'contososales', '--yes']);
     assert.equal(finish.code, 0, finish.stderr);
     assert.match(finish.stderr, new RegExp(`Credential ${shared} is still used by another profile of this app`));
-    assert.ok(appOf(sandbox).passwordCredentials.some((c) => c.keyId === shared), 'kept for the profile that uses it');
+    assert.ok(
+      appOf(sandbox).passwordCredentials.some((c) => c.keyId === shared),
+      'kept for the profile that uses it',
+    );
     await sandbox.assertNoSecretLeaked();
   });
 }
@@ -77,12 +87,32 @@ for (const spoiled of hostileCases('data', UNREADABLE)) {
 async function twoApps(t: TestContext) {
   const sandbox = await startSandbox(t);
   assert.equal((await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'])).code, 0);
-  const other = await sandbox.run(['init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only', '--app-name', 'other-app', '--profile', 'other']);
+  const other = await sandbox.run([
+    'init',
+    '--yes',
+    '--environment',
+    'contosodev',
+    '--role-preset',
+    'read-only',
+    '--app-name',
+    'other-app',
+    '--profile',
+    'other',
+  ]);
   assert.equal(other.code, 0, other.stderr);
   const rotated = await sandbox.run(['rotate-secret', '--profile', 'contososales']);
   assert.equal(rotated.code, 0, rotated.stderr);
   const otherApp = appOf(sandbox, 'other-app');
-  const handMade = { keyId: randomUUID(), displayName: 'made by hand for the nightly export', hint: 'abc', startDateTime: new Date().toISOString(), endDateTime: new Date(Date.now() + 86_400_000 * 90).toISOString(), secretHash: 'by-hand', createdAt: Date.now(), visibleAt: 0 };
+  const handMade = {
+    keyId: randomUUID(),
+    displayName: 'made by hand for the nightly export',
+    hint: 'abc',
+    startDateTime: new Date().toISOString(),
+    endDateTime: new Date(Date.now() + 86_400_000 * 90).toISOString(),
+    secretHash: 'by-hand',
+    createdAt: Date.now(),
+    visibleAt: 0,
+  };
   (appOf(sandbox).passwordCredentials as unknown as Array<typeof handMade>).push(handMade);
   return { sandbox, otherApp, handMade };
 }
@@ -97,13 +127,14 @@ interface Tampering {
 
 const TAMPERED: Tampering[] = [
   {
-    name: "object id of another app, its secret listed as pending",
+    name: 'object id of another app, its secret listed as pending',
     edit: (data, { otherApp }) => {
       data.applicationObjectId = otherApp.id;
       data.pendingRevocation![0]!.keyId = otherApp.passwordCredentials[0]!.keyId;
     },
     args: ['--finish'],
-    refusal: /Profile "contososales" names app object id .*"other-app".*not the client id .* it records\. The profile file was edited or damaged; nothing was changed on either app\./,
+    refusal:
+      /Profile "contososales" names app object id .*"other-app".*not the client id .* it records\. The profile file was edited or damaged; nothing was changed on either app\./,
   },
   {
     name: 'object id and client id of another app',
@@ -126,7 +157,12 @@ const TAMPERED: Tampering[] = [
   {
     name: 'a rotation record with an empty marker whose next key is a secret made by hand',
     edit: (data, { handMade }) => {
-      data.rotation = { marker: '', startedOn: new Date().toISOString(), replaces: { type: 'secret', keyId: data.credential.keyId, expiresOn: data.credential.expiresOn }, next: { ...data.credential, keyId: handMade.keyId } };
+      data.rotation = {
+        marker: '',
+        startedOn: new Date().toISOString(),
+        replaces: { type: 'secret', keyId: data.credential.keyId, expiresOn: data.credential.expiresOn },
+        next: { ...data.credential, keyId: handMade.keyId },
+      };
     },
     args: ['--finish'],
   },
@@ -145,12 +181,26 @@ for (const tampering of hostileCases('data', TAMPERED)) {
       assert.equal(run.code, 1, run.stderr);
       assert.match(run.stderr, tampering.refusal);
       assert.deepEqual(removals(sandbox, before), [], 'nothing removed');
-      assert.deepEqual(appOf(sandbox).passwordCredentials.map((c) => c.keyId), ownKeys, 'nothing added either');
+      assert.deepEqual(
+        appOf(sandbox).passwordCredentials.map((c) => c.keyId),
+        ownKeys,
+        'nothing added either',
+      );
     }
     assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
-    assert.ok(!removals(sandbox, before).some((r) => [handMade.keyId, ...otherKeys].includes((r.body as { keyId: string }).keyId)), 'no foreign key was removed');
-    assert.deepEqual(otherApp.passwordCredentials.map((c) => c.keyId), otherKeys, "the other app's secret is untouched");
-    assert.ok(appOf(sandbox).passwordCredentials.some((c) => c.keyId === handMade.keyId), 'the secret made by hand is untouched');
+    assert.ok(
+      !removals(sandbox, before).some((r) => [handMade.keyId, ...otherKeys].includes((r.body as { keyId: string }).keyId)),
+      'no foreign key was removed',
+    );
+    assert.deepEqual(
+      otherApp.passwordCredentials.map((c) => c.keyId),
+      otherKeys,
+      "the other app's secret is untouched",
+    );
+    assert.ok(
+      appOf(sandbox).passwordCredentials.some((c) => c.keyId === handMade.keyId),
+      'the secret made by hand is untouched',
+    );
     const tested = await sandbox.run(['test-connection', '--profile', 'other']);
     assert.equal(tested.code, 0, tested.stdout + tested.stderr);
   });

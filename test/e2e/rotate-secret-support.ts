@@ -104,7 +104,8 @@ export type FailureKind = 'network loss' | '503 beyond retries' | 'kill -9' | 'k
 
 const isAppRead = (r: RecordedRequest) => r.service === 'graph' && r.method === 'GET' && r.path.startsWith('/v1.0/applications/');
 const isAddPassword = (r: RecordedRequest) => r.method === 'POST' && r.path.endsWith('/addPassword');
-const isAppToken = (r: RecordedRequest) => r.service === 'login' && r.status === 200 && (r.body as { grant_type?: string } | undefined)?.grant_type === 'client_credentials';
+const isAppToken = (r: RecordedRequest) =>
+  r.service === 'login' && r.status === 200 && (r.body as { grant_type?: string } | undefined)?.grant_type === 'client_credentials';
 const isAppWhoAmI = (r: RecordedRequest) => r.service === 'dataverse' && r.path.endsWith('/WhoAmI') && !r.token?.scp && r.status === 200;
 const isRemovePassword = (r: RecordedRequest) => r.method === 'POST' && r.path.endsWith('/removePassword');
 
@@ -124,10 +125,33 @@ export interface Step {
 }
 
 export const STEPS: Step[] = [
-  { name: 'addPassword', target: { service: 'graph', method: 'POST', pathPrefix: '/v1.0/applications/' }, done: isAddPassword, refuseStoreAfter: isAppRead },
-  { name: 'token with the new secret', target: { service: 'login', method: 'POST' }, armAfter: isAddPassword, done: isAppToken, refuseStoreAfter: isAppToken },
-  { name: 'WhoAmI as the app', target: { service: 'dataverse', pathPrefix: '/api/data/v9.2/WhoAmI' }, armAfter: isAppToken, done: isAppWhoAmI, refuseStoreAfter: isAppWhoAmI },
-  { name: 'removePassword', target: { service: 'graph', method: 'POST', pathPrefix: '/v1.0/applications/' }, armAfter: isAppWhoAmI, done: isRemovePassword, refuseStoreAfter: isRemovePassword },
+  {
+    name: 'addPassword',
+    target: { service: 'graph', method: 'POST', pathPrefix: '/v1.0/applications/' },
+    done: isAddPassword,
+    refuseStoreAfter: isAppRead,
+  },
+  {
+    name: 'token with the new secret',
+    target: { service: 'login', method: 'POST' },
+    armAfter: isAddPassword,
+    done: isAppToken,
+    refuseStoreAfter: isAppToken,
+  },
+  {
+    name: 'WhoAmI as the app',
+    target: { service: 'dataverse', pathPrefix: '/api/data/v9.2/WhoAmI' },
+    armAfter: isAppToken,
+    done: isAppWhoAmI,
+    refuseStoreAfter: isAppWhoAmI,
+  },
+  {
+    name: 'removePassword',
+    target: { service: 'graph', method: 'POST', pathPrefix: '/v1.0/applications/' },
+    armAfter: isAppWhoAmI,
+    done: isRemovePassword,
+    refuseStoreAfter: isRemovePassword,
+  },
 ];
 
 /**
@@ -141,7 +165,9 @@ export async function failAtStep(t: TestContext, step: Step, failure: FailureKin
   let unsupported: string | undefined;
   if (failure === 'network loss' || failure === '503 beyond retries') {
     const rule: FaultRule =
-      failure === 'network loss' ? { ...step.target, kind: 'drop', times: 1000 } : { ...step.target, kind: 'unavailable', times: 1000, retryAfterSeconds: 0 };
+      failure === 'network loss'
+        ? { ...step.target, kind: 'drop', times: 1000 }
+        : { ...step.target, kind: 'unavailable', times: 1000, retryAfterSeconds: 0 };
     if (step.armAfter) whenAnswered(sandbox, step.armAfter, () => sandbox.emulator.faults.add(rule));
     else sandbox.emulator.faults.add(rule);
   }
@@ -152,7 +178,9 @@ export async function failAtStep(t: TestContext, step: Step, failure: FailureKin
       else unsupported = refused.unsupported;
     });
   }
-  const failed = await (failure === 'kill -9' ? sandbox.run(args, { killAfterRequest: step.done }) : sandbox.run(args)).finally(() => undoStore?.());
+  const failed = await (failure === 'kill -9' ? sandbox.run(args, { killAfterRequest: step.done }) : sandbox.run(args)).finally(() =>
+    undoStore?.(),
+  );
   sandbox.emulator.faults.clear();
   if (unsupported) return t.skip(unsupported);
   if (failure === 'kill -9') {
@@ -161,11 +189,15 @@ export async function failAtStep(t: TestContext, step: Step, failure: FailureKin
     assert.doesNotMatch(failed.stderr, /\n\s+at /, 'no stack trace');
     // Only a store that fails after the last revocation lets the run finish.
     if (!(failure === 'keychain write failure' && step.name === 'removePassword')) assert.notEqual(failed.code, 0, failed.stderr);
-    if (failure === 'keychain write failure' && step.name !== 'removePassword') assert.match(failed.stderr, /Could not write the credential file/);
+    if (failure === 'keychain write failure' && step.name !== 'removePassword')
+      assert.match(failed.stderr, /Could not write the credential file/);
   }
   if (failure === 'network loss' || failure === '503 beyond retries') {
     const status = failure === 'network loss' ? 0 : 503;
-    assert.ok(sandbox.emulator.requests.some((r) => r.status === status), `the ${failure} met the ${step.name} step`);
+    assert.ok(
+      sandbox.emulator.requests.some((r) => r.status === status),
+      `the ${failure} met the ${step.name} step`,
+    );
   }
   if (failure === 'keychain write failure') assert.ok(undoStore, `the store refused writes from the ${step.name} step`);
   await assertStillWorks(sandbox);

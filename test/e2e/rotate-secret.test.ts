@@ -17,9 +17,21 @@ test('a secret is rotated: new one stored and proven, old one pending until --fi
   const [result] = JSON.parse(run.stdout).profiles;
   assert.equal(result.rotated, true);
   assert.notEqual(result.credential.keyId, oldKeyId);
-  assert.deepEqual(result.pendingRevocation.map((e: { keyId: string }) => e.keyId), [oldKeyId]);
-  assert.equal(result.credential.expiresOn.slice(0, 10), new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10), 'the previous lifetime');
-  assert.deepEqual(appOf(sandbox).passwordCredentials.map((c) => c.keyId).sort(), [oldKeyId, result.credential.keyId].sort());
+  assert.deepEqual(
+    result.pendingRevocation.map((e: { keyId: string }) => e.keyId),
+    [oldKeyId],
+  );
+  assert.equal(
+    result.credential.expiresOn.slice(0, 10),
+    new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10),
+    'the previous lifetime',
+  );
+  assert.deepEqual(
+    appOf(sandbox)
+      .passwordCredentials.map((c) => c.keyId)
+      .sort(),
+    [oldKeyId, result.credential.keyId].sort(),
+  );
   await assertStoredSecretWorks(sandbox);
   const status = await sandbox.run(['status']);
   assert.match(status.stdout, /pending revocation .*rotate-secret --finish --profile contososales/);
@@ -33,7 +45,10 @@ test('a secret is rotated: new one stored and proven, old one pending until --fi
   const finish = await sandbox.run(['rotate-secret', '--finish', '--profile', 'contososales', '--json', '--yes']);
   assert.equal(finish.code, 0, finish.stderr);
   assert.deepEqual(JSON.parse(finish.stdout).profiles[0].revoked, [oldKeyId]);
-  assert.deepEqual(appOf(sandbox).passwordCredentials.map((c) => c.keyId), [result.credential.keyId]);
+  assert.deepEqual(
+    appOf(sandbox).passwordCredentials.map((c) => c.keyId),
+    [result.credential.keyId],
+  );
   await assertStoredSecretWorks(sandbox);
   await sandbox.assertNoSecretLeaked();
 });
@@ -60,14 +75,27 @@ test('--revoke-old removes the old secret at once; the secret is printed only wi
 test('a certificate is rotated, keeping a certificate dynauth did not create', async (t) => {
   const { sandbox, oldKeyId } = await initialised(t, ['--credential', 'certificate']);
   const byHand = createSelfSignedCertificate({ commonName: 'by hand', validDays: 400, now: new Date() });
-  const foreign = { ...appOf(sandbox).keyCredentials[0]!, keyId: '99999999-0000-4000-8000-000000000001', key: byHand.certDer.toString('base64'), customKeyIdentifier: byHand.thumbprint, displayName: 'uploaded by hand', startDateTime: byHand.notBefore.toISOString(), endDateTime: byHand.notAfter.toISOString() };
+  const foreign = {
+    ...appOf(sandbox).keyCredentials[0]!,
+    keyId: '99999999-0000-4000-8000-000000000001',
+    key: byHand.certDer.toString('base64'),
+    customKeyIdentifier: byHand.thumbprint,
+    displayName: 'uploaded by hand',
+    startDateTime: byHand.notBefore.toISOString(),
+    endDateTime: byHand.notAfter.toISOString(),
+  };
   (appOf(sandbox).keyCredentials as Mutable<typeof foreign>[]).push(foreign);
   const run = await sandbox.run(['rotate-secret', '--revoke-old', '--json', '--yes']);
   assert.equal(run.code, 0, run.stderr);
   const [result] = JSON.parse(run.stdout).profiles;
   assert.equal(result.credential.type, 'certificate');
   assert.deepEqual(result.revoked, [oldKeyId]);
-  assert.deepEqual(appOf(sandbox).keyCredentials.map((k) => k.keyId).sort(), [foreign.keyId, result.credential.keyId].sort());
+  assert.deepEqual(
+    appOf(sandbox)
+      .keyCredentials.map((k) => k.keyId)
+      .sort(),
+    [foreign.keyId, result.credential.keyId].sort(),
+  );
   const tested = await sandbox.run(['test-connection', '--profile', 'contososales']);
   assert.equal(tested.code, 0, tested.stdout + tested.stderr);
   await sandbox.assertNoSecretLeaked();
@@ -139,8 +167,17 @@ test('--revoke-after on its own: the next rotation revokes what was replaced at 
   const [result] = JSON.parse(run.stdout).profiles;
   assert.equal(result.rotated, true);
   assert.deepEqual(result.revoked, [oldKeyId], 'replaced 8 days ago: revoked');
-  assert.deepEqual(result.pendingRevocation.map((e: { keyId: string }) => e.keyId), [firstKeyId], 'replaced just now: still valid');
-  assert.deepEqual(appOf(sandbox).passwordCredentials.map((c) => c.keyId).sort(), [firstKeyId, result.credential.keyId].sort());
+  assert.deepEqual(
+    result.pendingRevocation.map((e: { keyId: string }) => e.keyId),
+    [firstKeyId],
+    'replaced just now: still valid',
+  );
+  assert.deepEqual(
+    appOf(sandbox)
+      .passwordCredentials.map((c) => c.keyId)
+      .sort(),
+    [firstKeyId, result.credential.keyId].sort(),
+  );
   await assertStoredSecretWorks(sandbox);
 
   const tooSoon = await sandbox.run(['rotate-secret', '--revoke-after', '7d', '--json', '--yes']);
@@ -158,28 +195,44 @@ test('--all signs in once for profiles of the same tenant', async (t) => {
   const before = sandbox.emulator.requests.length;
   const run = await sandbox.run(['rotate-secret', '--all', '--revoke-old', '--json', '--yes']);
   assert.equal(run.code, 0, run.stderr);
-  assert.deepEqual(JSON.parse(run.stdout).profiles.map((p: { rotated: boolean }) => p.rotated), [true, true]);
+  assert.deepEqual(
+    JSON.parse(run.stdout).profiles.map((p: { rotated: boolean }) => p.rotated),
+    [true, true],
+  );
   const requests = sandbox.emulator.requests.slice(before);
-  assert.equal(requests.filter((r) => r.service === 'login' && r.path.endsWith('/oauth2/v2.0/devicecode')).length, 1, 'one device-code sign-in');
+  assert.equal(
+    requests.filter((r) => r.service === 'login' && r.path.endsWith('/oauth2/v2.0/devicecode')).length,
+    1,
+    'one device-code sign-in',
+  );
   assert.equal(requests.filter((r) => r.service === 'graph' && r.path === '/v1.0/organization').length, 1, 'one tenant read');
   assert.equal(run.stderr.match(/Signed in as/g)?.length, 1);
 });
 
 test('in a terminal, revoking asks first (No keeps the old secret pending); --yes and runs without a terminal do not ask', async (t) => {
   const { sandbox, oldKeyId } = await initialised(t);
-  const declined = await runInPty([process.execPath, bin, 'rotate-secret', '--revoke-old'], sandbox.env, [{ expect: /Revoke it now\?/, send: `n${KEY.enter}` }]);
+  const declined = await runInPty([process.execPath, bin, 'rotate-secret', '--revoke-old'], sandbox.env, [
+    { expect: /Revoke it now\?/, send: `n${KEY.enter}` },
+  ]);
   assert.equal(declined.code, 0, declined.screen);
   assert.match(declined.screen, new RegExp(`client secret ${oldKeyId} of app dynauth-contososales stops every integration still using it`));
   assert.match(declined.screen, /rotate-secret --finish --profile contososales/);
   const profile = await assertStoredSecretWorks(sandbox);
-  assert.deepEqual(profile.pendingRevocation?.map((e) => [e.keyId, e.revokeRequested]), [[oldKeyId, undefined]], 'kept pending, as an ordinary entry');
+  assert.deepEqual(
+    profile.pendingRevocation?.map((e) => [e.keyId, e.revokeRequested]),
+    [[oldKeyId, undefined]],
+    'kept pending, as an ordinary entry',
+  );
   assert.equal(appOf(sandbox).passwordCredentials.length, 2);
 
   const confirmed = await runInPty([process.execPath, bin, 'rotate-secret', '--finish', '--yes'], sandbox.env, []);
   assert.equal(confirmed.code, 0, confirmed.screen);
   assert.doesNotMatch(confirmed.screen, /Revoke (it|these \d+) now\?/);
   assert.match(confirmed.screen, new RegExp(`Revoked: ${oldKeyId}`));
-  assert.deepEqual(appOf(sandbox).passwordCredentials.map((c) => c.keyId), [profile.credential.keyId]);
+  assert.deepEqual(
+    appOf(sandbox).passwordCredentials.map((c) => c.keyId),
+    [profile.credential.keyId],
+  );
   sandbox.outputs.push(declined.screen, confirmed.screen);
   await sandbox.assertNoSecretLeaked();
 });

@@ -16,7 +16,10 @@ const baseEnv = (): Record<string, string> => ({
 });
 
 test('dynauth sandbox runs init against the emulated tenant and cleans up after itself', async () => {
-  const run = await runCli(['sandbox', '--latency', '5', 'init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only', '--json'], { env: baseEnv() });
+  const run = await runCli(
+    ['sandbox', '--latency', '5', 'init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only', '--json'],
+    { env: baseEnv() },
+  );
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /Sandbox tenant "Contoso \(dynauth sandbox\)"/);
   const result = JSON.parse(run.stdout);
@@ -29,7 +32,18 @@ test('dynauth sandbox runs init against the emulated tenant and cleans up after 
 });
 
 test('--replication-lag sets the longest delay of every kind; the seed is printed and DYNAUTH_EMULATOR_SEED replays it', async () => {
-  const args = ['sandbox', '--replication-lag', '1500', 'init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only', '--json'];
+  const args = [
+    'sandbox',
+    '--replication-lag',
+    '1500',
+    'init',
+    '--yes',
+    '--environment',
+    'contosodev',
+    '--role-preset',
+    'read-only',
+    '--json',
+  ];
   const run = await runCli(args, { env: { ...baseEnv(), DYNAUTH_EMULATOR_SEED: '1234' } });
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /Replication seed 1234: DYNAUTH_EMULATOR_SEED=1234 replays the same delays\./);
@@ -41,7 +55,10 @@ test('--replication-lag sets the longest delay of every kind; the seed is printe
 });
 
 /** `dynauth sandbox` waiting in the background, and the variables it printed for another shell. */
-async function waitingSandbox(t: { after(fn: () => unknown): void }, env: Record<string, string>): Promise<{ sandbox: ChildProcess; exited: Promise<number | null>; env: Record<string, string> }> {
+async function waitingSandbox(
+  t: { after(fn: () => unknown): void },
+  env: Record<string, string>,
+): Promise<{ sandbox: ChildProcess; exited: Promise<number | null>; env: Record<string, string> }> {
   const sandbox = spawn(process.execPath, [bin, 'sandbox'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => sandbox.exitCode === null && sandbox.signalCode === null && sandbox.kill('SIGKILL'));
   let stdout = '';
@@ -57,13 +74,16 @@ async function waitingSandbox(t: { after(fn: () => unknown): void }, env: Record
   });
   const printed = Object.fromEntries([...stdout.matchAll(/^export (\w+)=(?:'([^']*)'|(\S*))$/gm)].map((m) => [m[1]!, m[2] ?? m[3] ?? '']));
   assert.ok(printed.DYNAUTH_CLOUD_CONFIG && printed.NODE_EXTRA_CA_CERTS, stdout);
-  if (stderr.includes('DYNAUTH_STORE=file')) Object.assign(printed, { DYNAUTH_STORE: 'file', DYNAUTH_PASSPHRASE: 'another-shell-passphrase' });
+  if (stderr.includes('DYNAUTH_STORE=file'))
+    Object.assign(printed, { DYNAUTH_STORE: 'file', DYNAUTH_PASSPHRASE: 'another-shell-passphrase' });
   return { sandbox, exited, env: printed };
 }
 
 test('dynauth sandbox alone prints the variables that point another shell at it, and stops on Ctrl-C', async (t) => {
   const { sandbox, exited, env } = await waitingSandbox(t, baseEnv());
-  const run = await runCli(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'], { env: { ...baseEnv(), ...env } });
+  const run = await runCli(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'], {
+    env: { ...baseEnv(), ...env },
+  });
   assert.equal(run.code, 0, run.stderr);
   sandbox.kill('SIGINT');
   assert.equal(await exited, 130);
@@ -79,7 +99,9 @@ test('a sandbox killed with SIGKILL is cleaned up by the next one: its directory
   t.after(() => rm(tmp, { recursive: true, force: true }));
   const outer = { ...baseEnv(), TMPDIR: tmp };
   const { sandbox, exited, env } = await waitingSandbox(t, outer);
-  const init = await runCli(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'], { env: { ...outer, ...env } });
+  const init = await runCli(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'], {
+    env: { ...outer, ...env },
+  });
   assert.equal(init.code, 0, init.stderr);
   sandbox.kill('SIGKILL');
   await exited;

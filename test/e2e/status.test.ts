@@ -7,7 +7,18 @@ import { days, seedProfile } from './profile-fixtures.ts';
 
 test('status lists every profile from local state only, with the keychain item and last test', async (t) => {
   const sandbox = await startSandbox(t);
-  const init = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--environment', 'contosodev', '--role-preset', 'read-only', '--app-name', 'acme-sync']);
+  const init = await sandbox.run([
+    'init',
+    '--yes',
+    '--environment',
+    'contososales',
+    '--environment',
+    'contosodev',
+    '--role-preset',
+    'read-only',
+    '--app-name',
+    'acme-sync',
+  ]);
   assert.equal(init.code, 0, init.stderr);
   const { vault } = await sandbox.storage();
   await vault.deleteSlot('contosodev', 'current');
@@ -16,7 +27,10 @@ test('status lists every profile from local state only, with the keychain item a
   assert.equal(run.code, 0, run.stderr);
   assert.equal(sandbox.emulator.requests.length, requestsBefore, 'no remote call without --check');
   const { profiles } = JSON.parse(run.stdout);
-  assert.deepEqual(profiles.map((p: { profile: string }) => p.profile), ['contosodev', 'contososales']);
+  assert.deepEqual(
+    profiles.map((p: { profile: string }) => p.profile),
+    ['contosodev', 'contososales'],
+  );
   const sales = profiles[1];
   assert.equal(sales.environment.url, sandbox.emulator.environments.find((e) => e.uniqueName === 'contososales')!.url);
   assert.equal(sales.app.displayName, 'acme-sync');
@@ -29,8 +43,14 @@ test('status lists every profile from local state only, with the keychain item a
   const human = await sandbox.run(['list']);
   assert.equal(human.code, 0, human.stderr);
   assert.match(human.stdout, /^PROFILE\s+ENVIRONMENT\s+APP\s+CREDENTIAL\s+EXPIRES\s+LAST TEST\s+KEYCHAIN/);
-  assert.match(human.stdout, /contososales .*acme-sync\s+secret\s+in 1(79|80) days \(\d{4}-\d\d-\d\d\)\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC\s+present/);
-  assert.match(human.stdout, /contosodev: its keychain item is missing; re-run dynauth init for it, or dynauth rotate-secret --profile contosodev/);
+  assert.match(
+    human.stdout,
+    /contososales .*acme-sync\s+secret\s+in 1(79|80) days \(\d{4}-\d\d-\d\d\)\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC\s+present/,
+  );
+  assert.match(
+    human.stdout,
+    /contosodev: its keychain item is missing; re-run dynauth init for it, or dynauth rotate-secret --profile contosodev/,
+  );
   await sandbox.assertNoSecretLeaked();
 });
 
@@ -78,14 +98,19 @@ test('--check tests every profile in parallel: failures diagnosed, successes rec
   assert.equal(broken.check.checks.find((c: { id: string }) => c.id === 'token').diagnosis.code, 'AADSTS700016');
   assert.ok((await profiles.read('contososales'))!.lastSuccessfulTest! > before, 'lastSuccessfulTest moved on');
   assert.equal((await profiles.read('broken'))!.lastSuccessfulTest, undefined);
-  const tokenCalls = sandbox.emulator.requests.slice(requestsBefore).filter((r) => r.service === 'login' && r.path.endsWith('/oauth2/v2.0/token'));
+  const tokenCalls = sandbox.emulator.requests
+    .slice(requestsBefore)
+    .filter((r) => r.service === 'login' && r.path.endsWith('/oauth2/v2.0/token'));
   assert.equal(tokenCalls.length, 2);
   assert.ok(Math.abs(tokenCalls[0]!.at - tokenCalls[1]!.at) < 500, 'both token requests were under way at once (each takes 600 ms)');
 
   const human = await sandbox.run(['status', '--check']);
   assert.equal(human.code, 4);
   assert.match(human.stdout, /✔ contososales: connection works \(token \d+ ms, Web API \d+ ms\)/);
-  assert.match(human.stdout, /✖ broken: connection test failed\n {2}✖ token\s+Entra did not issue a token\n\s+Tenant .* has no app with client id/);
+  assert.match(
+    human.stdout,
+    /✖ broken: connection test failed\n {2}✖ token\s+Entra did not issue a token\n\s+Tenant .* has no app with client id/,
+  );
 });
 
 test('--ics writes a valid calendar with a reminder two weeks before each expiry', async (t) => {
@@ -100,8 +125,14 @@ test('--ics writes a valid calendar with a reminder two weeks before each expiry
   const text = await readFile(file, 'utf8');
   assert.ok(text.endsWith('\r\n') && !/[^\r]\n/.test(text), 'CRLF line endings only');
   const physical = text.slice(0, -2).split('\r\n');
-  assert.ok(physical.every((line) => Buffer.byteLength(line) <= 75), 'lines folded at 75 octets');
-  const lines = text.replace(/\r\n[ \t]/g, '').split('\r\n').filter(Boolean);
+  assert.ok(
+    physical.every((line) => Buffer.byteLength(line) <= 75),
+    'lines folded at 75 octets',
+  );
+  const lines = text
+    .replace(/\r\n[ \t]/g, '')
+    .split('\r\n')
+    .filter(Boolean);
   assert.equal(lines[0], 'BEGIN:VCALENDAR');
   assert.equal(lines.at(-1), 'END:VCALENDAR');
   assert.ok(lines.includes('VERSION:2.0') && lines.some((l) => l.startsWith('PRODID:')));
@@ -117,7 +148,10 @@ test('--ics writes a valid calendar with a reminder two weeks before each expiry
   assert.equal(lines.filter((l) => l === 'ACTION:DISPLAY').length, 2);
   assert.ok(lines.filter((l) => l.startsWith('UID:')).length === 2 && lines.filter((l) => l.startsWith('DTSTAMP:')).length === 2);
   assert.ok(lines.includes(`DTSTART:${expiresOn.replace(/[-:]/g, '').replace(/\.\d{3}/, '')}`), 'the event is at the expiry');
-  assert.ok(lines.some((l) => l.includes('App: Acme\\, Inc.\\; sync')), 'TEXT values escaped');
+  assert.ok(
+    lines.some((l) => l.includes('App: Acme\\, Inc.\\; sync')),
+    'TEXT values escaped',
+  );
   assert.ok(lines.some((l) => l.includes('dynauth rotate-secret --profile second')));
 });
 

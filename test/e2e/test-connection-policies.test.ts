@@ -18,7 +18,10 @@ function seededApp(sandbox: Sandbox, displayName: string) {
 }
 
 function report(run: Run) {
-  return JSON.parse(run.stdout) as { ok: boolean; checks: Array<{ id: string; status: string; diagnosis?: { code: string; cause: string; fix: string; auth: boolean } }> };
+  return JSON.parse(run.stdout) as {
+    ok: boolean;
+    checks: Array<{ id: string; status: string; diagnosis?: { code: string; cause: string; fix: string; auth: boolean } }>;
+  };
 }
 
 function failed(run: Run, id: string) {
@@ -32,7 +35,9 @@ function assertClean(run: Run) {
 }
 
 test('AADSTS53003: a Conditional Access policy blocks the app, said with where to look (exit 4)', async (t) => {
-  const sandbox = await startSandbox(t, { seed: { applications: [{ displayName: 'ca-blocked', blockedByConditionalAccess: true, secret: { value: SEEDED_SECRET } }] } });
+  const sandbox = await startSandbox(t, {
+    seed: { applications: [{ displayName: 'ca-blocked', blockedByConditionalAccess: true, secret: { value: SEEDED_SECRET } }] },
+  });
   const app = seededApp(sandbox, 'ca-blocked');
   await seedProfile(sandbox, { name: 'blocked', clientId: app.appId, secret: SEEDED_SECRET });
 
@@ -46,12 +51,20 @@ test('AADSTS53003: a Conditional Access policy blocks the app, said with where t
     fix: "Ask an Entra admin to allow this workload identity (Entra > Sign-in logs > the failure names the policy), e.g. from this machine's network location.",
     auth: true,
   });
-  assert.deepEqual(report(run).checks.filter((c) => c.id === 'whoami').map((c) => c.status), ['skip']);
+  assert.deepEqual(
+    report(run)
+      .checks.filter((c) => c.id === 'whoami')
+      .map((c) => c.status),
+    ['skip'],
+  );
 
   const human = await sandbox.run(tc('--profile', 'blocked'));
   assert.equal(human.code, 4, human.stderr);
   assert.match(human.stdout, new RegExp(`A Conditional Access policy blocked the sign-in of app ${app.appId}\\.`));
-  assert.match(human.stdout, /Fix: Ask an Entra admin to allow this workload identity \(Entra > Sign-in logs > the failure names the policy\)/);
+  assert.match(
+    human.stdout,
+    /Fix: Ask an Entra admin to allow this workload identity \(Entra > Sign-in logs > the failure names the policy\)/,
+  );
   assertClean(human);
   await sandbox.assertNoSecretLeaked();
 });
@@ -60,27 +73,47 @@ test('AADSTS90038: the tenant lives in another national cloud, pointing at --clo
   const tenant = 'fabrikam.onmicrosoft.us';
   const sandbox = await startSandbox(t, { seed: { tenantsInOtherClouds: [tenant] } });
   const byHand = (json: boolean) =>
-    sandbox.run(tc('--environment', envUrl(sandbox), '--tenant', tenant, '--client-id', sandbox.emulator.automation.clientId, '--client-secret-stdin', ...(json ? ['--json'] : [])), {
-      input: `${sandbox.emulator.automation.clientSecret}\n`,
-    });
+    sandbox.run(
+      tc(
+        '--environment',
+        envUrl(sandbox),
+        '--tenant',
+        tenant,
+        '--client-id',
+        sandbox.emulator.automation.clientId,
+        '--client-secret-stdin',
+        ...(json ? ['--json'] : []),
+      ),
+      {
+        input: `${sandbox.emulator.automation.clientSecret}\n`,
+      },
+    );
 
   const run = await byHand(true);
   assert.equal(run.code, 4, run.stderr);
   const diagnosis = failed(run, 'token');
   assert.equal(diagnosis.code, 'AADSTS90038');
-  assert.match(diagnosis.cause, /^Tenant "fabrikam\.onmicrosoft\.us" is not known in the \S+ cloud: a typo, or the tenant lives in another national cloud\.$/);
+  assert.match(
+    diagnosis.cause,
+    /^Tenant "fabrikam\.onmicrosoft\.us" is not known in the \S+ cloud: a typo, or the tenant lives in another national cloud\.$/,
+  );
   assert.equal(diagnosis.fix, 'Check --tenant, or pick the cloud the tenant lives in with --cloud usgov|usgovhigh|dod|china.');
   assert.equal(diagnosis.auth, true);
 
   const human = await byHand(false);
   assert.equal(human.code, 4, human.stderr);
-  assert.match(human.stdout, /Tenant "fabrikam\.onmicrosoft\.us" is not known in the \S+ cloud: a typo, or the tenant lives in another national cloud\./);
+  assert.match(
+    human.stdout,
+    /Tenant "fabrikam\.onmicrosoft\.us" is not known in the \S+ cloud: a typo, or the tenant lives in another national cloud\./,
+  );
   assert.match(human.stdout, /Fix: Check --tenant, or pick the cloud the tenant lives in with --cloud usgov\|usgovhigh\|dod\|china\./);
   assertClean(human);
 });
 
 test('Dataverse 0x80095ffc: an admin policy of the environment blocks the app (exit 4)', async (t) => {
-  const sandbox = await startSandbox(t, { seed: { applications: [{ displayName: 'dv-blocked', blockedInDataverse: ['contososales'], secret: { value: SEEDED_SECRET } }] } });
+  const sandbox = await startSandbox(t, {
+    seed: { applications: [{ displayName: 'dv-blocked', blockedInDataverse: ['contososales'], secret: { value: SEEDED_SECRET } }] },
+  });
   const app = seededApp(sandbox, 'dv-blocked');
   await seedProfile(sandbox, { name: 'policy', clientId: app.appId, secret: SEEDED_SECRET });
   const host = new URL(envUrl(sandbox)).host;

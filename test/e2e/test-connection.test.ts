@@ -28,7 +28,20 @@ function seededApp(sandbox: Sandbox, displayName: string) {
 
 /** A setup made by hand, secret on stdin. */
 function byHand(sandbox: Sandbox, clientId: string, secret: string, more: string[] = [], env: Record<string, string> = {}): Promise<Run> {
-  return sandbox.run(tc('--environment', envUrl(sandbox), '--tenant', sandbox.emulator.tenant.domain, '--client-id', clientId, '--client-secret-stdin', '--json', ...more), { input: `${secret}\n`, env });
+  return sandbox.run(
+    tc(
+      '--environment',
+      envUrl(sandbox),
+      '--tenant',
+      sandbox.emulator.tenant.domain,
+      '--client-id',
+      clientId,
+      '--client-secret-stdin',
+      '--json',
+      ...more,
+    ),
+    { input: `${secret}\n`, env },
+  );
 }
 
 async function storedSecret(sandbox: Sandbox, profile: string): Promise<string> {
@@ -65,11 +78,17 @@ test('a working profile: every check passes, the facts are reported, lastSuccess
   assert.equal(report.organizationId, dataverse.organizationId);
   // read-only grants no prvReadUser, so the roles come from the profile
   assert.deepEqual(report.roles, { names: ['dynauth read-only'], source: 'profile' });
-  assert.deepEqual(report.privileges.map((p: { name: string; present: boolean }) => [p.name, p.present]), ['prvReadAccount', 'prvReadContact', 'prvReadIncident', 'prvReadLead', 'prvReadActivity'].map((n) => [n, true]));
+  assert.deepEqual(
+    report.privileges.map((p: { name: string; present: boolean }) => [p.name, p.present]),
+    ['prvReadAccount', 'prvReadContact', 'prvReadIncident', 'prvReadLead', 'prvReadActivity'].map((n) => [n, true]),
+  );
   assert.ok(report.latency.tokenMs >= 0 && report.latency.webApiMs >= 0);
   assert.equal(report.credential.type, 'secret');
   assert.ok(report.credential.daysLeft >= 179);
-  assert.deepEqual(report.checks.map((c: { id: string; status: string }) => `${c.id}:${c.status}`), ['credential:pass', 'expiry:pass', 'token:pass', 'whoami:pass', 'privileges:pass', 'expected-privileges:pass', 'read:skip']);
+  assert.deepEqual(
+    report.checks.map((c: { id: string; status: string }) => `${c.id}:${c.status}`),
+    ['credential:pass', 'expiry:pass', 'token:pass', 'whoami:pass', 'privileges:pass', 'expected-privileges:pass', 'read:skip'],
+  );
   const { profiles } = await sandbox.storage();
   const profile = await profiles.read('contososales');
   assert.ok(Date.now() - Date.parse(profile!.lastSuccessfulTest!) < 10_000, 'lastSuccessfulTest updated');
@@ -100,7 +119,10 @@ test('an expected privilege that is missing: named, with the preset that grants 
   const run = await sandbox.run(tc('--json'));
   assert.equal(run.code, 1, run.stderr);
   const report = JSON.parse(run.stdout);
-  assert.deepEqual(report.privileges.find((p: { name: string }) => p.name === 'prvWriteLead'), { name: 'prvWriteLead', present: false });
+  assert.deepEqual(
+    report.privileges.find((p: { name: string }) => p.name === 'prvWriteLead'),
+    { name: 'prvWriteLead', present: false },
+  );
   const diagnosis = failed(run, 'expected-privileges');
   assert.match(diagnosis.cause, /lacks prvWriteLead/);
   assert.match(diagnosis.fix, /contact-center preset grants it: dynauth init .*--role-preset contact-center/);
@@ -114,7 +136,10 @@ test('Dataverse 0x80040220: the privilege and table are named, with the preset t
   const diagnosis = failed(run, 'read');
   assert.equal(diagnosis.code, 'dataverse-0x80040220');
   assert.match(diagnosis.cause, /lacks prvReadAccount on table account/);
-  assert.match(diagnosis.fix, /read-only preset grants it: dynauth init --environment \S+ --app-name "dynauth-contososales" --profile contososales --role-preset read-only/);
+  assert.match(
+    diagnosis.fix,
+    /read-only preset grants it: dynauth init --environment \S+ --app-name "dynauth-contososales" --profile contososales --role-preset read-only/,
+  );
 });
 
 test('a setup made by hand: secret on stdin, or a connection string on stdin; nothing leaks', async (t) => {
@@ -141,10 +166,15 @@ test('a certificate made by hand: works with the right one; another one is AADST
   const pem = join(sandbox.dir, 'app.pem');
   await init(sandbox, '--role-preset', 'read-only', '--credential', 'certificate', '--certificate-out', pem);
   const app = seededApp(sandbox, 'dynauth-contososales');
-  const args = (file: string) => tc('--environment', envUrl(sandbox), '--tenant', sandbox.emulator.tenant.id, '--client-id', app.appId, '--certificate', file, '--json');
+  const args = (file: string) =>
+    tc('--environment', envUrl(sandbox), '--tenant', sandbox.emulator.tenant.id, '--client-id', app.appId, '--certificate', file, '--json');
   const good = await sandbox.run(args(pem));
   assert.equal(good.code, 0, good.stderr);
-  assert.equal(JSON.parse(good.stdout).checks.find((c: { id: string }) => c.id === 'expiry').status, 'pass', 'expiry read from the certificate');
+  assert.equal(
+    JSON.parse(good.stdout).checks.find((c: { id: string }) => c.id === 'expiry').status,
+    'pass',
+    'expiry read from the certificate',
+  );
 
   const other = createSelfSignedCertificate({ commonName: 'not the registered one', validDays: 30 });
   const otherPem = join(sandbox.dir, 'other.pem');
@@ -185,7 +215,9 @@ test('AADSTS7000215 from a profile whose stored secret is its keyId: the ID was 
 test('AADSTS7000222: the secret expired, on its date, with rotate-secret', async (t) => {
   const start = new Date(Date.now() - 200 * 86_400_000).toISOString();
   const end = new Date(Date.now() - 3 * 86_400_000).toISOString();
-  const sandbox = await startSandbox(t, { seed: { applications: [{ displayName: 'expired', secret: { value: SEEDED_SECRET, startDateTime: start, endDateTime: end } }] } });
+  const sandbox = await startSandbox(t, {
+    seed: { applications: [{ displayName: 'expired', secret: { value: SEEDED_SECRET, startDateTime: start, endDateTime: end } }] },
+  });
   const app = seededApp(sandbox, 'expired');
   await seedProfile(sandbox, { name: 'old', clientId: app.appId, secret: SEEDED_SECRET, expiresOn: end });
   const run = await sandbox.run(tc('--profile', 'old', '--json'));
@@ -218,15 +250,32 @@ test('AADSTS500011: the environment URL is wrong or in another tenant', async (t
   await init(sandbox, '--role-preset', 'read-only');
   const [secret] = await sandbox.storedSecrets();
   const app = seededApp(sandbox, 'dynauth-contososales');
-  const run = await sandbox.run(tc('--environment', 'https://127.0.0.1:9', '--tenant', sandbox.emulator.tenant.domain, '--client-id', app.appId, '--client-secret-stdin', '--json'), { input: secret! });
+  const run = await sandbox.run(
+    tc(
+      '--environment',
+      'https://127.0.0.1:9',
+      '--tenant',
+      sandbox.emulator.tenant.domain,
+      '--client-id',
+      app.appId,
+      '--client-secret-stdin',
+      '--json',
+    ),
+    { input: secret! },
+  );
   assert.equal(run.code, 4, run.stderr);
   const diagnosis = failed(run, 'token');
   assert.equal(diagnosis.code, 'AADSTS500011');
-  assert.match(diagnosis.cause, /no Dataverse environment at https:\/\/127\.0\.0\.1:9 .*wrong, or the environment belongs to another tenant/);
+  assert.match(
+    diagnosis.cause,
+    /no Dataverse environment at https:\/\/127\.0\.0\.1:9 .*wrong, or the environment belongs to another tenant/,
+  );
 });
 
 test('AADSTS7000112: the app is disabled', async (t) => {
-  const sandbox = await startSandbox(t, { seed: { applications: [{ displayName: 'disabled', disabled: true, secret: { value: SEEDED_SECRET } }] } });
+  const sandbox = await startSandbox(t, {
+    seed: { applications: [{ displayName: 'disabled', disabled: true, secret: { value: SEEDED_SECRET } }] },
+  });
   const run = await byHand(sandbox, seededApp(sandbox, 'disabled').appId, SEEDED_SECRET);
   assert.equal(run.code, 4, run.stderr);
   assert.match(failed(run, 'token').cause, /is disabled in tenant/);
@@ -251,7 +300,13 @@ async function workingProfile(t: Parameters<typeof startSandbox>[0], options: Pa
 
 test('429 from Dataverse: service protection, with the wait', async (t) => {
   const sandbox = await workingProfile(t);
-  sandbox.emulator.faults.add({ kind: 'throttle', service: 'dataverse', pathPrefix: '/api/data/v9.2/WhoAmI', times: 5, retryAfterSeconds: 1 });
+  sandbox.emulator.faults.add({
+    kind: 'throttle',
+    service: 'dataverse',
+    pathPrefix: '/api/data/v9.2/WhoAmI',
+    times: 5,
+    retryAfterSeconds: 1,
+  });
   const run = await sandbox.run(tc('--json'));
   assert.equal(run.code, 1, run.stderr);
   const diagnosis = failed(run, 'whoami');
@@ -262,7 +317,13 @@ test('429 from Dataverse: service protection, with the wait', async (t) => {
 
 test('a Retry-After longer than --timeout ends the test at once, saying so', async (t) => {
   const sandbox = await workingProfile(t);
-  sandbox.emulator.faults.add({ kind: 'throttle', service: 'dataverse', pathPrefix: '/api/data/v9.2/WhoAmI', times: 5, retryAfterSeconds: 45 });
+  sandbox.emulator.faults.add({
+    kind: 'throttle',
+    service: 'dataverse',
+    pathPrefix: '/api/data/v9.2/WhoAmI',
+    times: 5,
+    retryAfterSeconds: 45,
+  });
   const started = Date.now();
   const run = await sandbox.run(tc('--timeout', '5s'));
   assert.equal(run.code, 1, run.stderr);
@@ -273,7 +334,13 @@ test('a Retry-After longer than --timeout ends the test at once, saying so', asy
 
 test('503 and dropped connections from Dataverse: named as such', async (t) => {
   const sandbox = await workingProfile(t);
-  sandbox.emulator.faults.add({ kind: 'unavailable', service: 'dataverse', pathPrefix: '/api/data/v9.2/WhoAmI', times: 5, retryAfterSeconds: 0 });
+  sandbox.emulator.faults.add({
+    kind: 'unavailable',
+    service: 'dataverse',
+    pathPrefix: '/api/data/v9.2/WhoAmI',
+    times: 5,
+    retryAfterSeconds: 0,
+  });
   const unavailable = await sandbox.run(tc('--json'));
   assert.equal(unavailable.code, 1, unavailable.stderr);
   assert.match(failed(unavailable, 'whoami').cause, /temporarily unavailable \(HTTP 503\)/);
@@ -291,7 +358,10 @@ test('a time-out is named, with --timeout, and the command ends then, not when t
   sandbox.emulator.faults.add({ kind: 'latency', service: 'login', ms: 20_000 });
   const started = performance.now();
   const run = await sandbox.run(tc('--timeout', '1s', '--json'));
-  assert.ok(performance.now() - started < 10_000, `exited after ${Math.round(performance.now() - started)} ms; the stalled call answers after 20 s`);
+  assert.ok(
+    performance.now() - started < 10_000,
+    `exited after ${Math.round(performance.now() - started)} ms; the stalled call answers after 20 s`,
+  );
   assert.equal(run.code, 1, run.stderr);
   const diagnosis = failed(run, 'token');
   assert.equal(diagnosis.code, 'network-timeout');
@@ -301,7 +371,13 @@ test('a time-out is named, with --timeout, and the command ends then, not when t
 
 test('a token request that gets no answer is diagnosed as the network, not as the credential', async (t) => {
   const sandbox = await workingProfile(t);
-  sandbox.emulator.faults.add({ kind: 'drop', service: 'login', method: 'POST', pathPrefix: `/${sandbox.emulator.tenant.id}/oauth2/v2.0/token`, times: 20 });
+  sandbox.emulator.faults.add({
+    kind: 'drop',
+    service: 'login',
+    method: 'POST',
+    pathPrefix: `/${sandbox.emulator.tenant.id}/oauth2/v2.0/token`,
+    times: 20,
+  });
   const run = await sandbox.run(tc('--json'));
   assert.equal(run.code, 1, run.stderr);
   const diagnosis = failed(run, 'token');
@@ -371,7 +447,10 @@ test('the keychain item missing: said so, with how to recover', async (t) => {
   assert.equal(run.code, 1, run.stderr);
   const diagnosis = failed(run, 'credential');
   assert.equal(diagnosis.code, 'keychain-missing');
-  assert.match(diagnosis.fix, /Re-run dynauth init .*--profile contososales.*or mint one with dynauth rotate-secret --profile contososales/);
+  assert.match(
+    diagnosis.fix,
+    /Re-run dynauth init .*--profile contososales.*or mint one with dynauth rotate-secret --profile contososales/,
+  );
   assertClean(run);
 });
 
@@ -431,22 +510,44 @@ test('bad input: one line, exit 2, no stack trace, and a secret given as a flag 
   await seedProfile(sandbox, { name: 'alpha' });
   await seedProfile(sandbox, { name: 'beta' });
   const secret = 'Zq48Q~a-secret-that-must-never-be-echoed-00';
-  const handMade = (...more: string[]) => tc('--environment', envUrl(sandbox), '--tenant', sandbox.emulator.tenant.domain, '--client-id', '0b7c5f3e-1111-4222-8333-944445555666', ...more);
+  const handMade = (...more: string[]) =>
+    tc(
+      '--environment',
+      envUrl(sandbox),
+      '--tenant',
+      sandbox.emulator.tenant.domain,
+      '--client-id',
+      '0b7c5f3e-1111-4222-8333-944445555666',
+      ...more,
+    );
   const cases: Array<[string[], RegExp, string?]> = [
     [tc('--profile', 'gamma'), /No profile "gamma" \(known: alpha, beta\)\./],
     [tc(), /Missing option .*--profile <name> \(one of: alpha, beta\)/],
-    [tc('--environment', 'contoso.crm.dynamics', '--client-id', '0b7c5f3e-1111-4222-8333-944445555666'), /--environment must be the environment URL/],
+    [
+      tc('--environment', 'contoso.crm.dynamics', '--client-id', '0b7c5f3e-1111-4222-8333-944445555666'),
+      /--environment must be the environment URL/,
+    ],
     [tc('--environment', 'https://contoso.crm.dynamics.com'), /contoso\.crm\.dynamics\.com is not a Dataverse host of the custom cloud/],
-    [handMade().map((a) => (a === '0b7c5f3e-1111-4222-8333-944445555666' ? '0b7c5f3e-1111' : a)), /--client-id must be the application \(client\) id, a GUID/],
+    [
+      handMade().map((a) => (a === '0b7c5f3e-1111-4222-8333-944445555666' ? '0b7c5f3e-1111' : a)),
+      /--client-id must be the application \(client\) id, a GUID/,
+    ],
     [handMade('--tenant', 'not a tenant'), /--tenant "not a tenant" is neither a tenant id/],
     [handMade('--client-secret', secret), /--client-secret is refused: .*--client-secret-stdin/],
     [handMade(`--client-secret=${secret}`), /--client-secret is refused/],
     [handMade().map((a) => (a === '0b7c5f3e-1111-4222-8333-944445555666' ? secret : a)), /--client-id looks like a client secret/],
     [handMade('--client-secret-stdin'), /--client-secret-stdin was given, but stdin was empty: pipe the client secret in\./, ''],
     [tc('--connection-string-stdin', '--tenant', sandbox.emulator.tenant.id), /stdin was empty: pipe a connection string in/, '\n'],
-    [tc('--connection-string-stdin', '--tenant', sandbox.emulator.tenant.id), /Connection string: ClientSecret is missing\./, `AuthType=ClientSecret;Url=${envUrl(sandbox)};ClientId=0b7c5f3e-1111-4222-8333-944445555666`],
+    [
+      tc('--connection-string-stdin', '--tenant', sandbox.emulator.tenant.id),
+      /Connection string: ClientSecret is missing\./,
+      `AuthType=ClientSecret;Url=${envUrl(sandbox)};ClientId=0b7c5f3e-1111-4222-8333-944445555666`,
+    ],
     [handMade(), /Missing option \(no terminal to ask in\): --client-secret-stdin \(or --certificate <file\.pem>\)/],
-    [tc('--profile', 'alpha', '--client-id', '0b7c5f3e-1111-4222-8333-944445555666'), /either --profile or the flags of a setup made by hand/],
+    [
+      tc('--profile', 'alpha', '--client-id', '0b7c5f3e-1111-4222-8333-944445555666'),
+      /either --profile or the flags of a setup made by hand/,
+    ],
     [handMade('--certificate', join(sandbox.dir, 'none.pem')), /Cannot read --certificate .*none\.pem \(ENOENT\)/],
     [tc('--profile', 'alpha', '--timeout', 'soon'), /--timeout "soon" is not a duration/],
   ];
@@ -467,14 +568,26 @@ test('in a terminal: the profile is chosen from a list, and a hand-made secret i
   await init(sandbox, '--role-preset', 'read-only');
   await seedProfile(sandbox, { name: 'another' });
   const bin = new URL('../../bin/dynauth.js', import.meta.url).pathname;
-  const chosen = await runInPty([process.execPath, bin, 'test-connection'], sandbox.env, [{ expect: /Which profile\?/, send: KEY.down + KEY.enter }]);
+  const chosen = await runInPty([process.execPath, bin, 'test-connection'], sandbox.env, [
+    { expect: /Which profile\?/, send: KEY.down + KEY.enter },
+  ]);
   assert.equal(chosen.code, 0, chosen.screen);
   assert.match(chosen.screen, /Connection test of profile contososales/);
 
   const secret = await storedSecret(sandbox, 'contososales');
   const app = seededApp(sandbox, 'dynauth-contososales');
   const asked = await runInPty(
-    [process.execPath, bin, 'test-connection', '--environment', envUrl(sandbox), '--tenant', sandbox.emulator.tenant.domain, '--client-id', app.appId],
+    [
+      process.execPath,
+      bin,
+      'test-connection',
+      '--environment',
+      envUrl(sandbox),
+      '--tenant',
+      sandbox.emulator.tenant.domain,
+      '--client-id',
+      app.appId,
+    ],
     sandbox.env,
     [{ expect: /Client secret \(its Value, not its Secret ID\)/, send: secret! + KEY.enter }],
   );

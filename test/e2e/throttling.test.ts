@@ -5,7 +5,15 @@ import { startSandbox } from '../support/sandbox.ts';
 const ARGS = ['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only'];
 const BUSINESS_UNITS = '/api/data/v9.2/businessunits';
 const throttleBusinessUnits = (retryAfterSeconds: number) =>
-  ({ kind: 'throttle', service: 'dataverse', environment: 'contososales', method: 'GET', pathPrefix: BUSINESS_UNITS, times: 1, retryAfterSeconds }) as const;
+  ({
+    kind: 'throttle',
+    service: 'dataverse',
+    environment: 'contososales',
+    method: 'GET',
+    pathPrefix: BUSINESS_UNITS,
+    times: 1,
+    retryAfterSeconds,
+  }) as const;
 
 test("Dataverse's Retry-After is waited out and said, with the service and when the retry goes", async (t) => {
   const sandbox = await startSandbox(t, { faults: [throttleBusinessUnits(2)] });
@@ -29,7 +37,11 @@ test('a Retry-After longer than --wait stops the run at once with how to resume 
   assert.match(run.stderr, /Run the same command again later to resume \(it reuses what was made\), or allow longer with --wait 2m\./);
   assert.doesNotMatch(run.stderr, /retrying at|\n\s+at /, 'no wait announced, no stack trace');
   const reads = sandbox.emulator.requests.filter((r) => r.service === 'dataverse' && r.path === BUSINESS_UNITS);
-  assert.deepEqual(reads.map((r) => r.status), [429], 'not retried');
+  assert.deepEqual(
+    reads.map((r) => r.status),
+    [429],
+    'not retried',
+  );
 });
 
 test('DYNAUTH_WAIT bounds the wait as --wait does', async (t) => {

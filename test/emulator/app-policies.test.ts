@@ -21,7 +21,12 @@ async function setup(t: Parameters<typeof emulatorFor>[0], seed: EmulatorOptions
   const addPassword = (id: string, days?: number) =>
     http(`${graph}/applications/${id}/addPassword`, {
       token,
-      json: { passwordCredential: { displayName: 'test', ...(days === undefined ? {} : { endDateTime: new Date(Date.now() + days * DAY).toISOString() }) } },
+      json: {
+        passwordCredential: {
+          displayName: 'test',
+          ...(days === undefined ? {} : { endDateTime: new Date(Date.now() + days * DAY).toISOString() }),
+        },
+      },
     });
   return { emulator, graph, token, newApp, addPassword };
 }
@@ -50,7 +55,11 @@ function assertRefused(res: { status: number; body: GraphErrorBody }, code: stri
 test('the default admin lacks Policy.Read.All: every policy read is 403 Authorization_RequestDenied', async (t) => {
   const { graph, token, newApp } = await setup(t);
   const app = await newApp('no-policy-read');
-  for (const path of ['/policies/defaultAppManagementPolicy', '/policies/appManagementPolicies', `/applications/${app.id}/appManagementPolicies`]) {
+  for (const path of [
+    '/policies/defaultAppManagementPolicy',
+    '/policies/appManagementPolicies',
+    `/applications/${app.id}/appManagementPolicies`,
+  ]) {
     const res = await http(`${graph}${path}`, { token });
     assert.equal(res.status, 403, path);
     assert.equal(res.body.error.code, 'Authorization_RequestDenied');
@@ -101,7 +110,11 @@ test('passwordAddition blocks secrets, not certificates; isEnabled false and a d
   const app = await newApp('no-secrets');
   assertRefused(await addPassword(app.id, 30), 'CredentialTypeNotAllowedAsPerAppPolicy', DEFAULT_POLICY_ID);
   const key = createSelfSignedCertificate({ commonName: 'no-secrets', validDays: 30 }).certDer.toString('base64');
-  const patched = await http(`${graph}/applications/${app.id}`, { method: 'PATCH', token, json: { keyCredentials: [{ type: 'AsymmetricX509Cert', usage: 'Verify', key }] } });
+  const patched = await http(`${graph}/applications/${app.id}`, {
+    method: 'PATCH',
+    token,
+    json: { keyCredentials: [{ type: 'AsymmetricX509Cert', usage: 'Verify', key }] },
+  });
   assert.equal(patched.status, 204, patched.text);
 
   emulator.policies.setDefaultAppManagementPolicy({ isEnabled: false, passwordCredentials: [{ restrictionType: 'passwordAddition' }] });
@@ -114,7 +127,9 @@ test('restrictForAppsCreatedAfterDateTime: apps created before the date are exem
   const since = new Date(Date.now() - 3_600_000).toISOString();
   const { emulator, newApp, addPassword } = await setup(t, {
     applications: [{ displayName: 'created yesterday' }],
-    defaultAppManagementPolicy: { passwordCredentials: [{ restrictionType: 'passwordLifetime', maxLifetime: 'P30D', restrictForAppsCreatedAfterDateTime: since }] },
+    defaultAppManagementPolicy: {
+      passwordCredentials: [{ restrictionType: 'passwordLifetime', maxLifetime: 'P30D', restrictForAppsCreatedAfterDateTime: since }],
+    },
   });
   const old = seededApp(emulator, 'created yesterday');
   assert.ok(Date.parse(old.createdDateTime) < Date.parse(since));
@@ -128,7 +143,13 @@ test('a policy assigned to an app replaces the tenant default for it while enabl
   const { emulator, graph, token, newApp, addPassword } = await setup(t, {
     adminReadsPolicies: true,
     applications: [
-      { displayName: 'exempted', appManagementPolicy: { displayName: 'Secrets up to 30 days', passwordCredentials: [{ restrictionType: 'passwordLifetime', maxLifetime: 'P30DT12H' }] } },
+      {
+        displayName: 'exempted',
+        appManagementPolicy: {
+          displayName: 'Secrets up to 30 days',
+          passwordCredentials: [{ restrictionType: 'passwordLifetime', maxLifetime: 'P30DT12H' }],
+        },
+      },
       { displayName: 'own policy disabled', appManagementPolicy: { isEnabled: false, passwordCredentials: [] } },
     ],
     defaultAppManagementPolicy: { passwordCredentials: [{ restrictionType: 'passwordAddition' }] },
@@ -146,13 +167,21 @@ test('a policy assigned to an app replaces the tenant default for it while enabl
       displayName: 'Secrets up to 30 days',
       description: own.description,
       isEnabled: true,
-      restrictions: { passwordCredentials: [{ restrictionType: 'passwordLifetime', maxLifetime: 'P30DT12H', restrictForAppsCreatedAfterDateTime: null, state: 'enabled' }], keyCredentials: [] },
+      restrictions: {
+        passwordCredentials: [
+          { restrictionType: 'passwordLifetime', maxLifetime: 'P30DT12H', restrictForAppsCreatedAfterDateTime: null, state: 'enabled' },
+        ],
+        keyCredentials: [],
+      },
     },
   ]);
   const byId = await http(`${graph}/policies/appManagementPolicies/${own.id}`, { token });
   assert.equal(byId.body.displayName, 'Secrets up to 30 days');
   const appliesTo = await http(`${graph}/policies/appManagementPolicies/${own.id}/appliesTo`, { token });
-  assert.deepEqual(appliesTo.body.value.map((o: { id: string }) => o.id), [app.id]);
+  assert.deepEqual(
+    appliesTo.body.value.map((o: { id: string }) => o.id),
+    [app.id],
+  );
   const unknown = await http(`${graph}/policies/appManagementPolicies/${'1'.repeat(8)}-0000-0000-0000-000000000000`, { token });
   assert.equal(unknown.status, 404);
   assert.equal(unknown.body.error.code, 'Request_ResourceNotFound');
@@ -162,5 +191,9 @@ test('a policy assigned to an app replaces the tenant default for it while enabl
   const laterId = emulator.policies.assignAppManagementPolicy(other.appId, { passwordCredentials: [] });
   assert.equal((await addPassword(other.id, 400)).status, 200);
   assert.deepEqual(emulator.state.policies.appManagement.find((p) => p.id === laterId)!.appliesTo, [other.id]);
-  assertRefused(await addPassword(seededApp(emulator, 'own policy disabled').id, 10), 'CredentialTypeNotAllowedAsPerAppPolicy', DEFAULT_POLICY_ID);
+  assertRefused(
+    await addPassword(seededApp(emulator, 'own policy disabled').id, 10),
+    'CredentialTypeNotAllowedAsPerAppPolicy',
+    DEFAULT_POLICY_ID,
+  );
 });

@@ -26,7 +26,10 @@ test('Dataverse without Dynamics 365 apps: no incident or lead privileges, table
   const dev = await adminApi(emulator, 'contosodev');
   const found = await http(`${dev.api}/${byName(wanted)}`, { token: dev.token });
   assert.equal(found.status, 200);
-  assert.deepEqual(found.body.value.map((p: { name: string }) => p.name), ['prvReadAccount']);
+  assert.deepEqual(
+    found.body.value.map((p: { name: string }) => p.name),
+    ['prvReadAccount'],
+  );
   const incidents = await http(`${dev.api}/incidents?$select=title`, { token: dev.token });
   assert.equal(incidents.status, 404);
   assert.equal(incidents.body.error.code, '0x80060888');
@@ -59,19 +62,34 @@ test('Dataverse: System Administrator through an Entra group team is authorised,
   assert.equal((await http(`${api}/RetrieveUsersPrivilegesThroughTeams(UserId='nope')`, { token })).status, 400);
 
   // The team's roles authorise writes exactly as a direct role would.
-  const root = (await http(`${api}/businessunits?$select=businessunitid&$filter=parentbusinessunitid eq null`, { token })).body.value[0].businessunitid;
-  const created = await http(`${api}/roles`, { token, json: { name: 'made by a team admin', 'businessunitid@odata.bind': `/businessunits(${root})` } });
+  const root = (await http(`${api}/businessunits?$select=businessunitid&$filter=parentbusinessunitid eq null`, { token })).body.value[0]
+    .businessunitid;
+  const created = await http(`${api}/roles`, {
+    token,
+    json: { name: 'made by a team admin', 'businessunitid@odata.bind': `/businessunits(${root})` },
+  });
   assert.equal(created.status, 204);
 
-  const teams = await http(`${api}/teams?$select=name,teamtype&$expand=teamroles_association($select=name),teammembership_association($select=systemuserid)`, { token });
+  const teams = await http(
+    `${api}/teams?$select=name,teamtype&$expand=teamroles_association($select=name),teammembership_association($select=systemuserid)`,
+    { token },
+  );
   assert.equal(teams.status, 200);
   assert.deepEqual(
-    teams.body.value.map((team: Team) => [team.name, team.teamtype, team.teamroles_association.map((r) => r.name), team.teammembership_association.map((u) => u.systemuserid)]),
+    teams.body.value.map((team: Team) => [
+      team.name,
+      team.teamtype,
+      team.teamroles_association.map((r) => r.name),
+      team.teammembership_association.map((u) => u.systemuserid),
+    ]),
     [['Dataverse admins', 2, ['System Administrator'], [me]]],
   );
   const teamId = emulator.state.environments.find((e) => e.uniqueName === 'contososales')!.dataverse!.teams[0]!.teamid;
   const teamRoles = await http(`${api}/teams(${teamId})/teamroles_association?$select=name`, { token });
-  assert.deepEqual(teamRoles.body.value.map((r: { name: string }) => r.name), ['System Administrator']);
+  assert.deepEqual(
+    teamRoles.body.value.map((r: { name: string }) => r.name),
+    ['System Administrator'],
+  );
 });
 
 test('Dataverse: a user without teams gets an empty RetrieveUsersPrivilegesThroughTeams; an org without it 404s, a refusing one 403s', async (t) => {
@@ -104,6 +122,7 @@ test('Dataverse: privilege rows without PrivilegeName carry only PrivilegeId, De
   for (const row of rows) assert.deepEqual(Object.keys(row).sort(), ['BusinessUnitId', 'Depth', 'PrivilegeId']);
   const dev = await adminApi(emulator, 'contosodev');
   const devMe = (await http(`${dev.api}/WhoAmI`, { token: dev.token })).body.UserId as string;
-  const named = (await http(`${dev.api}/systemusers(${devMe})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`, { token: dev.token })).body.RolePrivileges;
+  const named = (await http(`${dev.api}/systemusers(${devMe})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`, { token: dev.token })).body
+    .RolePrivileges;
   assert.ok(named.every((row: { PrivilegeName?: string }) => typeof row.PrivilegeName === 'string' && row.PrivilegeName.startsWith('prv')));
 });

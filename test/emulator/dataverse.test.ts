@@ -24,11 +24,17 @@ test('BAP lists environments in the documented shape, reads one, 404 Environment
   const base = `${emulator.cloudConfig.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments`;
   const list = await http(`${base}?api-version=2020-10-01&$expand=properties.permissions`, { token });
   assert.equal(list.status, 200);
-  assert.deepEqual(list.body.value.map((e: { properties: { displayName: string; environmentSku: string } }) => [e.properties.displayName, e.properties.environmentSku]), [
-    ['Contoso Sales', 'Production'],
-    ['Contoso Dev', 'Sandbox'],
-    ['Contoso (default)', 'Default'],
-  ]);
+  assert.deepEqual(
+    list.body.value.map((e: { properties: { displayName: string; environmentSku: string } }) => [
+      e.properties.displayName,
+      e.properties.environmentSku,
+    ]),
+    [
+      ['Contoso Sales', 'Production'],
+      ['Contoso Dev', 'Sandbox'],
+      ['Contoso (default)', 'Default'],
+    ],
+  );
   const sales = list.body.value[0];
   assert.equal(sales.properties.linkedEnvironmentMetadata.instanceUrl, `${dataverseUrl(emulator, 'contososales')}/`);
   assert.equal(sales.properties.linkedEnvironmentMetadata.uniqueName, 'contososales');
@@ -55,9 +61,14 @@ test('BAP addAppUser creates an application user with System Administrator', asy
   const dvToken = await appToken(emulator, appId, secret, `${env.url}/.default`);
   const whoami = await http(`${env.url}${API}/WhoAmI`, { token: dvToken });
   assert.equal(whoami.status, 200);
-  const user = emulator.state.environments.find((e) => e.uniqueName === 'contosodev')!.dataverse!.systemusers.find((u) => u.applicationid === appId)!;
+  const user = emulator.state.environments
+    .find((e) => e.uniqueName === 'contosodev')!
+    .dataverse!.systemusers.find((u) => u.applicationid === appId)!;
   assert.equal(whoami.body.UserId, user.systemuserid);
-  const missing = await http(url.replace(env.id, 'ffffffff-0000-0000-0000-000000000000'), { token, json: { servicePrincipalAppId: appId } });
+  const missing = await http(url.replace(env.id, 'ffffffff-0000-0000-0000-000000000000'), {
+    token,
+    json: { servicePrincipalAppId: appId },
+  });
   assert.equal(missing.status, 404);
   assert.equal(missing.body.error.code, 'EnvironmentNotFound');
 });
@@ -79,7 +90,9 @@ test('Dataverse: 401 wrong audience, 403 0x80072560 without an application user'
   assert.equal(notMember.status, 403);
   assert.deepEqual(notMember.body, { error: { code: '0x80072560', message: 'The user is not a member of the organization.' } });
 
-  const unknown = await http(`${sales}${API}/nosuchtable`, { token: await appToken(emulator, emulator.automation.clientId, emulator.automation.clientSecret, `${sales}/.default`) });
+  const unknown = await http(`${sales}${API}/nosuchtable`, {
+    token: await appToken(emulator, emulator.automation.clientId, emulator.automation.clientSecret, `${sales}/.default`),
+  });
   assert.equal(unknown.status, 404);
   assert.deepEqual(unknown.body, { error: { code: '0x80060888', message: "Resource not found for the segment 'nosuchtable'." } });
 });
@@ -98,11 +111,17 @@ test('Dataverse: the full application-user setup as the admin, and what the app 
 
   const before = await http(`${api}/systemusers?$select=systemuserid&$filter=applicationid eq ${appId}`, { token });
   assert.deepEqual(before.body.value, []);
-  const created = await http(`${api}/systemusers`, { token, json: { applicationid: appId, accessmode: 4, isdisabled: false, 'businessunitid@odata.bind': `/businessunits(${buId})` } });
+  const created = await http(`${api}/systemusers`, {
+    token,
+    json: { applicationid: appId, accessmode: 4, isdisabled: false, 'businessunitid@odata.bind': `/businessunits(${buId})` },
+  });
   assert.equal(created.status, 204);
   const entityId = created.headers.get('odata-entityid')!;
   const userId = /systemusers\(([0-9a-f-]{36})\)$/.exec(entityId)![1]!;
-  const duplicate = await http(`${api}/systemusers`, { token, json: { applicationid: appId, 'businessunitid@odata.bind': `/businessunits(${buId})` } });
+  const duplicate = await http(`${api}/systemusers`, {
+    token,
+    json: { applicationid: appId, 'businessunitid@odata.bind': `/businessunits(${buId})` },
+  });
   assert.equal(duplicate.status, 412);
 
   // The app user exists but has no role: it can sign in but not read accounts.
@@ -111,13 +130,30 @@ test('Dataverse: the full application-user setup as the admin, and what the app 
   const denied = await http(`${api}/accounts`, { token: appDv });
   assert.equal(denied.status, 403);
   assert.equal(denied.body.error.code, '0x80040220');
-  assert.match(denied.body.error.message, new RegExp(`^Principal user \\(Id=${userId}, type=8, roleCount=0, privilegeCount=0, accessMode=4\\), is missing prvReadAccount privilege \\(Id=[0-9a-f-]{36}\\) on OTC=1 for entity 'account'`));
+  assert.match(
+    denied.body.error.message,
+    new RegExp(
+      `^Principal user \\(Id=${userId}, type=8, roleCount=0, privilegeCount=0, accessMode=4\\), is missing prvReadAccount privilege \\(Id=[0-9a-f-]{36}\\) on OTC=1 for entity 'account'`,
+    ),
+  );
 
   // Custom role with exactly the vendor's privileges.
-  const role = await http(`${api}/roles`, { token, headers: { prefer: 'return=representation' }, json: { name: 'Contact centre integration', 'businessunitid@odata.bind': `/businessunits(${buId})` } });
+  const role = await http(`${api}/roles`, {
+    token,
+    headers: { prefer: 'return=representation' },
+    json: { name: 'Contact centre integration', 'businessunitid@odata.bind': `/businessunits(${buId})` },
+  });
   assert.equal(role.status, 201);
   const roleId = role.body.roleid;
-  const wanted = ['prvReadAccount', 'prvReadContact', 'prvReadIncident', 'prvReadLead', 'prvWriteLead', 'prvReadActivity', 'prvWriteActivity'];
+  const wanted = [
+    'prvReadAccount',
+    'prvReadContact',
+    'prvReadIncident',
+    'prvReadLead',
+    'prvWriteLead',
+    'prvReadActivity',
+    'prvWriteActivity',
+  ];
   const filter = wanted.map((n) => `name eq '${n}'`).join(' or ');
   const privileges = await http(`${api}/privileges?$select=privilegeid,name&$filter=${encodeURIComponent(filter)}`, { token });
   assert.equal(privileges.body.value.length, wanted.length);
@@ -129,17 +165,27 @@ test('Dataverse: the full application-user setup as the admin, and what the app 
   const got = await http(`${api}/roles(${roleId})/roleprivileges_association?$select=name`, { token });
   assert.deepEqual(got.body.value.map((p: { name: string }) => p.name).sort(), [...wanted].sort());
 
-  const assign = await http(`${api}/systemusers(${userId})/systemuserroles_association/$ref`, { token, json: { '@odata.id': `${api}/roles(${roleId})` } });
+  const assign = await http(`${api}/systemusers(${userId})/systemuserroles_association/$ref`, {
+    token,
+    json: { '@odata.id': `${api}/roles(${roleId})` },
+  });
   assert.equal(assign.status, 204);
-  const expanded = await http(`${api}/systemusers?$select=systemuserid,applicationid,isdisabled,_businessunitid_value&$filter=applicationid eq ${appId}&$expand=systemuserroles_association($select=roleid,name)`, { token });
-  assert.deepEqual(expanded.body.value[0].systemuserroles_association.map((r: { roleid: string; name: string }) => ({ roleid: r.roleid, name: r.name })), [
-    { roleid: roleId, name: 'Contact centre integration' },
-  ]);
+  const expanded = await http(
+    `${api}/systemusers?$select=systemuserid,applicationid,isdisabled,_businessunitid_value&$filter=applicationid eq ${appId}&$expand=systemuserroles_association($select=roleid,name)`,
+    { token },
+  );
+  assert.deepEqual(
+    expanded.body.value[0].systemuserroles_association.map((r: { roleid: string; name: string }) => ({ roleid: r.roleid, name: r.name })),
+    [{ roleid: roleId, name: 'Contact centre integration' }],
+  );
   assert.equal(expanded.body.value[0]._businessunitid_value, buId);
 
   const accounts = await http(`${api}/accounts?$select=name`, { token: appDv });
   assert.equal(accounts.status, 200);
-  assert.deepEqual(accounts.body.value.map((a: { name: string }) => a.name), ['Fabrikam, Inc.', 'Adatum Corporation']);
+  assert.deepEqual(
+    accounts.body.value.map((a: { name: string }) => a.name),
+    ['Fabrikam, Inc.', 'Adatum Corporation'],
+  );
   const privs = await http(`${api}/systemusers(${userId})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`, { token });
   assert.deepEqual(privs.body.RolePrivileges.map((p: { PrivilegeName: string }) => p.PrivilegeName).sort(), [...wanted].sort());
   assert.ok(privs.body.RolePrivileges.every((p: { Depth: string }) => p.Depth === 'Global'));
@@ -152,7 +198,10 @@ test('Dataverse: the full application-user setup as the admin, and what the app 
   assert.equal(others.status, 403);
   assert.match(others.body.error.message, /is missing prvReadUser privilege/);
 
-  const remove = await http(`${api}/systemusers(${userId})/systemuserroles_association/$ref?$id=${encodeURIComponent(`${api}/roles(${roleId})`)}`, { method: 'DELETE', token });
+  const remove = await http(
+    `${api}/systemusers(${userId})/systemuserroles_association/$ref?$id=${encodeURIComponent(`${api}/roles(${roleId})`)}`,
+    { method: 'DELETE', token },
+  );
   assert.equal(remove.status, 204);
   assert.equal((await http(`${api}/accounts`, { token: appDv })).status, 403);
 });
@@ -164,12 +213,18 @@ test('Dataverse: roles by name per business unit; admin without System Administr
   const bus = await http(`${dev}/businessunits?$select=businessunitid,name`, { token });
   assert.equal(bus.body.value.length, 2);
   for (const bu of bus.body.value) {
-    const roles = await http(`${dev}/roles?$select=roleid,name&$filter=${encodeURIComponent(`name eq 'Basic User' and _businessunitid_value eq ${bu.businessunitid}`)}`, { token });
+    const roles = await http(
+      `${dev}/roles?$select=roleid,name&$filter=${encodeURIComponent(`name eq 'Basic User' and _businessunitid_value eq ${bu.businessunitid}`)}`,
+      { token },
+    );
     assert.equal(roles.body.value.length, 1);
   }
   const { appId } = await newApp(emulator, 'denied');
   const root = bus.body.value.find((b: { name: string }) => b.name === 'contosodev').businessunitid;
-  const create = await http(`${dev}/systemusers`, { token, json: { applicationid: appId, 'businessunitid@odata.bind': `/businessunits(${root})` } });
+  const create = await http(`${dev}/systemusers`, {
+    token,
+    json: { applicationid: appId, 'businessunitid@odata.bind': `/businessunits(${root})` },
+  });
   assert.equal(create.status, 403);
   assert.equal(create.body.error.code, '0x80040220');
   assert.match(create.body.error.message, /type=8, roleCount=1, .*is missing prvCreateUser privilege/);
@@ -177,6 +232,9 @@ test('Dataverse: roles by name per business unit; admin without System Administr
   const sales = dataverseUrl(emulator, 'contososales');
   const salesToken = await adminToken(emulator, `${sales}/.default`);
   const salesRoot = await http(`${sales}${API}/businessunits?$filter=parentbusinessunitid eq null`, { token: salesToken });
-  const ok = await http(`${sales}${API}/systemusers`, { token: salesToken, json: { applicationid: appId, 'businessunitid@odata.bind': `/businessunits(${salesRoot.body.value[0].businessunitid})` } });
+  const ok = await http(`${sales}${API}/systemusers`, {
+    token: salesToken,
+    json: { applicationid: appId, 'businessunitid@odata.bind': `/businessunits(${salesRoot.body.value[0].businessunitid})` },
+  });
   assert.equal(ok.status, 204);
 });

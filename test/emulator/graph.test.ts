@@ -19,7 +19,10 @@ test('the Graph client reads /organization with a token from @azure/identity', a
     baseUrl: emulator.cloudConfig.graphEndpoint,
     customHosts: new Set([new URL(emulator.cloudConfig.graphEndpoint).hostname]),
     authProvider: (done) => {
-      credential.getToken(emulator.cloudConfig.graphScope).then((token) => done(null, token.token), (error) => done(error, null));
+      credential.getToken(emulator.cloudConfig.graphScope).then(
+        (token) => done(null, token.token),
+        (error) => done(error, null),
+      );
     },
   });
   const org = await client.api('/organization').select('id,displayName,verifiedDomains').get();
@@ -28,7 +31,15 @@ test('the Graph client reads /organization with a token from @azure/identity', a
     {
       id: emulator.tenant.id,
       displayName: 'Contoso (dynauth sandbox)',
-      verifiedDomains: [{ capabilities: 'Email, OfficeCommunicationsOnline', isDefault: true, isInitial: true, name: 'contoso-sandbox.onmicrosoft.com', type: 'Managed' }],
+      verifiedDomains: [
+        {
+          capabilities: 'Email, OfficeCommunicationsOnline',
+          isDefault: true,
+          isInitial: true,
+          name: 'contoso-sandbox.onmicrosoft.com',
+          type: 'Managed',
+        },
+      ],
     },
   ]);
   const recorded = emulator.requests.find((r) => r.service === 'graph')!;
@@ -58,20 +69,32 @@ test('applications: create, get by id and appId, filter, select, addPassword, re
   assert.notEqual(id, appId);
 
   const byAppId = await http(`${graph}/applications(appId='${appId}')?$select=id,displayName`, { token });
-  assert.deepEqual(byAppId.body, { '@odata.context': `${graph}/$metadata#applications(id,displayName)/$entity`, id, displayName: 'Contoso Sync' });
-  const filtered = await http(`${graph}/applications?$filter=${encodeURIComponent("displayName eq 'Contoso Sync'")}&$select=appId`, { token });
+  assert.deepEqual(byAppId.body, {
+    '@odata.context': `${graph}/$metadata#applications(id,displayName)/$entity`,
+    id,
+    displayName: 'Contoso Sync',
+  });
+  const filtered = await http(`${graph}/applications?$filter=${encodeURIComponent("displayName eq 'Contoso Sync'")}&$select=appId`, {
+    token,
+  });
   assert.deepEqual(filtered.body.value, [{ appId }]);
   const unsupported = await http(`${graph}/applications?$filter=${encodeURIComponent("notes eq 'x'")}`, { token });
   assert.equal(unsupported.status, 400);
   assert.equal(unsupported.body.error.code, 'Request_UnsupportedQuery');
 
-  const secret = await http(`${graph}/applications/${id}/addPassword`, { token, json: { passwordCredential: { displayName: 'six months', endDateTime: new Date(Date.now() + 180 * 86_400_000).toISOString() } } });
+  const secret = await http(`${graph}/applications/${id}/addPassword`, {
+    token,
+    json: { passwordCredential: { displayName: 'six months', endDateTime: new Date(Date.now() + 180 * 86_400_000).toISOString() } },
+  });
   assert.equal(secret.status, 200);
   assert.equal(secret.body.displayName, 'six months');
   assert.equal(secret.body.secretText.length, 40);
   assert.equal(secret.body.hint, secret.body.secretText.slice(0, 3));
   // Graph documents no maximum of its own: only an app-management policy refuses a long secret (app-policies.test.ts).
-  const threeYears = await http(`${graph}/applications/${id}/addPassword`, { token, json: { passwordCredential: { endDateTime: new Date(Date.now() + 3 * 365 * 86_400_000).toISOString() } } });
+  const threeYears = await http(`${graph}/applications/${id}/addPassword`, {
+    token,
+    json: { passwordCredential: { endDateTime: new Date(Date.now() + 3 * 365 * 86_400_000).toISOString() } },
+  });
   assert.equal(threeYears.status, 200);
   const byDefault = await http(`${graph}/applications(appId='${appId}')/addPassword`, { token, json: {} });
   const lifetimeDays = (Date.parse(byDefault.body.endDateTime) - Date.parse(byDefault.body.startDateTime)) / 86_400_000;
@@ -98,16 +121,28 @@ test('PATCH keyCredentials replaces the whole collection', async (t) => {
   const graph = `${emulator.cloudConfig.graphEndpoint}/v1.0`;
   const token = await adminToken(emulator, emulator.cloudConfig.graphScope);
   const app = await http(`${graph}/applications`, { token, json: { displayName: 'certs', signInAudience: 'AzureADMyOrg' } });
-  const key = (cn: string) => ({ type: 'AsymmetricX509Cert', usage: 'Verify', key: createSelfSignedCertificate({ commonName: cn, validDays: 10 }).certDer.toString('base64') });
+  const key = (cn: string) => ({
+    type: 'AsymmetricX509Cert',
+    usage: 'Verify',
+    key: createSelfSignedCertificate({ commonName: cn, validDays: 10 }).certDer.toString('base64'),
+  });
   await http(`${graph}/applications/${app.body.id}`, { method: 'PATCH', token, json: { keyCredentials: [key('one')] } });
   const first = emulator.state.applications.find((a) => a.id === app.body.id)!.keyCredentials[0]!;
-  await http(`${graph}/applications/${app.body.id}`, { method: 'PATCH', token, json: { keyCredentials: [{ keyId: first.keyId }, key('two')] } });
+  await http(`${graph}/applications/${app.body.id}`, {
+    method: 'PATCH',
+    token,
+    json: { keyCredentials: [{ keyId: first.keyId }, key('two')] },
+  });
   assert.equal(emulator.state.applications.find((a) => a.id === app.body.id)!.keyCredentials.length, 2);
   await http(`${graph}/applications/${app.body.id}`, { method: 'PATCH', token, json: { keyCredentials: [key('three')] } });
   const after = emulator.state.applications.find((a) => a.id === app.body.id)!.keyCredentials;
   assert.equal(after.length, 1);
   assert.equal(after[0]!.displayName, 'CN=three');
-  const bad = await http(`${graph}/applications/${app.body.id}`, { method: 'PATCH', token, json: { keyCredentials: [{ type: 'AsymmetricX509Cert', usage: 'Verify', key: 'bm90IGEgY2VydA==' }] } });
+  const bad = await http(`${graph}/applications/${app.body.id}`, {
+    method: 'PATCH',
+    token,
+    json: { keyCredentials: [{ type: 'AsymmetricX509Cert', usage: 'Verify', key: 'bm90IGEgY2VydA==' }] },
+  });
   assert.equal(bad.status, 400);
   assert.equal(bad.body.error.message, "Invalid value specified for property 'key' of resource 'KeyCredential'.");
   const listed = await http(`${graph}/applications/${app.body.id}`, { token });
@@ -127,7 +162,10 @@ test('service principals and oauth2PermissionGrants: create, filter, 409 on dupl
   assert.equal(duplicateSp.status, 409);
   assert.equal(duplicateSp.body.error.code, 'Request_MultipleObjectsWithSameKeyValue');
 
-  const crm = await http(`${graph}/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${CRM}'`)}&$select=id,appId,displayName,oauth2PermissionScopes`, { token });
+  const crm = await http(
+    `${graph}/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${CRM}'`)}&$select=id,appId,displayName,oauth2PermissionScopes`,
+    { token },
+  );
   assert.equal(crm.body.value.length, 1);
   assert.deepEqual(Object.keys(crm.body.value[0]), ['id', 'appId', 'displayName', 'oauth2PermissionScopes']);
   const impersonation = crm.body.value[0].oauth2PermissionScopes.find((s: { value: string }) => s.value === 'user_impersonation');
@@ -142,8 +180,20 @@ test('service principals and oauth2PermissionGrants: create, filter, 409 on dupl
   assert.equal(again.body.error.code, 'Request_MultipleObjectsWithSameKeyValue');
   const filter = `clientId eq '${sp.body.id}' and consentType eq 'AllPrincipals' and resourceId eq '${crm.body.value[0].id}'`;
   const found = await http(`${graph}/oauth2PermissionGrants?$filter=${encodeURIComponent(filter)}`, { token });
-  assert.deepEqual(found.body.value.map((g: { id: string }) => g.id), [grant.body.id]);
-  assert.equal((await http(`${graph}/oauth2PermissionGrants/${grant.body.id}`, { method: 'PATCH', token, json: { scope: 'user_impersonation offline_access' } })).status, 204);
+  assert.deepEqual(
+    found.body.value.map((g: { id: string }) => g.id),
+    [grant.body.id],
+  );
+  assert.equal(
+    (
+      await http(`${graph}/oauth2PermissionGrants/${grant.body.id}`, {
+        method: 'PATCH',
+        token,
+        json: { scope: 'user_impersonation offline_access' },
+      })
+    ).status,
+    204,
+  );
   assert.equal(emulator.state.oauth2PermissionGrants[0]!.scope, 'user_impersonation offline_access');
   assert.equal((await http(`${graph}/oauth2PermissionGrants/${grant.body.id}`, { method: 'DELETE', token })).status, 204);
   assert.equal(emulator.state.oauth2PermissionGrants.length, 0);
@@ -168,7 +218,12 @@ test('Graph 401 for missing, wrong-audience and expired tokens; 403 without the 
   assert.equal(missing.body.error.code, 'InvalidAuthenticationToken');
   assert.equal(missing.body.error.message, 'Access token is empty.');
   assert.match(missing.headers.get('www-authenticate')!, /^Bearer /);
-  const bapToken = await appToken(emulator, emulator.automation.clientId, emulator.automation.clientSecret, emulator.cloudConfig.powerPlatformScope);
+  const bapToken = await appToken(
+    emulator,
+    emulator.automation.clientId,
+    emulator.automation.clientSecret,
+    emulator.cloudConfig.powerPlatformScope,
+  );
   const wrongAudience = await http(`${graph}/applications`, { token: bapToken });
   assert.equal(wrongAudience.status, 401);
   assert.equal(wrongAudience.body.error.message, 'Access token validation failure. Invalid audience.');

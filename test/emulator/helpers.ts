@@ -26,7 +26,10 @@ export interface HttpResult {
   text: string;
 }
 
-export async function http(url: string, init: { method?: string; token?: string; json?: unknown; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<HttpResult> {
+export async function http(
+  url: string,
+  init: { method?: string; token?: string; json?: unknown; form?: Record<string, string>; headers?: Record<string, string> } = {},
+): Promise<HttpResult> {
   const headers: Record<string, string> = { ...init.headers };
   let body: string | undefined;
   if (init.token) headers['authorization'] = `Bearer ${init.token}`;
@@ -55,7 +58,9 @@ export function tokenUrl(emulator: Emulator, tenant = emulator.tenant.id): strin
 
 /** A client-credentials token straight from the token endpoint. */
 export async function appToken(emulator: Emulator, clientId: string, clientSecret: string, scope: string): Promise<string> {
-  const res = await http(tokenUrl(emulator), { form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope } });
+  const res = await http(tokenUrl(emulator), {
+    form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope },
+  });
   if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${res.text}`);
   return res.body.access_token as string;
 }

@@ -18,15 +18,24 @@ function identityOptions(emulator: Emulator) {
 /** Creates an app with a service principal through Graph as the admin; returns ids. */
 async function createApp(emulator: Emulator, name: string): Promise<{ id: string; appId: string; graphToken: string }> {
   const graphToken = await adminToken(emulator, emulator.cloudConfig.graphScope);
-  const app = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/applications`, { token: graphToken, json: { displayName: name, signInAudience: 'AzureADMyOrg' } });
+  const app = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/applications`, {
+    token: graphToken,
+    json: { displayName: name, signInAudience: 'AzureADMyOrg' },
+  });
   assert.equal(app.status, 201);
-  const sp = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/servicePrincipals`, { token: graphToken, json: { appId: app.body.appId } });
+  const sp = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/servicePrincipals`, {
+    token: graphToken,
+    json: { appId: app.body.appId },
+  });
   assert.equal(sp.status, 201);
   return { id: app.body.id, appId: app.body.appId, graphToken };
 }
 
 async function addSecret(emulator: Emulator, graphToken: string, objectId: string): Promise<{ keyId: string; secretText: string }> {
-  const res = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/applications/${objectId}/addPassword`, { token: graphToken, json: { passwordCredential: { displayName: 'test' } } });
+  const res = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/applications/${objectId}/addPassword`, {
+    token: graphToken,
+    json: { passwordCredential: { displayName: 'test' } },
+  });
   assert.equal(res.status, 200);
   return res.body;
 }
@@ -71,12 +80,19 @@ test('OpenID metadata follows the {tenant} conventions and keys verify issued to
   assert.equal(header.kid, keys.body.keys[0].kid);
   const { createPublicKey, verify } = await import('node:crypto');
   const [h, p, s] = token.split('.');
-  assert.ok(verify('sha256', Buffer.from(`${h}.${p}`), createPublicKey({ key: keys.body.keys[0], format: 'jwk' }), Buffer.from(s!, 'base64url')));
+  assert.ok(
+    verify('sha256', Buffer.from(`${h}.${p}`), createPublicKey({ key: keys.body.keys[0], format: 'jwk' }), Buffer.from(s!, 'base64url')),
+  );
 });
 
 test('ClientSecretCredential gets app-only tokens for Graph, BAP and Dataverse', async (t) => {
   const emulator = await emulatorFor(t);
-  const credential = new ClientSecretCredential(emulator.tenant.id, emulator.automation.clientId, emulator.automation.clientSecret, identityOptions(emulator));
+  const credential = new ClientSecretCredential(
+    emulator.tenant.id,
+    emulator.automation.clientId,
+    emulator.automation.clientSecret,
+    identityOptions(emulator),
+  );
   const graph = await credential.getToken(emulator.cloudConfig.graphScope);
   const claims = decodeClaims(graph.token);
   assert.equal(claims.aud, emulator.cloudConfig.graphEndpoint);
@@ -93,8 +109,16 @@ test('ClientSecretCredential gets app-only tokens for Graph, BAP and Dataverse',
   assert.equal(dataverse.aud, env.url);
   assert.equal(dataverse.roles, undefined);
   // The domain works as the tenant too.
-  const byDomain = new ClientSecretCredential(emulator.tenant.domain, emulator.automation.clientId, emulator.automation.clientSecret, identityOptions(emulator));
-  assert.equal(decodeClaims((await byDomain.getToken(emulator.cloudConfig.powerPlatformScope)).token).aud, emulator.cloudConfig.powerPlatformEndpoint);
+  const byDomain = new ClientSecretCredential(
+    emulator.tenant.domain,
+    emulator.automation.clientId,
+    emulator.automation.clientSecret,
+    identityOptions(emulator),
+  );
+  assert.equal(
+    decodeClaims((await byDomain.getToken(emulator.cloudConfig.powerPlatformScope)).token).aud,
+    emulator.cloudConfig.powerPlatformEndpoint,
+  );
   const tokenRequest = emulator.requests.find((r) => r.service === 'login' && r.method === 'POST');
   assert.ok(tokenRequest, 'the token request is recorded');
   assert.equal((tokenRequest.body as Record<string, string>).client_secret, '[redacted]');
@@ -107,7 +131,9 @@ test('ClientCertificateCredential works once the certificate is uploaded by PATC
   const patch = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/applications/${id}`, {
     method: 'PATCH',
     token: graphToken,
-    json: { keyCredentials: [{ type: 'AsymmetricX509Cert', usage: 'Verify', key: cert.certDer.toString('base64'), displayName: 'CN=cert app' }] },
+    json: {
+      keyCredentials: [{ type: 'AsymmetricX509Cert', usage: 'Verify', key: cert.certDer.toString('base64'), displayName: 'CN=cert app' }],
+    },
   });
   assert.equal(patch.status, 204);
   const stored = emulator.state.applications.find((a) => a.appId === appId)!;
@@ -115,12 +141,22 @@ test('ClientCertificateCredential works once the certificate is uploaded by PATC
   assert.equal(stored.keyCredentials[0]!.endDateTime, cert.notAfter.toISOString().replace('.000', ''));
 
   // @azure/identity sends x5t#S256 with PS256 (sha256 thumbprint available).
-  const credential = new ClientCertificateCredential(emulator.tenant.id, appId, { certificate: cert.certPem + cert.keyPem }, identityOptions(emulator));
+  const credential = new ClientCertificateCredential(
+    emulator.tenant.id,
+    appId,
+    { certificate: cert.certPem + cert.keyPem },
+    identityOptions(emulator),
+  );
   const token = await credential.getToken(emulator.cloudConfig.graphScope);
   assert.equal(decodeClaims(token.token).appid, appId);
 
   const other = createSelfSignedCertificate({ commonName: 'impostor', validDays: 30 });
-  const wrong = new ClientCertificateCredential(emulator.tenant.id, appId, { certificate: other.certPem + other.keyPem }, identityOptions(emulator));
+  const wrong = new ClientCertificateCredential(
+    emulator.tenant.id,
+    appId,
+    { certificate: other.certPem + other.keyPem },
+    identityOptions(emulator),
+  );
   await assert.rejects(wrong.getToken(emulator.cloudConfig.graphScope), /AADSTS700027/);
   const failed = emulator.requests.filter((r) => r.service === 'login' && r.method === 'POST').at(-1)!;
   assert.equal(failed.status, 401);
@@ -138,8 +174,12 @@ test('certificate assertion with RS256 and x5t (SHA-1) is verified, and a forged
   const { sign } = await import('node:crypto');
   const now = Math.floor(Date.now() / 1000);
   const assertion = (key: string, aud = tokenUrl(emulator)): string => {
-    const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5t: Buffer.from(cert.thumbprint, 'hex').toString('base64url') })).toString('base64url');
-    const payload = Buffer.from(JSON.stringify({ aud, iss: appId, sub: appId, jti: randomBytes(8).toString('hex'), nbf: now, exp: now + 600 })).toString('base64url');
+    const header = Buffer.from(
+      JSON.stringify({ alg: 'RS256', typ: 'JWT', x5t: Buffer.from(cert.thumbprint, 'hex').toString('base64url') }),
+    ).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ aud, iss: appId, sub: appId, jti: randomBytes(8).toString('hex'), nbf: now, exp: now + 600 }),
+    ).toString('base64url');
     return `${header}.${payload}.${sign('sha256', Buffer.from(`${header}.${payload}`), key).toString('base64url')}`;
   };
   const form = (a: string) => ({
@@ -150,10 +190,14 @@ test('certificate assertion with RS256 and x5t (SHA-1) is verified, and a forged
     client_assertion: a,
   });
   assert.equal((await http(tokenUrl(emulator), { form: form(assertion(cert.keyPem)) })).status, 200);
-  const forged = await http(tokenUrl(emulator), { form: form(assertion(createSelfSignedCertificate({ commonName: 'x', validDays: 1 }).keyPem)) });
+  const forged = await http(tokenUrl(emulator), {
+    form: form(assertion(createSelfSignedCertificate({ commonName: 'x', validDays: 1 }).keyPem)),
+  });
   expectAadError(forged, 401, 'invalid_client', 700027);
   assert.match(forged.body.error_description, /did not match the expected signature/);
-  const wrongAudience = await http(tokenUrl(emulator), { form: form(assertion(cert.keyPem, 'https://login.microsoftonline.com/x/oauth2/v2.0/token')) });
+  const wrongAudience = await http(tokenUrl(emulator), {
+    form: form(assertion(cert.keyPem, 'https://login.microsoftonline.com/x/oauth2/v2.0/token')),
+  });
   expectAadError(wrongAudience, 401, 'invalid_client', 700027);
 });
 
@@ -162,7 +206,10 @@ test('token endpoint errors: 7000215, 7000222, 700016, 90002, 500011, 7000112, 7
     replicationLag: NO_REPLICATION_LAG,
     seed: {
       applications: [
-        { displayName: 'Expired secret app', secret: { value: 'old-secret-value', startDateTime: '2023-01-01T00:00:00Z', endDateTime: '2024-01-01T00:00:00Z' } },
+        {
+          displayName: 'Expired secret app',
+          secret: { value: 'old-secret-value', startDateTime: '2023-01-01T00:00:00Z', endDateTime: '2024-01-01T00:00:00Z' },
+        },
         { displayName: 'Disabled app', disabled: true, secret: { value: 'disabled-secret' } },
       ],
     },
@@ -187,20 +234,36 @@ test('token endpoint errors: 7000215, 7000222, 700016, 90002, 500011, 7000112, 7
   expectAadError(unknownApp, 400, 'unauthorized_client', 700016);
   assert.match(unknownApp.body.error_description, /was not found in the directory 'Contoso \(dynauth sandbox\)'/);
 
-  expectAadError(await cc(emulator.automation.clientId, emulator.automation.clientSecret, scope, 'fabrikam.onmicrosoft.com'), 400, 'invalid_tenant', 90002);
+  expectAadError(
+    await cc(emulator.automation.clientId, emulator.automation.clientSecret, scope, 'fabrikam.onmicrosoft.com'),
+    400,
+    'invalid_tenant',
+    90002,
+  );
 
-  const badResource = await cc(emulator.automation.clientId, emulator.automation.clientSecret, 'https://contoso.crm4.dynamics.com/.default');
+  const badResource = await cc(
+    emulator.automation.clientId,
+    emulator.automation.clientSecret,
+    'https://contoso.crm4.dynamics.com/.default',
+  );
   expectAadError(badResource, 400, 'invalid_resource', 500011);
   assert.match(badResource.body.error_description, /resource principal named https:\/\/contoso\.crm4\.dynamics\.com was not found/);
 
   const disabled = emulator.state.applications.find((a) => a.displayName === 'Disabled app')!;
   expectAadError(await cc(disabled.appId, 'disabled-secret'), 400, 'unauthorized_client', 7000112);
 
-  const bare = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/applications`, { token: graphToken, json: { displayName: 'no sp', signInAudience: 'AzureADMyOrg' } });
+  const bare = await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/applications`, {
+    token: graphToken,
+    json: { displayName: 'no sp', signInAudience: 'AzureADMyOrg' },
+  });
   const bareSecret = await addSecret(emulator, graphToken, bare.body.id);
   expectAadError(await cc(bare.body.appId, bareSecret.secretText), 401, 'invalid_client', 7000229);
 
-  const notDefault = await cc(emulator.automation.clientId, emulator.automation.clientSecret, `${emulator.cloudConfig.graphEndpoint}/User.Read`);
+  const notDefault = await cc(
+    emulator.automation.clientId,
+    emulator.automation.clientSecret,
+    `${emulator.cloudConfig.graphEndpoint}/User.Read`,
+  );
   expectAadError(notDefault, 400, 'invalid_scope', 1002012);
 });
 
@@ -247,15 +310,17 @@ test('authorization code with PKCE: redirect with code and state, verifier check
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const authorize = (redirect: string) =>
-    http(`${base}/authorize?${new URLSearchParams({
-      client_id: appId,
-      response_type: 'code',
-      redirect_uri: redirect,
-      scope: `${env.url}/user_impersonation offline_access openid`,
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-      state: 'xyz',
-    })}`);
+    http(
+      `${base}/authorize?${new URLSearchParams({
+        client_id: appId,
+        response_type: 'code',
+        redirect_uri: redirect,
+        scope: `${env.url}/user_impersonation offline_access openid`,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        state: 'xyz',
+      })}`,
+    );
   const mismatch = await authorize('https://evil.example/callback');
   expectAadError(mismatch, 400, 'invalid_request', 50011);
   const redirect = await authorize('http://localhost:53117');
@@ -264,7 +329,10 @@ test('authorization code with PKCE: redirect with code and state, verifier check
   assert.equal(location.origin, 'http://localhost:53117');
   assert.equal(location.searchParams.get('state'), 'xyz');
   const code = location.searchParams.get('code')!;
-  const redeem = (v: string) => http(`${base}/token`, { form: { grant_type: 'authorization_code', client_id: appId, code, redirect_uri: 'http://localhost:53117', code_verifier: v } });
+  const redeem = (v: string) =>
+    http(`${base}/token`, {
+      form: { grant_type: 'authorization_code', client_id: appId, code, redirect_uri: 'http://localhost:53117', code_verifier: v },
+    });
   expectAadError(await redeem('wrong-verifier'), 400, 'invalid_grant', 501481);
 
   // Without admin consent to user_impersonation the token request is refused.
@@ -276,21 +344,52 @@ test('authorization code with PKCE: redirect with code and state, verifier check
   const client = await http(`${grantsBase}/servicePrincipals?$filter=appId eq '${appId}'`, { token: graphToken });
   const grant = await http(`${grantsBase}/oauth2PermissionGrants`, {
     token: graphToken,
-    json: { clientId: client.body.value[0].id, consentType: 'AllPrincipals', resourceId: crm.body.value[0].id, scope: 'user_impersonation' },
+    json: {
+      clientId: client.body.value[0].id,
+      consentType: 'AllPrincipals',
+      resourceId: crm.body.value[0].id,
+      scope: 'user_impersonation',
+    },
   });
   assert.equal(grant.status, 201);
   // A fresh code (the previous one was not redeemed, but use a new one as a client would).
   const again = new URL((await authorize('http://localhost:53117')).headers.get('location')!).searchParams.get('code')!;
-  const ok = await http(`${base}/token`, { form: { grant_type: 'authorization_code', client_id: appId, code: again, redirect_uri: 'http://localhost:53117', code_verifier: verifier } });
+  const ok = await http(`${base}/token`, {
+    form: {
+      grant_type: 'authorization_code',
+      client_id: appId,
+      code: again,
+      redirect_uri: 'http://localhost:53117',
+      code_verifier: verifier,
+    },
+  });
   assert.equal(ok.status, 200, ok.text);
   assert.equal(decodeClaims(ok.body.access_token).scp, 'user_impersonation');
   assert.equal(decodeClaims(ok.body.access_token).aud, env.url);
   assert.ok(ok.body.refresh_token);
   assert.ok(ok.body.id_token);
-  assert.deepEqual(JSON.parse(Buffer.from(ok.body.client_info, 'base64url').toString()), { uid: emulator.admin.objectId, utid: emulator.tenant.id });
-  const reuse = await http(`${base}/token`, { form: { grant_type: 'authorization_code', client_id: appId, code: again, redirect_uri: 'http://localhost:53117', code_verifier: verifier } });
+  assert.deepEqual(JSON.parse(Buffer.from(ok.body.client_info, 'base64url').toString()), {
+    uid: emulator.admin.objectId,
+    utid: emulator.tenant.id,
+  });
+  const reuse = await http(`${base}/token`, {
+    form: {
+      grant_type: 'authorization_code',
+      client_id: appId,
+      code: again,
+      redirect_uri: 'http://localhost:53117',
+      code_verifier: verifier,
+    },
+  });
   expectAadError(reuse, 400, 'invalid_grant', 54005);
-  const refreshed = await http(`${base}/token`, { form: { grant_type: 'refresh_token', client_id: appId, refresh_token: ok.body.refresh_token, scope: `${env.url}/.default offline_access` } });
+  const refreshed = await http(`${base}/token`, {
+    form: {
+      grant_type: 'refresh_token',
+      client_id: appId,
+      refresh_token: ok.body.refresh_token,
+      scope: `${env.url}/.default offline_access`,
+    },
+  });
   assert.equal(refreshed.status, 200, refreshed.text);
   assert.equal(decodeClaims(refreshed.body.access_token).oid, emulator.admin.objectId);
 });

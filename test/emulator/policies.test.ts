@@ -20,7 +20,13 @@ interface AadErrorBody {
   error_description: string;
 }
 
-function expectAadError(res: { status: number; body: AadErrorBody }, status: number, error: string, code: number, description: RegExp): void {
+function expectAadError(
+  res: { status: number; body: AadErrorBody },
+  status: number,
+  error: string,
+  code: number,
+  description: RegExp,
+): void {
   assert.equal(res.status, status, JSON.stringify(res.body));
   assert.equal(res.body.error, error);
   assert.deepEqual(res.body.error_codes, [code]);
@@ -30,7 +36,9 @@ function expectAadError(res: { status: number; body: AadErrorBody }, status: num
 }
 
 test('blockedByConditionalAccess: AADSTS53003 (400 invalid_grant) once the secret checks out; other apps unaffected', async (t) => {
-  const emulator = await emulatorFor(t, { seed: { applications: [{ displayName: 'ca-blocked', blockedByConditionalAccess: true, secret: { value: SECRET } }] } });
+  const emulator = await emulatorFor(t, {
+    seed: { applications: [{ displayName: 'ca-blocked', blockedByConditionalAccess: true, secret: { value: SECRET } }] },
+  });
   const app = emulator.state.applications.find((a) => a.displayName === 'ca-blocked')!;
   expectAadError(
     await clientCredentials(emulator, app.appId, SECRET),
@@ -40,7 +48,13 @@ test('blockedByConditionalAccess: AADSTS53003 (400 invalid_grant) once the secre
     /Access has been blocked by Conditional Access policies\. The access policy does not allow token issuance\./,
   );
   // Credentials are checked first: a wrong secret is still 7000215, not 53003.
-  expectAadError(await clientCredentials(emulator, app.appId, 'Zz00Q~wrong-secret-value-00000000000000'), 401, 'invalid_client', 7000215, /Invalid client secret/);
+  expectAadError(
+    await clientCredentials(emulator, app.appId, 'Zz00Q~wrong-secret-value-00000000000000'),
+    401,
+    'invalid_client',
+    7000215,
+    /Invalid client secret/,
+  );
   assert.equal((await clientCredentials(emulator, emulator.automation.clientId, emulator.automation.clientSecret)).status, 200);
   assert.deepEqual(emulator.state.policies.conditionalAccessBlockedApps, [app.appId]);
 });
@@ -49,10 +63,22 @@ test('tenantsInOtherClouds: token and metadata requests get AADSTS90038 (400 inv
   const emulator = await emulatorFor(t, { seed: { tenantsInOtherClouds: ['Fabrikam.onmicrosoft.us'] } });
   const tenant = 'fabrikam.onmicrosoft.us';
   const redirected = /Tenant 'fabrikam\.onmicrosoft\.us' request is being redirected to the National Cloud 'microsoftonline\.us'\./;
-  expectAadError(await clientCredentials(emulator, emulator.automation.clientId, emulator.automation.clientSecret, tenant), 400, 'invalid_request', 90038, redirected);
+  expectAadError(
+    await clientCredentials(emulator, emulator.automation.clientId, emulator.automation.clientSecret, tenant),
+    400,
+    'invalid_request',
+    90038,
+    redirected,
+  );
   const metadata = await http(`${emulator.cloudConfig.authorityHost}/${tenant}/v2.0/.well-known/openid-configuration`);
   expectAadError(metadata, 400, 'invalid_request', 90038, redirected);
-  expectAadError(await clientCredentials(emulator, emulator.automation.clientId, emulator.automation.clientSecret, 'contoso.onmicrosoft.de'), 400, 'invalid_tenant', 90002, /Tenant 'contoso\.onmicrosoft\.de' not found/);
+  expectAadError(
+    await clientCredentials(emulator, emulator.automation.clientId, emulator.automation.clientSecret, 'contoso.onmicrosoft.de'),
+    400,
+    'invalid_tenant',
+    90002,
+    /Tenant 'contoso\.onmicrosoft\.de' not found/,
+  );
   // The sandbox tenant itself is unaffected.
   assert.equal((await clientCredentials(emulator, emulator.automation.clientId, emulator.automation.clientSecret)).status, 200);
 });
@@ -92,7 +118,12 @@ test('SeedApplication.blockedInDataverse: only in the environments named', async
   assert.equal(dev.status, 403);
   assert.equal(dev.body.error.code, '0x80072560');
   // The admin's delegated calls and other apps are not affected.
-  const automation = await appToken(emulator, emulator.automation.clientId, emulator.automation.clientSecret, `${dataverseUrl(emulator, 'contososales')}/.default`);
+  const automation = await appToken(
+    emulator,
+    emulator.automation.clientId,
+    emulator.automation.clientSecret,
+    `${dataverseUrl(emulator, 'contososales')}/.default`,
+  );
   assert.equal((await http(`${dataverseUrl(emulator, 'contososales')}/api/data/v9.2/WhoAmI`, { token: automation })).status, 200);
 });
 

@@ -37,7 +37,9 @@ function assertNotFound(res: HttpResult, id: string): void {
 }
 
 function clientCredentials(emulator: Emulator, clientId: string, secret: string): Promise<HttpResult> {
-  return http(tokenUrl(emulator), { form: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope: emulator.cloudConfig.graphScope } });
+  return http(tokenUrl(emulator), {
+    form: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope: emulator.cloudConfig.graphScope },
+  });
 }
 
 /** The answer Graph gives for POST /servicePrincipals while the app has not replicated: one of three. */
@@ -46,11 +48,17 @@ function assertSpForNewAppRefused(res: HttpResult, appId: string): void {
     case 400:
       assert.equal(res.body.error.code, 'Request_BadRequest');
       assert.equal(res.body.error.message, `The appId '${appId}' of the service principal does not reference a valid application object.`);
-      assert.deepEqual(res.body.error.details.map((d: { code: string }) => d.code), ['NoBackingApplicationObject']);
+      assert.deepEqual(
+        res.body.error.details.map((d: { code: string }) => d.code),
+        ['NoBackingApplicationObject'],
+      );
       return;
     case 403:
       assert.equal(res.body.error.code, 'Authorization_RequestDenied');
-      assert.equal(res.body.error.message, 'When using this permission, the backing application of the service principal being created must in the local tenant');
+      assert.equal(
+        res.body.error.message,
+        'When using this permission, the backing application of the service principal being created must in the local tenant',
+      );
       return;
     case 404:
       assertNotFound(res, appId);
@@ -74,14 +82,20 @@ test('a new app: 404 on every call that names it, missing from lists, 700016, no
   const { id, appId } = created.body;
   assert.equal(created.body.displayName, 'new app');
   const stored = emulator.state.applications.find((a) => a.id === id)!;
-  assert.ok(stored.visibleAt - stored.createdAt >= WINDOW_MAX_MS / 2 && stored.visibleAt - stored.createdAt <= WINDOW_MAX_MS, `delay ${stored.visibleAt - stored.createdAt}`);
+  assert.ok(
+    stored.visibleAt - stored.createdAt >= WINDOW_MAX_MS / 2 && stored.visibleAt - stored.createdAt <= WINDOW_MAX_MS,
+    `delay ${stored.visibleAt - stored.createdAt}`,
+  );
 
   assertNotFound(await http(`${graph}/applications/${id}`, { token }), id);
   assertNotFound(await http(`${graph}/applications(appId='${appId}')`, { token }), appId);
   assertNotFound(await http(`${graph}/applications/${id}`, { token, method: 'PATCH', json: { displayName: 'renamed' } }), id);
   assertNotFound(await http(`${graph}/applications/${id}/addPassword`, { token, json: { passwordCredential: { displayName: 'x' } } }), id);
   assertNotFound(await http(`${graph}/applications(appId='${appId}')/addPassword`, { token, json: {} }), appId);
-  assertNotFound(await http(`${graph}/applications/${id}/removePassword`, { token, json: { keyId: '00000000-0000-0000-0000-000000000001' } }), id);
+  assertNotFound(
+    await http(`${graph}/applications/${id}/removePassword`, { token, json: { keyId: '00000000-0000-0000-0000-000000000001' } }),
+    id,
+  );
   assertNotFound(await http(`${graph}/applications/${id}`, { token, method: 'DELETE' }), id);
   assert.equal(stored.displayName, 'new app', 'the refused PATCH changed nothing');
   assert.equal(stored.passwordCredentials.length, 0, 'the refused addPassword added nothing');
@@ -95,11 +109,17 @@ test('a new app: 404 on every call that names it, missing from lists, 700016, no
   assert.equal(user.status, 400);
   assert.equal(user.body.error.code, '0x80040203');
   assert.match(user.body.error.message, new RegExp(appId));
-  const bap = await http(`${emulator.cloudConfig.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments/${environmentId}/addAppUser?api-version=2020-10-01`, { token: bapAdmin, json: { servicePrincipalAppId: appId } });
+  const bap = await http(
+    `${emulator.cloudConfig.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments/${environmentId}/addAppUser?api-version=2020-10-01`,
+    { token: bapAdmin, json: { servicePrincipalAppId: appId } },
+  );
   assert.equal(bap.status, 400);
   assert.ok(Date.now() < stored.visibleAt, 'all of the above ran inside the window');
 
-  const read = await until(() => http(`${graph}/applications/${id}`, { token }), (res) => res.status !== 404);
+  const read = await until(
+    () => http(`${graph}/applications/${id}`, { token }),
+    (res) => res.status !== 404,
+  );
   assert.equal(read.status, 200);
   assert.ok(Date.now() >= stored.visibleAt);
   assert.equal((await http(`${graph}/applications?$filter=appId eq '${appId}'`, { token })).body.value.length, 1);
@@ -128,7 +148,10 @@ test('a new service principal: 404, missing from lists, grants naming it 400, 70
   const twin = await http(`${graph}/servicePrincipals`, { token, json: { appId: app.body.appId } });
   assert.equal(twin.status, 409, 'uniqueness is enforced at write, replicated or not');
   const grant = (clientId: string, resourceId: string) =>
-    http(`${graph}/oauth2PermissionGrants`, { token, json: { clientId, consentType: 'AllPrincipals', resourceId, scope: 'user_impersonation' } });
+    http(`${graph}/oauth2PermissionGrants`, {
+      token,
+      json: { clientId, consentType: 'AllPrincipals', resourceId, scope: 'user_impersonation' },
+    });
   const asClient = await grant(sp.body.id, crm.id);
   assert.equal(asClient.status, 400);
   assert.equal(asClient.body.error.code, 'Request_BadRequest');
@@ -143,7 +166,10 @@ test('a new service principal: 404, missing from lists, grants naming it 400, 70
   assert.equal(user.body.error.code, '0x80040203');
   assert.ok(Date.now() < stored.visibleAt, 'all of the above ran inside the window');
 
-  await until(() => http(`${graph}/servicePrincipals/${sp.body.id}`, { token }), (res) => res.status === 200);
+  await until(
+    () => http(`${graph}/servicePrincipals/${sp.body.id}`, { token }),
+    (res) => res.status === 200,
+  );
   assert.ok(stored.visibleAt - stored.createdAt >= WINDOW_MAX_MS / 2);
   assert.equal((await grant(sp.body.id, crm.id)).status, 201);
   assert.equal((await clientCredentials(emulator, app.body.appId, secret.body.secretText)).status, 200);
@@ -169,11 +195,21 @@ test('a new secret is 7000215 and a new certificate an unknown key (700027) unti
   assert.equal(patch.status, 204);
   const withAssertion = () => {
     const now = Math.floor(Date.now() / 1000);
-    const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5t: Buffer.from(cert.thumbprint, 'hex').toString('base64url') })).toString('base64url');
-    const payload = Buffer.from(JSON.stringify({ aud: tokenUrl(emulator), iss: appId, sub: appId, jti: randomBytes(8).toString('hex'), nbf: now, exp: now + 600 })).toString('base64url');
+    const header = Buffer.from(
+      JSON.stringify({ alg: 'RS256', typ: 'JWT', x5t: Buffer.from(cert.thumbprint, 'hex').toString('base64url') }),
+    ).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ aud: tokenUrl(emulator), iss: appId, sub: appId, jti: randomBytes(8).toString('hex'), nbf: now, exp: now + 600 }),
+    ).toString('base64url');
     const assertion = `${header}.${payload}.${sign('sha256', Buffer.from(`${header}.${payload}`), cert.keyPem).toString('base64url')}`;
     return http(tokenUrl(emulator), {
-      form: { grant_type: 'client_credentials', client_id: appId, scope: emulator.cloudConfig.graphScope, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion },
+      form: {
+        grant_type: 'client_credentials',
+        client_id: appId,
+        scope: emulator.cloudConfig.graphScope,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+      },
     });
   };
   const bySecret = await clientCredentials(emulator, appId, secret.body.secretText);
@@ -187,7 +223,10 @@ test('a new secret is 7000215 and a new certificate an unknown key (700027) unti
   const [key] = stored.keyCredentials;
   assert.ok(Date.now() < Math.min(password!.visibleAt, key!.visibleAt), 'both answers came inside the windows');
 
-  await until(() => clientCredentials(emulator, appId, secret.body.secretText), (res) => res.status === 200);
+  await until(
+    () => clientCredentials(emulator, appId, secret.body.secretText),
+    (res) => res.status === 200,
+  );
   await until(withAssertion, (res) => res.status === 200);
   // PATCH replaces the collection: the same key sent back (by keyId, with or without its bytes) stays usable at once.
   const keyId = key!.keyId;
@@ -195,7 +234,12 @@ test('a new secret is 7000215 and a new certificate an unknown key (700027) unti
   const resend = await http(`${graph}/applications/${app.body.id}`, {
     method: 'PATCH',
     token,
-    json: { keyCredentials: [{ keyId, type: 'AsymmetricX509Cert', usage: 'Verify', key: cert.certDer.toString('base64') }, { type: 'AsymmetricX509Cert', usage: 'Verify', key: second.certDer.toString('base64') }] },
+    json: {
+      keyCredentials: [
+        { keyId, type: 'AsymmetricX509Cert', usage: 'Verify', key: cert.certDer.toString('base64') },
+        { type: 'AsymmetricX509Cert', usage: 'Verify', key: second.certDer.toString('base64') },
+      ],
+    },
   });
   assert.equal(resend.status, 204);
   assert.equal(stored.keyCredentials.find((k) => k.keyId === keyId)!.visibleAt, key!.visibleAt);
@@ -213,24 +257,35 @@ test('a new application user is "not a member of the organization" (0x80072560) 
   const env = dataverseUrl(emulator, 'contososales');
   const dvAdmin = await adminToken(emulator, `${env}/.default`);
   assert.equal((await http(`${env}${API}/systemusers`, { token: dvAdmin, json: { applicationid: app.body.appId } })).status, 204);
-  const user = emulator.state.environments.find((e) => e.uniqueName === 'contososales')!.dataverse!.systemusers.find((u) => u.applicationid === app.body.appId)!;
+  const user = emulator.state.environments
+    .find((e) => e.uniqueName === 'contososales')!
+    .dataverse!.systemusers.find((u) => u.applicationid === app.body.appId)!;
   const dvToken = await appToken(emulator, app.body.appId, secret, `${env}/.default`);
   const early = await http(`${env}${API}/WhoAmI`, { token: dvToken });
   assert.equal(early.status, 403);
   assert.equal(early.body.error.code, '0x80072560');
   assert.equal(early.body.error.message, 'The user is not a member of the organization.');
   assert.ok(Date.now() < user.visibleAt);
-  const whoami = await until(() => http(`${env}${API}/WhoAmI`, { token: dvToken }), (res) => res.status === 200);
+  const whoami = await until(
+    () => http(`${env}${API}/WhoAmI`, { token: dvToken }),
+    (res) => res.status === 200,
+  );
   assert.equal(whoami.body.UserId, user.systemuserid);
   assert.ok(user.visibleAt - user.createdAt >= WINDOW_MAX_MS / 2 && user.visibleAt - user.createdAt <= WINDOW_MAX_MS);
 
   const bapAdmin = await adminToken(emulator, emulator.cloudConfig.powerPlatformScope);
   const dev = emulator.environments.find((e) => e.uniqueName === 'contosodev')!;
-  const added = await http(`${emulator.cloudConfig.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments/${dev.id}/addAppUser?api-version=2020-10-01`, { token: bapAdmin, json: { servicePrincipalAppId: app.body.appId } });
+  const added = await http(
+    `${emulator.cloudConfig.powerPlatformEndpoint}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments/${dev.id}/addAppUser?api-version=2020-10-01`,
+    { token: bapAdmin, json: { servicePrincipalAppId: app.body.appId } },
+  );
   assert.equal(added.status, 200);
   const devToken = await appToken(emulator, app.body.appId, secret, `${dev.url}/.default`);
   assert.equal((await http(`${dev.url}${API}/WhoAmI`, { token: devToken })).body.error.code, '0x80072560');
-  await until(() => http(`${dev.url}${API}/WhoAmI`, { token: devToken }), (res) => res.status === 200);
+  await until(
+    () => http(`${dev.url}${API}/WhoAmI`, { token: devToken }),
+    (res) => res.status === 200,
+  );
 });
 
 /** Creates `apps` apps (never visible within the test), then asks for a service principal `tries` times. */
@@ -240,7 +295,10 @@ async function replayable(t: Parameters<typeof emulatorFor>[0], seed: number): P
   const graph = graphOf(emulator);
   const token = await appToken(emulator, emulator.automation.clientId, emulator.automation.clientSecret, emulator.cloudConfig.graphScope);
   const appIds: string[] = [];
-  for (let i = 0; i < 3; i++) appIds.push((await http(`${graph}/applications`, { token, json: { displayName: `app ${i}`, signInAudience: 'AzureADMyOrg' } })).body.appId);
+  for (let i = 0; i < 3; i++)
+    appIds.push(
+      (await http(`${graph}/applications`, { token, json: { displayName: `app ${i}`, signInAudience: 'AzureADMyOrg' } })).body.appId,
+    );
   const statuses: number[] = [];
   for (let i = 0; i < 24; i++) {
     const appId = appIds[i % appIds.length]!;
@@ -292,9 +350,20 @@ test('lag is on by default, all zeros turn it off, setReplicationLag applies to 
   ];
   assert.ok(seeded.length > 5);
   for (const object of seeded) assert.ok(object.visibleAt <= now, 'seeded objects are visible from the start');
-  const token = await appToken(byDefault, byDefault.automation.clientId, byDefault.automation.clientSecret, byDefault.cloudConfig.graphScope);
+  const token = await appToken(
+    byDefault,
+    byDefault.automation.clientId,
+    byDefault.automation.clientSecret,
+    byDefault.cloudConfig.graphScope,
+  );
   const create = async (emulator: Emulator, name: string) => {
-    const res = await http(`${graphOf(emulator)}/applications`, { token: emulator === byDefault ? token : await appToken(emulator, emulator.automation.clientId, emulator.automation.clientSecret, emulator.cloudConfig.graphScope), json: { displayName: name, signInAudience: 'AzureADMyOrg' } });
+    const res = await http(`${graphOf(emulator)}/applications`, {
+      token:
+        emulator === byDefault
+          ? token
+          : await appToken(emulator, emulator.automation.clientId, emulator.automation.clientSecret, emulator.cloudConfig.graphScope),
+      json: { displayName: name, signInAudience: 'AzureADMyOrg' },
+    });
     return emulator.state.applications.find((a) => a.id === res.body.id)!;
   };
   const defaulted = await create(byDefault, 'default lag');

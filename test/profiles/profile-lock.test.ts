@@ -21,7 +21,8 @@ function deadPid(): number {
   return Number(child.stdout);
 }
 
-const owner = (pid: number, extra: Record<string, unknown> = {}) => JSON.stringify({ pid, host: hostname(), command: 'init', since: '2026-01-01T00:00:00.000Z', ...extra });
+const owner = (pid: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ pid, host: hostname(), command: 'init', since: '2026-01-01T00:00:00.000Z', ...extra });
 
 interface LeftLock {
   name: string;
@@ -34,8 +35,16 @@ interface LeftLock {
 const LEFT_LOCKS: LeftLock[] = [
   { name: 'owner killed (kill -9): taken over', content: () => owner(deadPid()), takenOver: true },
   { name: 'owner alive: refused', content: () => owner(process.ppid), takenOver: false },
-  { name: 'pid reused by another process (start time differs): taken over', content: () => owner(process.ppid, { started: '1' }), takenOver: true },
-  { name: 'owner on another host: refused (cannot tell)', content: () => JSON.stringify({ pid: deadPid(), host: 'elsewhere.example', command: 'init', since: '2026-01-01T00:00:00Z' }), takenOver: false },
+  {
+    name: 'pid reused by another process (start time differs): taken over',
+    content: () => owner(process.ppid, { started: '1' }),
+    takenOver: true,
+  },
+  {
+    name: 'owner on another host: refused (cannot tell)',
+    content: () => JSON.stringify({ pid: deadPid(), host: 'elsewhere.example', command: 'init', since: '2026-01-01T00:00:00Z' }),
+    takenOver: false,
+  },
   { name: 'garbage written moments ago: refused', content: () => 'not json', takenOver: false },
   { name: 'garbage an hour old: taken over', content: () => '{"pid": "x"', ageSeconds: 3600, takenOver: true },
   { name: 'empty file an hour old: taken over', content: () => '', ageSeconds: 3600, takenOver: true },
@@ -71,7 +80,10 @@ for (const left of hostileCases('data', LEFT_LOCKS)) {
 test('a live owner is named: its command, pid and start', async (t) => {
   const dir = await tempDir(t);
   await writeFile(join(dir, 'prod.lock'), owner(process.ppid));
-  await assert.rejects(lockProfiles(dir, ['prod'], 'init', new Date()), new RegExp(`in use by dynauth init \\(pid ${process.ppid}, since 2026-01-01 00:00:00 UTC\\)`));
+  await assert.rejects(
+    lockProfiles(dir, ['prod'], 'init', new Date()),
+    new RegExp(`in use by dynauth init \\(pid ${process.ppid}, since 2026-01-01 00:00:00 UTC\\)`),
+  );
 });
 
 test('several profiles are locked together, or none', async (t) => {
@@ -94,7 +106,7 @@ test(hostileCases('data', ['a process that exits through process.exit (Ctrl-C) l
   assert.deepEqual(await readdir(dir), []);
 });
 
-test(hostileCases('data', ['eight processes racing for one profile over a dead owner\'s lock: exactly one gets it'])[0]!, async (t) => {
+test(hostileCases('data', ["eight processes racing for one profile over a dead owner's lock: exactly one gets it"])[0]!, async (t) => {
   const dir = await tempDir(t);
   await writeFile(join(dir, 'prod.lock'), owner(deadPid()));
   // Each process says at once whether it got the lock; the one that did holds it until every other has answered.
@@ -109,7 +121,9 @@ test(hostileCases('data', ['eight processes racing for one profile over a dead o
     } catch (error) {
       console.log(error.name);
     }`;
-  const children = Array.from({ length: 8 }, () => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  const children = Array.from({ length: 8 }, () =>
+    spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }),
+  );
   const answers = children.map(
     (child) =>
       new Promise<string>((resolve, reject) => {
@@ -123,7 +137,9 @@ test(hostileCases('data', ['eight processes racing for one profile over a dead o
       }),
   );
   const results = await Promise.all(answers);
-  const closed = children.map((child) => new Promise((resolve) => (child.exitCode === null ? child.on('close', resolve) : resolve(undefined))));
+  const closed = children.map(
+    (child) => new Promise((resolve) => (child.exitCode === null ? child.on('close', resolve) : resolve(undefined))),
+  );
   for (const child of children) child.stdin.end();
   await Promise.all(closed);
   assert.equal(results.filter((r) => r === 'got').length, 1, results.join(', '));

@@ -10,12 +10,34 @@ test('accepts portable file names', () => {
 });
 
 test('rejects unsafe names with a typed usage error', () => {
-  const bad = ['', '-prod', '.hidden', '_x', 'a/b', 'a\\b', '..', 'a b', 'a:b', 'a#next', 'x'.repeat(65), 'prod.', 'ümlaut',
-    'CON', 'con', 'nul.json', 'Aux', 'com1', 'LPT9', 'prn.prod', 'a\n'];
+  const bad = [
+    '',
+    '-prod',
+    '.hidden',
+    '_x',
+    'a/b',
+    'a\\b',
+    '..',
+    'a b',
+    'a:b',
+    'a#next',
+    'x'.repeat(65),
+    'prod.',
+    'ümlaut',
+    'CON',
+    'con',
+    'nul.json',
+    'Aux',
+    'com1',
+    'LPT9',
+    'prn.prod',
+    'a\n',
+  ];
   for (const name of bad) {
     assert.throws(
       () => validateProfileName(name),
-      (error: unknown) => error instanceof InvalidProfileNameError && error.kind === 'usage' && error.exitCode === 2 && error.hint.length > 0,
+      (error: unknown) =>
+        error instanceof InvalidProfileNameError && error.kind === 'usage' && error.exitCode === 2 && error.hint.length > 0,
       JSON.stringify(name),
     );
   }

@@ -19,12 +19,23 @@ function sampleProfile(name = 'prod'): Profile {
     applicationObjectId: '0b8f9c1e-3c5a-4e61-9b7e-2f1d8a6c4e10',
     servicePrincipalId: '5a1c2b3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
     appDisplayName: 'dynauth contoso',
-    environment: { id: 'c6f0a1b2-3d4e-4f5a-8b6c-7d8e9f0a1b2c', url: 'https://contoso.crm4.dynamics.com', uniqueName: 'unq0', displayName: 'Contoso' },
+    environment: {
+      id: 'c6f0a1b2-3d4e-4f5a-8b6c-7d8e9f0a1b2c',
+      url: 'https://contoso.crm4.dynamics.com',
+      uniqueName: 'unq0',
+      displayName: 'Contoso',
+    },
     applicationUserId: '1f2e3d4c-5b6a-4978-8a69-5b4c3d2e1f00',
     businessUnitId: '2a3b4c5d-6e7f-4809-9a1b-2c3d4e5f6a7b',
     roles: [{ id: '3b4c5d6e-7f80-4912-8a3b-4c5d6e7f8091', name: 'Basic User' }],
     expectedPrivileges: ['prvReadAccount'],
-    credential: { type: 'secret', keyId: '4c5d6e7f-8091-4a2b-9c3d-5e6f7a8b9c0d', expiresOn: '2027-01-01T00:00:00.000Z', createdOn: '2026-01-01T00:00:00.000Z', lifetimeDays: 365 },
+    credential: {
+      type: 'secret',
+      keyId: '4c5d6e7f-8091-4a2b-9c3d-5e6f7a8b9c0d',
+      expiresOn: '2027-01-01T00:00:00.000Z',
+      createdOn: '2026-01-01T00:00:00.000Z',
+      lifetimeDays: 365,
+    },
     keychain: { service: 'dynauth', account: name, passphrase: false },
     createdOn: '2026-01-01T00:00:00.000Z',
     updatedOn: '2026-01-01T00:00:00.000Z',
@@ -45,8 +56,20 @@ test('write/read/list/delete round trip, owner-only files and directory', async 
   const prod = sampleProfile('prod');
   const withOptionals: Profile = {
     ...sampleProfile('dev'),
-    credential: { ...sampleProfile().credential, type: 'certificate', thumbprint: 'AB12CD34EF56AB12CD34EF56AB12CD34EF56AB12', certificatePem: '-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n' },
-    pendingRevocation: [{ type: 'secret', keyId: '5d6e7f80-91a2-4b3c-8d4e-6f7a8b9c0d1e', expiresOn: '2026-06-01T00:00:00.000Z', replacedOn: '2026-05-01T00:00:00.000Z' }],
+    credential: {
+      ...sampleProfile().credential,
+      type: 'certificate',
+      thumbprint: 'AB12CD34EF56AB12CD34EF56AB12CD34EF56AB12',
+      certificatePem: '-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n',
+    },
+    pendingRevocation: [
+      {
+        type: 'secret',
+        keyId: '5d6e7f80-91a2-4b3c-8d4e-6f7a8b9c0d1e',
+        expiresOn: '2026-06-01T00:00:00.000Z',
+        replacedOn: '2026-05-01T00:00:00.000Z',
+      },
+    ],
     lastSuccessfulTest: '2026-05-02T00:00:00.000Z',
   };
   await store.write(prod);
@@ -76,12 +99,19 @@ test('writes are atomic replacements: no temp files left, mode stays 0600 even o
 
 test('only the known, non-secret fields reach the file', async (t) => {
   const { store, directory } = await tempStore(t);
-  const sneaky = { ...sampleProfile(), clientSecret: 'TOP-SECRET-1', credential: { ...sampleProfile().credential, secretText: 'TOP-SECRET-2' } };
+  const sneaky = {
+    ...sampleProfile(),
+    clientSecret: 'TOP-SECRET-1',
+    credential: { ...sampleProfile().credential, secretText: 'TOP-SECRET-2' },
+  };
   await store.write(sneaky as Profile);
   const text = await readFile(join(directory, 'prod.json'), 'utf8');
   assert.ok(!text.includes('TOP-SECRET'), text);
   assert.deepEqual(await store.read('prod'), sampleProfile());
-  const withKey = { ...sampleProfile(), credential: { ...sampleProfile().credential, certificatePem: '-----BEGIN PRIVATE KEY-----\nQUJD\n-----END PRIVATE KEY-----\n' } };
+  const withKey = {
+    ...sampleProfile(),
+    credential: { ...sampleProfile().credential, certificatePem: '-----BEGIN PRIVATE KEY-----\nQUJD\n-----END PRIVATE KEY-----\n' },
+  };
   await assert.rejects(store.write(withKey), /never a private key/u);
 });
 
@@ -103,7 +133,10 @@ test('damaged files are reported as ProfileFileError naming the file and the pro
   await writeFile(join(directory, 'shape.json'), JSON.stringify({ ...sampleProfile('shape'), roles: 'admin' }));
   await writeFile(join(directory, 'version.json'), JSON.stringify({ ...sampleProfile('version'), version: 2 }));
   await writeFile(join(directory, 'other.json'), JSON.stringify(sampleProfile('prod')));
-  await assert.rejects(store.read('broken'), (error: unknown) => error instanceof ProfileFileError && /broken\.json: is not valid JSON/u.test(error.message));
+  await assert.rejects(
+    store.read('broken'),
+    (error: unknown) => error instanceof ProfileFileError && /broken\.json: is not valid JSON/u.test(error.message),
+  );
   await assert.rejects(store.read('shape'), /"roles" must be an array/u);
   await assert.rejects(store.read('version'), /unsupported version 2/u);
   await assert.rejects(store.read('other'), /holds profile "prod", not "other"/u);

@@ -26,12 +26,23 @@ function validProfile(name = 'prod'): Profile {
     applicationObjectId: '0b8f9c1e-3c5a-4e61-9b7e-2f1d8a6c4e10',
     servicePrincipalId: '5a1c2b3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
     appDisplayName: 'dynauth contoso',
-    environment: { id: 'c6f0a1b2-3d4e-4f5a-8b6c-7d8e9f0a1b2c', url: 'https://contoso.crm4.dynamics.com', uniqueName: 'unq0', displayName: 'Contoso' },
+    environment: {
+      id: 'c6f0a1b2-3d4e-4f5a-8b6c-7d8e9f0a1b2c',
+      url: 'https://contoso.crm4.dynamics.com',
+      uniqueName: 'unq0',
+      displayName: 'Contoso',
+    },
     applicationUserId: '1f2e3d4c-5b6a-4978-8a69-5b4c3d2e1f00',
     businessUnitId: '2a3b4c5d-6e7f-4809-9a1b-2c3d4e5f6a7b',
     roles: [{ id: '3b4c5d6e-7f80-4912-8a3b-4c5d6e7f8091', name: 'Basic User' }],
     expectedPrivileges: ['prvReadAccount'],
-    credential: { type: 'secret', keyId: '4c5d6e7f-8091-4a2b-9c3d-5e6f7a8b9c0d', expiresOn: '2027-01-01T00:00:00.000Z', createdOn: '2026-01-01T00:00:00.000Z', lifetimeDays: 365 },
+    credential: {
+      type: 'secret',
+      keyId: '4c5d6e7f-8091-4a2b-9c3d-5e6f7a8b9c0d',
+      expiresOn: '2027-01-01T00:00:00.000Z',
+      createdOn: '2026-01-01T00:00:00.000Z',
+      lifetimeDays: 365,
+    },
     keychain: { service: 'dynauth', account: name, passphrase: false, store: 'keychain' },
     createdOn: '2026-01-01T00:00:00.000Z',
     updatedOn: '2026-01-01T00:00:00.000Z',
@@ -56,36 +67,118 @@ async function storeHolding(t: TestContext, data: unknown, name = 'prod'): Promi
 type TamperedProfile = Omit<Profile, 'keychain'> & { keychain: Omit<Profile['keychain'], 'store'> & { store?: string } };
 type Edit = (p: TamperedProfile) => void;
 const TAMPERED: ReadonlyArray<{ name: string; edit: Edit; refused: RegExp }> = [
-  { name: 'environment URL on a host outside the cloud', edit: (p) => (p.environment.url = 'https://attacker.example.com'), refused: /attacker\.example\.com is not a Dataverse host of the public cloud/ },
-  { name: 'environment URL that only starts like a Dataverse host', edit: (p) => (p.environment.url = 'https://contoso.crm.dynamics.com.attacker.example'), refused: /not a Dataverse host of the public cloud/ },
-  { name: 'environment URL of another cloud (GCC High)', edit: (p) => (p.environment.url = 'https://contoso.crm.microsoftdynamics.us'), refused: /not a Dataverse host of the public cloud/ },
-  { name: 'environment URL over plain http', edit: (p) => (p.environment.url = 'http://contoso.crm4.dynamics.com'), refused: /does not use https/ },
-  { name: 'environment URL with credentials in it', edit: (p) => (p.environment.url = 'https://attacker.example.com@contoso.crm4.dynamics.com'), refused: /is not an environment's address alone/ },
-  { name: 'environment URL with a path', edit: (p) => (p.environment.url = 'https://contoso.crm4.dynamics.com/api/data/v9.2/../../redirect'), refused: /is not an environment's address alone/ },
-  { name: 'environment URL with a query', edit: (p) => (p.environment.url = 'https://contoso.crm4.dynamics.com?next=https://attacker.example.com'), refused: /is not an environment's address alone/ },
-  { name: 'environment URL that is not a URL', edit: (p) => (p.environment.url = 'contoso'), refused: /"environment\.url" "contoso" is not a URL/ },
-  { name: 'unknown cloud name', edit: (p) => (p.cloud = 'attacker-cloud'), refused: /"cloud" must be one of public, usgov, usgovhigh, dod, china or custom/ },
+  {
+    name: 'environment URL on a host outside the cloud',
+    edit: (p) => (p.environment.url = 'https://attacker.example.com'),
+    refused: /attacker\.example\.com is not a Dataverse host of the public cloud/,
+  },
+  {
+    name: 'environment URL that only starts like a Dataverse host',
+    edit: (p) => (p.environment.url = 'https://contoso.crm.dynamics.com.attacker.example'),
+    refused: /not a Dataverse host of the public cloud/,
+  },
+  {
+    name: 'environment URL of another cloud (GCC High)',
+    edit: (p) => (p.environment.url = 'https://contoso.crm.microsoftdynamics.us'),
+    refused: /not a Dataverse host of the public cloud/,
+  },
+  {
+    name: 'environment URL over plain http',
+    edit: (p) => (p.environment.url = 'http://contoso.crm4.dynamics.com'),
+    refused: /does not use https/,
+  },
+  {
+    name: 'environment URL with credentials in it',
+    edit: (p) => (p.environment.url = 'https://attacker.example.com@contoso.crm4.dynamics.com'),
+    refused: /is not an environment's address alone/,
+  },
+  {
+    name: 'environment URL with a path',
+    edit: (p) => (p.environment.url = 'https://contoso.crm4.dynamics.com/api/data/v9.2/../../redirect'),
+    refused: /is not an environment's address alone/,
+  },
+  {
+    name: 'environment URL with a query',
+    edit: (p) => (p.environment.url = 'https://contoso.crm4.dynamics.com?next=https://attacker.example.com'),
+    refused: /is not an environment's address alone/,
+  },
+  {
+    name: 'environment URL that is not a URL',
+    edit: (p) => (p.environment.url = 'contoso'),
+    refused: /"environment\.url" "contoso" is not a URL/,
+  },
+  {
+    name: 'unknown cloud name',
+    edit: (p) => (p.cloud = 'attacker-cloud'),
+    refused: /"cloud" must be one of public, usgov, usgovhigh, dod, china or custom/,
+  },
   { name: 'tenant id that is not a GUID', edit: (p) => (p.tenantId = 'attacker.onmicrosoft.com'), refused: /"tenantId" must be a GUID/ },
   { name: 'client id that is not a GUID', edit: (p) => (p.clientId = '../../applications'), refused: /"clientId" must be a GUID/ },
-  { name: 'application object id that is not a GUID', edit: (p) => (p.applicationObjectId = "x' or 1 eq 1"), refused: /"applicationObjectId" must be a GUID/ },
-  { name: 'service principal id that is not a GUID', edit: (p) => (p.servicePrincipalId = 'servicePrincipals'), refused: /"servicePrincipalId" must be a GUID/ },
-  { name: 'application user id that is not a GUID', edit: (p) => (p.applicationUserId = 'systemusers'), refused: /"applicationUserId" must be a GUID/ },
+  {
+    name: 'application object id that is not a GUID',
+    edit: (p) => (p.applicationObjectId = "x' or 1 eq 1"),
+    refused: /"applicationObjectId" must be a GUID/,
+  },
+  {
+    name: 'service principal id that is not a GUID',
+    edit: (p) => (p.servicePrincipalId = 'servicePrincipals'),
+    refused: /"servicePrincipalId" must be a GUID/,
+  },
+  {
+    name: 'application user id that is not a GUID',
+    edit: (p) => (p.applicationUserId = 'systemusers'),
+    refused: /"applicationUserId" must be a GUID/,
+  },
   { name: 'business unit id that is not a GUID', edit: (p) => (p.businessUnitId = 'root'), refused: /"businessUnitId" must be a GUID/ },
   { name: 'role id that is not a GUID', edit: (p) => (p.roles[0].id = 'System Administrator'), refused: /"roles\[0\]\.id" must be a GUID/ },
-  { name: 'environment id that is not one', edit: (p) => (p.environment.id = 'Default-attacker'), refused: /"environment\.id" must be a Power Platform environment id/ },
+  {
+    name: 'environment id that is not one',
+    edit: (p) => (p.environment.id = 'Default-attacker'),
+    refused: /"environment\.id" must be a Power Platform environment id/,
+  },
   { name: 'credential key id that is not a GUID', edit: (p) => (p.credential.keyId = '*'), refused: /"credential\.keyId" must be a GUID/ },
-  { name: 'pending revocation key id that is not a GUID', edit: (p) => (p.pendingRevocation = [{ type: 'secret', keyId: 'all', expiresOn: '2027-01-01T00:00:00Z', replacedOn: '2026-01-01T00:00:00Z' }]), refused: /"pendingRevocation\[0\]\.keyId" must be a GUID/ },
+  {
+    name: 'pending revocation key id that is not a GUID',
+    edit: (p) =>
+      (p.pendingRevocation = [{ type: 'secret', keyId: 'all', expiresOn: '2027-01-01T00:00:00Z', replacedOn: '2026-01-01T00:00:00Z' }]),
+    refused: /"pendingRevocation\[0\]\.keyId" must be a GUID/,
+  },
   {
     name: 'rotation replacing a key id that is not a GUID',
-    edit: (p) => (p.rotation = { marker: 'm', startedOn: '2026-01-01T00:00:00Z', replaces: { type: 'secret', keyId: 'x', expiresOn: '2027-01-01T00:00:00Z' } }),
+    edit: (p) =>
+      (p.rotation = {
+        marker: 'm',
+        startedOn: '2026-01-01T00:00:00Z',
+        replaces: { type: 'secret', keyId: 'x', expiresOn: '2027-01-01T00:00:00Z' },
+      }),
     refused: /"rotation\.replaces\.keyId" must be a GUID/,
   },
-  { name: 'thumbprint that is not hex', edit: (p) => Object.assign(p.credential, { type: 'certificate', thumbprint: 'not-a-thumbprint' }), refused: /"credential\.thumbprint" must be a certificate thumbprint/ },
+  {
+    name: 'thumbprint that is not hex',
+    edit: (p) => Object.assign(p.credential, { type: 'certificate', thumbprint: 'not-a-thumbprint' }),
+    refused: /"credential\.thumbprint" must be a certificate thumbprint/,
+  },
   { name: 'expiry that is not a date', edit: (p) => (p.credential.expiresOn = 'never'), refused: /"credential\.expiresOn" must be a date/ },
-  { name: 'last test that is not a date', edit: (p) => (p.lastSuccessfulTest = 'yesterday'), refused: /"lastSuccessfulTest" must be a date/ },
-  { name: 'keychain account of another profile', edit: (p) => (p.keychain.account = 'other'), refused: /"keychain\.account" is "other", not the profile's own name "prod"/ },
-  { name: 'unknown credential store', edit: (p) => (p.keychain.store = 'ramdisk'), refused: /"keychain\.store" must be "keychain" or "file"/ },
-  { name: 'a megabyte-long app name', edit: (p) => (p.appDisplayName = 'x'.repeat(1_000_000)), refused: /"appDisplayName" is 1000000 characters long \(at most 1024\)/ },
+  {
+    name: 'last test that is not a date',
+    edit: (p) => (p.lastSuccessfulTest = 'yesterday'),
+    refused: /"lastSuccessfulTest" must be a date/,
+  },
+  {
+    name: 'keychain account of another profile',
+    edit: (p) => (p.keychain.account = 'other'),
+    refused: /"keychain\.account" is "other", not the profile's own name "prod"/,
+  },
+  {
+    name: 'unknown credential store',
+    edit: (p) => (p.keychain.store = 'ramdisk'),
+    refused: /"keychain\.store" must be "keychain" or "file"/,
+  },
+  {
+    name: 'a megabyte-long app name',
+    edit: (p) => (p.appDisplayName = 'x'.repeat(1_000_000)),
+    refused: /"appDisplayName" is 1000000 characters long \(at most 1024\)/,
+  },
 ];
 
 for (const c of hostileCases('profile-tampered', TAMPERED)) {
@@ -107,13 +200,21 @@ for (const c of hostileCases('profile-tampered', TAMPERED)) {
 }
 
 test('real profiles still load: old files without a recorded store, Default- environments, ids not yet known, custom clouds', async (t) => {
-  const { keychain: { store: _store, ...oldKeychain }, ...rest } = validProfile();
+  const {
+    keychain: { store: _store, ...oldKeychain },
+    ...rest
+  } = validProfile();
   const old = { ...rest, keychain: oldKeychain };
   const loaded = await (await storeHolding(t, old)).store.read('prod');
   assert.deepEqual(loaded, old, 'a profile written before the store was recorded reads back unchanged');
   const variants: Profile[] = [
     { ...validProfile(), environment: { ...validProfile().environment, id: 'Default-72f988bf-86f1-41af-91ab-2d7cd011db47' } },
-    { ...validProfile(), environment: { ...validProfile().environment, id: '', url: 'https://contoso.crm4.dynamics.com/' }, applicationUserId: '', businessUnitId: '' },
+    {
+      ...validProfile(),
+      environment: { ...validProfile().environment, id: '', url: 'https://contoso.crm4.dynamics.com/' },
+      applicationUserId: '',
+      businessUnitId: '',
+    },
     { ...validProfile(), cloud: 'usgov', environment: { ...validProfile().environment, url: 'https://contoso.crm9.dynamics.com' } },
     { ...validProfile(), cloud: 'custom', environment: { ...validProfile().environment, url: 'https://127.0.0.1:4443' } },
     { ...validProfile(), keychain: { service: 'dynauth', account: 'prod', passphrase: true, store: 'file' } },
@@ -129,9 +230,18 @@ interface UnsafeFileCase {
 }
 
 const UNSAFE_FILES: ReadonlyArray<UnsafeFileCase> = [
-  { name: 'world-writable profile file (0666)', make: (file) => chmod(file, 0o666), refused: /every user can write to it \(mode 0666\), so another user could have written what it says; it is not used/ },
+  {
+    name: 'world-writable profile file (0666)',
+    make: (file) => chmod(file, 0o666),
+    refused: /every user can write to it \(mode 0666\), so another user could have written what it says; it is not used/,
+  },
   { name: 'group-writable profile file (0620)', make: (file) => chmod(file, 0o620), refused: /its group can write to it \(mode 0620\)/ },
-  { name: 'profile file of another user', make: (file) => chown(file, OTHER_UID, OTHER_UID), refused: new RegExp(`it belongs to another user \\(uid ${OTHER_UID}\\)`), only: 'root' },
+  {
+    name: 'profile file of another user',
+    make: (file) => chown(file, OTHER_UID, OTHER_UID),
+    refused: new RegExp(`it belongs to another user \\(uid ${OTHER_UID}\\)`),
+    only: 'root',
+  },
   {
     name: 'a FIFO in place of the profile file',
     make: async (file) => {
@@ -150,7 +260,11 @@ const UNSAFE_FILES: ReadonlyArray<UnsafeFileCase> = [
     refused: /is not a regular file, so it is not read/,
     only: 'posix',
   },
-  { name: 'a profile file of many megabytes', make: (file) => writeFile(file, `{"pad":"${'x'.repeat(3 * 1024 * 1024)}"}`), refused: /is \d+ bytes, far larger than any profile; it is not read/ },
+  {
+    name: 'a profile file of many megabytes',
+    make: (file) => writeFile(file, `{"pad":"${'x'.repeat(3 * 1024 * 1024)}"}`),
+    refused: /is \d+ bytes, far larger than any profile; it is not read/,
+  },
 ];
 
 for (const c of hostileCases('profile-unsafe-file', UNSAFE_FILES)) {
@@ -161,7 +275,10 @@ for (const c of hostileCases('profile-unsafe-file', UNSAFE_FILES)) {
     const { store, file } = await storeHolding(t, validProfile());
     await c.make(file);
     const started = Date.now();
-    await assert.rejects(store.read('prod'), (error: unknown) => error instanceof ProfileFileError && c.refused.test(error.message) && error.message.includes(file));
+    await assert.rejects(
+      store.read('prod'),
+      (error: unknown) => error instanceof ProfileFileError && c.refused.test(error.message) && error.message.includes(file),
+    );
     assert.ok(Date.now() - started < 2_000, 'refused at once, without reading or waiting');
   });
 }
@@ -170,7 +287,12 @@ const UNSAFE_DIRECTORIES: ReadonlyArray<{ name: string; mode: number; owner?: nu
   { name: 'shared /tmp-like directory (1777)', mode: 0o1777, refused: /every user can write to it \(mode 1777\)/ },
   { name: 'world-writable directory (0777)', mode: 0o777, refused: /every user can write to it \(mode 0777\)/ },
   { name: 'group-writable directory (0770)', mode: 0o770, refused: /its group can write to it \(mode 0770\)/ },
-  { name: 'directory of another user (0700)', mode: 0o700, owner: OTHER_UID, refused: new RegExp(`it belongs to another user \\(uid ${OTHER_UID}\\)`) },
+  {
+    name: 'directory of another user (0700)',
+    mode: 0o700,
+    owner: OTHER_UID,
+    refused: new RegExp(`it belongs to another user \\(uid ${OTHER_UID}\\)`),
+  },
 ];
 
 for (const c of hostileCases('profile-unsafe-directory', UNSAFE_DIRECTORIES)) {
@@ -181,7 +303,10 @@ for (const c of hostileCases('profile-unsafe-directory', UNSAFE_DIRECTORIES)) {
     await chmod(store.directory, c.mode);
     if (c.owner !== undefined) await chown(store.directory, c.owner, c.owner);
     const unsafe = (error: unknown) =>
-      error instanceof UnsafeLocationError && c.refused.test(error.message) && error.message.startsWith(`Refusing to use ${store.directory}: `) && /chmod go-w|DYNAUTH_CONFIG_DIR/.test(error.hint);
+      error instanceof UnsafeLocationError &&
+      c.refused.test(error.message) &&
+      error.message.startsWith(`Refusing to use ${store.directory}: `) &&
+      /chmod go-w|DYNAUTH_CONFIG_DIR/.test(error.hint);
     await assert.rejects(store.list(), unsafe);
     await assert.rejects(store.read('prod'), unsafe);
     await assert.rejects(store.write(validProfile()), unsafe);
@@ -204,6 +329,6 @@ test('a directory dynauth creates is 0700; an existing private or read-only-shar
   const store = new ProfileStore(existing);
   await store.write(validProfile());
   assert.deepEqual(await store.list(), ['prod']);
-  assert.equal((await stat(existing)).mode & 0o7777, 0o755, 'not chmod\'ed: dynauth did not create it');
+  assert.equal((await stat(existing)).mode & 0o7777, 0o755, "not chmod'ed: dynauth did not create it");
   assert.equal((await stat(join(existing, 'prod.json'))).mode & 0o777, 0o600);
 });

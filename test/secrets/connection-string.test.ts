@@ -58,12 +58,16 @@ test('errors name the problem, never the secret', () => {
   for (const text of cases) {
     assert.throws(
       () => parseConnectionString(text),
-      (error: unknown) => error instanceof ConnectionStringError && !error.message.includes(secret) && /Connection string: /u.test(error.message),
+      (error: unknown) =>
+        error instanceof ConnectionStringError && !error.message.includes(secret) && /Connection string: /u.test(error.message),
       text,
     );
   }
   assert.throws(() => parseConnectionString(`AuthType=ClientSecret;Url=${url};ClientId=${clientId}`), /ClientSecret is missing/u);
-  assert.throws(() => parseConnectionString(`AuthType=ClientSecret;Url=${url};ClientId=${clientId};ClientSecret='x`), /quoted value of "ClientSecret" is not closed/u);
+  assert.throws(
+    () => parseConnectionString(`AuthType=ClientSecret;Url=${url};ClientId=${clientId};ClientSecret='x`),
+    /quoted value of "ClientSecret" is not closed/u,
+  );
   assert.throws(() => formatConnectionString({ authType: 'ClientSecret', url, clientId }), ConnectionStringError);
   assert.throws(() => formatConnectionString({ authType: 'Certificate', url, clientId, clientSecret: secret }), ConnectionStringError);
 });

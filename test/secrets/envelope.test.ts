@@ -57,7 +57,6 @@ test('passphrase envelopes carry their 16-byte salt in the authenticated header'
   assert.throws(() => open(otherSalt, key, 'aad'), DecryptionFailedError);
 });
 
-
 test('deriveKey: scrypt, deterministic per passphrase and salt, NFC-normalised', async () => {
   const salt = randomSalt();
   const a = await deriveKey('pässword', salt);

@@ -37,7 +37,7 @@ test('file store: one owner-only file per account in an owner-only directory', a
   assert.match(store.description, /encrypted files in /u);
 });
 
-test('file store: a directory it did not create keeps its mode; one others can write is refused, never chmod\'ed', async (t) => {
+test("file store: a directory it did not create keeps its mode; one others can write is refused, never chmod'ed", async (t) => {
   if (!posix) return t.skip('POSIX permissions only');
   const root = await mkdtemp(join(tmpdir(), 'dynauth-file-store-'));
   t.after(() => rm(root, { recursive: true, force: true }));
@@ -50,8 +50,11 @@ test('file store: a directory it did not create keeps its mode; one others can w
     const shared = join(root, `shared-${mode.toString(8)}`);
     await mkdir(shared);
     await chmod(shared, mode);
-    await assert.rejects(createFileStore(shared).set('x', Uint8Array.of(1)), (error: unknown) => error instanceof UnsafeLocationError && /can write to it \(mode 0?\d{3,4}\)/u.test(error.message));
-    assert.equal((await stat(shared)).mode & 0o7777, mode, 'not chmod\'ed');
+    await assert.rejects(
+      createFileStore(shared).set('x', Uint8Array.of(1)),
+      (error: unknown) => error instanceof UnsafeLocationError && /can write to it \(mode 0?\d{3,4}\)/u.test(error.message),
+    );
+    assert.equal((await stat(shared)).mode & 0o7777, mode, "not chmod'ed");
     assert.deepEqual(await readdir(shared), [], 'nothing written there');
   }
 });

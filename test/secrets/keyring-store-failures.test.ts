@@ -6,7 +6,6 @@ import { withBusAddress } from './keyring-support.ts';
 import { KeychainUnavailableError } from '../../src/secrets/errors.ts';
 import { createKeyringStore, WINDOWS_MAX_SECRET_BYTES } from '../../src/secrets/keyring-store.ts';
 
-
 test('no D-Bus session: KeychainUnavailableError "no-service" with the --store file hint', async (t) => {
   if (process.platform !== 'linux') return t.skip('Secret Service (Linux) behaviour');
   const store = createKeyringStore('dynauth-test-nobus');

@@ -10,7 +10,6 @@ import { withBusAddress } from './keyring-support.ts';
 import { KeychainUnavailableError } from '../../src/secrets/errors.ts';
 import { createKeyringStore } from '../../src/secrets/keyring-store.ts';
 
-
 test('a Secret Service that never answers times out instead of hanging the CLI', async (t) => {
   if (process.platform !== 'linux') return t.skip('Secret Service (Linux) behaviour');
   const directory = await mkdtemp(join(tmpdir(), 'dynauth-hung-bus-'));
@@ -36,6 +35,7 @@ test('a Secret Service that never answers times out instead of hanging the CLI',
   });
   assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
   // On a busy machine the helper thread may reach the bus only after the time-out has already answered.
-  for (const waitUntil = Date.now() + 5000; sockets.length === 0 && Date.now() < waitUntil; ) await new Promise((resolve) => setTimeout(resolve, 20));
+  for (const waitUntil = Date.now() + 5000; sockets.length === 0 && Date.now() < waitUntil; )
+    await new Promise((resolve) => setTimeout(resolve, 20));
   assert.ok(sockets.length > 0, 'the keyring really tried the fake bus');
 });

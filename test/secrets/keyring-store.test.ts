@@ -36,8 +36,18 @@ test('vault over the real keychain: the items hold neither the connection string
   const vault = new Vault(store, { service });
   const profile = 'contoso-prod';
   const clientSecret = 'Xy8Q~plain.TEXT-secret_value;=12';
-  const connectionString = formatConnectionString({ authType: 'ClientSecret', url: 'https://contoso.crm4.dynamics.com', clientId: '51f81489-12ee-4a9e-aaae-a2591f45987d', clientSecret });
-  const nextConnection = formatConnectionString({ authType: 'Certificate', url: 'https://contoso.crm4.dynamics.com', clientId: '51f81489-12ee-4a9e-aaae-a2591f45987d', thumbprint: 'AB12CD34' });
+  const connectionString = formatConnectionString({
+    authType: 'ClientSecret',
+    url: 'https://contoso.crm4.dynamics.com',
+    clientId: '51f81489-12ee-4a9e-aaae-a2591f45987d',
+    clientSecret,
+  });
+  const nextConnection = formatConnectionString({
+    authType: 'Certificate',
+    url: 'https://contoso.crm4.dynamics.com',
+    clientId: '51f81489-12ee-4a9e-aaae-a2591f45987d',
+    thumbprint: 'AB12CD34',
+  });
   const keyPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   t.after(async () => {
     for (const account of [profile, `${profile}#next`, DATA_KEY_ACCOUNT]) await store.delete(account);
@@ -51,8 +61,20 @@ test('vault over the real keychain: the items hold neither the connection string
     const item = secretToolLookup(service, profile);
     assert.equal(item[0], 0x01, 'an envelope, version 1');
     assert.equal(item.length, 1 + 12 + 16 + 5 + Buffer.byteLength(connectionString));
-    const everything = Buffer.concat([item, secretToolLookup(service, `${profile}#next`), Buffer.from(secretToolSearch(service), 'latin1')]);
-    for (const plaintext of [connectionString, clientSecret, 'AuthType', 'dynamics.com', nextConnection, 'PRIVATE KEY', keyPem.split('\n')[1] as string]) {
+    const everything = Buffer.concat([
+      item,
+      secretToolLookup(service, `${profile}#next`),
+      Buffer.from(secretToolSearch(service), 'latin1'),
+    ]);
+    for (const plaintext of [
+      connectionString,
+      clientSecret,
+      'AuthType',
+      'dynamics.com',
+      nextConnection,
+      'PRIVATE KEY',
+      keyPem.split('\n')[1] as string,
+    ]) {
       assert.ok(!everything.includes(Buffer.from(plaintext)), `keychain shows "${plaintext.slice(0, 20)}…" in plaintext`);
     }
     assert.equal(secretToolLookup(service, DATA_KEY_ACCOUNT).length, 33, 'the data key is its own item');
@@ -92,7 +114,9 @@ function childProcesses(): number {
     if (!/^\d+$/u.test(entry)) continue;
     try {
       // "pid (comm) state ppid …": comm may hold spaces, so read after its closing parenthesis.
-      const [state, ppid] = readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /su, '').split(' ');
+      const [state, ppid] = readFileSync(`/proc/${entry}/stat`, 'utf8')
+        .replace(/^.*\) /su, '')
+        .split(' ');
       if (Number(ppid) === process.pid && state !== 'Z') count++;
     } catch {
       // the process ended while we looked

@@ -16,7 +16,8 @@ export function uniqueService(): string {
 export async function keychainSkipReason(): Promise<string | undefined> {
   let reason: string | undefined;
   if (process.platform === 'linux' && !process.env.DBUS_SESSION_BUS_ADDRESS) {
-    reason = 'no Secret Service: DBUS_SESSION_BUS_ADDRESS is unset (npm test starts a private gnome-keyring when dbus-run-session and gnome-keyring-daemon are installed)';
+    reason =
+      'no Secret Service: DBUS_SESSION_BUS_ADDRESS is unset (npm test starts a private gnome-keyring when dbus-run-session and gnome-keyring-daemon are installed)';
   } else {
     const store = createKeyringStore(uniqueService(), { timeoutMs: 10_000 });
     try {

@@ -40,7 +40,15 @@ test('scrubs credentials in HTTP traces without being told about them', () => {
     assert.ok(!result.includes(leaked), `${leaked} leaked:\n${result}`);
   }
   // the non-secret parts survive
-  for (const kept of ['client_id=abc', 'scope=x', '"token_type":"Bearer"', '"keyId":"k1"', 'ClientId=c', 'TenantId=t', 'Authorization: Bearer [redacted]']) {
+  for (const kept of [
+    'client_id=abc',
+    'scope=x',
+    '"token_type":"Bearer"',
+    '"keyId":"k1"',
+    'ClientId=c',
+    'TenantId=t',
+    'Authorization: Bearer [redacted]',
+  ]) {
     assert.ok(result.includes(kept), `${kept} missing:\n${result}`);
   }
 });
@@ -54,7 +62,10 @@ test('longer secrets win over their prefixes, and regex characters are literal',
 
 test('ordinary words after "Basic" or "Bearer" are kept (a Dataverse role is called Basic User)', () => {
   const redactor = createRedactor();
-  assert.equal(redactor.redact('Roles there: Basic User, Salesperson; the Bearer token'), 'Roles there: Basic User, Salesperson; the Bearer token');
+  assert.equal(
+    redactor.redact('Roles there: Basic User, Salesperson; the Bearer token'),
+    'Roles there: Basic User, Salesperson; the Bearer token',
+  );
 });
 
 test('values too short to be credentials are not registered (they would blank ordinary text)', () => {

@@ -13,7 +13,7 @@ import type { SecretStore } from '../../src/secrets/secret-store.ts';
 import { DATA_KEY_ACCOUNT, Vault } from '../../src/secrets/vault.ts';
 import { WINDOWS_MAX_SECRET_BYTES } from '../../src/secrets/keyring-store.ts';
 
-const secret = "Q~8x;Abc='d\"ef ghï";
+const secret = 'Q~8x;Abc=\'d"ef ghï';
 const connectionString = formatConnectionString({
   authType: 'ClientSecret',
   url: 'https://contoso-prod.crm4.dynamics.com',
@@ -93,7 +93,10 @@ test('a lost data key is reported as KeychainItemMissing, not as "no credential"
   const store = createMemoryStore();
   await new Vault(store).saveConnection('prod', connectionString);
   await store.delete(DATA_KEY_ACCOUNT);
-  await assert.rejects(new Vault(store).loadConnection('prod'), (error: unknown) => error instanceof KeychainItemMissing && error.account === DATA_KEY_ACCOUNT);
+  await assert.rejects(
+    new Vault(store).loadConnection('prod'),
+    (error: unknown) => error instanceof KeychainItemMissing && error.account === DATA_KEY_ACCOUNT,
+  );
 });
 
 test('passphrase mode: no data-key item, fresh salt per save, wrong or missing passphrase fails', async () => {
@@ -136,7 +139,8 @@ test('prepareToSeal readies the key, so saving a new secret is one store write',
     await vault.saveConnection('test', connectionString);
     const [prod, other] = [(await store.get('prod')) as Uint8Array, (await store.get('test')) as Uint8Array];
     if (passphrase) assert.notDeepEqual(prod.subarray(1, 17), other.subarray(1, 17), 'the prepared salt serves one item only');
-    for (const profile of ['prod', 'test']) assert.deepEqual(await new Vault(store, { passphrase }).loadConnection(profile), { connectionString });
+    for (const profile of ['prod', 'test'])
+      assert.deepEqual(await new Vault(store, { passphrase }).loadConnection(profile), { connectionString });
   }
 });
 

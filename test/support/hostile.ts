@@ -20,6 +20,9 @@ export function summarizeHostile(text: string): string {
     if (area && count && Number.isInteger(Number(count))) areas.set(area, (areas.get(area) ?? 0) + Number(count));
   }
   const total = [...areas.values()].reduce((sum, n) => sum + n, 0);
-  const detail = [...areas].sort(([a], [b]) => a.localeCompare(b)).map(([area, n]) => `${area} ${n}`).join(', ');
+  const detail = [...areas]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([area, n]) => `${area} ${n}`)
+    .join(', ');
   return `hostile inputs tried: ${total}${detail ? ` (${detail})` : ''}`;
 }

@@ -16,10 +16,18 @@ const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b[()][A-Z0-9]|\u001b[=>]/g;
  * Runs a command in a real pseudo-terminal (util-linux `script`), answering prompts as they
  * appear, as a person at a terminal would.
  */
-export function runInPty(command: string[], env: Record<string, string>, steps: PtyStep[], timeoutMs = 60_000): Promise<{ code: number | null; screen: string }> {
+export function runInPty(
+  command: string[],
+  env: Record<string, string>,
+  steps: PtyStep[],
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; screen: string }> {
   const quoted = command.map((part) => `'${part.replace(/'/g, `'\\''`)}'`).join(' ');
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qfec', quoted, '/dev/null'], { env: { ...env, TERM: 'xterm-256color', COLUMNS: '160', LINES: '50' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qfec', quoted, '/dev/null'], {
+      env: { ...env, TERM: 'xterm-256color', COLUMNS: '160', LINES: '50' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let raw = '';
     let consumed = 0;
     let next = 0;

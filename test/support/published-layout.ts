@@ -12,10 +12,14 @@ import { fileURLToPath } from 'node:url';
 export function publishedLayout(): string {
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const target = mkdtempSync(join(tmpdir(), 'dynauth-published-'));
-  execFileSync(process.execPath, [join(root, 'node_modules/rolldown/bin/cli.mjs'), '-c', join(root, 'rolldown.config.ts'), '-d', join(target, 'dist')], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/rolldown/bin/cli.mjs'), '-c', join(root, 'rolldown.config.ts'), '-d', join(target, 'dist')],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   cpSync(join(root, 'bin'), join(target, 'bin'), { recursive: true });
   cpSync(join(root, 'package.json'), join(target, 'package.json'));
   linkRuntimeDependencies(join(root, 'node_modules'), join(target, 'node_modules'), join(root, 'package.json'));

@@ -50,7 +50,11 @@ export interface Sandbox {
 }
 
 /** `store: 'file'`: the encrypted file store even where a Secret Service answers. */
-export async function startSandbox(t: TestContext, options: EmulatorOptions = {}, sandboxOptions: { store?: 'file' } = {}): Promise<Sandbox> {
+export async function startSandbox(
+  t: TestContext,
+  options: EmulatorOptions = {},
+  sandboxOptions: { store?: 'file' } = {},
+): Promise<Sandbox> {
   const emulator = await startEmulator(options);
   t.diagnostic(`emulator replication seed ${emulator.replicationSeed} (replay: DYNAUTH_EMULATOR_SEED=${emulator.replicationSeed})`);
   const dir = await mkdtemp(join(tmpdir(), 'dynauth-e2e-'));
@@ -71,7 +75,11 @@ export async function startSandbox(t: TestContext, options: EmulatorOptions = {}
     ...(keychain === 'file' ? { DYNAUTH_STORE: 'file', DYNAUTH_PASSPHRASE: randomBytes(12).toString('hex') } : {}),
   };
   const outputs: string[] = [];
-  const storage = () => openStorage({ env, platform: process.platform, homedir: env.HOME! }, { store: keychain === 'file' ? 'file' : 'keychain', passphrase: env.DYNAUTH_PASSPHRASE });
+  const storage = () =>
+    openStorage(
+      { env, platform: process.platform, homedir: env.HOME! },
+      { store: keychain === 'file' ? 'file' : 'keychain', passphrase: env.DYNAUTH_PASSPHRASE },
+    );
   const sandbox: Sandbox = {
     emulator,
     dir,
@@ -113,7 +121,9 @@ export async function startSandbox(t: TestContext, options: EmulatorOptions = {}
     }
     if (keychain === 'secret-service') {
       const { createKeyringStore } = await import('../../src/secrets/keyring-store.ts');
-      await createKeyringStore(service).delete('dynauth:data-key').catch(() => false);
+      await createKeyringStore(service)
+        .delete('dynauth:data-key')
+        .catch(() => false);
     }
     await emulator.close();
     await rm(dir, { recursive: true, force: true });
@@ -131,7 +141,11 @@ async function plainFiles(dir: string): Promise<Array<[string, string]>> {
   return result;
 }
 
-export function runCli(args: string[], options: RunOptions & { env: Record<string, string>; watch?: () => boolean }, outputs?: string[]): Promise<Run> {
+export function runCli(
+  args: string[],
+  options: RunOptions & { env: Record<string, string>; watch?: () => boolean },
+  outputs?: string[],
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [options.bin ?? bin, ...args], { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

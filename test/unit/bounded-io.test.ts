@@ -21,9 +21,17 @@ test('stdin: what is piped in is read whole when it ends', async () => {
 });
 
 const ENDLESS_STDIN = hostileCases('hangs', [
-  { name: 'more than the limit, never ending (like /dev/zero)', feed: (stdin: PassThrough) => setInterval(() => stdin.write(Buffer.alloc(16 * 1024)), 1), expected: 'too-large' },
+  {
+    name: 'more than the limit, never ending (like /dev/zero)',
+    feed: (stdin: PassThrough) => setInterval(() => stdin.write(Buffer.alloc(16 * 1024)), 1),
+    expected: 'too-large',
+  },
   { name: 'a pipe held open, silent', feed: () => undefined, expected: 'not-ended' },
-  { name: 'a pipe held open, a byte at a time under the limit', feed: (stdin: PassThrough) => setInterval(() => stdin.write('x'), 5), expected: 'not-ended' },
+  {
+    name: 'a pipe held open, a byte at a time under the limit',
+    feed: (stdin: PassThrough) => setInterval(() => stdin.write('x'), 5),
+    expected: 'not-ended',
+  },
 ] as const);
 
 for (const { name, feed, expected } of ENDLESS_STDIN) {
@@ -56,10 +64,15 @@ test('regular files are read whole; a FIFO, a device, a directory or an oversize
   await writeFile(join(directory, 'small.json'), '{"ok":true}');
   await writeFile(join(directory, 'large.json'), 'x'.repeat(2048));
   assert.equal((await readRegularFile(join(directory, 'small.json'), 1024)).toString(), '{"ok":true}');
-  const refusals: Array<[string, NotReadableFileError['reason'], RegExp]> = [[join(directory, 'large.json'), 'too-large', /2048 bytes, more than the 1024 expected/u]];
+  const refusals: Array<[string, NotReadableFileError['reason'], RegExp]> = [
+    [join(directory, 'large.json'), 'too-large', /2048 bytes, more than the 1024 expected/u],
+  ];
   if (process.platform !== 'win32') {
     assert.equal(spawnSync('mkfifo', [join(directory, 'fifo')]).status, 0);
-    refusals.push([join(directory, 'fifo'), 'not-regular', /is a FIFO \(named pipe\), not a regular file/u], ['/dev/zero', 'not-regular', /is a character device/u]);
+    refusals.push(
+      [join(directory, 'fifo'), 'not-regular', /is a FIFO \(named pipe\), not a regular file/u],
+      ['/dev/zero', 'not-regular', /is a character device/u],
+    );
   }
   refusals.push([directory, 'not-regular', /is a directory/u]);
   for (const [path, reason, message] of hostileCases('hangs', refusals)) {
@@ -80,13 +93,20 @@ test('the config directory probe makes missing levels 0700, leaves nothing behin
   const { readdir, stat } = await import('node:fs/promises');
   assert.deepEqual(await readdir(profiles), [], 'the probe file is removed');
   if (process.platform !== 'win32') {
-    for (const level of [join(directory, 'a'), join(directory, 'a', 'b'), profiles]) assert.equal((await stat(level)).mode & 0o777, 0o700, level);
+    for (const level of [join(directory, 'a'), join(directory, 'a', 'b'), profiles])
+      assert.equal((await stat(level)).mode & 0o777, 0o700, level);
   }
   await writeFile(join(directory, 'file'), '');
-  await assert.rejects(probeConfigDir(join(directory, 'file', 'profiles')), /The profiles directory .*file\/profiles cannot be used \(ENOTDIR\); nothing was changed\./u);
+  await assert.rejects(
+    probeConfigDir(join(directory, 'file', 'profiles')),
+    /The profiles directory .*file\/profiles cannot be used \(ENOTDIR\); nothing was changed\./u,
+  );
   if (process.platform === 'linux') {
     const started = Date.now();
-    await assert.rejects(probeConfigDir('/proc/dynauth-test/profiles'), /The profiles directory \/proc\/dynauth-test\/profiles cannot be used \((ENOENT|EACCES|EPERM)\)/u);
+    await assert.rejects(
+      probeConfigDir('/proc/dynauth-test/profiles'),
+      /The profiles directory \/proc\/dynauth-test\/profiles cannot be used \((ENOENT|EACCES|EPERM)\)/u,
+    );
     assert.ok(Date.now() - started < 2000, 'not the recursive mkdir that never returns under /proc');
   }
 });

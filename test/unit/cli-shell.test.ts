@@ -100,7 +100,16 @@ test('--version and --help load none of the heavy modules', (t) => {
     });
     assert.equal(result.status, 0, result.stderr);
     const loaded = readFileSync(record, 'utf8');
-    for (const heavy of ['@azure/identity', '@azure/msal', 'microsoft-graph-client', '@napi-rs/keyring', '@inquirer', 'src/http/', 'src/clients/', 'src/emulator/']) {
+    for (const heavy of [
+      '@azure/identity',
+      '@azure/msal',
+      'microsoft-graph-client',
+      '@napi-rs/keyring',
+      '@inquirer',
+      'src/http/',
+      'src/clients/',
+      'src/emulator/',
+    ]) {
       assert.ok(!loaded.includes(heavy), `${args.join(' ')} loaded ${heavy}`);
     }
   }
@@ -112,7 +121,10 @@ test('colour follows FORCE_COLOR, and NO_COLOR or --no-color turn it off', async
   assert.equal(await main(missing, coloured), 2);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC [ begins the colour sequence under test
   assert.match(coloured.err(), /\u001b\[/);
-  for (const [env, extra] of [[{ FORCE_COLOR: '1', NO_COLOR: '1' }, []], [{ FORCE_COLOR: '1' }, ['--no-color']]] as const) {
+  for (const [env, extra] of [
+    [{ FORCE_COLOR: '1', NO_COLOR: '1' }, []],
+    [{ FORCE_COLOR: '1' }, ['--no-color']],
+  ] as const) {
     const proc = fakeProcess({ ...env });
     assert.equal(await main([...missing, ...extra], proc), 2);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC [ begins the colour sequence under test
@@ -121,7 +133,11 @@ test('colour follows FORCE_COLOR, and NO_COLOR or --no-color turn it off', async
 });
 
 test('a value typed after a switch or glued to an unknown flag is never echoed', async () => {
-  for (const args of [['init', '--passphrase', 'hunter2hunter2'], ['init', '--client-secret=abcSECRETxyz'], ['export', 'hunter2hunter2']]) {
+  for (const args of [
+    ['init', '--passphrase', 'hunter2hunter2'],
+    ['init', '--client-secret=abcSECRETxyz'],
+    ['export', 'hunter2hunter2'],
+  ]) {
     const proc = fakeProcess({ NO_COLOR: '1' });
     assert.equal(await main(args, proc), 2, args.join(' '));
     assert.ok(proc.err().length > 0);

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLOUDS, dataverseScope, describeDataverseHosts, isDataverseHost, otherCloudHint, parseCustomCloud, serviceOfHost } from '../../src/clouds.ts';
+import {
+  CLOUDS,
+  dataverseScope,
+  describeDataverseHosts,
+  isDataverseHost,
+  otherCloudHint,
+  parseCustomCloud,
+  serviceOfHost,
+} from '../../src/clouds.ts';
 import { UsageError } from '../../src/cli/errors.ts';
 
 const custom = {
@@ -43,7 +51,10 @@ test('a bad custom cloud file names the bad key', () => {
     [(({ powerPlatformScope, ...rest }) => rest)(custom), /missing key "powerPlatformScope"/],
   ];
   for (const [data, message] of cases) {
-    assert.throws(() => parseCustomCloud(JSON.stringify(data), 'c.json'), (error: unknown) => error instanceof UsageError && message.test(error.message));
+    assert.throws(
+      () => parseCustomCloud(JSON.stringify(data), 'c.json'),
+      (error: unknown) => error instanceof UsageError && message.test(error.message),
+    );
   }
   assert.throws(() => parseCustomCloud('{not json', 'c.json'), /not valid JSON/);
 });
@@ -53,10 +64,22 @@ test('a Dataverse token scope is the origin plus /.default', () => {
 });
 
 test('every regional crmN.dynamics.com is a public Dataverse host, not a fixed list', () => {
-  for (const host of ['contoso.crm22.dynamics.com', 'contoso.crm10.dynamics.com', 'contoso.crm99.dynamics.com', 'Contoso.CRM5.Dynamics.com', 'org.sub.crm4.dynamics.com']) {
+  for (const host of [
+    'contoso.crm22.dynamics.com',
+    'contoso.crm10.dynamics.com',
+    'contoso.crm99.dynamics.com',
+    'Contoso.CRM5.Dynamics.com',
+    'org.sub.crm4.dynamics.com',
+  ]) {
     assert.equal(isDataverseHost(CLOUDS.public, host), true, host);
   }
-  for (const host of ['contoso.crmx.dynamics.com', 'contoso.crm22.dynamics.com.attacker.net', 'contoso.crm22-dynamics.com', 'crm22.dynamics.com', 'contoso.crm2.dynamics.cn']) {
+  for (const host of [
+    'contoso.crmx.dynamics.com',
+    'contoso.crm22.dynamics.com.attacker.net',
+    'contoso.crm22-dynamics.com',
+    'crm22.dynamics.com',
+    'contoso.crm2.dynamics.cn',
+  ]) {
     assert.equal(isDataverseHost(CLOUDS.public, host), false, host);
   }
   assert.equal(describeDataverseHosts(CLOUDS.public), 'crmN.dynamics.com');
@@ -79,10 +102,16 @@ test('GCC and GCC High name a second Power Platform scope to fall back on', () =
 });
 
 test('a custom cloud may name a Power Platform fallback scope, checked like the others', () => {
-  const withFallback = parseCustomCloud(JSON.stringify({ ...custom, powerPlatformScopeFallback: 'https://127.0.0.1:4004/.default' }), 'c.json');
+  const withFallback = parseCustomCloud(
+    JSON.stringify({ ...custom, powerPlatformScopeFallback: 'https://127.0.0.1:4004/.default' }),
+    'c.json',
+  );
   assert.equal(withFallback.powerPlatformScopeFallback, 'https://127.0.0.1:4004/.default');
   assert.equal(parseCustomCloud(JSON.stringify(custom), 'c.json').powerPlatformScopeFallback, undefined);
-  assert.throws(() => parseCustomCloud(JSON.stringify({ ...custom, powerPlatformScopeFallback: 'https://127.0.0.1:4004' }), 'c.json'), /"powerPlatformScopeFallback" must end with \/.default/);
+  assert.throws(
+    () => parseCustomCloud(JSON.stringify({ ...custom, powerPlatformScopeFallback: 'https://127.0.0.1:4004' }), 'c.json'),
+    /"powerPlatformScopeFallback" must end with \/.default/,
+  );
 });
 
 test('progress lines name the service by its host', () => {
@@ -92,6 +121,6 @@ test('progress lines name the service by its host', () => {
   assert.equal(serviceOfHost(CLOUDS.public, 'login.microsoftonline.com'), 'Entra');
   assert.equal(serviceOfHost(CLOUDS.public, 'example.com'), undefined);
   const cloud = parseCustomCloud(JSON.stringify(custom), 'c.json');
-  assert.equal(serviceOfHost(cloud, '127.0.0.1:4002'), 'Microsoft Graph', 'the port tells the emulator\'s services apart');
+  assert.equal(serviceOfHost(cloud, '127.0.0.1:4002'), 'Microsoft Graph', "the port tells the emulator's services apart");
   assert.equal(serviceOfHost(cloud, '127.0.0.1:4100'), 'Dataverse');
 });

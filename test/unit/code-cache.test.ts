@@ -3,7 +3,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, win32 } from 'node:path';
 import { CACHED_COMMANDS, codeCacheDir } from '../../src/code-cache.ts';
@@ -24,7 +36,10 @@ function fixture(t: { after(fn: () => void): void }): { dist: string; cache: str
   mkdirSync(dist);
   writeFileSync(join(dist, 'main.cjs'), `exports.run = (call) => require('./work-A1.cjs').work(call);\n`);
   const body = Array.from({ length: 200 }, (_, i) => `  total += (n * ${i + 1}) % 7;`).join('\n');
-  writeFileSync(join(dist, 'work-A1.cjs'), `exports.work = (call) => (call ? big(3) : 0);\nfunction big(n) {\n  let total = 1;\n${body}\n  return total;\n}\n`);
+  writeFileSync(
+    join(dist, 'work-A1.cjs'),
+    `exports.work = (call) => (call ? big(3) : 0);\nfunction big(n) {\n  let total = 1;\n${body}\n  return total;\n}\n`,
+  );
   return { dist, cache: join(root, 'cache', 'dynauth', 'code-cache', '1.0.0-node24.0.0-x64', 'init') };
 }
 
@@ -180,20 +195,35 @@ test('writing caches keeps those of the most recent other versions, removes olde
   assert.deepEqual(readdirSync(versions).sort(), ['0.8.0-node22.22.2-x64', '0.9.0-node24.15.0-x64', '1.0.0-node24.0.0-x64', 'notes.txt']);
 });
 
-test('the cache lives in the platform\'s cache directory, one per version of dynauth and Node, per command', () => {
+test("the cache lives in the platform's cache directory, one per version of dynauth and Node, per command", () => {
   const version = `0.1.0-node${process.versions.node}-${process.arch}`;
   const at = (env: Record<string, string>, platform: NodeJS.Platform, home: string, args: string[]) =>
     codeCacheDir({ env, platform, homedir: () => home, version: '0.1.0', args });
-  assert.equal(at({ XDG_CACHE_HOME: '/var/cache/u' }, 'linux', '/home/u', ['init', '--yes']), join('/var/cache/u', 'dynauth', 'code-cache', version, 'init'));
-  assert.equal(at({ XDG_CACHE_HOME: 'relative' }, 'linux', '/home/u', ['--cloud', 'usgov', 'test-connection']), join('/home/u', '.cache', 'dynauth', 'code-cache', version, 'test-connection'));
+  assert.equal(
+    at({ XDG_CACHE_HOME: '/var/cache/u' }, 'linux', '/home/u', ['init', '--yes']),
+    join('/var/cache/u', 'dynauth', 'code-cache', version, 'init'),
+  );
+  assert.equal(
+    at({ XDG_CACHE_HOME: 'relative' }, 'linux', '/home/u', ['--cloud', 'usgov', 'test-connection']),
+    join('/home/u', '.cache', 'dynauth', 'code-cache', version, 'test-connection'),
+  );
   assert.equal(at({}, 'darwin', '/Users/u', ['--help']), join('/Users/u', 'Library', 'Caches', 'dynauth', 'code-cache', version, 'other'));
-  assert.equal(at({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', 'C:\\Users\\u', ['initt']), win32.join('C:\\Users\\u\\AppData\\Local', 'dynauth', 'code-cache', version, 'other'));
-  assert.equal(at({ LOCALAPPDATA: 'relative' }, 'win32', 'C:\\Users\\u', ['export']), win32.join('C:\\Users\\u', 'AppData', 'Local', 'dynauth', 'code-cache', version, 'export'));
+  assert.equal(
+    at({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', 'C:\\Users\\u', ['initt']),
+    win32.join('C:\\Users\\u\\AppData\\Local', 'dynauth', 'code-cache', version, 'other'),
+  );
+  assert.equal(
+    at({ LOCALAPPDATA: 'relative' }, 'win32', 'C:\\Users\\u', ['export']),
+    win32.join('C:\\Users\\u', 'AppData', 'Local', 'dynauth', 'code-cache', version, 'export'),
+  );
   // No home directory is asked for when XDG_CACHE_HOME says where: a user without one still runs.
   const homeless = () => {
     throw new Error('no home directory');
   };
-  assert.equal(codeCacheDir({ env: { XDG_CACHE_HOME: '/c' }, platform: 'linux', homedir: homeless, version: '0.1.0', args: ['status'] }), join('/c', 'dynauth', 'code-cache', version, 'status'));
+  assert.equal(
+    codeCacheDir({ env: { XDG_CACHE_HOME: '/c' }, platform: 'linux', homedir: homeless, version: '0.1.0', args: ['status'] }),
+    join('/c', 'dynauth', 'code-cache', version, 'status'),
+  );
 });
 
 test('every command of the program has its own cache bucket', async () => {

@@ -10,7 +10,12 @@ const NOW = new Date('2026-12-01T12:00:00Z');
 const TENANT_ID = '00000000-0000-0000-0000-000000000000';
 const HINTS = { blocked: 'use a certificate', tooLong: 'shorter' };
 
-function policy(id: string, passwordCredentials: PasswordRestriction[], isEnabled = true, displayName: string | null = null): AppManagementPolicy {
+function policy(
+  id: string,
+  passwordCredentials: PasswordRestriction[],
+  isEnabled = true,
+  displayName: string | null = null,
+): AppManagementPolicy {
   return { id, displayName, isEnabled, passwordCredentials };
 }
 
@@ -21,7 +26,12 @@ function reads(tenant: AppManagementPolicy | 'refused', app?: AppManagementPolic
   };
 }
 
-const request = (days: number, chosen: boolean) => ({ days, chosen, flag: '--secret-expiry', blocked: { hint: 'use a certificate', usage: true } });
+const request = (days: number, chosen: boolean) => ({
+  days,
+  chosen,
+  flag: '--secret-expiry',
+  blocked: { hint: 'use a certificate', usage: true },
+});
 
 test('isoDurationMs reads Graph durations, and nothing else', () => {
   assert.equal(isoDurationMs('P90D'), 90 * 86_400_000);
@@ -31,8 +41,15 @@ test('isoDurationMs reads Graph durations, and nothing else', () => {
 });
 
 test('secretRules: the enabled tenant default binds; a disabled one, or a disabled restriction, binds nothing', () => {
-  const cap = policy(TENANT_ID, [{ restrictionType: 'passwordLifetime', maxLifetime: 'P90DT23H' }, { restrictionType: 'symmetricKeyAddition' }]);
-  assert.deepEqual(secretRules(reads(cap), undefined, NOW), { known: true, maxDays: 90, cappedBy: { id: TENANT_ID, displayName: null, scope: 'tenant' } });
+  const cap = policy(TENANT_ID, [
+    { restrictionType: 'passwordLifetime', maxLifetime: 'P90DT23H' },
+    { restrictionType: 'symmetricKeyAddition' },
+  ]);
+  assert.deepEqual(secretRules(reads(cap), undefined, NOW), {
+    known: true,
+    maxDays: 90,
+    cappedBy: { id: TENANT_ID, displayName: null, scope: 'tenant' },
+  });
   assert.deepEqual(secretRules(reads({ ...cap, isEnabled: false }), undefined, NOW), { known: true });
   const off = policy(TENANT_ID, [{ restrictionType: 'passwordAddition', state: 'disabled' }]);
   assert.deepEqual(secretRules(reads(off), undefined, NOW), { known: true });
@@ -66,16 +83,28 @@ test("secretRules: the app's own enabled policy replaces the default; a disabled
 test('secretLifetimeUnder: a chosen lifetime over the cap is a usage error, the default is lowered with a note, a block is named', () => {
   const capped = secretRules(reads(policy(TENANT_ID, [{ restrictionType: 'passwordLifetime', maxLifetime: 'P90D' }])), undefined, NOW);
   assert.deepEqual(secretLifetimeUnder(capped, request(60, true)), { days: 60 });
-  assert.deepEqual(secretLifetimeUnder(capped, request(180, false)), { days: 90, note: "the tenant's app-management policy allows at most 90 days" });
-  assert.throws(() => secretLifetimeUnder(capped, request(91, true)), (error: unknown) => {
-    assert.ok(error instanceof UsageError);
-    assert.equal(error.exitCode, ExitCode.usage);
-    assert.match(error.message, /--secret-expiry is 91 days, but the tenant's default app-management policy \(0{8}-.*\) allows client secrets at most 90 days/);
-    assert.equal(error.hint, 'Pass --secret-expiry 90 or less.');
-    return true;
+  assert.deepEqual(secretLifetimeUnder(capped, request(180, false)), {
+    days: 90,
+    note: "the tenant's app-management policy allows at most 90 days",
   });
+  assert.throws(
+    () => secretLifetimeUnder(capped, request(91, true)),
+    (error: unknown) => {
+      assert.ok(error instanceof UsageError);
+      assert.equal(error.exitCode, ExitCode.usage);
+      assert.match(
+        error.message,
+        /--secret-expiry is 91 days, but the tenant's default app-management policy \(0{8}-.*\) allows client secrets at most 90 days/,
+      );
+      assert.equal(error.hint, 'Pass --secret-expiry 90 or less.');
+      return true;
+    },
+  );
   const blocked = secretRules(reads(policy(TENANT_ID, [{ restrictionType: 'passwordAddition' }], true, 'No secrets')), undefined, NOW);
-  assert.throws(() => secretLifetimeUnder(blocked, request(30, false)), (error: unknown) => error instanceof UsageError && /"No secrets" \(0{8}-/.test(error.message) && error.hint === 'use a certificate');
+  assert.throws(
+    () => secretLifetimeUnder(blocked, request(30, false)),
+    (error: unknown) => error instanceof UsageError && /"No secrets" \(0{8}-/.test(error.message) && error.hint === 'use a certificate',
+  );
   assert.throws(
     () => secretLifetimeUnder(blocked, { ...request(30, false), blocked: { hint: 'x', usage: false } }),
     (error: unknown) => error instanceof DynauthError && !(error instanceof UsageError) && error.exitCode === ExitCode.failure,
@@ -84,14 +113,32 @@ test('secretLifetimeUnder: a chosen lifetime over the cap is a usage error, the 
 });
 
 test("secretRefusal: Graph's two policy codes become errors naming the policy; anything else is left alone", () => {
-  const refusal = (code: string, message: string) => new ApiError({ service: 'graph', status: 400, remoteCode: code, remoteMessage: message, message: 'Could not add a client secret' });
-  const blocked = secretRefusal(refusal('CredentialTypeNotAllowedAsPerAppPolicy', "Credential type not allowed as per assigned policy '538f1913-366a-440a-95a0-e195cb55b282'."), 180, HINTS);
+  const refusal = (code: string, message: string) =>
+    new ApiError({ service: 'graph', status: 400, remoteCode: code, remoteMessage: message, message: 'Could not add a client secret' });
+  const blocked = secretRefusal(
+    refusal(
+      'CredentialTypeNotAllowedAsPerAppPolicy',
+      "Credential type not allowed as per assigned policy '538f1913-366a-440a-95a0-e195cb55b282'.",
+    ),
+    180,
+    HINTS,
+  );
   assert.ok(blocked instanceof DynauthError && blocked.exitCode === ExitCode.failure);
   assert.match(blocked.message, /app-management policy 538f1913-366a-440a-95a0-e195cb55b282 does not allow client secrets/);
   assert.equal(blocked.hint, 'use a certificate');
   // Reported without quotes too (CIPP-API PR 1970).
-  const tooLong = secretRefusal(refusal('CredentialInvalidLifetimeAsPerAppPolicy', 'Credential lifetime exceeds the max value allowed as per assigned policy 538f1913-366a-440a-95a0-e195cb55b282'), 365, HINTS);
-  assert.match(tooLong!.message, /a client secret valid 365 days: app-management policy 538f1913-366a-440a-95a0-e195cb55b282 allows client secrets a shorter life/);
+  const tooLong = secretRefusal(
+    refusal(
+      'CredentialInvalidLifetimeAsPerAppPolicy',
+      'Credential lifetime exceeds the max value allowed as per assigned policy 538f1913-366a-440a-95a0-e195cb55b282',
+    ),
+    365,
+    HINTS,
+  );
+  assert.match(
+    tooLong!.message,
+    /a client secret valid 365 days: app-management policy 538f1913-366a-440a-95a0-e195cb55b282 allows client secrets a shorter life/,
+  );
   assert.equal(tooLong!.hint, 'shorter');
   assert.equal(secretRefusal(refusal('Request_BadRequest', 'nope'), 1, HINTS), undefined);
   assert.equal(secretRefusal(new Error('network'), 1, HINTS), undefined);

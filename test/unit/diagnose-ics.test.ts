@@ -11,7 +11,17 @@ test('fold keeps every physical line within 75 octets and never splits a charact
 
 test('the calendar has one event per credential with a display alarm two weeks before', () => {
   const text = expiryCalendar(
-    [{ profile: 'p', environment: { url: 'https://x' }, app: { displayName: 'a', clientId: 'c' }, tenantId: 't', credential: { type: 'certificate', keyId: 'k', expiresOn: '2027-01-02T03:04:05.000Z', daysLeft: 9 }, lastSuccessfulTest: undefined, keychainItem: 'present' }],
+    [
+      {
+        profile: 'p',
+        environment: { url: 'https://x' },
+        app: { displayName: 'a', clientId: 'c' },
+        tenantId: 't',
+        credential: { type: 'certificate', keyId: 'k', expiresOn: '2027-01-02T03:04:05.000Z', daysLeft: 9 },
+        lastSuccessfulTest: undefined,
+        keychainItem: 'present',
+      },
+    ],
     new Date('2026-12-01T00:00:00Z'),
   );
   assert.match(text, /BEGIN:VEVENT\r\nUID:k\.p@dynauth\r\nDTSTAMP:20261201T000000Z\r\nDTSTART:20270102T030405Z\r\n/);

@@ -27,7 +27,9 @@ const context = (more: Partial<DiagnosisContext> = {}): DiagnosisContext => ({
 
 /** Shaped like @azure/identity's AuthenticationError. */
 const entra = (code: number, description = `AADSTS${code}: something.`) =>
-  Object.assign(new Error(`ClientSecretCredential authentication failed: ${description}`), { errorResponse: { errorCodes: [code], errorDescription: description } });
+  Object.assign(new Error(`ClientSecretCredential authentication failed: ${description}`), {
+    errorResponse: { errorCodes: [code], errorDescription: description },
+  });
 
 const dataverse = (status: number, remoteCode: string, remoteMessage = '') =>
   new ApiError({ service: 'dataverse', status, remoteCode, remoteMessage, message: `Could not call WhoAmI: ${remoteMessage}` });
@@ -54,28 +56,50 @@ test('every AADSTS code of the issue has its own cause and fix, and counts as au
 });
 
 test('7000215: a GUID is the secret ID; the profile keyId itself is said without hedging', () => {
-  assert.match(diagnose(entra(7000215), context({ credential: { type: 'secret', secretLooksLikeId: true } })).cause, /secret's ID \(a GUID\) was used instead of its value/);
-  assert.match(diagnose(entra(7000215), context({ credential: { type: 'secret', secretLooksLikeId: true, secretIsKeyId: true } })).cause, /^The secret's ID was used instead of its value/);
+  assert.match(
+    diagnose(entra(7000215), context({ credential: { type: 'secret', secretLooksLikeId: true } })).cause,
+    /secret's ID \(a GUID\) was used instead of its value/,
+  );
+  assert.match(
+    diagnose(entra(7000215), context({ credential: { type: 'secret', secretLooksLikeId: true, secretIsKeyId: true } })).cause,
+    /^The secret's ID was used instead of its value/,
+  );
   const byHand = diagnose(entra(7000215), context({ profile: undefined }));
   assert.match(byHand.fix, /App registrations > Certificates & secrets/);
 });
 
 test('700027 with an expired certificate says it expired', () => {
-  const diagnosis = diagnose(entra(700027, 'AADSTS700027: Client assertion failed signature validation. [Reason - The key used is expired.]'), context({ credential: { type: 'certificate', thumbprint: 'AB12' } }));
+  const diagnosis = diagnose(
+    entra(700027, 'AADSTS700027: Client assertion failed signature validation. [Reason - The key used is expired.]'),
+    context({ credential: { type: 'certificate', thumbprint: 'AB12' } }),
+  );
   assert.equal(diagnosis.cause, 'The certificate (thumbprint AB12) has expired.');
 });
 
 test('Dataverse refusals: no application user, missing privilege, disabled user, admin policy, throttling, outage', () => {
   const notMember = diagnose(dataverse(403, '0x80072560', 'The user is not a member of the organization.'), context());
   assert.match(notMember.cause, /no application user in contoso\.crm4\.dynamics\.com/);
-  assert.equal(notMember.fix, 'dynauth init --environment https://contoso.crm4.dynamics.com --app-name "acme-sync" --profile sales creates it.');
+  assert.equal(
+    notMember.fix,
+    'dynauth init --environment https://contoso.crm4.dynamics.com --app-name "acme-sync" --profile sales creates it.',
+  );
   assert.equal(notMember.auth, true);
 
-  const privilege = diagnose(dataverse(403, '0x80040220', "Principal user (Id=1, type=8), is missing prvWriteLead privilege (Id=2) on OTC=4 for entity 'lead'. context.Caller=1"), context());
+  const privilege = diagnose(
+    dataverse(
+      403,
+      '0x80040220',
+      "Principal user (Id=1, type=8), is missing prvWriteLead privilege (Id=2) on OTC=4 for entity 'lead'. context.Caller=1",
+    ),
+    context(),
+  );
   assert.equal(privilege.cause, 'The application user in contoso.crm4.dynamics.com lacks prvWriteLead on table lead.');
   assert.match(privilege.fix, /contact-center preset grants it: dynauth init .* --role-preset contact-center/);
   assert.equal(privilege.auth, false);
-  const userRead = diagnose(dataverse(403, '0x80040220', "is missing prvReadUser privilege (Id=2) on OTC=8 for entity 'systemuser'."), context());
+  const userRead = diagnose(
+    dataverse(403, '0x80040220', "is missing prvReadUser privilege (Id=2) on OTC=8 for entity 'systemuser'."),
+    context(),
+  );
   assert.match(userRead.fix, /built-in role "Basic User" grants it: .*--role "Basic User"/);
 
   assert.match(diagnose(dataverse(403, '0x80040225', 'disabled'), context()).cause, /application user .* is disabled/);
@@ -83,7 +107,10 @@ test('Dataverse refusals: no application user, missing privilege, disabled user,
   assert.match(policy.cause, /An admin policy of contoso\.crm4\.dynamics\.com blocks this app/);
   assert.equal(policy.auth, true);
 
-  const throttled = diagnose(dataverse(429, '0x80072322', 'Number of requests exceeded the limit of 6000 over time window of 300 seconds.'), context({ retryAfterSeconds: 42 }));
+  const throttled = diagnose(
+    dataverse(429, '0x80072322', 'Number of requests exceeded the limit of 6000 over time window of 300 seconds.'),
+    context({ retryAfterSeconds: 42 }),
+  );
   assert.match(throttled.cause, /service protection limits .*6000/);
   assert.match(throttled.fix, /Wait for 42 s/);
   assert.match(diagnose(dataverse(503, '0x80040216'), context()).cause, /temporarily unavailable \(HTTP 503\)/);
@@ -91,8 +118,14 @@ test('Dataverse refusals: no application user, missing privilege, disabled user,
 
 test('Dataverse 401: another audience, an expired token, or unknown', () => {
   const audience = diagnose(dataverse(401, ''), context({ token: { aud: 'https://fabrikam.crm.dynamics.com' } }));
-  assert.match(audience.cause, /issued for another audience \(https:\/\/fabrikam\.crm\.dynamics\.com\), not for https:\/\/contoso\.crm4\.dynamics\.com/);
-  const expired = diagnose(dataverse(401, ''), context({ token: { aud: 'https://contoso.crm4.dynamics.com', exp: now.getTime() / 1000 - 5 } }));
+  assert.match(
+    audience.cause,
+    /issued for another audience \(https:\/\/fabrikam\.crm\.dynamics\.com\), not for https:\/\/contoso\.crm4\.dynamics\.com/,
+  );
+  const expired = diagnose(
+    dataverse(401, ''),
+    context({ token: { aud: 'https://contoso.crm4.dynamics.com', exp: now.getTime() / 1000 - 5 } }),
+  );
   assert.match(expired.cause, /had expired/);
   assert.match(diagnose(dataverse(401, ''), context()).cause, /bad, expired or wrong-audience token/);
 });
@@ -105,9 +138,15 @@ test('network failures are named, the proxy without its credentials', () => {
   assert.doesNotMatch(refused.cause + refused.fix, /pa55/);
   assert.match(diagnose(new NetworkError('timeout', 'x', undefined), context({ timeoutMs: 5000 })).cause, /did not answer within 5 s/);
   // @azure/identity wraps network errors; the code is found in the cause chain or the message.
-  const wrapped = Object.assign(new Error('request failed'), { cause: Object.assign(new Error('getaddrinfo ENOTFOUND login.example'), { code: 'ENOTFOUND' }) });
+  const wrapped = Object.assign(new Error('request failed'), {
+    cause: Object.assign(new Error('getaddrinfo ENOTFOUND login.example'), { code: 'ENOTFOUND' }),
+  });
   assert.equal(findNetworkCause(wrapped)?.failure, 'dns');
-  assert.equal(findNetworkCause(new Error('self-signed certificate in certificate chain (SELF_SIGNED_CERT_IN_CHAIN) https://login.example/x'))?.failure, 'tls');
+  assert.equal(
+    findNetworkCause(new Error('self-signed certificate in certificate chain (SELF_SIGNED_CERT_IN_CHAIN) https://login.example/x'))
+      ?.failure,
+    'tls',
+  );
 });
 
 test('storage failures: missing item, keychain unavailable, wrong passphrase', () => {
@@ -134,5 +173,11 @@ test('exit code: 0 all passed (warnings too), 4 when a failure is about authenti
   const other = { ...auth, auth: false };
   assert.equal(exitCodeOf([report({ id: 'expiry', status: 'warn', summary: '' })]), 0);
   assert.equal(exitCodeOf([report({ id: 'whoami', status: 'fail', summary: '', diagnosis: other })]), 1);
-  assert.equal(exitCodeOf([report({ id: 'whoami', status: 'fail', summary: '', diagnosis: other }), report({ id: 'token', status: 'fail', summary: '', diagnosis: auth })]), 4);
+  assert.equal(
+    exitCodeOf([
+      report({ id: 'whoami', status: 'fail', summary: '', diagnosis: other }),
+      report({ id: 'token', status: 'fail', summary: '', diagnosis: auth }),
+    ]),
+    4,
+  );
 });

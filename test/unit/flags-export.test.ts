@@ -25,7 +25,11 @@ test('export flags: a profile name unsafe as a file name is a usage error before
   for (const profile of ['../etc/passwd', 'con', 'a'.repeat(65), 'prod.']) {
     assert.throws(
       () => parseExportFlags({ profile, store: 'keychain' }, {}),
-      (error: unknown) => error instanceof UsageError && error.exitCode === ExitCode.usage && error.code === 'bad-profile-name' && /is not safe as a file name/.test(error.message),
+      (error: unknown) =>
+        error instanceof UsageError &&
+        error.exitCode === ExitCode.usage &&
+        error.code === 'bad-profile-name' &&
+        /is not safe as a file name/.test(error.message),
       profile,
     );
   }

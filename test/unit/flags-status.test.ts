@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { ExitCode, UsageError } from '../../src/cli/errors.ts';
 import { parseStatusFlags } from '../../src/commands/status/flags.ts';
 
-const usage = (pattern: RegExp) => (error: unknown) => error instanceof UsageError && error.exitCode === ExitCode.usage && pattern.test(error.message);
+const usage = (pattern: RegExp) => (error: unknown) =>
+  error instanceof UsageError && error.exitCode === ExitCode.usage && pattern.test(error.message);
 const DEFAULTS = { timeout: '30s', store: 'keychain' };
 
 test('status flags: the defaults read nothing from the environment but a passphrase', () => {
@@ -45,5 +46,8 @@ test('status flags: --ics names a file that can be written', async (t) => {
   const file = join(dir, 'expiry.ics');
   assert.equal(parseStatusFlags({ ...DEFAULTS, ics: file }, {}).ics, file);
   assert.throws(() => parseStatusFlags({ ...DEFAULTS, ics: '  ' }, {}), usage(/--ics needs a file name/));
-  assert.throws(() => parseStatusFlags({ ...DEFAULTS, ics: dir }, {}), (error: unknown) => error instanceof UsageError && /--ics/.test(error.message));
+  assert.throws(
+    () => parseStatusFlags({ ...DEFAULTS, ics: dir }, {}),
+    (error: unknown) => error instanceof UsageError && /--ics/.test(error.message),
+  );
 });

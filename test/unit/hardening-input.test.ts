@@ -21,7 +21,8 @@ import { assertWritableFile, writeOutputFile } from '../../src/util/output-file.
 import { PassThrough } from 'node:stream';
 import { hostileCases } from '../support/hostile.ts';
 
-const usage = (pattern: RegExp) => (error: unknown) => error instanceof UsageError && error.exitCode === ExitCode.usage && pattern.test(error.message);
+const usage = (pattern: RegExp) => (error: unknown) =>
+  error instanceof UsageError && error.exitCode === ExitCode.usage && pattern.test(error.message);
 
 const DURATIONS: Array<{ name: string; text: string; max?: number; error: RegExp }> = [
   { name: 'twenty nines (Node would warn TimeoutOverflowWarning)', text: '99999999999999999999', error: /too long: give at most 1 day/ },
@@ -52,7 +53,10 @@ test('durations up to the bound are kept exactly', () => {
 });
 
 test('a duration quoted in an error is cut and loses its control characters', () => {
-  assert.throws(() => parseDuration(`x${'y'.repeat(5000)}`, '--wait'), (error: unknown) => error instanceof UsageError && error.message.length < 200);
+  assert.throws(
+    () => parseDuration(`x${'y'.repeat(5000)}`, '--wait'),
+    (error: unknown) => error instanceof UsageError && error.message.length < 200,
+  );
 });
 
 const SECRETS: Array<{ name: string; secret: () => string }> = [
@@ -89,7 +93,9 @@ for (const c of hostileCases('input-name', NAMES)) {
   test(`--app-name with ${c.name} is refused (exit 2) without repeating it`, () => {
     assert.throws(
       () => validateAppName(c.value),
-      (error: unknown) => usage(/--app-name holds a control or bidirectional-override character \(U\+[0-9A-F]{4} at position \d+\)/)(error) && !(error as Error).message.includes(c.value),
+      (error: unknown) =>
+        usage(/--app-name holds a control or bidirectional-override character \(U\+[0-9A-F]{4} at position \d+\)/)(error) &&
+        !(error as Error).message.includes(c.value),
     );
     assert.throws(() => validatePlainName(c.value, '--role'), usage(/--role holds a control/));
   });
@@ -132,15 +138,22 @@ test('a FIFO put in place after the check is refused at the write, never waited 
   t.after(() => rm(dir, { recursive: true, force: true }));
   const fifo = join(dir, 'calendar.ics');
   execFileSync('mkfifo', [fifo]);
-  await assert.rejects(writeOutputFile(fifo, 'BEGIN:VCALENDAR', '--ics'), (error: unknown) => error instanceof DynauthError && /calendar\.ics/.test(error.message));
+  await assert.rejects(
+    writeOutputFile(fifo, 'BEGIN:VCALENDAR', '--ics'),
+    (error: unknown) => error instanceof DynauthError && /calendar\.ics/.test(error.message),
+  );
 });
 
 test('a write failure (a full disk) is an ordinary error naming the file and the flag, exit 1', async () => {
   const full = async () => {
     throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
   };
-  await assert.rejects(writeOutputFile('/tmp/x.ics', 'data', '--ics', full), (error: unknown) =>
-    error instanceof DynauthError && error.exitCode === ExitCode.failure && error.message === 'Cannot write /tmp/x.ics (--ics): no space is left on the device (ENOSPC).',
+  await assert.rejects(
+    writeOutputFile('/tmp/x.ics', 'data', '--ics', full),
+    (error: unknown) =>
+      error instanceof DynauthError &&
+      error.exitCode === ExitCode.failure &&
+      error.message === 'Cannot write /tmp/x.ics (--ics): no space is left on the device (ENOSPC).',
   );
 });
 
@@ -150,7 +163,10 @@ test('a file-system error that names no file is still an ordinary failure, never
   stderr.on('data', (chunk) => (err += chunk));
   const globals = { color: false, quiet: false, json: false, verbose: false, cloud: 'public', cloudConfig: undefined };
   const ui = createUi({ stdout: new PassThrough(), stderr }, globals);
-  const code = formatError(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' }), { ui, globals });
+  const code = formatError(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' }), {
+    ui,
+    globals,
+  });
   assert.equal(code, ExitCode.failure);
   assert.match(err, /A file could not be used: no space is left on the device \(ENOSPC\)\./);
   assert.doesNotMatch(err, /Unexpected/);
@@ -181,20 +197,72 @@ const base = {
 };
 
 const CLOUD_CONFIGS: Array<{ name: string; config: Record<string, unknown>; error: RegExp }> = [
-  { name: 'a 1 MB host name', config: { ...base, authorityHost: `https://${'a'.repeat(1_000_000)}.example` }, error: /\d+ characters; a cloud config is a few hundred/ },
-  { name: 'a 10 KB host name', config: { ...base, authorityHost: `https://${'a'.repeat(10_000)}.example` }, error: /"authorityHost" is \d+ characters; a URL has at most 2048/ },
-  { name: 'a 300-character host name', config: { ...base, graphEndpoint: `https://${'abcdefghij.'.repeat(27)}example` }, error: /"graphEndpoint" has a bad host name: \d+ characters, more than the 253/ },
-  { name: 'a 64-character label', config: { ...base, graphEndpoint: `https://${'a'.repeat(64)}.example` }, error: /"graphEndpoint" has a bad host name: each dot-separated label/ },
-  { name: 'credentials in a URL', config: { ...base, authorityHost: 'https://user:pass@login.contoso.example' }, error: /"authorityHost" must be a plain https:\/\/ URL/ },
-  { name: 'a query string', config: { ...base, powerPlatformEndpoint: 'https://api.bap.contoso.example/?x=1' }, error: /"powerPlatformEndpoint" must be a plain/ },
+  {
+    name: 'a 1 MB host name',
+    config: { ...base, authorityHost: `https://${'a'.repeat(1_000_000)}.example` },
+    error: /\d+ characters; a cloud config is a few hundred/,
+  },
+  {
+    name: 'a 10 KB host name',
+    config: { ...base, authorityHost: `https://${'a'.repeat(10_000)}.example` },
+    error: /"authorityHost" is \d+ characters; a URL has at most 2048/,
+  },
+  {
+    name: 'a 300-character host name',
+    config: { ...base, graphEndpoint: `https://${'abcdefghij.'.repeat(27)}example` },
+    error: /"graphEndpoint" has a bad host name: \d+ characters, more than the 253/,
+  },
+  {
+    name: 'a 64-character label',
+    config: { ...base, graphEndpoint: `https://${'a'.repeat(64)}.example` },
+    error: /"graphEndpoint" has a bad host name: each dot-separated label/,
+  },
+  {
+    name: 'credentials in a URL',
+    config: { ...base, authorityHost: 'https://user:pass@login.contoso.example' },
+    error: /"authorityHost" must be a plain https:\/\/ URL/,
+  },
+  {
+    name: 'a query string',
+    config: { ...base, powerPlatformEndpoint: 'https://api.bap.contoso.example/?x=1' },
+    error: /"powerPlatformEndpoint" must be a plain/,
+  },
   { name: 'a fragment', config: { ...base, graphEndpoint: 'https://graph.contoso.example/#x' }, error: /"graphEndpoint" must be a plain/ },
-  { name: 'a host with an underscore', config: { ...base, graphEndpoint: 'https://gr_aph.contoso.example' }, error: /"graphEndpoint" has a bad host name/ },
-  { name: 'a 10 KB Dataverse suffix', config: { ...base, dataverseHostSuffixes: [`${'a'.repeat(10_000)}.example`] }, error: /"dataverseHostSuffixes" entry 1: \d+ characters, more than the 253/ },
-  { name: 'a thousand suffixes', config: { ...base, dataverseHostSuffixes: Array.from({ length: 1000 }, (_, i) => `c${i}.x.example`) }, error: /lists 1000 suffixes; at most 50/ },
-  { name: 'a single-label suffix (every .com host)', config: { ...base, dataverseHostSuffixes: ['com'] }, error: /entry 1 is a single label/ },
-  { name: 'an empty label in a suffix', config: { ...base, dataverseHostSuffixes: ['crm..contoso.example'] }, error: /entry 1: each dot-separated label/ },
-  { name: 'a suffix label starting with a hyphen', config: { ...base, dataverseHostSuffixes: ['-crm.contoso.example'] }, error: /entry 1: each dot-separated label/ },
-  { name: 'a URL of 3000 characters', config: { ...base, graphEndpoint: `https://graph.contoso.example/${'p'.repeat(3000)}` }, error: /"graphEndpoint" is \d+ characters/ },
+  {
+    name: 'a host with an underscore',
+    config: { ...base, graphEndpoint: 'https://gr_aph.contoso.example' },
+    error: /"graphEndpoint" has a bad host name/,
+  },
+  {
+    name: 'a 10 KB Dataverse suffix',
+    config: { ...base, dataverseHostSuffixes: [`${'a'.repeat(10_000)}.example`] },
+    error: /"dataverseHostSuffixes" entry 1: \d+ characters, more than the 253/,
+  },
+  {
+    name: 'a thousand suffixes',
+    config: { ...base, dataverseHostSuffixes: Array.from({ length: 1000 }, (_, i) => `c${i}.x.example`) },
+    error: /lists 1000 suffixes; at most 50/,
+  },
+  {
+    name: 'a single-label suffix (every .com host)',
+    config: { ...base, dataverseHostSuffixes: ['com'] },
+    error: /entry 1 is a single label/,
+  },
+  {
+    name: 'an empty label in a suffix',
+    config: { ...base, dataverseHostSuffixes: ['crm..contoso.example'] },
+    error: /entry 1: each dot-separated label/,
+  },
+  {
+    name: 'a suffix label starting with a hyphen',
+    config: { ...base, dataverseHostSuffixes: ['-crm.contoso.example'] },
+    error: /entry 1: each dot-separated label/,
+  },
+  {
+    name: 'a URL of 3000 characters',
+    config: { ...base, graphEndpoint: `https://graph.contoso.example/${'p'.repeat(3000)}` },
+    error: /"graphEndpoint" is \d+ characters/,
+  },
 ];
 
 for (const c of hostileCases('input-cloud-config', CLOUD_CONFIGS)) {
@@ -211,6 +279,14 @@ test('a cloud config text of more than 64 KiB is refused before it is parsed', (
 });
 
 test('a sane private cloud (host names, an IP address, a port, a path) is still accepted', () => {
-  const cloud = parseCustomCloud(JSON.stringify({ ...base, authorityHost: 'https://127.0.0.1:4001', graphEndpoint: 'https://graph.contoso.example/v1', dataverseHostSuffixes: ['127.0.0.1', '.crm.contoso.example'] }), 'c.json');
+  const cloud = parseCustomCloud(
+    JSON.stringify({
+      ...base,
+      authorityHost: 'https://127.0.0.1:4001',
+      graphEndpoint: 'https://graph.contoso.example/v1',
+      dataverseHostSuffixes: ['127.0.0.1', '.crm.contoso.example'],
+    }),
+    'c.json',
+  );
   assert.deepEqual(cloud.dataverseHostSuffixes, ['127.0.0.1', 'crm.contoso.example']);
 });

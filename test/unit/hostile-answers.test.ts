@@ -46,7 +46,10 @@ function stream(res: ServerResponse, total: number, headers: Record<string, stri
 const LIMIT = 1024 * 1024;
 const OVERSIZED = [
   { name: 'a chunked body past the cap', handler: (res: ServerResponse) => stream(res, 64 * LIMIT) },
-  { name: 'a declared length past the cap', handler: (res: ServerResponse) => stream(res, 64 * LIMIT, { 'content-length': String(64 * LIMIT) }) },
+  {
+    name: 'a declared length past the cap',
+    handler: (res: ServerResponse) => stream(res, 64 * LIMIT, { 'content-length': String(64 * LIMIT) }),
+  },
   { name: 'a body one chunk past the cap', handler: (res: ServerResponse) => stream(res, LIMIT + 64 * 1024) },
 ];
 
@@ -54,7 +57,13 @@ for (const c of hostileCases('http-body-cap', OVERSIZED)) {
   test(`body cap: ${c.name} is refused with the service and request named, without reading it all`, async (t) => {
     const { url, server, written } = await serve(c.handler);
     t.after(() => server.close());
-    const http = createHttp({ fetch, clock, signal: new AbortController().signal, maxResponseBytes: LIMIT, serviceName: () => 'Microsoft Graph' });
+    const http = createHttp({
+      fetch,
+      clock,
+      signal: new AbortController().signal,
+      maxResponseBytes: LIMIT,
+      serviceName: () => 'Microsoft Graph',
+    });
     await assert.rejects(http.request(url), (error: unknown) => {
       assert.ok(error instanceof ResponseTooLargeError);
       assert.equal(error.message, 'Microsoft Graph answered GET /v1.0/organization with more than 1 MB; dynauth stopped reading it.');
@@ -66,7 +75,9 @@ for (const c of hostileCases('http-body-cap', OVERSIZED)) {
 }
 
 test('body cap: an answer within the cap is returned whole, status and headers kept', async (t) => {
-  const { url, server } = await serve((res) => res.writeHead(201, { 'content-type': 'application/json', 'request-id': 'r1' }).end('{"ok":true}'));
+  const { url, server } = await serve((res) =>
+    res.writeHead(201, { 'content-type': 'application/json', 'request-id': 'r1' }).end('{"ok":true}'),
+  );
   t.after(() => server.close());
   const http = createHttp({ fetch, clock, signal: new AbortController().signal, maxResponseBytes: LIMIT });
   const response = await http.request(url, { method: 'POST', body: '{}' });
@@ -88,8 +99,16 @@ const BASE = 'https://org.crm.dynamics.com/api/data/v9.2/';
 const FIRST = `${BASE}roles?$select=name`;
 const BAD_LINKS = [
   { name: 'the first page again', links: [FIRST], said: /a next page it had already sent/ },
-  { name: 'a page already followed', links: [`${FIRST}&$skiptoken=1`, `${FIRST}&$skiptoken=2`, `${FIRST}&$skiptoken=1`], said: /already sent/ },
-  { name: 'another host', links: ['https://evil.example.net/api/data/v9.2/roles'], said: /outside https:\/\/org\.crm\.dynamics\.com\/api\/data\/v9\.2\/; dynauth does not follow it/ },
+  {
+    name: 'a page already followed',
+    links: [`${FIRST}&$skiptoken=1`, `${FIRST}&$skiptoken=2`, `${FIRST}&$skiptoken=1`],
+    said: /already sent/,
+  },
+  {
+    name: 'another host',
+    links: ['https://evil.example.net/api/data/v9.2/roles'],
+    said: /outside https:\/\/org\.crm\.dynamics\.com\/api\/data\/v9\.2\/; dynauth does not follow it/,
+  },
   { name: 'a look-alike host', links: ['https://org.crm.dynamics.com.evil.example.net/api/data/v9.2/roles'], said: /outside/ },
   { name: 'plain http on the same host', links: ['http://org.crm.dynamics.com/api/data/v9.2/roles?$skiptoken=1'], said: /outside/ },
   { name: 'user info on the same host', links: ['https://x:y@org.crm.dynamics.com/api/data/v9.2/roles?$skiptoken=1'], said: /outside/ },
@@ -105,25 +124,41 @@ for (const c of hostileCases('paging-link', BAD_LINKS)) {
     const links = [...c.links];
     const last = links.pop();
     for (const link of links) assert.equal(follow(link), link);
-    assert.throws(() => follow(last), (error: Error & { exitCode?: number }) => {
-      assert.match(error.message, c.said);
-      assert.ok(error.message.length < 700, `message is ${error.message.length} characters`);
-      assert.equal(error.exitCode, 1);
-      return true;
-    });
+    assert.throws(
+      () => follow(last),
+      (error: Error & { exitCode?: number }) => {
+        assert.match(error.message, c.said);
+        assert.ok(error.message.length < 700, `message is ${error.message.length} characters`);
+        assert.equal(error.exitCode, 1);
+        return true;
+      },
+    );
   });
 }
 
 test(`paging: new pages are followed up to ${MAX_PAGES}, then refused; no link ends the list`, () => {
-  const follow = pageLinks('Power Platform', 'the request to list environments', 'https://api.bap.microsoft.com/e?api-version=1', 'https://api.bap.microsoft.com/e');
+  const follow = pageLinks(
+    'Power Platform',
+    'the request to list environments',
+    'https://api.bap.microsoft.com/e?api-version=1',
+    'https://api.bap.microsoft.com/e',
+  );
   assert.equal(follow(undefined), undefined);
   assert.equal(follow(null), undefined);
   assert.equal(follow(''), undefined);
-  for (let page = 2; page <= MAX_PAGES; page++) assert.equal(follow(`https://API.bap.microsoft.com/E?page=${page}`), `https://API.bap.microsoft.com/E?page=${page}`);
+  for (let page = 2; page <= MAX_PAGES; page++)
+    assert.equal(follow(`https://API.bap.microsoft.com/E?page=${page}`), `https://API.bap.microsoft.com/E?page=${page}`);
   assert.throws(() => follow('https://api.bap.microsoft.com/e?page=next'), /more than 500 pages; dynauth stopped following them\./);
 });
 
-const ORGANIZATION = { id: '26ff0f86-85a2-56d3-952b-c6a0e6aaf60e', displayName: 'Contoso', verifiedDomains: [{ name: 'contoso.onmicrosoft.com', isDefault: false }, { name: 'Contoso.com', isDefault: true }] };
+const ORGANIZATION = {
+  id: '26ff0f86-85a2-56d3-952b-c6a0e6aaf60e',
+  displayName: 'Contoso',
+  verifiedDomains: [
+    { name: 'contoso.onmicrosoft.com', isDefault: false },
+    { name: 'Contoso.com', isDefault: true },
+  ],
+};
 
 test('tenant check: the tenant id or any verified domain, in any case, is the tenant asked for', () => {
   for (const tenant of [undefined, ORGANIZATION.id, ORGANIZATION.id.toUpperCase(), 'contoso.onmicrosoft.com', 'CONTOSO.COM']) {
@@ -131,12 +166,20 @@ test('tenant check: the tenant id or any verified domain, in any case, is the te
   }
 });
 
-const OTHER_TENANTS = ['fabrikam.onmicrosoft.com', '0badf00d-0000-4000-8000-0000000000ff', 'contoso.onmicrosoft.com.evil.example', 'onmicrosoft.com'];
+const OTHER_TENANTS = [
+  'fabrikam.onmicrosoft.com',
+  '0badf00d-0000-4000-8000-0000000000ff',
+  'contoso.onmicrosoft.com.evil.example',
+  'onmicrosoft.com',
+];
 for (const tenant of hostileCases('tenant-mismatch', OTHER_TENANTS)) {
   test(`tenant check: --tenant ${tenant} is not the tenant /organization answers for`, () => {
     const error = tenantMismatch(ORGANIZATION, tenant);
     assert.ok(error);
-    assert.equal(error.message, `Microsoft Graph answered for tenant ${ORGANIZATION.id} (Contoso.com), not --tenant ${tenant} that was signed in to; nothing was changed.`);
+    assert.equal(
+      error.message,
+      `Microsoft Graph answered for tenant ${ORGANIZATION.id} (Contoso.com), not --tenant ${tenant} that was signed in to; nothing was changed.`,
+    );
     assert.equal(error.exitCode, 1);
   });
 }

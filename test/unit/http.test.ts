@@ -26,7 +26,9 @@ function fakeClock(): Clock & { slept: number[] } {
   };
 }
 
-async function serve(handler: (count: number, res: import('node:http').ServerResponse, req: import('node:http').IncomingMessage) => void): Promise<{ url: string; server: Server; count: () => number }> {
+async function serve(
+  handler: (count: number, res: import('node:http').ServerResponse, req: import('node:http').IncomingMessage) => void,
+): Promise<{ url: string; server: Server; count: () => number }> {
   let count = 0;
   const server = createServer((req, res) => handler(++count, res, req));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -68,7 +70,10 @@ test('a dropped connection is retried for GET but not for POST', async (t) => {
   const http = createHttp({ fetch, clock: recordingClock(), signal: new AbortController().signal });
   assert.equal((await http.request(url)).status, 200);
   assert.equal(count(), 2);
-  await assert.rejects(http.request(url, { method: 'POST', body: '{}' }), (error: unknown) => error instanceof NetworkError && error.failure === 'reset');
+  await assert.rejects(
+    http.request(url, { method: 'POST', body: '{}' }),
+    (error: unknown) => error instanceof NetworkError && error.failure === 'reset',
+  );
   assert.equal(count(), 3, 'the POST was sent once');
 });
 
@@ -94,7 +99,13 @@ test('a Retry-After longer than the backoff cap is waited in full, and said with
   t.after(() => server.close());
   const clock = fakeClock();
   const waits: RetryWait[] = [];
-  const http = createHttp({ fetch, clock, signal: new AbortController().signal, serviceName: () => 'Dataverse', onRetry: (wait) => waits.push(wait) });
+  const http = createHttp({
+    fetch,
+    clock,
+    signal: new AbortController().signal,
+    serviceName: () => 'Dataverse',
+    onRetry: (wait) => waits.push(wait),
+  });
   assert.equal((await http.request(url)).status, 200);
   assert.equal(count(), 2);
   assert.deepEqual(clock.slept, [45_000], 'not cut to the 30 s backoff cap');
@@ -106,7 +117,13 @@ test('a Retry-After past what is left of --wait fails at once, naming the wait a
   const { url, server, count } = await serve((_, res) => res.writeHead(429, { 'Retry-After': '45' }).end());
   t.after(() => server.close());
   const clock = fakeClock();
-  const http = createHttp({ fetch, clock, signal: new AbortController().signal, serviceName: () => 'Dataverse', budget: waitFlagBudget(60_000, '1m') });
+  const http = createHttp({
+    fetch,
+    clock,
+    signal: new AbortController().signal,
+    serviceName: () => 'Dataverse',
+    budget: waitFlagBudget(60_000, '1m'),
+  });
   await assert.rejects(http.request(url), (error: unknown) => {
     assert.ok(error instanceof RetryBudgetError);
     assert.equal(error.message, 'Dataverse asked dynauth to wait 45 s (429), more than --wait 1m leaves (15 s).');
@@ -124,7 +141,11 @@ test('without --wait one request waits at most 5 minutes', async (t) => {
   t.after(() => server.close());
   const clock = fakeClock();
   const http = createHttp({ fetch, clock, signal: new AbortController().signal });
-  await assert.rejects(http.request(url), (error: unknown) => error instanceof RetryBudgetError && /wait 5 min 1 s \(503\), more than dynauth's 5 min limit leaves \(5 min\)/.test(error.message));
+  await assert.rejects(
+    http.request(url),
+    (error: unknown) =>
+      error instanceof RetryBudgetError && /wait 5 min 1 s \(503\), more than dynauth's 5 min limit leaves \(5 min\)/.test(error.message),
+  );
   assert.equal(count(), 1);
   assert.deepEqual(clock.slept, []);
 });
@@ -141,9 +162,19 @@ test('a service that names no wait backs off within the budget, then its answer 
 
 test('progress lines for waits the service did not name', () => {
   const at = new Date(2026, 0, 1, 9, 5, 7);
-  assert.equal(describeRetryWait({ host: 'h', service: 'Microsoft Graph', status: 503, asked: false, waitMs: 4000, at }), 'Microsoft Graph is unavailable (503); waiting 4 s, retrying at 09:05:07…');
   assert.equal(
-    describeRetryWait({ host: 'h', service: 'h', asked: false, failure: 'Connection to h was dropped before it answered.', waitMs: 2000, at }),
+    describeRetryWait({ host: 'h', service: 'Microsoft Graph', status: 503, asked: false, waitMs: 4000, at }),
+    'Microsoft Graph is unavailable (503); waiting 4 s, retrying at 09:05:07…',
+  );
+  assert.equal(
+    describeRetryWait({
+      host: 'h',
+      service: 'h',
+      asked: false,
+      failure: 'Connection to h was dropped before it answered.',
+      waitMs: 2000,
+      at,
+    }),
     'Connection to h was dropped before it answered; retrying at 09:05:07…',
   );
 });

@@ -177,7 +177,10 @@ test('no rejection goes unhandled: a thrown task, its dependants, and a failure 
 
 test('a need that is not added before its task, or a name added twice, is a programming error', () => {
   const graph = taskGraph().task('app', [], () => 1);
-  assert.throws(() => graph.task('secret', ['principal' as 'app'], () => 2), /task "secret" needs "principal", which is not added before it/);
+  assert.throws(
+    () => graph.task('secret', ['principal' as 'app'], () => 2),
+    /task "secret" needs "principal", which is not added before it/,
+  );
   assert.throws(() => graph.task('app' as never, [], () => 2), /task "app" is added twice/);
 });
 

@@ -17,7 +17,10 @@ function fakeCredential(known: string[]): TokenCredential & { asked: string[] } 
       asked.push(wanted);
       if (!known.includes(wanted)) {
         const resource = wanted.replace(/\/\.default$/, '');
-        throw Object.assign(new Error(`invalid_resource: AADSTS500011: The resource principal named ${resource} was not found in the tenant named Contoso.`), { name: 'AuthenticationError' });
+        throw Object.assign(
+          new Error(`invalid_resource: AADSTS500011: The resource principal named ${resource} was not found in the tenant named Contoso.`),
+          { name: 'AuthenticationError' },
+        );
       }
       return { token: `token for ${wanted}`, expiresOnTimestamp: Date.now() + 3_600_000 };
     },
@@ -38,7 +41,10 @@ test('a scope Entra does not know (AADSTS500011) is asked for by its fallback, w
 test('once the fallback worked, a refreshed token goes straight to it', async () => {
   const credential = fakeCredential([FALLBACK]);
   let now = Date.now();
-  const getToken = tokenSource(credential, new AbortController().signal, toAuthError, { fallbacks: { [PRIMARY]: FALLBACK }, now: () => now });
+  const getToken = tokenSource(credential, new AbortController().signal, toAuthError, {
+    fallbacks: { [PRIMARY]: FALLBACK },
+    now: () => now,
+  });
   await getToken(PRIMARY);
   now += 2 * 3_600_000;
   assert.equal(await getToken(PRIMARY), `token for ${FALLBACK}`);
@@ -66,7 +72,10 @@ test('the primary scope is used alone when Entra knows it, and other failures ar
 test('when Entra knows neither scope, the first answer is reported', async () => {
   const credential = fakeCredential([]);
   const getToken = tokenSource(credential, new AbortController().signal, toAuthError, { fallbacks: { [PRIMARY]: FALLBACK } });
-  await assert.rejects(getToken(PRIMARY), (error: unknown) => error instanceof AuthError && error.message.includes('https://gov.service.powerapps.us was not found'));
+  await assert.rejects(
+    getToken(PRIMARY),
+    (error: unknown) => error instanceof AuthError && error.message.includes('https://gov.service.powerapps.us was not found'),
+  );
   assert.deepEqual(credential.asked, [PRIMARY, FALLBACK]);
 });
 
@@ -82,7 +91,9 @@ test('a scope without a fallback fails as it did', async () => {
  * silent and fails with AuthenticationRequiredError (its cause dropped) until authenticate() has
  * signed the admin in; a resource Entra does not know fails authenticate() with AADSTS500011.
  */
-function fakeInteractive(known: string[]): TokenCredential & { authenticate(scope: string | string[]): Promise<unknown>; prompts: string[]; asked: string[] } {
+function fakeInteractive(
+  known: string[],
+): TokenCredential & { authenticate(scope: string | string[]): Promise<unknown>; prompts: string[]; asked: string[] } {
   const asked: string[] = [];
   const prompts: string[] = [];
   let signedIn = false;
@@ -92,13 +103,17 @@ function fakeInteractive(known: string[]): TokenCredential & { authenticate(scop
     async getToken(scope) {
       const wanted = String(scope);
       asked.push(wanted);
-      if (!signedIn || !known.includes(wanted)) throw Object.assign(new Error('Automatic authentication has been disabled.'), { name: 'AuthenticationRequiredError' });
+      if (!signedIn || !known.includes(wanted))
+        throw Object.assign(new Error('Automatic authentication has been disabled.'), { name: 'AuthenticationRequiredError' });
       return { token: `token for ${wanted}`, expiresOnTimestamp: Date.now() + 3_600_000 };
     },
     async authenticate(scope) {
       const wanted = String(scope);
       prompts.push(wanted);
-      if (!known.includes(wanted)) throw new Error(`AADSTS500011: The resource principal named ${wanted.replace(/\/\.default$/, '')} was not found in the tenant named Contoso.`);
+      if (!known.includes(wanted))
+        throw new Error(
+          `AADSTS500011: The resource principal named ${wanted.replace(/\/\.default$/, '')} was not found in the tenant named Contoso.`,
+        );
       signedIn = true;
       return {};
     },

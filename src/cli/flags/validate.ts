@@ -48,10 +48,13 @@ export function validateEnvironmentUrl(url: string, cloud: Cloud, what = '--envi
 export function validatePlainName<T extends string | undefined>(name: T, flag: string): T {
   const unsafe = name === undefined ? undefined : unsafeCharacter(name);
   if (unsafe) {
-    throw new UsageError(`${flag} holds a control or bidirectional-override character (${unsafe}); names are shown in the Entra admin center and on consent screens, where such characters disguise them.`, {
-      hint: 'Type the name with visible characters only.',
-      code: 'unsafe-name',
-    });
+    throw new UsageError(
+      `${flag} holds a control or bidirectional-override character (${unsafe}); names are shown in the Entra admin center and on consent screens, where such characters disguise them.`,
+      {
+        hint: 'Type the name with visible characters only.',
+        code: 'unsafe-name',
+      },
+    );
   }
   return name;
 }
@@ -67,7 +70,10 @@ export function validateAppName(name: string): void {
 /** A new credential's lifetime: 1 day to dynauth's own limit, one rule and one message for init, rotation and the prompt. */
 export function validateLifetime(days: number, given: string, label = '--secret-expiry'): number {
   if (days >= 1 && days <= MAX_SECRET_LIFETIME_DAYS) return days;
-  const why = days < 1 ? `${days} days is not in the future` : `${days} days is beyond dynauth's own limit: two years, the longest the Entra admin center offers`;
+  const why =
+    days < 1
+      ? `${days} days is not in the future`
+      : `${days} days is beyond dynauth's own limit: two years, the longest the Entra admin center offers`;
   throw new UsageError(`${label} "${given}" is out of range: give 1 to ${MAX_SECRET_LIFETIME_DAYS} days (${why}).`, {
     hint: 'Microsoft recommends short-lived credentials (dynauth defaults to 180 days), and a tenant app-management policy may allow less still; dynauth rotate-secret renews one with no downtime.',
     code: 'expiry-out-of-range',

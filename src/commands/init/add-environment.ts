@@ -7,7 +7,10 @@ import type { Storage } from '../../connection/storage.ts';
  * `init --profile P --add-environment E`: the app of profile P (found by its client id) gets an
  * application user in E with the same roles, and P's credential is reused when still valid.
  */
-export async function addEnvironmentSelectors(storage: Storage, flags: InitFlags): Promise<{ flags: Partial<InitFlags>; sourceProfile: string }> {
+export async function addEnvironmentSelectors(
+  storage: Storage,
+  flags: InitFlags,
+): Promise<{ flags: Partial<InitFlags>; sourceProfile: string }> {
   const name = flags.profile!;
   const profile = await storage.profiles.read(name);
   if (!profile) {

@@ -17,7 +17,13 @@ export interface AppliedEnvironment {
  * Creates or completes the preset's custom roles, then finds each role's copy in the application
  * user's business unit; needs nothing from Entra, so it starts first.
  */
-export function prepareRoles(state: EnvironmentState, roleChoice: RoleChoice, outcome: Outcome, waiting: PollWaiting, say: Say): Promise<string[]> {
+export function prepareRoles(
+  state: EnvironmentState,
+  roleChoice: RoleChoice,
+  outcome: Outcome,
+  waiting: PollWaiting,
+  say: Say,
+): Promise<string[]> {
   const preset = roleChoice.kind === 'preset' && !roleChoice.preset.builtIn ? roleChoice.preset : undefined;
   const unitId = userUnit(state);
   return Promise.all(
@@ -33,14 +39,26 @@ function userUnit(state: EnvironmentState): string {
 }
 
 /** The application user for the app, in one environment. */
-export async function applicationUserFor(state: EnvironmentState, appId: string, outcome: Outcome, waiting: PollWaiting, say: Say): Promise<string> {
+export async function applicationUserFor(
+  state: EnvironmentState,
+  appId: string,
+  outcome: Outcome,
+  waiting: PollWaiting,
+  say: Say,
+): Promise<string> {
   const userId = await ensureApplicationUser(state.dataverse, state, appId, outcome, waiting);
   say(`Application user ${userId} in ${state.target.displayName}, business unit "${state.businessUnit.name}"`);
   return userId;
 }
 
 /** Gives the application user its roles (each business unit's own copy, from prepareRoles), in one environment. */
-export async function assignRoles(state: EnvironmentState, userId: string, roleIds: string[], outcome: Outcome, say: Say): Promise<AppliedEnvironment> {
+export async function assignRoles(
+  state: EnvironmentState,
+  userId: string,
+  roleIds: string[],
+  outcome: Outcome,
+  say: Say,
+): Promise<AppliedEnvironment> {
   const where = state.target.uniqueName;
   const roles = await Promise.all(
     state.roles.map(async (role, index) => {
@@ -57,7 +75,13 @@ export async function assignRoles(state: EnvironmentState, userId: string, roleI
   return { applicationUserId: userId, businessUnitId: userUnit(state), roles };
 }
 
-async function ensureApplicationUser(dataverse: DataverseApi, state: EnvironmentState, appId: string, outcome: Outcome, waiting: PollWaiting): Promise<string> {
+async function ensureApplicationUser(
+  dataverse: DataverseApi,
+  state: EnvironmentState,
+  appId: string,
+  outcome: Outcome,
+  waiting: PollWaiting,
+): Promise<string> {
   const where = state.target.uniqueName;
   if (state.appUser) {
     outcome.reused.push(`applicationUser@${where}`);
@@ -90,8 +114,14 @@ async function prepareRole(
   const privileges = state.presetPrivileges;
   const leftOut = state.unavailablePrivileges.length ? ` (left out, no such tables: ${state.unavailablePrivileges.join(', ')})` : '';
   if (role.create) {
-    const roleId = await createOrFind(() => dataverse.createRole(role.name, root), async () => (await dataverse.findRole(role.name, root))?.roleid);
-    await dataverse.addPrivilegesToRole(roleId, privileges.map((p) => ({ PrivilegeId: p.privilegeid, Depth: 'Global' as const })));
+    const roleId = await createOrFind(
+      () => dataverse.createRole(role.name, root),
+      async () => (await dataverse.findRole(role.name, root))?.roleid,
+    );
+    await dataverse.addPrivilegesToRole(
+      roleId,
+      privileges.map((p) => ({ PrivilegeId: p.privilegeid, Depth: 'Global' as const })),
+    );
     outcome.created.push(`securityRole:${role.name}@${where}`);
     say(`Security role "${role.name}" created in ${state.target.displayName} with ${privileges.length} privileges${leftOut}`);
     return inRoot ? roleId : undefined;
@@ -103,7 +133,10 @@ async function prepareRole(
   // Privileges belong to the root role; a business unit's copy inherits them.
   const rootId = inRoot ? role.id! : (await dataverse.findRole(role.name, root))!.roleid;
   const missing = privileges.filter((p) => role.missingPrivileges.includes(p.name));
-  await dataverse.addPrivilegesToRole(rootId, missing.map((p) => ({ PrivilegeId: p.privilegeid, Depth: 'Global' as const })));
+  await dataverse.addPrivilegesToRole(
+    rootId,
+    missing.map((p) => ({ PrivilegeId: p.privilegeid, Depth: 'Global' as const })),
+  );
   outcome.created.push(`securityRolePrivileges:${role.name}@${where}`);
   say(`Security role "${role.name}" completed with ${role.missingPrivileges.join(', ')}`);
   return role.id;

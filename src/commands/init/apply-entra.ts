@@ -18,9 +18,16 @@ import type { StoredCredential } from '../../connection/credential.ts';
 import { mintCertificate, mintSecret } from '../../connection/mint.ts';
 import type { Outcome } from './model.ts';
 
-export async function ensureCrmServicePrincipal(graph: GraphApi, existing: ServicePrincipal | undefined, outcome: Outcome): Promise<ServicePrincipal> {
+export async function ensureCrmServicePrincipal(
+  graph: GraphApi,
+  existing: ServicePrincipal | undefined,
+  outcome: Outcome,
+): Promise<ServicePrincipal> {
   if (existing) return existing;
-  const created = await createOrFind(() => graph.createServicePrincipal(DYNAMICS_CRM_APP_ID), () => graph.findServicePrincipal(DYNAMICS_CRM_APP_ID));
+  const created = await createOrFind(
+    () => graph.createServicePrincipal(DYNAMICS_CRM_APP_ID),
+    () => graph.findServicePrincipal(DYNAMICS_CRM_APP_ID),
+  );
   outcome.created.push('dynamicsCrmServicePrincipal');
   return (await graph.findServicePrincipal(DYNAMICS_CRM_APP_ID)) ?? created;
 }
@@ -46,7 +53,9 @@ export async function ensureApp(
   const body = {
     displayName: appName,
     signInAudience: 'AzureADMyOrg',
-    requiredResourceAccess: [{ resourceAppId: DYNAMICS_CRM_APP_ID, resourceAccess: [{ id: userImpersonationScopeId(crm), type: 'Scope' }] }],
+    requiredResourceAccess: [
+      { resourceAppId: DYNAMICS_CRM_APP_ID, resourceAccess: [{ id: userImpersonationScopeId(crm), type: 'Scope' }] },
+    ],
   };
   // A lost answer is looked for patiently: Graph may list a new app only seconds later.
   const app = await createOrFind(
@@ -69,11 +78,15 @@ export async function ensureServicePrincipal(
     outcome.reused.push('servicePrincipal');
     return existing;
   }
-  const lostAnswer: LagCheck = (error) => (error instanceof ApiError && error.status === 409 ? 'the new service principal is not listed yet' : undefined);
+  const lostAnswer: LagCheck = (error) =>
+    error instanceof ApiError && error.status === 409 ? 'the new service principal is not listed yet' : undefined;
   const servicePrincipal = await whileReplicating(
     async () => {
       try {
-        return await createOrFind(() => graph.createServicePrincipal(app.appId), () => graph.findServicePrincipal(app.appId));
+        return await createOrFind(
+          () => graph.createServicePrincipal(app.appId),
+          () => graph.findServicePrincipal(app.appId),
+        );
       } catch (error) {
         // 409: an earlier attempt made it (its answer was lost); the list may show it only later.
         const found = error instanceof ApiError && error.status === 409 ? await graph.findServicePrincipal(app.appId) : undefined;
@@ -99,19 +112,22 @@ export async function ensureConsent(
 ): Promise<PermissionGrant> {
   const find = () => graph.findPermissionGrant(servicePrincipal.id, crm.id);
   const create = () =>
-    createOrFind(
-      async () => {
-        try {
-          return await graph.createPermissionGrant({ clientId: servicePrincipal.id, consentType: 'AllPrincipals', resourceId: crm.id, scope: USER_IMPERSONATION });
-        } catch (error) {
-          const found = error instanceof ApiError && error.status === 409 ? await find() : undefined;
-          if (found) return found;
-          throw error;
-        }
-      },
-      find,
-    );
-  const grant = existing ?? (await whileReplicating(create, grantPrincipalNotYetVisible, waiting, 'Entra to publish the new service principal'));
+    createOrFind(async () => {
+      try {
+        return await graph.createPermissionGrant({
+          clientId: servicePrincipal.id,
+          consentType: 'AllPrincipals',
+          resourceId: crm.id,
+          scope: USER_IMPERSONATION,
+        });
+      } catch (error) {
+        const found = error instanceof ApiError && error.status === 409 ? await find() : undefined;
+        if (found) return found;
+        throw error;
+      }
+    }, find);
+  const grant =
+    existing ?? (await whileReplicating(create, grantPrincipalNotYetVisible, waiting, 'Entra to publish the new service principal'));
   const scopes = grant.scope.split(' ').filter(Boolean);
   if (!scopes.includes(USER_IMPERSONATION)) {
     await graph.updatePermissionGrantScope(grant.id, [...scopes, USER_IMPERSONATION].join(' '));
@@ -144,10 +160,13 @@ export async function createSecret(
   const attempt = () => critical(() => mintSecret(graph, app, key, save));
   return whileReplicating(attempt, appNotYetVisible, waiting, 'Entra to publish the new app').catch((error: unknown) => {
     // The policy could not be read beforehand (or changed since): Graph's refusal, in words and with the way out.
-    throw secretRefusal(error, lifetimeDays, {
-      blocked: 'Run the same dynauth init again with --credential certificate: it reuses the app, service principal and consent made so far.',
-      tooLong: `Run the same dynauth init again with a shorter --secret-expiry (${POLICY_READ_HINT}), or with --credential certificate.`,
-    }) ?? error;
+    throw (
+      secretRefusal(error, lifetimeDays, {
+        blocked:
+          'Run the same dynauth init again with --credential certificate: it reuses the app, service principal and consent made so far.',
+        tooLong: `Run the same dynauth init again with a shorter --secret-expiry (${POLICY_READ_HINT}), or with --credential certificate.`,
+      }) ?? error
+    );
   });
 }
 

@@ -59,7 +59,8 @@ export async function applyPlan(
   const waiting = waitingFor(deps, flags);
   const ctx: ApplyContext = { deps, cloud, session, answers, found, storage, outcome, waiting, now: deps.clock.now() };
   const say = (message: string) => deps.ui.success(message);
-  const perEnvironment = <T>(work: (state: Discovery['environments'][number], index: number) => Promise<T>) => settleAll(found.environments.map(work));
+  const perEnvironment = <T>(work: (state: Discovery['environments'][number], index: number) => Promise<T>) =>
+    settleAll(found.environments.map(work));
   const { app, credential, servicePrincipal, profiles } = await taskGraph()
     // The preset's roles need nothing from Entra: they are made beside it, from the start.
     .task('roles', [], () => perEnvironment((state) => prepareRoles(state, answers.roleChoice, outcome, waiting, say)))
@@ -75,14 +76,25 @@ export async function applyPlan(
       await ensureConsent(graph, servicePrincipal, crm, found.grant, outcome, waiting);
       say('Admin consent for Dynamics CRM user_impersonation');
     })
-    .task('applicationUsers', ['app', 'servicePrincipal'], ({ app }) => perEnvironment((state) => applicationUserFor(state, app.appId, outcome, waiting, say)))
+    .task('applicationUsers', ['app', 'servicePrincipal'], ({ app }) =>
+      perEnvironment((state) => applicationUserFor(state, app.appId, outcome, waiting, say)),
+    )
     .task('environments', ['applicationUsers', 'roles'], ({ applicationUsers, roles }) =>
       perEnvironment((state, index) => assignRoles(state, applicationUsers[index]!, roles[index]!, outcome, say)),
     )
     // The app's own token only needs the credential and the service principal: it is fetched
     // while the application user and its roles are still being made.
     .task('tokens', ['app', 'credential', 'servicePrincipal'], ({ app, credential }) =>
-      settleAll(answers.targets.map((target) => acquireAppToken(deps, cloud, { tenantId: session.tenantId, clientId: app.appId, secret: appSecretOf(credential), environmentUrl: target.url }, waiting))),
+      settleAll(
+        answers.targets.map((target) =>
+          acquireAppToken(
+            deps,
+            cloud,
+            { tenantId: session.tenantId, clientId: app.appId, secret: appSecretOf(credential), environmentUrl: target.url },
+            waiting,
+          ),
+        ),
+      ),
     )
     .task('profiles', ['app', 'credential', 'servicePrincipal', 'consent', 'environments', 'tokens'], (done) =>
       settleAll(answers.targets.map((target, index) => verifiedProfile(ctx, target, index, done))),
@@ -104,7 +116,13 @@ async function recordedApp(ctx: ApplyContext, crm: ServicePrincipal): Promise<Ap
   const app = await deps.cancellation.critical(async () => {
     const sleep = (ms: number) => deps.clock.sleep(ms, deps.cancellation.signal);
     const made = await ensureApp(ctx.session.graph, answers.appName, crm, found.app, outcome, sleep);
-    if (!found.app) await rememberNewApp(storage.profiles, answers.targets.map((target) => target.profile), made, now);
+    if (!found.app)
+      await rememberNewApp(
+        storage.profiles,
+        answers.targets.map((target) => target.profile),
+        made,
+        now,
+      );
     return made;
   });
   deps.ui.success(`App registration "${app.displayName}" (client id ${app.appId})`);
@@ -120,7 +138,12 @@ interface Made {
 }
 
 /** Proves one target's connection end to end as the integration will use it, then writes its profile. */
-async function verifiedProfile(ctx: ApplyContext, target: InitAnswers['targets'][number], index: number, made: Made): Promise<{ profile: Profile; verified: VerifiedConnection }> {
+async function verifiedProfile(
+  ctx: ApplyContext,
+  target: InitAnswers['targets'][number],
+  index: number,
+  made: Made,
+): Promise<{ profile: Profile; verified: VerifiedConnection }> {
   const { deps, cloud, session, now } = ctx;
   const { app, credential, environments } = made;
   // The preset's privileges this environment has (all of them unless tables are missing).
@@ -146,7 +169,13 @@ async function verifiedProfile(ctx: ApplyContext, target: InitAnswers['targets']
   return { profile, verified };
 }
 
-function finalDraft(draft: ProfileDraft, sp: ServicePrincipal, environment: AppliedEnvironment, expected: string[], now: Date): ProfileDraft {
+function finalDraft(
+  draft: ProfileDraft,
+  sp: ServicePrincipal,
+  environment: AppliedEnvironment,
+  expected: string[],
+  now: Date,
+): ProfileDraft {
   return {
     ...draft,
     servicePrincipalId: sp.id,

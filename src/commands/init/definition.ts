@@ -27,7 +27,13 @@ export const registerInit: CommandRegistrar = (program: Command, invoke) => {
     .addOption(option('--add-environment <id|url|name>', 'give the app of an existing --profile a user in another environment'))
     .addOption(option('--app-name <name>', 'display name of the app registration (default dynauth-<environment>)', 'DYNAUTH_APP_NAME'))
     .addOption(option('--credential <type>', 'credential to create', 'DYNAUTH_CREDENTIAL').choices(['secret', 'certificate']))
-    .addOption(option('--secret-expiry <duration>', 'credential lifetime: days, or e.g. 6mo, 1y (default 180 days, or less if a tenant app-management policy caps secrets; dynauth allows at most 730)', 'DYNAUTH_SECRET_EXPIRY'))
+    .addOption(
+      option(
+        '--secret-expiry <duration>',
+        'credential lifetime: days, or e.g. 6mo, 1y (default 180 days, or less if a tenant app-management policy caps secrets; dynauth allows at most 730)',
+        'DYNAUTH_SECRET_EXPIRY',
+      ),
+    )
     .addOption(repeatableOption('--role <name>', 'existing Dataverse security role to assign, by name', 'DYNAUTH_ROLE'))
     .addOption(
       option('--role-preset <preset>', 'least-privilege role to create and assign', 'DYNAUTH_ROLE_PRESET').choices([
@@ -36,9 +42,17 @@ export const registerInit: CommandRegistrar = (program: Command, invoke) => {
         'system-administrator',
       ]),
     )
-    .addOption(option('--skip-missing-tables', "make the preset's role without the privileges of tables the environment lacks", 'DYNAUTH_SKIP_MISSING_TABLES'))
+    .addOption(
+      option(
+        '--skip-missing-tables',
+        "make the preset's role without the privileges of tables the environment lacks",
+        'DYNAUTH_SKIP_MISSING_TABLES',
+      ),
+    )
     .addOption(option('--business-unit <name>', 'business unit of the application user (default the root one)', 'DYNAUTH_BUSINESS_UNIT'))
-    .addOption(option('--profile <name>', 'name under which the connection is stored (default the environment unique name)', 'DYNAUTH_PROFILE'))
+    .addOption(
+      option('--profile <name>', 'name under which the connection is stored (default the environment unique name)', 'DYNAUTH_PROFILE'),
+    )
     .addOption(option('--certificate-out <file.pem>', 'also write the certificate and its private key to this PEM file (mode 0600)'))
     .addOption(waitOption())
     .addOption(passphraseOption())

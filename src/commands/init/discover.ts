@@ -31,7 +31,9 @@ export async function discover(
       session.graph.findServicePrincipal(DYNAMICS_CRM_APP_ID),
     ]);
     if (answers.appId && !app) {
-      throw new UsageError(`The app of this profile (client id ${answers.appId}) no longer exists in the tenant.`, { hint: 'Run dynauth init without --add-environment to set up a new one.' });
+      throw new UsageError(`The app of this profile (client id ${answers.appId}) no longer exists in the tenant.`, {
+        hint: 'Run dynauth init without --add-environment to set up a new one.',
+      });
     }
     const [servicePrincipal, credential, appPolicies] = await Promise.all([
       app ? session.graph.findServicePrincipal(app.appId) : undefined,
@@ -62,7 +64,11 @@ async function findApp(graph: GraphApi, displayName: string, recentApp: RecentAp
   return apps[0];
 }
 
-async function firstStoredCredential(answers: InitAnswers, app: Application, lookup: StoredCredentialLookup): Promise<StoredCredential | undefined> {
+async function firstStoredCredential(
+  answers: InitAnswers,
+  app: Application,
+  lookup: StoredCredentialLookup,
+): Promise<StoredCredential | undefined> {
   for (const target of answers.targets) {
     const stored = await lookup(target.profile, app);
     if (stored) return stored;
@@ -105,7 +111,9 @@ async function discoverEnvironment(
   await rightsChecked;
   const found = userUnit === businessUnit.businessunitid ? await inChosenUnit : await lookup(userUnit);
   const existing = await presetLookup;
-  const presetPrivileges = (preset?.privileges ?? []).flatMap((name) => existing.filter((p) => p.name.toLowerCase() === name.toLowerCase()).map((p) => ({ privilegeid: p.privilegeid, name })));
+  const presetPrivileges = (preset?.privileges ?? []).flatMap((name) =>
+    existing.filter((p) => p.name.toLowerCase() === name.toLowerCase()).map((p) => ({ privilegeid: p.privilegeid, name })),
+  );
   const available = new Set(presetPrivileges.map((p) => p.name));
   const unavailablePrivileges = (preset?.privileges ?? []).filter((name) => !available.has(name));
   const assigned = new Set((appUser?.systemuserroles_association ?? []).map((role) => role.roleid));

@@ -70,7 +70,9 @@ export function parseInitFlags(options: FlagValues, cloud: Cloud, env: Env): Ini
   if (store === 'file' && !usePassphrase) throw new UsageError('--store file needs --passphrase: the file is encrypted with it.');
   const weakPassphrase = passphrase ? passphraseProblem(passphrase) : undefined;
   if (weakPassphrase) {
-    throw new UsageError(`DYNAUTH_PASSPHRASE is too short to encrypt the new credential: give ${weakPassphrase}, as the prompt asks.`, { code: 'weak-passphrase' });
+    throw new UsageError(`DYNAUTH_PASSPHRASE is too short to encrypt the new credential: give ${weakPassphrase}, as the prompt asks.`, {
+      code: 'weak-passphrase',
+    });
   }
   return {
     auth: parseAuthMethod(readText(options, 'auth')),
@@ -100,7 +102,8 @@ export function parseInitFlags(options: FlagValues, cloud: Cloud, env: Env): Ini
 export function assertNothingMissing(flags: InitFlags, options: { needsYes: boolean }): void {
   const missing: string[] = [];
   if (!flags.environments.length && !flags.addEnvironment) missing.push('--environment <id|url|name>');
-  if (!flags.roles.length && !flags.rolePreset && !flags.addEnvironment) missing.push('--role-preset <contact-center|read-only|system-administrator> or --role <name>');
+  if (!flags.roles.length && !flags.rolePreset && !flags.addEnvironment)
+    missing.push('--role-preset <contact-center|read-only|system-administrator> or --role <name>');
   if (flags.usePassphrase && !flags.passphrase) missing.push('DYNAUTH_PASSPHRASE (for --passphrase)');
   if (options.needsYes) missing.push('--yes (to apply the plan without a confirmation prompt), or --dry-run');
   if (missing.length) throw new MissingInputError(missing);

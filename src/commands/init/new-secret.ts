@@ -23,7 +23,11 @@ const fileFor = (profiles: ProfileStore, profile: string) => join(profiles.direc
 /** The marker the next secret of `app` is named with, recorded for every profile first (an earlier run's, if any). */
 export async function recordSecretMarker(profiles: ProfileStore, profileNames: string[], app: Application, now: Date): Promise<string> {
   const recorded = (await readRecords(profiles, profileNames)).find((record) => record.applicationObjectId === app.id);
-  const record: SecretRecord = recorded ?? { applicationObjectId: app.id, marker: randomBytes(4).toString('hex'), startedOn: now.toISOString() };
+  const record: SecretRecord = recorded ?? {
+    applicationObjectId: app.id,
+    marker: randomBytes(4).toString('hex'),
+    startedOn: now.toISOString(),
+  };
   for (const name of profileNames) await writePrivateFileAtomic(fileFor(profiles, name), `${JSON.stringify(record)}\n`);
   return record.marker;
 }
@@ -32,14 +36,24 @@ export async function recordSecretMarker(profiles: ProfileStore, profileNames: s
  * Removes the secrets an interrupted init of these profiles made on `app` and never saved: those
  * carrying a recorded marker, except `keep` (the one the keychain holds). Returns their key ids.
  */
-export async function removeStraySecrets(graph: GraphApi, profiles: ProfileStore, profileNames: string[], app: Application, keep: string | undefined): Promise<string[]> {
-  const markers = (await readRecords(profiles, profileNames)).filter((record) => record.applicationObjectId === app.id).map((record) => record.marker);
+export async function removeStraySecrets(
+  graph: GraphApi,
+  profiles: ProfileStore,
+  profileNames: string[],
+  app: Application,
+  keep: string | undefined,
+): Promise<string[]> {
+  const markers = (await readRecords(profiles, profileNames))
+    .filter((record) => record.applicationObjectId === app.id)
+    .map((record) => record.marker);
   if (!markers.length) return [];
   const current = await graph.getApplication(app.id).catch((error: unknown) => {
     if (error instanceof ApiError && error.status === 404) return app; // not replicated yet: what discovery saw
     throw error;
   });
-  const strays = [...new Set(markers)].flatMap((marker) => markedBy(current, marker, 'init')).filter((key) => key.type === 'secret' && key.keyId !== keep);
+  const strays = [...new Set(markers)]
+    .flatMap((marker) => markedBy(current, marker, 'init'))
+    .filter((key) => key.type === 'secret' && key.keyId !== keep);
   for (const key of strays) await removeCredential(graph, app.id, 'secret', key.keyId);
   return strays.map((key) => key.keyId);
 }
@@ -57,7 +71,8 @@ async function readRecords(profiles: ProfileStore, profileNames: string[]): Prom
   for (const name of profileNames) {
     try {
       const data = JSON.parse(await readFile(fileFor(profiles, name), 'utf8')) as Partial<SecretRecord>;
-      if (typeof data.applicationObjectId === 'string' && typeof data.marker === 'string' && typeof data.startedOn === 'string') records.push(data as SecretRecord);
+      if (typeof data.applicationObjectId === 'string' && typeof data.marker === 'string' && typeof data.startedOn === 'string')
+        records.push(data as SecretRecord);
     } catch {
       // no record, or an unreadable one: nothing recorded to clean up
     }

@@ -13,7 +13,10 @@ export function buildPlan(answers: InitAnswers, found: Discovery, existingProfil
     item(Boolean(found.servicePrincipal), 'service principal (enterprise application)'),
     item(Boolean(found.grant), 'admin consent for Dynamics CRM user_impersonation'),
     found.credential
-      ? { action: 'reuse', what: `stored ${found.credential.kind === 'secret' ? 'client secret' : 'certificate'} (expires ${found.credential.expiresOn.slice(0, 10)})` }
+      ? {
+          action: 'reuse',
+          what: `stored ${found.credential.kind === 'secret' ? 'client secret' : 'certificate'} (expires ${found.credential.expiresOn.slice(0, 10)})`,
+        }
       : { action: 'create', what: `${credential}, stored encrypted the moment it exists` },
   ];
   if (!found.crm) plan.splice(2, 0, { action: 'create', what: 'Dynamics CRM service principal in the tenant' });
@@ -22,13 +25,24 @@ export function buildPlan(answers: InitAnswers, found: Discovery, existingProfil
     plan.push(item(Boolean(environment.appUser), `application user in ${where}, business unit "${environment.businessUnit.name}"`));
     for (const role of environment.roles) {
       if (role.create) plan.push({ action: 'create', what: `security role "${role.name}" in ${where}` });
-      else if (role.missingPrivileges.length) plan.push({ action: 'update', what: `security role "${role.name}": add ${role.missingPrivileges.join(', ')}` });
+      else if (role.missingPrivileges.length)
+        plan.push({ action: 'update', what: `security role "${role.name}": add ${role.missingPrivileges.join(', ')}` });
       if (environment.unavailablePrivileges.length) {
-        plan.push({ action: 'omit', what: `the role will lack ${privilegesInWords(environment.unavailablePrivileges)}: this environment has no such tables` });
+        plan.push({
+          action: 'omit',
+          what: `the role will lack ${privilegesInWords(environment.unavailablePrivileges)}: this environment has no such tables`,
+        });
       }
-      plan.push(role.assigned ? { action: 'reuse', what: `role "${role.name}" already assigned` } : { action: 'assign', what: `role "${role.name}" to the application user` });
+      plan.push(
+        role.assigned
+          ? { action: 'reuse', what: `role "${role.name}" already assigned` }
+          : { action: 'assign', what: `role "${role.name}" to the application user` },
+      );
     }
-    plan.push({ action: existingProfiles.has(environment.target.profile) ? 'update' : 'create', what: `profile "${environment.target.profile}" with the encrypted connection string` });
+    plan.push({
+      action: existingProfiles.has(environment.target.profile) ? 'update' : 'create',
+      what: `profile "${environment.target.profile}" with the encrypted connection string`,
+    });
   }
   return plan;
 }

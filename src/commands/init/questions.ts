@@ -21,7 +21,11 @@ export async function completeAnswers(
   const appName =
     flags.appName ??
     (ask
-      ? await deps.prompter.input({ message: 'Name of the app registration', default: `dynauth-${plainName(first.uniqueName)}`, validate: valid(validateAppName) })
+      ? await deps.prompter.input({
+          message: 'Name of the app registration',
+          default: `dynauth-${plainName(first.uniqueName)}`,
+          validate: valid(validateAppName),
+        })
       : `dynauth-${plainName(first.uniqueName)}`);
   const credential =
     flags.credential ??
@@ -29,8 +33,16 @@ export async function completeAnswers(
       ? await deps.prompter.select({
           message: 'Credential',
           choices: [
-            { name: 'Client secret', value: 'secret' as const, description: 'a password the integration sends; rotate it with dynauth rotate-secret' },
-            { name: 'Certificate', value: 'certificate' as const, description: 'a self-signed certificate; the private key stays in the keychain' },
+            {
+              name: 'Client secret',
+              value: 'secret' as const,
+              description: 'a password the integration sends; rotate it with dynauth rotate-secret',
+            },
+            {
+              name: 'Certificate',
+              value: 'certificate' as const,
+              description: 'a self-signed certificate; the private key stays in the keychain',
+            },
           ],
         })
       : 'secret');
@@ -48,13 +60,19 @@ export async function completeAnswers(
       : DEFAULT_LIFETIME_DAYS);
   const roleChoice = await chooseRoles(deps, flags, session, first);
   if (roleChoice.kind === 'preset' && roleChoice.preset.name === 'system-administrator') {
-    deps.ui.warn('System Administrator grants the app everything in the environment; prefer a least-privilege preset when the integration allows it.');
+    deps.ui.warn(
+      'System Administrator grants the app everything in the environment; prefer a least-privilege preset when the integration allows it.',
+    );
   }
   const businessUnit = flags.businessUnit ?? (ask ? await chooseBusinessUnit(deps, session, first) : undefined);
   const profileFor = async (target: TargetEnvironment) =>
     flags.profile ??
     (ask && targets.length === 1
-      ? await deps.prompter.input({ message: 'Profile name for this connection', default: target.uniqueName, validate: valid(validateProfileNameFlag) })
+      ? await deps.prompter.input({
+          message: 'Profile name for this connection',
+          default: target.uniqueName,
+          validate: valid(validateProfileNameFlag),
+        })
       : target.uniqueName);
   const withProfiles: InitAnswers['targets'] = [];
   for (const target of targets) withProfiles.push({ ...target, profile: await profileFor(target) });
@@ -62,7 +80,12 @@ export async function completeAnswers(
   return { appName, appId: flags.appId, credential, lifetimeDays, roleChoice, businessUnit, targets: withProfiles };
 }
 
-async function chooseRoles(deps: Pick<Deps, 'prompter'>, flags: InitFlags, session: AdminSession, target: TargetEnvironment): Promise<RoleChoice> {
+async function chooseRoles(
+  deps: Pick<Deps, 'prompter'>,
+  flags: InitFlags,
+  session: AdminSession,
+  target: TargetEnvironment,
+): Promise<RoleChoice> {
   if (flags.rolePreset) return { kind: 'preset', preset: PRESETS[flags.rolePreset] };
   if (flags.roles.length) return { kind: 'existing', names: flags.roles };
   const picked = await deps.prompter.select<string>({
@@ -84,13 +107,20 @@ async function chooseRoles(deps: Pick<Deps, 'prompter'>, flags: InitFlags, sessi
   return { kind: 'existing', names };
 }
 
-async function chooseBusinessUnit(deps: Pick<Deps, 'prompter'>, session: AdminSession, target: TargetEnvironment): Promise<string | undefined> {
+async function chooseBusinessUnit(
+  deps: Pick<Deps, 'prompter'>,
+  session: AdminSession,
+  target: TargetEnvironment,
+): Promise<string | undefined> {
   const dataverse = session.dataverse(target.url);
   const [root, units] = await Promise.all([dataverse.rootBusinessUnit(), dataverse.listBusinessUnits()]);
   if (units.length <= 1) return undefined;
   const chosen = await deps.prompter.select({
     message: 'Business unit of the application user',
-    choices: units.map((unit) => ({ name: unit.businessunitid === root.businessunitid ? `${unit.name} (root)` : unit.name, value: unit.businessunitid })),
+    choices: units.map((unit) => ({
+      name: unit.businessunitid === root.businessunitid ? `${unit.name} (root)` : unit.name,
+      value: unit.businessunitid,
+    })),
     default: root.businessunitid,
   });
   return chosen === root.businessunitid ? undefined : units.find((unit) => unit.businessunitid === chosen)!.name;

@@ -51,7 +51,12 @@ export async function findRecentApp(
     if (!record || record.displayName !== appName || !(age >= 0 && age < RECENT_MS)) continue;
     const patience = { ...waiting, timeoutMs: Math.min(waiting.timeoutMs, RECENT_MS - age) };
     try {
-      return await whileReplicating(() => graph.getApplication(record.objectId), appNotYetVisible, patience, 'Entra to publish the app the interrupted run made');
+      return await whileReplicating(
+        () => graph.getApplication(record.objectId),
+        appNotYetVisible,
+        patience,
+        'Entra to publish the app the interrupted run made',
+      );
     } catch (error) {
       // Still unknown after all that time: deleted by hand, or never replicated; a new one is made.
       if ((error as { code?: string }).code === 'replication-timeout') continue;

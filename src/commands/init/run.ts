@@ -23,7 +23,10 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const flags = parseInitFlags(options, cloud, deps.env);
   if (!deps.canPrompt || flags.yes) assertNothingMissing(flags, { needsYes: !deps.canPrompt && !flags.dryRun && !flags.yes });
   if (flags.usePassphrase && !flags.passphrase) {
-    flags.passphrase = await deps.prompter.password({ message: 'Passphrase that encrypts the stored connection', validate: (v) => passphraseProblem(v) ?? true });
+    flags.passphrase = await deps.prompter.password({
+      message: 'Passphrase that encrypts the stored connection',
+      validate: (v) => passphraseProblem(v) ?? true,
+    });
   }
   const signingIn = signInAdmin(deps, cloud, flags, { scopes: [cloud.powerPlatformScope], environments: true });
   // The store opens once the sign-in's first request is on its way (the keychain's helper thread
@@ -63,7 +66,8 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
       return ExitCode.ok;
     }
     printPlan(deps.ui, plan);
-    if (!flags.yes && !(await deps.prompter.confirm({ message: 'Apply this plan?', default: false }))) throw new CancelledError('Nothing was changed.');
+    if (!flags.yes && !(await deps.prompter.confirm({ message: 'Apply this plan?', default: false })))
+      throw new CancelledError('Nothing was changed.');
     const applied = await applyPlan(deps, cloud, session, answers, found, storage, flags);
     printSummary(deps.ui, applied, flags.showSecret);
     deps.ui.result(summaryJson(cloud, session, applied), () => applied.profiles.map((p) => p.profile.name).join('\n'));

@@ -12,11 +12,18 @@ export function printSummary(ui: Ui, applied: Applied, showSecret: boolean): voi
   if (applied.outcome.reused.length) ui.info(`  Reused:  ${applied.outcome.reused.map(describe).join(', ')}`);
   ui.info(`  Client id: ${applied.app.appId}`);
   for (const { profile } of applied.profiles) {
-    ui.info(`  Profile "${profile.name}": ${profile.environment.url}; secret stored as "${profile.keychain.account}" in ${applied.storedIn}`);
+    ui.info(
+      `  Profile "${profile.name}": ${profile.environment.url}; secret stored as "${profile.keychain.account}" in ${applied.storedIn}`,
+    );
   }
-  ui.info(`  The ${kind} expires on ${credential.expiresOn.slice(0, 10)}. Renew it before then with: dynauth rotate-secret --profile ${applied.profiles[0]?.profile.name ?? ''}`);
+  ui.info(
+    `  The ${kind} expires on ${credential.expiresOn.slice(0, 10)}. Renew it before then with: dynauth rotate-secret --profile ${applied.profiles[0]?.profile.name ?? ''}`,
+  );
   if (showSecret && credential.kind === 'secret') ui.revealSecret('Client secret', credential.clientSecret);
-  else ui.info(`  The ${credential.kind === 'secret' ? 'secret' : 'private key'} is only in ${applied.storedIn}; the product that connects gets it with: dynauth export --profile ${applied.profiles[0]?.profile.name ?? ''}`);
+  else
+    ui.info(
+      `  The ${credential.kind === 'secret' ? 'secret' : 'private key'} is only in ${applied.storedIn}; the product that connects gets it with: dynauth export --profile ${applied.profiles[0]?.profile.name ?? ''}`,
+    );
   ui.info(`  Next: dynauth test-connection --profile ${applied.profiles[0]?.profile.name ?? ''}`);
 }
 

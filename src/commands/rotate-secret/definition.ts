@@ -24,7 +24,13 @@ export const registerRotateSecret: CommandRegistrar = (program, invoke) => {
     .addOption(profileOption())
     .addOption(authOption())
     .addOption(tenantOption())
-    .addOption(option('--secret-expiry <duration>', 'lifetime of the new credential (default the previous one, within any app-management policy cap; dynauth allows at most 730 days)', 'DYNAUTH_SECRET_EXPIRY'))
+    .addOption(
+      option(
+        '--secret-expiry <duration>',
+        'lifetime of the new credential (default the previous one, within any app-management policy cap; dynauth allows at most 730 days)',
+        'DYNAUTH_SECRET_EXPIRY',
+      ),
+    )
     .addOption(option('--revoke-old', 'revoke the old credential as soon as the new one works'))
     .addOption(option('--finish', 'revoke credentials left pending by an earlier rotation'))
     .addOption(option('--revoke-after <duration>', 'also revoke credentials replaced at least this long ago, e.g. 7d'))

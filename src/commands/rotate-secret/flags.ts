@@ -1,6 +1,15 @@
 import { parseAuthMethod, type AuthMethod } from '../../auth/methods.ts';
 import { UsageError } from '../../cli/errors.ts';
-import { readDateSpan, readDuration, readLifetimeDays, readStorageFlags, readSwitch, readText, type FlagValues, type StorageFlags } from '../../cli/flags/read.ts';
+import {
+  readDateSpan,
+  readDuration,
+  readLifetimeDays,
+  readStorageFlags,
+  readSwitch,
+  readText,
+  type FlagValues,
+  type StorageFlags,
+} from '../../cli/flags/read.ts';
 import { validateTenant } from '../../cli/flags/validate.ts';
 import type { Env } from '../../deps.ts';
 import { validateProfileNameFlag } from '../../profiles/profile-name.ts';

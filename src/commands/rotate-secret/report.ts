@@ -36,7 +36,9 @@ export function formatResults(results: ProfileResult[], options: { showSecret: b
     }
     if (r.revoked?.length) lines.push(`  Revoked: ${r.revoked.join(', ')}.`);
     for (const entry of r.pendingRevocation ?? []) {
-      lines.push(`  Still valid until revoked: ${entry.type} ${entry.keyId} (expires ${entry.expiresOn.slice(0, 10)}): dynauth rotate-secret --finish --profile ${r.profile}`);
+      lines.push(
+        `  Still valid until revoked: ${entry.type} ${entry.keyId} (expires ${entry.expiresOn.slice(0, 10)}): dynauth rotate-secret --finish --profile ${r.profile}`,
+      );
     }
     lines.push(`  Next expiry: ${r.credential!.expiresOn.slice(0, 10)}.`);
   }

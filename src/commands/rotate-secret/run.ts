@@ -19,13 +19,18 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const flags = parseRotateFlags(options, deps.env);
   const revokes = flags.revokeOld || flags.finish || flags.revokeAfterMs !== undefined;
   if (revokes && !flags.yes && !deps.canPrompt) {
-    throw new UsageError('Revoking a credential cannot be undone and stops every integration still using it: without a terminal to confirm it in, add --yes.', {
-      code: 'missing-yes',
-    });
+    throw new UsageError(
+      'Revoking a credential cannot be undone and stops every integration still using it: without a terminal to confirm it in, add --yes.',
+      {
+        code: 'missing-yes',
+      },
+    );
   }
   const cloud = await deps.cloud();
   const profiles = await openProfiles(deps);
-  const chosen = flags.all ? await readAllProfiles(profiles) : [await chooseProfile(deps, profiles, flags.profile, 'Run dynauth init first: it sets up the app and its first credential.')];
+  const chosen = flags.all
+    ? await readAllProfiles(profiles)
+    : [await chooseProfile(deps, profiles, flags.profile, 'Run dynauth init first: it sets up the app and its first credential.')];
   const now = deps.clock.now();
   const selected = chosen.filter((p) => !flags.all || flags.finish || isDue(p, flags, now));
   if (flags.all && !selected.length) deps.ui.info('No profile needs rotating.');
@@ -77,7 +82,14 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   return codes.size === 1 ? [...codes][0]! : ExitCode.failure;
 }
 
-type RotateOne = (deps: Deps, cloud: Cloud, storage: Storage, signIn: (profile: Profile) => Promise<AdminSession>, profile: Profile, flags: RotateFlags) => Promise<ProfileResult>;
+type RotateOne = (
+  deps: Deps,
+  cloud: Cloud,
+  storage: Storage,
+  signIn: (profile: Profile) => Promise<AdminSession>,
+  profile: Profile,
+  flags: RotateFlags,
+) => Promise<ProfileResult>;
 
 /** One run at a time per profile: a second one would add a second secret or lose track of one. */
 const rotateOne: RotateOne = async (deps, cloud, storage, signIn, profile, flags) => {
@@ -121,7 +133,13 @@ const rotateLocked: RotateOne = async (deps, cloud, storage, signIn, profile, fl
     // A tenant app-management policy may cap or forbid secrets: known before anything is added.
     const lifetimeDays =
       refreshed.credential.type === 'secret'
-        ? await rotationSecretLifetime(session.graph, refreshed, { days: asked, chosen: flags.lifetimeDays !== undefined }, deps.clock.now(), (line) => deps.ui.info(line))
+        ? await rotationSecretLifetime(
+            session.graph,
+            refreshed,
+            { days: asked, chosen: flags.lifetimeDays !== undefined },
+            deps.clock.now(),
+            (line) => deps.ui.info(line),
+          )
         : asked;
     rotated = await rotate(ctx, refreshed, lifetimeDays);
   }
@@ -133,17 +151,26 @@ const rotateLocked: RotateOne = async (deps, cloud, storage, signIn, profile, fl
     entry.revokeRequested === true ||
     (flags.revokeOld && entry.keyId === replaced) ||
     (flags.revokeAfterMs !== undefined && Date.parse(entry.replacedOn) + flags.revokeAfterMs <= now.getTime());
-  const revocation = await revokePending(session.graph, storage.profiles, current, due, now, (entries) => confirmRevocation(deps, current, entries, flags));
+  const revocation = await revokePending(session.graph, storage.profiles, current, due, now, (entries) =>
+    confirmRevocation(deps, current, entries, flags),
+  );
   for (const keyId of revocation.revoked) deps.ui.success(`Revoked the replaced credential ${keyId}`);
-  for (const keyId of revocation.declined) deps.ui.info(`Credential ${keyId} stays valid; revoke it later with dynauth rotate-secret --finish --profile ${profile.name}.`);
-  for (const keyId of revocation.keptForOthers) deps.ui.info(`Credential ${keyId} is still used by another profile of this app; it stays until that profile rotates.`);
+  for (const keyId of revocation.declined)
+    deps.ui.info(`Credential ${keyId} stays valid; revoke it later with dynauth rotate-secret --finish --profile ${profile.name}.`);
+  for (const keyId of revocation.keptForOthers)
+    deps.ui.info(`Credential ${keyId} is still used by another profile of this app; it stays until that profile rotates.`);
   const final = revocation.profile;
   return {
     profile: final.name,
     ok: true,
     rotated: rotated !== undefined,
     resumed: (rotated?.resumed ?? false) || revocationLeft,
-    credential: { type: final.credential.type, keyId: final.credential.keyId, expiresOn: final.credential.expiresOn, ...(final.credential.thumbprint ? { thumbprint: final.credential.thumbprint } : {}) },
+    credential: {
+      type: final.credential.type,
+      keyId: final.credential.keyId,
+      expiresOn: final.credential.expiresOn,
+      ...(final.credential.thumbprint ? { thumbprint: final.credential.thumbprint } : {}),
+    },
     environment: final.environment.url,
     clientId: final.clientId,
     revoked: revocation.revoked,

@@ -43,7 +43,8 @@ export async function removeAbandonedSandboxes(tmp: string, isRunning: (pid: num
 async function readMarker(directory: string): Promise<Marker | undefined> {
   try {
     const marker = JSON.parse(await readFile(join(directory, MARKER), 'utf8')) as Partial<Marker>;
-    if (!Number.isInteger(marker.pid) || typeof marker.service !== 'string' || !/^dynauth-sandbox-[0-9a-f]+$/.test(marker.service)) return undefined;
+    if (!Number.isInteger(marker.pid) || typeof marker.service !== 'string' || !/^dynauth-sandbox-[0-9a-f]+$/.test(marker.service))
+      return undefined;
     return marker as Marker;
   } catch {
     return undefined;

@@ -6,5 +6,10 @@ export function addSandboxOptions(command: Command): Command {
   return command
     .addOption(option('--latency <ms>', 'add this many milliseconds to every request'))
     .addOption(repeatableOption('--fault <spec>', 'inject a fault, e.g. "graph POST /v1.0/applications 429x2" (syntax below)'))
-    .addOption(option('--replication-lag <ms>', 'longest a new app, service principal, secret, certificate or application user takes to replicate (default 300)'));
+    .addOption(
+      option(
+        '--replication-lag <ms>',
+        'longest a new app, service principal, secret, certificate or application user takes to replicate (default 300)',
+      ),
+    );
 }

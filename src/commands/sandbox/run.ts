@@ -28,11 +28,14 @@ async function runSandbox(deps: Deps, options: SandboxOptions, command: string[]
     try {
       return parseFaultSpec(spec);
     } catch (error) {
-      throw new UsageError(`--fault: ${error instanceof Error ? error.message : String(error)}`, { hint: 'See the fault syntax in dynauth sandbox --help.' });
+      throw new UsageError(`--fault: ${error instanceof Error ? error.message : String(error)}`, {
+        hint: 'See the fault syntax in dynauth sandbox --help.',
+      });
     }
   });
   await removeAbandonedSandboxes(tmpdir());
-  const replicationLag = lag === undefined ? undefined : { appMs: lag, servicePrincipalMs: lag, secretMs: lag, certificateMs: lag, appUserMs: lag };
+  const replicationLag =
+    lag === undefined ? undefined : { appMs: lag, servicePrincipalMs: lag, secretMs: lag, certificateMs: lag, appUserMs: lag };
   const emulator = await startEmulator({ latencyMs, faults, replicationLag, replicationSeed });
   const directory = await mkdtemp(join(tmpdir(), SANDBOX_DIR_PREFIX));
   try {
@@ -48,14 +51,38 @@ async function runSandbox(deps: Deps, options: SandboxOptions, command: string[]
       DYNAUTH_AUTH: deps.env.DYNAUTH_AUTH ?? 'device-code',
       ...store.env,
     };
-    deps.ui.info(deps.ui.style.bold(`Sandbox tenant "${emulator.tenant.displayName}" (${emulator.tenant.domain}), signed-in admin ${emulator.admin.userPrincipalName}`));
-    deps.ui.info(`Dataverse environments: ${emulator.environments.filter((e) => e.url).map((e) => `${e.uniqueName} (${e.url})`).join(', ')}`);
-    deps.ui.info(deps.ui.style.dim(`Replication seed ${emulator.replicationSeed}: DYNAUTH_EMULATOR_SEED=${emulator.replicationSeed} replays the same delays.`));
+    deps.ui.info(
+      deps.ui.style.bold(
+        `Sandbox tenant "${emulator.tenant.displayName}" (${emulator.tenant.domain}), signed-in admin ${emulator.admin.userPrincipalName}`,
+      ),
+    );
+    deps.ui.info(
+      `Dataverse environments: ${emulator.environments
+        .filter((e) => e.url)
+        .map((e) => `${e.uniqueName} (${e.url})`)
+        .join(', ')}`,
+    );
+    deps.ui.info(
+      deps.ui.style.dim(
+        `Replication seed ${emulator.replicationSeed}: DYNAUTH_EMULATOR_SEED=${emulator.replicationSeed} replays the same delays.`,
+      ),
+    );
     if (store.note) deps.ui.warn(store.note);
-    const automation = { AZURE_TENANT_ID: emulator.tenant.id, AZURE_CLIENT_ID: emulator.automation.clientId, AZURE_CLIENT_SECRET: emulator.automation.clientSecret };
+    const automation = {
+      AZURE_TENANT_ID: emulator.tenant.id,
+      AZURE_CLIENT_ID: emulator.automation.clientId,
+      AZURE_CLIENT_SECRET: emulator.automation.clientSecret,
+    };
     if (command.length) deps.cancellation.leaveMessageToChild();
-    const code = command.length ? await runChild(deps, command, { ...deps.env, ...automation, ...globalsFor(deps), ...env }) : await printAndWait(deps, env);
-    if (command.length) deps.ui.info(deps.ui.style.dim('The sandbox has stopped and forgotten everything. To keep one running, start `dynauth sandbox` and use the variables it prints in another shell.'));
+    const code = command.length
+      ? await runChild(deps, command, { ...deps.env, ...automation, ...globalsFor(deps), ...env })
+      : await printAndWait(deps, env);
+    if (command.length)
+      deps.ui.info(
+        deps.ui.style.dim(
+          'The sandbox has stopped and forgotten everything. To keep one running, start `dynauth sandbox` and use the variables it prints in another shell.',
+        ),
+      );
     await cleanSandboxKeychain(store.service, join(directory, 'profiles'));
     return code;
   } finally {
@@ -93,7 +120,12 @@ function parseSandboxArgs(argv: string[]): { options: SandboxOptions; command: s
 /** The global options given to `dynauth … sandbox`, handed to the command run in it. */
 function globalsFor(deps: Deps): Env {
   const { json, verbose, quiet, color } = deps.globals;
-  return { ...(json ? { DYNAUTH_JSON: '1' } : {}), ...(verbose ? { DYNAUTH_VERBOSE: '1' } : {}), ...(quiet ? { DYNAUTH_QUIET: '1' } : {}), ...(color ? {} : { NO_COLOR: '1' }) };
+  return {
+    ...(json ? { DYNAUTH_JSON: '1' } : {}),
+    ...(verbose ? { DYNAUTH_VERBOSE: '1' } : {}),
+    ...(quiet ? { DYNAUTH_QUIET: '1' } : {}),
+    ...(color ? {} : { NO_COLOR: '1' }),
+  };
 }
 
 function seed(text: string): number {
@@ -110,7 +142,9 @@ const MAX_SIMULATED_DELAY_MS = 600_000;
 function nonNegative(text: string, flag: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > MAX_SIMULATED_DELAY_MS) {
-    throw new UsageError(`${flag} must be a whole number of milliseconds from 0 to ${MAX_SIMULATED_DELAY_MS}, not "${quoteForMessage(text, 40)}".`);
+    throw new UsageError(
+      `${flag} must be a whole number of milliseconds from 0 to ${MAX_SIMULATED_DELAY_MS}, not "${quoteForMessage(text, 40)}".`,
+    );
   }
   return value;
 }
@@ -118,7 +152,10 @@ function nonNegative(text: string, flag: string): number {
 function runChild(deps: Deps, command: string[], env: Env): Promise<number> {
   const bin = packageFile('bin/dynauth.js');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(bin), ...command], { stdio: [deps.io.stdin, deps.io.stdout, deps.io.stderr].map(() => 'inherit') as ['inherit', 'inherit', 'inherit'], env });
+    const child = spawn(process.execPath, [fileURLToPath(bin), ...command], {
+      stdio: [deps.io.stdin, deps.io.stdout, deps.io.stderr].map(() => 'inherit') as ['inherit', 'inherit', 'inherit'],
+      env,
+    });
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve(code ?? (signal ? ExitCode.cancelled : ExitCode.failure)));
   });
@@ -128,7 +165,10 @@ async function printAndWait(deps: Deps, env: Env): Promise<number> {
   const exports = Object.entries(env).filter(([key]) => key !== 'DYNAUTH_PASSPHRASE');
   deps.ui.result(Object.fromEntries(exports), () => exports.map(([key, value]) => `export ${key}=${shellQuote(value ?? '')}`).join('\n'));
   deps.ui.info('Sandbox running; paste the lines above into another shell, then run dynauth there. Ctrl-C stops it.');
-  if (env.DYNAUTH_PASSPHRASE) deps.ui.info('No keychain here, so the sandbox uses the encrypted file store: also set DYNAUTH_PASSPHRASE=<a passphrase of 8 or more characters> in that shell.');
+  if (env.DYNAUTH_PASSPHRASE)
+    deps.ui.info(
+      'No keychain here, so the sandbox uses the encrypted file store: also set DYNAUTH_PASSPHRASE=<a passphrase of 8 or more characters> in that shell.',
+    );
   await new Promise<void>((resolve) => deps.cancellation.requested.addEventListener('abort', () => resolve(), { once: true }));
   return ExitCode.cancelled;
 }

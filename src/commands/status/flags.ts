@@ -15,7 +15,8 @@ export interface StatusFlags extends StorageFlags {
 
 export function parseStatusFlags(options: FlagValues, env: Env): StatusFlags {
   const warnText = readText(options, 'warnDays');
-  if (warnText !== undefined && !/^\d{1,4}$/.test(warnText)) throw new UsageError(`--warn-days "${warnText}" is not a whole number of days (e.g. 30).`);
+  if (warnText !== undefined && !/^\d{1,4}$/.test(warnText))
+    throw new UsageError(`--warn-days "${warnText}" is not a whole number of days (e.g. 30).`);
   const ics = readText(options, 'ics');
   if (ics === '') throw new UsageError('--ics needs a file name.');
   if (ics !== undefined) assertWritableFile(ics, '--ics');

@@ -18,21 +18,47 @@ export function formatStatus(rows: StatusRow[], style: Style, warnDays: number |
   ];
   const widths = table[0]!.map((_, column) => Math.max(...table.map((cells) => cells[column]!.length)));
   const lines = table.map((cells, index) => {
-    const line = cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+    const line = cells
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
     return index === 0 ? style.bold(line) : line;
   });
   for (const row of rows) {
     if (row.problem) lines.push('', style.red(`✖ ${row.profile}: ${row.problem}`));
     const item = row.store === 'file' ? 'encrypted credential file' : 'keychain item';
-    if (row.keychainItem === 'missing') lines.push('', style.yellow(`! ${row.profile}: its ${item} is missing; re-run dynauth init for it, or dynauth rotate-secret --profile ${row.profile}.`));
+    if (row.keychainItem === 'missing')
+      lines.push(
+        '',
+        style.yellow(
+          `! ${row.profile}: its ${item} is missing; re-run dynauth init for it, or dynauth rotate-secret --profile ${row.profile}.`,
+        ),
+      );
     for (const entry of row.pendingRevocation ?? []) {
-      lines.push('', style.yellow(`! ${row.profile}: replaced ${entry.type} ${entry.keyId} is pending revocation (still valid until ${entry.expiresOn.slice(0, 10)}): dynauth rotate-secret --finish --profile ${row.profile}`));
+      lines.push(
+        '',
+        style.yellow(
+          `! ${row.profile}: replaced ${entry.type} ${entry.keyId} is pending revocation (still valid until ${entry.expiresOn.slice(0, 10)}): dynauth rotate-secret --finish --profile ${row.profile}`,
+        ),
+      );
     }
     if (!row.check) continue;
     const failed = row.check.checks.some((c) => c.status === 'fail');
-    const latency = [row.check.latency.tokenMs !== undefined && `token ${row.check.latency.tokenMs} ms`, row.check.latency.webApiMs !== undefined && `Web API ${row.check.latency.webApiMs} ms`].filter(Boolean).join(', ');
-    lines.push('', failed ? style.red(`✖ ${row.profile}: connection test failed`) : style.green(`✔ ${row.profile}: connection works${latency ? ` (${latency})` : ''}`));
-    lines.push(...formatChecks({ ...row.check, checks: row.check.checks.filter((c) => c.status === 'fail' || c.status === 'warn') }, style, '  '));
+    const latency = [
+      row.check.latency.tokenMs !== undefined && `token ${row.check.latency.tokenMs} ms`,
+      row.check.latency.webApiMs !== undefined && `Web API ${row.check.latency.webApiMs} ms`,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    lines.push(
+      '',
+      failed
+        ? style.red(`✖ ${row.profile}: connection test failed`)
+        : style.green(`✔ ${row.profile}: connection works${latency ? ` (${latency})` : ''}`),
+    );
+    lines.push(
+      ...formatChecks({ ...row.check, checks: row.check.checks.filter((c) => c.status === 'fail' || c.status === 'warn') }, style, '  '),
+    );
   }
   return lines.join('\n');
 }

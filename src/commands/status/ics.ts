@@ -5,7 +5,16 @@ export const REMINDER = '-P14D';
 
 export function expiryCalendar(rows: StatusRow[], now: Date): string {
   const events = rows.flatMap((row) => (row.credential ? [event(row, row.credential, now)] : []));
-  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//dynauth//credential expiry//EN', 'CALSCALE:GREGORIAN', 'METHOD:PUBLISH', 'X-WR-CALNAME:dynauth credential expiry', ...events.flat(), 'END:VCALENDAR'];
+  const lines = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//dynauth//credential expiry//EN',
+    'CALSCALE:GREGORIAN',
+    'METHOD:PUBLISH',
+    'X-WR-CALNAME:dynauth credential expiry',
+    ...events.flat(),
+    'END:VCALENDAR',
+  ];
   return `${lines.map(fold).join('\r\n')}\r\n`;
 }
 
@@ -13,7 +22,13 @@ function event(row: StatusRow, credential: NonNullable<StatusRow['credential']>,
   const what = credential.type === 'secret' ? 'client secret' : 'certificate';
   const start = new Date(credential.expiresOn);
   const fix = `dynauth rotate-secret --profile ${row.profile}`;
-  const about = [`Renew it before then: ${fix}`, row.environment && `Environment: ${row.environment.url}`, row.app && `App: ${row.app.displayName} (client id ${row.app.clientId})`].filter(Boolean).join('\n');
+  const about = [
+    `Renew it before then: ${fix}`,
+    row.environment && `Environment: ${row.environment.url}`,
+    row.app && `App: ${row.app.displayName} (client id ${row.app.clientId})`,
+  ]
+    .filter(Boolean)
+    .join('\n');
   return [
     'BEGIN:VEVENT',
     `UID:${credential.keyId}.${row.profile}@dynauth`,
@@ -33,7 +48,10 @@ function event(row: StatusRow, credential: NonNullable<StatusRow['credential']>,
 }
 
 function stamp(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** TEXT values escape backslash, semicolon, comma and newlines. */

@@ -30,7 +30,11 @@ export interface StatusRow {
 }
 
 /** `store` (--store) is only for profiles written before each recorded its own store. */
-export async function readRows(deps: Pick<Deps, 'env' | 'platform' | 'homedir' | 'clock'>, profiles: ProfileStore, store: CredentialStore): Promise<Array<{ row: StatusRow; profile?: Profile }>> {
+export async function readRows(
+  deps: Pick<Deps, 'env' | 'platform' | 'homedir' | 'clock'>,
+  profiles: ProfileStore,
+  store: CredentialStore,
+): Promise<Array<{ row: StatusRow; profile?: Profile }>> {
   const present = itemPresence(deps, profiles.directory);
   const now = deps.clock.now();
   return Promise.all(
@@ -41,7 +45,19 @@ export async function readRows(deps: Pick<Deps, 'env' | 'platform' | 'homedir' |
       } catch (error) {
         const problem = error instanceof Error ? error.message : String(error);
         const problemCode = error instanceof DynauthError ? error.code : 'unexpected';
-        return { row: { profile: name, environment: undefined, app: undefined, tenantId: undefined, credential: undefined, lastSuccessfulTest: undefined, keychainItem: 'unknown', problem, problemCode } };
+        return {
+          row: {
+            profile: name,
+            environment: undefined,
+            app: undefined,
+            tenantId: undefined,
+            credential: undefined,
+            lastSuccessfulTest: undefined,
+            keychainItem: 'unknown',
+            problem,
+            problemCode,
+          },
+        };
       }
       const p = profile!;
       const kept = await storeOfProfile(deps, p, store);
@@ -50,7 +66,12 @@ export async function readRows(deps: Pick<Deps, 'env' | 'platform' | 'homedir' |
         environment: { url: p.environment.url, displayName: p.environment.displayName },
         app: { displayName: p.appDisplayName, clientId: p.clientId },
         tenantId: p.tenantId,
-        credential: { type: p.credential.type, keyId: p.credential.keyId, expiresOn: p.credential.expiresOn, daysLeft: daysLeft(p.credential.expiresOn, now) },
+        credential: {
+          type: p.credential.type,
+          keyId: p.credential.keyId,
+          expiresOn: p.credential.expiresOn,
+          daysLeft: daysLeft(p.credential.expiresOn, now),
+        },
         lastSuccessfulTest: p.lastSuccessfulTest,
         keychainItem: await present(kept, p.keychain.account),
         store: kept,
@@ -65,12 +86,17 @@ export async function readRows(deps: Pick<Deps, 'env' | 'platform' | 'homedir' |
  * Whether a profile's item exists in its store, without decrypting it (so without any passphrase).
  * A store is opened only if some profile uses it: the keychain is not touched for file-store profiles.
  */
-function itemPresence(deps: Pick<Deps, 'env' | 'platform'>, profilesDir: string): (store: CredentialStore, account: string) => Promise<StatusRow['keychainItem']> {
+function itemPresence(
+  deps: Pick<Deps, 'env' | 'platform'>,
+  profilesDir: string,
+): (store: CredentialStore, account: string) => Promise<StatusRow['keychainItem']> {
   const opened = new Map<CredentialStore, Promise<SecretStore>>();
   const open = async (store: CredentialStore): Promise<SecretStore> =>
     store === 'file'
       ? (await import('../../secrets/file-store.ts')).createFileStore(join(profilesDir, 'encrypted'))
-      : (await import('../../secrets/keyring-store.ts')).createKeyringStore(deps.env.DYNAUTH_KEYCHAIN_SERVICE || DEFAULT_KEYCHAIN_SERVICE, { platform: deps.platform });
+      : (await import('../../secrets/keyring-store.ts')).createKeyringStore(deps.env.DYNAUTH_KEYCHAIN_SERVICE || DEFAULT_KEYCHAIN_SERVICE, {
+          platform: deps.platform,
+        });
   return async (store, account) => {
     if (!opened.has(store)) opened.set(store, open(store));
     try {
@@ -80,4 +106,3 @@ function itemPresence(deps: Pick<Deps, 'env' | 'platform'>, profilesDir: string)
     }
   };
 }
-

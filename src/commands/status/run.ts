@@ -22,7 +22,11 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   if (flags.check && entries.length) {
     const cloud = await deps.cloud();
     const checkable = entries.filter((entry) => entry.profile);
-    const storages = await openStoragesFor(deps, checkable.map((entry) => entry.profile!), flags);
+    const storages = await openStoragesFor(
+      deps,
+      checkable.map((entry) => entry.profile!),
+      flags,
+    );
     deps.ui.step(`Testing ${checkable.length} profile${checkable.length === 1 ? '' : 's'}…`);
     await Promise.all(
       checkable.map(async ({ row, profile }) => {
@@ -42,7 +46,10 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     );
   }
   const now = deps.clock.now();
-  const expiring = flags.warnDays === undefined ? [] : rows.filter((row) => row.credential && Date.parse(row.credential.expiresOn) - now.getTime() <= flags.warnDays! * DAY_MS);
+  const expiring =
+    flags.warnDays === undefined
+      ? []
+      : rows.filter((row) => row.credential && Date.parse(row.credential.expiresOn) - now.getTime() <= flags.warnDays! * DAY_MS);
   if (flags.ics) {
     await writeOutputFile(flags.ics, expiryCalendar(rows, now), '--ics');
     deps.ui.success(`Calendar with ${rows.filter((row) => row.credential).length} expiry reminder(s) written to ${flags.ics}`);
@@ -51,7 +58,10 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     { profiles: rows, ...(flags.warnDays !== undefined ? { warnDays: flags.warnDays, expiring: expiring.map((row) => row.profile) } : {}) },
     () => formatStatus(rows, deps.ui.style, flags.warnDays, now),
   );
-  for (const row of expiring) deps.ui.warn(`The ${row.credential!.type} of ${row.profile} expires within ${flags.warnDays} days (${row.credential!.expiresOn.slice(0, 10)}): dynauth rotate-secret --profile ${row.profile}`);
+  for (const row of expiring)
+    deps.ui.warn(
+      `The ${row.credential!.type} of ${row.profile} expires within ${flags.warnDays} days (${row.credential!.expiresOn.slice(0, 10)}): dynauth rotate-secret --profile ${row.profile}`,
+    );
   return exitCodeFor(rows, expiring);
 }
 

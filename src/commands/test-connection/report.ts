@@ -8,7 +8,12 @@ export function formatReport(report: ConnectionReport, style: Style): string {
   const expiry = credential.expiresOn
     ? `, expires ${credential.expiresOn.slice(0, 10)}${credential.daysLeft === undefined ? '' : ` (in ${credential.daysLeft} days)`}`
     : '';
-  const latency = [report.latency.tokenMs !== undefined && `token ${report.latency.tokenMs} ms`, report.latency.webApiMs !== undefined && `Web API ${report.latency.webApiMs} ms`].filter(Boolean).join(', ');
+  const latency = [
+    report.latency.tokenMs !== undefined && `token ${report.latency.tokenMs} ms`,
+    report.latency.webApiMs !== undefined && `Web API ${report.latency.webApiMs} ms`,
+  ]
+    .filter(Boolean)
+    .join(', ');
   const failed = report.checks.filter((c) => c.status === 'fail').length;
   const warned = report.checks.filter((c) => c.status === 'warn').length;
   return [
@@ -16,16 +21,29 @@ export function formatReport(report: ConnectionReport, style: Style): string {
     ...row('tenant', report.tenantId),
     ...row('client id', report.clientId),
     ...row('environment', report.environment),
-    ...row('credential', `${credential.type === 'secret' ? 'client secret' : `certificate${credential.thumbprint ? ` ${credential.thumbprint}` : ''}`}${expiry}`),
+    ...row(
+      'credential',
+      `${credential.type === 'secret' ? 'client secret' : `certificate${credential.thumbprint ? ` ${credential.thumbprint}` : ''}`}${expiry}`,
+    ),
     ...row('app user', report.applicationUserId),
     ...row('business unit', report.businessUnitId),
     ...row('organization', report.organizationId),
-    ...row('roles', report.roles.names.length ? `${report.roles.names.join(', ')}${report.roles.source === 'profile' ? ' (as recorded in the profile)' : ''}` : undefined),
-    ...row('privileges', report.privileges.map((p) => `${p.name} ${p.present ? style.green('✔') : style.red('✖')}`).join('  ') || undefined),
+    ...row(
+      'roles',
+      report.roles.names.length
+        ? `${report.roles.names.join(', ')}${report.roles.source === 'profile' ? ' (as recorded in the profile)' : ''}`
+        : undefined,
+    ),
+    ...row(
+      'privileges',
+      report.privileges.map((p) => `${p.name} ${p.present ? style.green('✔') : style.red('✖')}`).join('  ') || undefined,
+    ),
     ...row('latency', latency || undefined),
     '',
     ...formatChecks(report, style),
     '',
-    failed ? style.red(`${failed} check${failed === 1 ? '' : 's'} failed.`) : style.green(`Connection works${warned ? ` (${warned} warning${warned === 1 ? '' : 's'})` : ''}.`),
+    failed
+      ? style.red(`${failed} check${failed === 1 ? '' : 's'} failed.`)
+      : style.green(`Connection works${warned ? ` (${warned} warning${warned === 1 ? '' : 's'})` : ''}.`),
   ].join('\n');
 }

@@ -16,7 +16,9 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const profile = profiles ? await chooseProfile(deps, profiles, flags.profile) : undefined;
   if (profile) assertSameCloud(profile, cloud);
   const subject = profile ? profileSubject(profile, await openStorageFor(deps, profile, flags)) : await handMadeSubject(deps, cloud, flags);
-  deps.ui.step(`Testing ${subject.profile ? `profile ${subject.profile}` : `client id ${subject.clientId}`} against ${subject.environmentUrl}…`);
+  deps.ui.step(
+    `Testing ${subject.profile ? `profile ${subject.profile}` : `client id ${subject.clientId}`} against ${subject.environmentUrl}…`,
+  );
   const report = await testConnection(deps, cloud, subject, { timeoutMs: flags.timeoutMs, readTables: flags.readTables });
   if (report.ok && profile && profiles) await recordSuccess(profiles, profile, deps.clock.now());
   deps.ui.result(report, () => formatReport(report, deps.ui.style));

@@ -12,24 +12,31 @@ import { MAX_STDIN_BYTES, readStdinValue } from '../../io/stdin.ts';
 import { validateEnvironmentUrl, validateTenant } from '../../cli/flags/validate.ts';
 import { validateClientId, type TestConnectionFlags } from './flags.ts';
 
-export async function handMadeSubject(deps: Pick<Deps, 'io' | 'canPrompt' | 'prompter' | 'redactor'>, cloud: Cloud, flags: TestConnectionFlags): Promise<ConnectionSubject> {
+export async function handMadeSubject(
+  deps: Pick<Deps, 'io' | 'canPrompt' | 'prompter' | 'redactor'>,
+  cloud: Cloud,
+  flags: TestConnectionFlags,
+): Promise<ConnectionSubject> {
   let { environment, tenant, clientId } = flags;
   let secret: AppSecret | undefined;
   let thumbprint: string | undefined;
   if (flags.connectionStringStdin) {
     const fields = parseConnectionString(await readStdin(deps, 'a connection string', '--connection-string-stdin', flags.timeoutMs));
     const url = fields.url.replace(/\/+$/, '');
-    validateEnvironmentUrl(url, cloud, 'The connection string\'s Url');
+    validateEnvironmentUrl(url, cloud, "The connection string's Url");
     validateClientId(fields.clientId, "The connection string's ClientId");
     if (fields.tenantId) validateTenant(fields.tenantId);
-    if (environment && environment.toLowerCase() !== url.toLowerCase()) throw new UsageError('--environment differs from the Url of the connection string.');
-    if (clientId && clientId.toLowerCase() !== fields.clientId.toLowerCase()) throw new UsageError('--client-id differs from the ClientId of the connection string.');
+    if (environment && environment.toLowerCase() !== url.toLowerCase())
+      throw new UsageError('--environment differs from the Url of the connection string.');
+    if (clientId && clientId.toLowerCase() !== fields.clientId.toLowerCase())
+      throw new UsageError('--client-id differs from the ClientId of the connection string.');
     environment = url;
     clientId = fields.clientId;
     tenant ??= fields.tenantId;
     if (fields.clientSecret) secret = { kind: 'secret', clientSecret: fields.clientSecret };
     thumbprint = fields.thumbprint;
-    if (thumbprint && !flags.certificate) throw new MissingInputError(['--certificate <file.pem> (the connection string names a certificate by thumbprint)']);
+    if (thumbprint && !flags.certificate)
+      throw new MissingInputError(['--certificate <file.pem> (the connection string names a certificate by thumbprint)']);
   }
   const missing = [
     !environment && '--environment <url>',
@@ -43,7 +50,9 @@ export async function handMadeSubject(deps: Pick<Deps, 'io' | 'canPrompt' | 'pro
   if (flags.certificate) {
     const certificate = await readCertificate(flags.certificate);
     if (thumbprint && thumbprint.replace(/[^0-9a-f]/gi, '').toUpperCase() !== certificate.thumbprint) {
-      throw new UsageError(`The certificate in ${flags.certificate} has thumbprint ${certificate.thumbprint}, not the connection string's ${thumbprint}.`);
+      throw new UsageError(
+        `The certificate in ${flags.certificate} has thumbprint ${certificate.thumbprint}, not the connection string's ${thumbprint}.`,
+      );
     }
     secret = { kind: 'certificate', pem: certificate.pem };
     thumbprint = certificate.thumbprint;
@@ -52,7 +61,10 @@ export async function handMadeSubject(deps: Pick<Deps, 'io' | 'canPrompt' | 'pro
   if (!secret) {
     const clientSecret = flags.clientSecretStdin
       ? await readStdin(deps, 'the client secret', '--client-secret-stdin', flags.timeoutMs)
-      : await deps.prompter.password({ message: 'Client secret (its Value, not its Secret ID)', validate: (v) => v.trim().length > 0 || 'the secret is empty' });
+      : await deps.prompter.password({
+          message: 'Client secret (its Value, not its Secret ID)',
+          validate: (v) => v.trim().length > 0 || 'the secret is empty',
+        });
     secret = { kind: 'secret', clientSecret: clientSecret.trim() };
   }
   deps.redactor.add(secret.kind === 'secret' ? secret.clientSecret : secret.pem);
@@ -73,14 +85,20 @@ export async function handMadeSubject(deps: Pick<Deps, 'io' | 'canPrompt' | 'pro
 
 async function readStdin(deps: Pick<Deps, 'io'>, what: string, flag: string, timeoutMs: number): Promise<string> {
   const { stdin } = deps.io;
-  if (stdin.isTTY) throw new UsageError(`${flag} reads ${what} from a pipe, but stdin is a terminal.`, { hint: `Pipe it in (e.g. printenv APP_SECRET | dynauth test-connection … ${flag}), or leave ${flag} out to be asked.` });
+  if (stdin.isTTY)
+    throw new UsageError(`${flag} reads ${what} from a pipe, but stdin is a terminal.`, {
+      hint: `Pipe it in (e.g. printenv APP_SECRET | dynauth test-connection … ${flag}), or leave ${flag} out to be asked.`,
+    });
   const read = await readStdinValue(stdin, { timeoutMs });
   // Never echoed, whatever its size: it may be a secret.
   if ('problem' in read && read.problem === 'too-large') {
-    throw new UsageError(`${flag} read more than ${MAX_STDIN_BYTES / 1024} KiB from stdin, far more than ${what}; nothing of it is shown.`, {
-      hint: `Pipe only ${what} in.`,
-      code: 'stdin-too-large',
-    });
+    throw new UsageError(
+      `${flag} read more than ${MAX_STDIN_BYTES / 1024} KiB from stdin, far more than ${what}; nothing of it is shown.`,
+      {
+        hint: `Pipe only ${what} in.`,
+        code: 'stdin-too-large',
+      },
+    );
   }
   if ('problem' in read) {
     throw new UsageError(`${flag}: stdin did not end within ${timeoutMs / 1000} s (--timeout).`, {
@@ -96,7 +114,9 @@ async function readStdin(deps: Pick<Deps, 'io'>, what: string, flag: string, tim
 async function readCertificate(file: string): Promise<{ pem: string; thumbprint: string; expiresOn: string }> {
   const pem = await readNamedFile(file, '--certificate', MAX_PEM_FILE_BYTES);
   if (!/-----BEGIN (?:RSA |EC )?PRIVATE KEY-----/.test(pem) || !/-----BEGIN CERTIFICATE-----/.test(pem)) {
-    throw new UsageError(`--certificate ${file} must hold the certificate and its private key, both PEM (BEGIN CERTIFICATE, BEGIN PRIVATE KEY).`);
+    throw new UsageError(
+      `--certificate ${file} must hold the certificate and its private key, both PEM (BEGIN CERTIFICATE, BEGIN PRIVATE KEY).`,
+    );
   }
   let x509: X509Certificate;
   try {

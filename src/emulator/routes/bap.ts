@@ -19,7 +19,8 @@ export function handleBap(ctx: EmulatorContext, req: RequestContext): Reply {
   const lower = req.path.toLowerCase().replace(/\/+$/, '');
   if (!lower.startsWith(PREFIX)) return bapError(404, 'NotFound', `The requested resource '${req.path}' does not exist.`);
   const claims = authenticate(ctx, req);
-  if (!req.query['api-version']) fail(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
+  if (!req.query['api-version'])
+    fail(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
   const rest = req.path.replace(/\/+$/, '').slice(PREFIX.length).split('/').filter(Boolean);
   if (rest.length === 0) {
     if (req.method !== 'GET') fail(405, 'MethodNotAllowed', `The requested method '${req.method}' is not allowed.`);
@@ -44,10 +45,18 @@ function authenticate(ctx: EmulatorContext, req: RequestContext): AccessTokenCla
   const claims = check.claims;
   req.token = summarizeToken(claims);
   if (claims.aud.replace(/\/+$/, '').toLowerCase() !== ctx.origins.bap.toLowerCase()) {
-    fail(401, 'InvalidAuthenticationTokenAudience', `The access token has been obtained from wrong audience or resource '${claims.aud}'. It should exactly match with one of the allowed audiences '${ctx.origins.bap}/'.`);
+    fail(
+      401,
+      'InvalidAuthenticationTokenAudience',
+      `The access token has been obtained from wrong audience or resource '${claims.aud}'. It should exactly match with one of the allowed audiences '${ctx.origins.bap}/'.`,
+    );
   }
   if (claims.idtyp === 'app' && !ctx.state.powerPlatformManagementApps.includes(claims.appid)) {
-    fail(403, 'Forbidden', `The service principal with id '${claims.oid}' for application ${claims.appid} does not have permission to access the path '${req.path}' in tenant ${claims.tid}.`);
+    fail(
+      403,
+      'Forbidden',
+      `The service principal with id '${claims.oid}' for application ${claims.appid} does not have permission to access the path '${req.path}' in tenant ${claims.tid}.`,
+    );
   }
   return claims;
 }
@@ -61,7 +70,11 @@ function addAppUser(ctx: EmulatorContext, req: RequestContext, _claims: AccessTo
   const sp = findServicePrincipalByAppId(ctx.state, appId);
   // Power Platform reads the directory too: an app or service principal that has not replicated is not found.
   if (!app || !isVisible(ctx, app) || !sp || !isVisible(ctx, sp)) {
-    fail(400, 'ServicePrincipalNotFound', `The service principal for application '${appId}' was not found in tenant '${ctx.state.tenant.id}'.`);
+    fail(
+      400,
+      'ServicePrincipalNotFound',
+      `The service principal for application '${appId}' was not found in tenant '${ctx.state.tenant.id}'.`,
+    );
   }
   const root = rootBusinessUnit(dataverse);
   const sysAdmin = dataverse.roles.find((r) => r.name === 'System Administrator' && r.businessunitid === root.businessunitid)!;

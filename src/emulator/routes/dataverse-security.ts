@@ -4,7 +4,15 @@ import type { Reply } from '../http.ts';
 import { isGuid, newGuid } from '../ids.ts';
 import { DEPTH, DEPTH_NAMES } from '../privileges.ts';
 import { applicationUser } from '../seed.ts';
-import { findApplicationByAppId, findServicePrincipalByAppId, rolePrivileges, rootBusinessUnit, userPrivileges, type Role, type SystemUser } from '../state.ts';
+import {
+  findApplicationByAppId,
+  findServicePrincipalByAppId,
+  rolePrivileges,
+  rootBusinessUnit,
+  userPrivileges,
+  type Role,
+  type SystemUser,
+} from '../state.ts';
 import {
   boundId,
   dataverseHeaders,
@@ -54,7 +62,15 @@ function selectRow(row: Record<string, unknown>, select: string | undefined): Re
 
 export function businessUnitRow(r: DataverseRequest, id: string): Record<string, unknown> | undefined {
   const bu = r.dv.businessUnits.find((b) => b.businessunitid === id);
-  return bu && { '@odata.etag': etag(), businessunitid: bu.businessunitid, name: bu.name, _parentbusinessunitid_value: bu.parentbusinessunitid, isdisabled: false };
+  return (
+    bu && {
+      '@odata.etag': etag(),
+      businessunitid: bu.businessunitid,
+      name: bu.name,
+      _parentbusinessunitid_value: bu.parentbusinessunitid,
+      isdisabled: false,
+    }
+  );
 }
 
 export function userRow(user: SystemUser): Record<string, unknown> {
@@ -112,7 +128,12 @@ export function createSystemUser(r: DataverseRequest): Reply {
   const body = jsonObject(r.req);
   const appId = typeof body['applicationid'] === 'string' ? body['applicationid'].toLowerCase() : undefined;
   if (!appId || !isGuid(appId)) {
-    dvFail(r.req, 400, '0x80040203', 'The dynauth sandbox creates application users only: applicationid (the Entra application id) is required.');
+    dvFail(
+      r.req,
+      400,
+      '0x80040203',
+      'The dynauth sandbox creates application users only: applicationid (the Entra application id) is required.',
+    );
   }
   const app = findApplicationByAppId(r.ctx.state, appId);
   const sp = findServicePrincipalByAppId(r.ctx.state, appId);
@@ -120,11 +141,17 @@ export function createSystemUser(r: DataverseRequest): Reply {
   // ASSUMPTION: status, code and message are not documented and no public report of them was found;
   // 400 0x80040203 (invalid argument) naming the app id is a plausible stand-in. Clients should match loosely.
   if (!app || !isVisible(r.ctx, app) || !sp || !isVisible(r.ctx, sp)) {
-    dvFail(r.req, 400, '0x80040203', `The application with id ${appId} was not found in the Microsoft Entra tenant ${r.ctx.state.tenant.id}, or it has no service principal.`);
+    dvFail(
+      r.req,
+      400,
+      '0x80040203',
+      `The application with id ${appId} was not found in the Microsoft Entra tenant ${r.ctx.state.tenant.id}, or it has no service principal.`,
+    );
   }
   const bindKey = Object.keys(body).find((k) => k.toLowerCase() === 'businessunitid@odata.bind');
   const businessUnitId = bindKey ? boundId(body[bindKey], 'businessunits') : rootBusinessUnit(r.dv).businessunitid;
-  if (!businessUnitId) dvFail(r.req, 400, '0x80060888', "Invalid value for 'businessunitid@odata.bind'; expected '/businessunits(<guid>)'.");
+  if (!businessUnitId)
+    dvFail(r.req, 400, '0x80060888', "Invalid value for 'businessunitid@odata.bind'; expected '/businessunits(<guid>)'.");
   if (!r.dv.businessUnits.some((b) => b.businessunitid === businessUnitId)) doesNotExist(r.req, 'businessunit', businessUnitId);
   if (r.dv.systemusers.some((u) => u.applicationid === appId)) {
     dvFail(r.req, 412, '0x80040237', 'A record with matching key values already exists.');
@@ -143,14 +170,22 @@ export function createRole(r: DataverseRequest): Reply {
   if (typeof name !== 'string' || !name.trim()) dvFail(r.req, 400, '0x80040203', "Required field 'name' is missing.");
   const bindKey = Object.keys(body).find((k) => k.toLowerCase() === 'businessunitid@odata.bind');
   const businessUnitId = bindKey ? boundId(body[bindKey], 'businessunits') : rootBusinessUnit(r.dv).businessunitid;
-  if (!businessUnitId || !r.dv.businessUnits.some((b) => b.businessunitid === businessUnitId)) doesNotExist(r.req, 'businessunit', String(businessUnitId));
+  if (!businessUnitId || !r.dv.businessUnits.some((b) => b.businessunitid === businessUnitId))
+    doesNotExist(r.req, 'businessunit', String(businessUnitId));
   const roleid = newGuid();
   const role: Role = { roleid, name, businessunitid: businessUnitId, parentrootroleid: roleid, ismanaged: false, privileges: [] };
   r.dv.roles.push(role);
   // As in Dataverse, a role created in the root business unit is copied into every child unit.
   if (businessUnitId === rootBusinessUnit(r.dv).businessunitid) {
     for (const bu of r.dv.businessUnits.filter((b) => b.parentbusinessunitid !== null)) {
-      r.dv.roles.push({ roleid: newGuid(), name, businessunitid: bu.businessunitid, parentrootroleid: roleid, ismanaged: false, privileges: [] });
+      r.dv.roles.push({
+        roleid: newGuid(),
+        name,
+        businessunitid: bu.businessunitid,
+        parentrootroleid: roleid,
+        ismanaged: false,
+        privileges: [],
+      });
     }
   }
   return created(r, 'roles', roleid, roleRow(role), ROLES);
@@ -203,7 +238,12 @@ function parseDepth(r: DataverseRequest, value: unknown): number {
   dvFail(r.req, 400, '0x80040203', `Invalid Depth '${String(value)}': expected Basic, Local, Deep or Global (0–3).`);
 }
 
-export function rolePrivilegesReply(r: DataverseRequest, role: Role, entries: Array<{ privilegeid: string; depth: number }>, responseType: string): Reply {
+export function rolePrivilegesReply(
+  r: DataverseRequest,
+  role: Role,
+  entries: Array<{ privilegeid: string; depth: number }>,
+  responseType: string,
+): Reply {
   return {
     status: 200,
     headers: { ...dataverseHeaders(r.req), 'content-type': 'application/json; odata.metadata=minimal' },
@@ -215,7 +255,9 @@ export function rolePrivilegesReply(r: DataverseRequest, role: Role, entries: Ar
         Depth: DEPTH_NAMES[p.depth],
         PrivilegeId: p.privilegeid,
         BusinessUnitId: role.businessunitid,
-        ...(r.dv.privilegeRowsWithoutNames ? {} : { PrivilegeName: r.dv.privileges.find((x) => x.privilegeid === p.privilegeid)?.name ?? '' }),
+        ...(r.dv.privilegeRowsWithoutNames
+          ? {}
+          : { PrivilegeName: r.dv.privileges.find((x) => x.privilegeid === p.privilegeid)?.name ?? '' }),
       })),
     },
   };

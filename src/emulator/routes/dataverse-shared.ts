@@ -54,13 +54,19 @@ export function authenticateDataverse(ctx: EmulatorContext, req: RequestContext,
 
 /** The systemuser behind the token: by applicationid (app-only) or Entra object id (delegated). */
 export function resolveCaller(ctx: EmulatorContext, req: RequestContext, dv: Dataverse, claims: AccessTokenClaims): SystemUser {
-  const user = claims.idtyp === 'app'
-    ? dv.systemusers.find((u) => u.applicationid === claims.appid.toLowerCase())
-    : dv.systemusers.find((u) => u.azureactivedirectoryobjectid === claims.oid);
+  const user =
+    claims.idtyp === 'app'
+      ? dv.systemusers.find((u) => u.applicationid === claims.appid.toLowerCase())
+      : dv.systemusers.find((u) => u.azureactivedirectoryobjectid === claims.oid);
   // A new application user answers like a missing one until Dataverse activates it (per-user seeded delay).
   if (!user || !isVisible(ctx, user)) dvFail(req, 403, '0x80072560', 'The user is not a member of the organization.');
   if (user.isdisabled) {
-    dvFail(req, 403, '0x80040225', `The user with SystemUserId=${user.systemuserid} in OrganizationContext=${dv.organizationId} is disabled. Disabled users cannot access the system. Consider enabling this user.`);
+    dvFail(
+      req,
+      403,
+      '0x80040225',
+      `The user with SystemUserId=${user.systemuserid} in OrganizationContext=${dv.organizationId} is disabled. Disabled users cannot access the system. Consider enabling this user.`,
+    );
   }
   return user;
 }
@@ -82,7 +88,12 @@ export function requirePrivilege(r: DataverseRequest, name: string): void {
 
 export function jsonObject(req: RequestContext): Record<string, unknown> {
   if (isInvalidJson(req.body) || typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
-    dvFail(req, 400, '0x80048d19', 'Error identified in Payload provided by the user for Entity :\'\', For more information on this error please follow this help link https://go.microsoft.com/fwlink/?linkid=2195293');
+    dvFail(
+      req,
+      400,
+      '0x80048d19',
+      "Error identified in Payload provided by the user for Entity :'', For more information on this error please follow this help link https://go.microsoft.com/fwlink/?linkid=2195293",
+    );
   }
   return asRecord(req.body);
 }
@@ -106,7 +117,12 @@ export function collectionReply(r: DataverseRequest, rows: Array<Record<string, 
     const known = new Set(rows.length ? Object.keys(rows[0]!) : []);
     for (const property of filterProperties(node)) {
       if (rows.length && !known.has(field(property))) {
-        dvFail(req, 400, '0x80060888', `Could not find a property named '${property}' on type 'Microsoft.Dynamics.CRM.${options.entityType}'.`);
+        dvFail(
+          req,
+          400,
+          '0x80060888',
+          `Could not find a property named '${property}' on type 'Microsoft.Dynamics.CRM.${options.entityType}'.`,
+        );
       }
     }
     result = result.filter((row) => evaluateFilter(node, (p) => row[field(p)]));
@@ -126,7 +142,11 @@ export function collectionReply(r: DataverseRequest, rows: Array<Record<string, 
   return {
     status: 200,
     headers: { ...dataverseHeaders(req), 'content-type': 'application/json; odata.metadata=minimal' },
-    body: { '@odata.context': `${r.base}$metadata#${options.entitySet}${select ? `(${select})` : ''}`, value, ...(nextLink ? { '@odata.nextLink': nextLink } : {}) },
+    body: {
+      '@odata.context': `${r.base}$metadata#${options.entitySet}${select ? `(${select})` : ''}`,
+      value,
+      ...(nextLink ? { '@odata.nextLink': nextLink } : {}),
+    },
   };
 }
 
@@ -135,11 +155,19 @@ export function entityReply(r: DataverseRequest, row: Record<string, unknown>, o
   return {
     status,
     headers: { ...dataverseHeaders(r.req), 'content-type': 'application/json; odata.metadata=minimal' },
-    body: { '@odata.context': `${r.base}$metadata#${options.entitySet}${select ? `(${select})` : ''}/$entity`, ...shape(row, select, options, r.req.query['$expand']) },
+    body: {
+      '@odata.context': `${r.base}$metadata#${options.entitySet}${select ? `(${select})` : ''}/$entity`,
+      ...shape(row, select, options, r.req.query['$expand']),
+    },
   };
 }
 
-function shape(row: Record<string, unknown>, select: string | undefined, options: CollectionOptions, expand: string | undefined): Record<string, unknown> {
+function shape(
+  row: Record<string, unknown>,
+  select: string | undefined,
+  options: CollectionOptions,
+  expand: string | undefined,
+): Record<string, unknown> {
   const out = selectFields(row, select, ['@odata.etag']);
   if (expand && options.expand) {
     for (const part of splitTopLevel(expand)) {

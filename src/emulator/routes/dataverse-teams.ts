@@ -4,7 +4,16 @@ import type { Reply } from '../http.ts';
 import { isGuid } from '../ids.ts';
 import { teamPrivileges, type Role, type Team } from '../state.ts';
 import { findUser, roleRow, rolePrivilegesReply, ROLES, userRow } from './dataverse-security.ts';
-import { collectionReply, doesNotExist, dvFail, entityReply, etag, requirePrivilege, type CollectionOptions, type DataverseRequest } from './dataverse-shared.ts';
+import {
+  collectionReply,
+  doesNotExist,
+  dvFail,
+  entityReply,
+  etag,
+  requirePrivilege,
+  type CollectionOptions,
+  type DataverseRequest,
+} from './dataverse-shared.ts';
 
 const FUNCTION = /^(?:Microsoft\.Dynamics\.CRM\.)?RetrieveUsersPrivilegesThroughTeams\((.*)\)$/i;
 
@@ -64,10 +73,14 @@ export function teams(r: DataverseRequest, id: string | undefined, sub: string |
       return collectionReply(r, rolesOf(r, team).map(roleRow), ROLES);
     case 'teammembership_association':
       requirePrivilege(r, 'prvReadUser');
-      return collectionReply(r, team.memberIds.flatMap((m) => r.dv.systemusers.filter((u) => u.systemuserid === m).map(userRow)), {
-        entitySet: 'systemusers',
-        entityType: 'systemuser',
-      });
+      return collectionReply(
+        r,
+        team.memberIds.flatMap((m) => r.dv.systemusers.filter((u) => u.systemuserid === m).map(userRow)),
+        {
+          entitySet: 'systemusers',
+          entityType: 'systemuser',
+        },
+      );
     default:
       return dvFail(r.req, 404, '0x80060888', `Resource not found for the segment '${sub.split('/')[0]}'.`);
   }
@@ -94,12 +107,22 @@ export function retrieveUsersPrivilegesThroughTeams(r: DataverseRequest, path: s
   // Parameter aliases (UserId=@p1 with @p1=<guid> in the query) are OData's other form.
   const value = raw?.startsWith('@') ? r.req.query[raw] : raw;
   if (!value || !isGuid(value)) {
-    dvFail(r.req, 400, '0x80060888', `Bad Request - Error in query syntax: the function parameter 'UserId' must be a Guid literal, not '${raw ?? ''}'.`);
+    dvFail(
+      r.req,
+      400,
+      '0x80060888',
+      `Bad Request - Error in query syntax: the function parameter 'UserId' must be a Guid literal, not '${raw ?? ''}'.`,
+    );
   }
   const user = findUser(r, value);
   if (r.dv.teamPrivilegesFunction === 'forbidden') {
     const privilege = r.dv.privileges.find((p) => p.name === 'prvReadTeam')!;
-    dvFail(r.req, 403, '0x80040220', `Principal user (Id=${r.caller.systemuserid}, type=8), is missing prvReadTeam privilege (Id=${privilege.privilegeid}) on OTC=9 for entity 'team'. context.Caller=${r.caller.systemuserid}`);
+    dvFail(
+      r.req,
+      403,
+      '0x80040220',
+      `Principal user (Id=${r.caller.systemuserid}, type=8), is missing prvReadTeam privilege (Id=${privilege.privilegeid}) on OTC=9 for entity 'team'. context.Caller=${r.caller.systemuserid}`,
+    );
   }
   // Assumption (unconfirmed), as for RetrieveUserPrivileges: oneself always, anyone else with prvReadUser.
   if (r.ctx.strictSelfPrivileges || user.systemuserid !== r.caller.systemuserid) requirePrivilege(r, 'prvReadUser');

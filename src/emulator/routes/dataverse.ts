@@ -47,7 +47,12 @@ const TABLES: Record<string, { privilege: string; entityType: string }> = {
 export function handleDataverse(ctx: EmulatorContext, req: RequestContext, env: Environment): Reply {
   const match = /^\/api\/data\/v9\.[0-2]\/(.*)$/i.exec(req.path);
   if (!match || !env.url || !env.dataverse) {
-    return dataverseError(req, 404, '0x80060888', `Resource not found for the segment '${req.path.split('/').filter(Boolean).pop() ?? ''}'.`);
+    return dataverseError(
+      req,
+      404,
+      '0x80060888',
+      `Resource not found for the segment '${req.path.split('/').filter(Boolean).pop() ?? ''}'.`,
+    );
   }
   const withUrl = env as Environment & { url: string };
   const claims = authenticateDataverse(ctx, req, withUrl);
@@ -67,11 +72,16 @@ function route(r: DataverseRequest, path: string): Reply {
   const id = key?.replace(/^'|'$/g, '');
   switch (set.toLowerCase()) {
     case 'whoami':
-      if (method !== 'GET' || key !== undefined && key !== '') return notAllowed(r);
+      if (method !== 'GET' || (key !== undefined && key !== '')) return notAllowed(r);
       return {
         status: 200,
         headers: { ...dataverseHeaders(req), 'content-type': 'application/json; odata.metadata=minimal' },
-        body: { '@odata.context': `${r.base}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`, BusinessUnitId: r.caller.businessunitid, UserId: r.caller.systemuserid, OrganizationId: r.dv.organizationId },
+        body: {
+          '@odata.context': `${r.base}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`,
+          BusinessUnitId: r.caller.businessunitid,
+          UserId: r.caller.systemuserid,
+          OrganizationId: r.dv.organizationId,
+        },
       };
     case 'businessunits': {
       requirePrivilege(r, 'prvReadBusinessUnit');
@@ -81,7 +91,11 @@ function route(r: DataverseRequest, path: string): Reply {
         if (!row) doesNotExist(req, 'businessunit', id);
         return entityReply(r, row, BUSINESS_UNITS);
       }
-      return collectionReply(r, r.dv.businessUnits.map((b) => businessUnitRow(r, b.businessunitid)!), BUSINESS_UNITS);
+      return collectionReply(
+        r,
+        r.dv.businessUnits.map((b) => businessUnitRow(r, b.businessunitid)!),
+        BUSINESS_UNITS,
+      );
     }
     case 'systemusers':
       return systemUsers(r, id, sub);
@@ -138,7 +152,8 @@ function systemUsers(r: DataverseRequest, id: string | undefined, sub: string | 
     });
     return collectionReply(r, rows, ROLES);
   }
-  if (/^microsoft\.dynamics\.crm\.retrieveuserprivileges(\(\))?$/.test(lower) && req.method === 'GET') return retrieveUserPrivileges(r, user);
+  if (/^microsoft\.dynamics\.crm\.retrieveuserprivileges(\(\))?$/.test(lower) && req.method === 'GET')
+    return retrieveUserPrivileges(r, user);
   return unknownSegment(r, sub);
 }
 
@@ -162,20 +177,30 @@ function roles(r: DataverseRequest, id: string | undefined, sub: string | undefi
   const lower = sub.toLowerCase();
   if (lower === 'microsoft.dynamics.crm.addprivilegesrole' && req.method === 'POST') return changeRolePrivileges(r, role, false);
   if (lower === 'microsoft.dynamics.crm.replaceprivilegesrole' && req.method === 'POST') return changeRolePrivileges(r, role, true);
-  if (/^microsoft\.dynamics\.crm\.retrieveroleprivilegesrole(\(\))?$/.test(lower) && req.method === 'GET') return retrieveRolePrivileges(r, role);
+  if (/^microsoft\.dynamics\.crm\.retrieveroleprivilegesrole(\(\))?$/.test(lower) && req.method === 'GET')
+    return retrieveRolePrivileges(r, role);
   if (lower === 'roleprivileges_association' && req.method === 'GET') {
     requirePrivilege(r, 'prvReadRole');
     const held = new Set(
       (role.parentrootroleid === role.roleid ? role : findRole(r, role.parentrootroleid)).privileges.map((p) => p.privilegeid),
     );
-    return collectionReply(r, privilegeRows(r).filter((p) => held.has(p['privilegeid'] as string)), PRIVILEGES);
+    return collectionReply(
+      r,
+      privilegeRows(r).filter((p) => held.has(p['privilegeid'] as string)),
+      PRIVILEGES,
+    );
   }
   return unknownSegment(r, sub);
 }
 
 /** An admin policy of the environment keeps the app out (Microsoft's exact message for 0x80095ffc is not published). */
 function blockedByPolicy(req: RequestContext, appId: string): Reply {
-  return dataverseError(req, 403, '0x80095ffc', `Access denied by policy: the application ${appId} is blocked from this environment by an administrator policy.`);
+  return dataverseError(
+    req,
+    403,
+    '0x80095ffc',
+    `Access denied by policy: the application ${appId} is blocked from this environment by an administrator policy.`,
+  );
 }
 
 function unknownSegment(r: DataverseRequest, segment: string): Reply {

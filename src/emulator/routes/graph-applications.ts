@@ -34,7 +34,14 @@ export function handleApplications(ctx: EmulatorContext, req: RequestContext, cl
       requirePermission(req, claims, PERMISSIONS.applicationsRead);
       // A new app is missing from lists until it replicates (designing-for-eventual-consistency-for-microsoft-entra).
       const visible = ctx.state.applications.filter((a) => isVisible(ctx, a));
-      return listReply(ctx, req, 'applications', 'Application', visible.map((a) => toGraph(ctx, a, false)), ['displayName', 'appId', 'id', 'signInAudience']);
+      return listReply(
+        ctx,
+        req,
+        'applications',
+        'Application',
+        visible.map((a) => toGraph(ctx, a, false)),
+        ['displayName', 'appId', 'id', 'signInAudience'],
+      );
     }
     if (req.method === 'POST') {
       requirePermission(req, claims, PERMISSIONS.applicationsWrite);
@@ -45,9 +52,10 @@ export function handleApplications(ctx: EmulatorContext, req: RequestContext, cl
   const match = /^(?:\/([^/()]+)|\(appId='([^']*)'\))(?:\/([^/]+))?\/?$/i.exec(rest);
   if (!match) return notFoundSegment(req, rest);
   const [, objectId, appId, action] = match;
-  const app = objectId !== undefined
-    ? ctx.state.applications.find((a) => a.id === objectId.toLowerCase())
-    : ctx.state.applications.find((a) => a.appId === appId!.toLowerCase());
+  const app =
+    objectId !== undefined
+      ? ctx.state.applications.find((a) => a.id === objectId.toLowerCase())
+      : ctx.state.applications.find((a) => a.appId === appId!.toLowerCase());
   const key = objectId ?? appId!;
   const write = req.method !== 'GET';
   requirePermission(req, claims, write ? PERMISSIONS.applicationsWrite : PERMISSIONS.applicationsRead);
@@ -107,13 +115,17 @@ function create(ctx: EmulatorContext, req: RequestContext): Reply {
   applyChanges(ctx, req, app, body);
   ctx.state.applications.push(app);
   const reply = entityReply(ctx, req, 'applications', toGraph(ctx, app, false), 201);
-  reply.headers = { ...reply.headers, location: `${ctx.origins.graph}/v2/${ctx.state.tenant.id}/directoryObjects/${app.id}/Microsoft.DirectoryServices.Application` };
+  reply.headers = {
+    ...reply.headers,
+    location: `${ctx.origins.graph}/v2/${ctx.state.tenant.id}/directoryObjects/${app.id}/Microsoft.DirectoryServices.Application`,
+  };
   return reply;
 }
 
 function update(ctx: EmulatorContext, req: RequestContext, app: Application): Reply {
   const body = jsonBody(req);
-  if ('passwordCredentials' in body) badRequest(req, "Property 'passwordCredentials' is read-only and cannot be set. Use the addPassword and removePassword actions.");
+  if ('passwordCredentials' in body)
+    badRequest(req, "Property 'passwordCredentials' is read-only and cannot be set. Use the addPassword and removePassword actions.");
   if ('appId' in body || 'id' in body) badRequest(req, "Property 'appId' is read-only and cannot be set.");
   applyChanges(ctx, req, app, body);
   return noContent(req);
@@ -126,7 +138,8 @@ function applyChanges(ctx: EmulatorContext, req: RequestContext, app: Applicatio
   if (displayName !== undefined) next.displayName = displayName;
   const audience = optionalString(req, body, 'signInAudience', 'Application');
   if (audience !== undefined) {
-    if (!SIGN_IN_AUDIENCES.includes(audience)) badRequest(req, "Invalid value specified for property 'signInAudience' of resource 'Application'.");
+    if (!SIGN_IN_AUDIENCES.includes(audience))
+      badRequest(req, "Invalid value specified for property 'signInAudience' of resource 'Application'.");
     next.signInAudience = audience;
   }
   if ('requiredResourceAccess' in body) next.requiredResourceAccess = requiredResourceAccess(req, body['requiredResourceAccess']);
@@ -141,7 +154,8 @@ function applyChanges(ctx: EmulatorContext, req: RequestContext, app: Applicatio
   }
   if ('isFallbackPublicClient' in body) {
     const value = body['isFallbackPublicClient'];
-    if (value !== null && typeof value !== 'boolean') badRequest(req, "Invalid value specified for property 'isFallbackPublicClient' of resource 'Application'.");
+    if (value !== null && typeof value !== 'boolean')
+      badRequest(req, "Invalid value specified for property 'isFallbackPublicClient' of resource 'Application'.");
     next.isFallbackPublicClient = value;
   }
   if ('identifierUris' in body) next.identifierUris = stringList(req, body['identifierUris'], 'identifierUris', 'Application');
@@ -178,7 +192,8 @@ function keyCredentials(ctx: EmulatorContext, req: RequestContext, app: Applicat
     const keyId = typeof fields['keyId'] === 'string' ? fields['keyId'].toLowerCase() : undefined;
     const existing = keyId ? app.keyCredentials.find((k) => k.keyId === keyId) : undefined;
     if (existing && (fields['key'] === undefined || fields['key'] === null)) return existing;
-    if (fields['type'] !== 'AsymmetricX509Cert') badRequest(req, "Invalid value specified for property 'type' of resource 'KeyCredential'.");
+    if (fields['type'] !== 'AsymmetricX509Cert')
+      badRequest(req, "Invalid value specified for property 'type' of resource 'KeyCredential'.");
     if (fields['usage'] !== 'Verify') badRequest(req, "Invalid value specified for property 'usage' of resource 'KeyCredential'.");
     if (typeof fields['key'] !== 'string') return invalidKey();
     let certificate: X509Certificate;
@@ -195,8 +210,10 @@ function keyCredentials(ctx: EmulatorContext, req: RequestContext, app: Applicat
     const notAfter = new Date(certificate.validTo);
     const endDateTime = typeof fields['endDateTime'] === 'string' ? new Date(fields['endDateTime']) : notAfter;
     const startDateTime = typeof fields['startDateTime'] === 'string' ? new Date(fields['startDateTime']) : notBefore;
-    if (Number.isNaN(endDateTime.getTime()) || endDateTime.getTime() > notAfter.getTime()) badRequest(req, 'Key credential end date is invalid.');
-    if (Number.isNaN(startDateTime.getTime()) || startDateTime.getTime() < notBefore.getTime()) badRequest(req, 'Key credential start date is invalid.');
+    if (Number.isNaN(endDateTime.getTime()) || endDateTime.getTime() > notAfter.getTime())
+      badRequest(req, 'Key credential end date is invalid.');
+    if (Number.isNaN(startDateTime.getTime()) || startDateTime.getTime() < notBefore.getTime())
+      badRequest(req, 'Key credential start date is invalid.');
     return {
       keyId: keyId ?? newGuid(),
       type: 'AsymmetricX509Cert',
@@ -219,7 +236,8 @@ function addPassword(ctx: EmulatorContext, req: RequestContext, app: Application
   const now = ctx.now();
   const start = typeof input['startDateTime'] === 'string' ? Date.parse(input['startDateTime']) : now;
   const end = typeof input['endDateTime'] === 'string' ? Date.parse(input['endDateTime']) : start + DEFAULT_SECRET_LIFETIME_MS;
-  if (Number.isNaN(start) || Number.isNaN(end) || end <= start) badRequest(req, "Invalid value specified for property 'endDateTime' of resource 'PasswordCredential'.");
+  if (Number.isNaN(start) || Number.isNaN(end) || end <= start)
+    badRequest(req, "Invalid value specified for property 'endDateTime' of resource 'PasswordCredential'.");
   enforcePasswordPolicy(ctx, req, app, end - start);
   const secretText = newClientSecret();
   const credential = {

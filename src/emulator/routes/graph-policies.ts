@@ -28,13 +28,25 @@ export function handlePolicies(ctx: EmulatorContext, req: RequestContext, claims
       return entityReply(ctx, req, 'policies/defaultAppManagementPolicy', { ...ctx.state.policies.defaultAppManagement });
     case 'appmanagementpolicies': {
       const policies = ctx.state.policies.appManagement;
-      if (id === undefined) return listReply(ctx, req, 'policies/appManagementPolicies', 'AppManagementPolicy', policies.map(toGraph), ['displayName', 'isEnabled', 'id']);
+      if (id === undefined)
+        return listReply(ctx, req, 'policies/appManagementPolicies', 'AppManagementPolicy', policies.map(toGraph), [
+          'displayName',
+          'isEnabled',
+          'id',
+        ]);
       const policy = policies.find((p) => p.id === id.toLowerCase());
       if (!policy) notFound(req, id);
       if (relation === undefined) return entityReply(ctx, req, 'policies/appManagementPolicies', toGraph(policy));
       if (relation.toLowerCase() !== 'appliesto') return unknownSegment(req, relation);
       const apps = ctx.state.applications.filter((app) => policy.appliesTo.includes(app.id));
-      return listReply(ctx, req, 'directoryObjects', 'DirectoryObject', apps.map((app) => ({ '@odata.type': '#microsoft.graph.application', id: app.id, appId: app.appId, displayName: app.displayName })), ['id']);
+      return listReply(
+        ctx,
+        req,
+        'directoryObjects',
+        'DirectoryObject',
+        apps.map((app) => ({ '@odata.type': '#microsoft.graph.application', id: app.id, appId: app.appId, displayName: app.displayName })),
+        ['id'],
+      );
     }
     default:
       return unknownSegment(req, name);
@@ -64,12 +76,19 @@ export function enforcePasswordPolicy(ctx: EmulatorContext, req: RequestContext,
     throw new ReplyError(reply);
   };
   if (binding.restrictions.some((r) => r.restrictionType === 'passwordAddition')) {
-    refuse('CredentialTypeNotAllowedAsPerAppPolicy', `Credential type not allowed as per assigned policy '${binding.policyId}'.`, { code: 'InvalidCredentialType', target: 'PasswordCredentials' });
+    refuse('CredentialTypeNotAllowedAsPerAppPolicy', `Credential type not allowed as per assigned policy '${binding.policyId}'.`, {
+      code: 'InvalidCredentialType',
+      target: 'PasswordCredentials',
+    });
   }
   const cap = binding.restrictions.find((r) => r.restrictionType === 'passwordLifetime');
   const maxMs = cap?.maxLifetime ? isoDurationMs(cap.maxLifetime) : undefined;
   if (maxMs !== undefined && lifetimeMs > maxMs) {
-    refuse('CredentialInvalidLifetimeAsPerAppPolicy', `Credential lifetime exceeds the max value allowed as per assigned policy '${binding.policyId}'.`, { code: 'InvalidKeyEndDate', target: 'EndDate' });
+    refuse(
+      'CredentialInvalidLifetimeAsPerAppPolicy',
+      `Credential lifetime exceeds the max value allowed as per assigned policy '${binding.policyId}'.`,
+      { code: 'InvalidKeyEndDate', target: 'EndDate' },
+    );
   }
 }
 

@@ -27,7 +27,14 @@ export function handleServicePrincipals(ctx: EmulatorContext, req: RequestContex
     if (req.method === 'GET') {
       // A new service principal is missing from lists until it replicates, like a new app.
       const visible = ctx.state.servicePrincipals.filter((sp) => isVisible(ctx, sp));
-      return listReply(ctx, req, 'servicePrincipals', 'ServicePrincipal', visible.map((sp) => toGraph(sp)), ['appId', 'displayName', 'id', 'servicePrincipalType', 'accountEnabled']);
+      return listReply(
+        ctx,
+        req,
+        'servicePrincipals',
+        'ServicePrincipal',
+        visible.map((sp) => toGraph(sp)),
+        ['appId', 'displayName', 'id', 'servicePrincipalType', 'accountEnabled'],
+      );
     }
     if (req.method === 'POST') return create(ctx, req);
     return methodNotAllowed(req);
@@ -35,9 +42,10 @@ export function handleServicePrincipals(ctx: EmulatorContext, req: RequestContex
   const match = /^(?:\/([^/()]+)|\(appId='([^']*)'\))\/?$/i.exec(rest);
   if (!match) return notFoundSegment(req, rest);
   const [, objectId, appId] = match;
-  const sp = objectId !== undefined
-    ? ctx.state.servicePrincipals.find((s) => s.id === objectId.toLowerCase())
-    : ctx.state.servicePrincipals.find((s) => s.appId === appId!.toLowerCase());
+  const sp =
+    objectId !== undefined
+      ? ctx.state.servicePrincipals.find((s) => s.id === objectId.toLowerCase())
+      : ctx.state.servicePrincipals.find((s) => s.appId === appId!.toLowerCase());
   // Request_ResourceNotFound until it replicates (designing-for-eventual-consistency-for-microsoft-entra).
   if (!sp || !isVisible(ctx, sp)) notFound(req, objectId ?? appId!);
   switch (req.method) {
@@ -46,7 +54,8 @@ export function handleServicePrincipals(ctx: EmulatorContext, req: RequestContex
     case 'PATCH': {
       const body = jsonBody(req);
       if ('accountEnabled' in body) {
-        if (typeof body['accountEnabled'] !== 'boolean') badRequest(req, "Invalid value specified for property 'accountEnabled' of resource 'ServicePrincipal'.");
+        if (typeof body['accountEnabled'] !== 'boolean')
+          badRequest(req, "Invalid value specified for property 'accountEnabled' of resource 'ServicePrincipal'.");
         sp.accountEnabled = body['accountEnabled'];
       }
       return noContent(req);
@@ -66,7 +75,12 @@ function create(ctx: EmulatorContext, req: RequestContext): Reply {
   if (!appId || !isGuid(appId)) badRequest(req, "Invalid value specified for property 'appId' of resource 'ServicePrincipal'.");
   // Uniqueness is enforced at write: a twin that has not replicated yet still conflicts.
   if (ctx.state.servicePrincipals.some((sp) => sp.appId === appId)) {
-    graphFail(req, 409, 'Request_MultipleObjectsWithSameKeyValue', 'Another object with the same value for property servicePrincipalNames already exists.');
+    graphFail(
+      req,
+      409,
+      'Request_MultipleObjectsWithSameKeyValue',
+      'Another object with the same value for property servicePrincipalNames already exists.',
+    );
   }
   const now = ctx.now();
   let sp: ServicePrincipal | undefined = firstPartyServicePrincipal(appId, now);
@@ -112,7 +126,12 @@ function notYetReplicatedApp(ctx: EmulatorContext, req: RequestContext, appId: s
     case '400':
       return noBackingApplication(req, appId);
     case '403':
-      return graphFail(req, 403, 'Authorization_RequestDenied', 'When using this permission, the backing application of the service principal being created must in the local tenant');
+      return graphFail(
+        req,
+        403,
+        'Authorization_RequestDenied',
+        'When using this permission, the backing application of the service principal being created must in the local tenant',
+      );
     case '404':
       return notFound(req, appId);
   }
@@ -143,7 +162,14 @@ export function handleGrants(ctx: EmulatorContext, req: RequestContext, claims: 
   requirePermission(req, claims, req.method === 'GET' ? PERMISSIONS.grantsRead : PERMISSIONS.grantsWrite);
   if (rest === '' || rest === '/') {
     if (req.method === 'GET') {
-      return listReply(ctx, req, 'oauth2PermissionGrants', 'OAuth2PermissionGrant', ctx.state.oauth2PermissionGrants.map((g) => ({ ...g })), ['clientId', 'consentType', 'resourceId', 'principalId', 'id']);
+      return listReply(
+        ctx,
+        req,
+        'oauth2PermissionGrants',
+        'OAuth2PermissionGrant',
+        ctx.state.oauth2PermissionGrants.map((g) => ({ ...g })),
+        ['clientId', 'consentType', 'resourceId', 'principalId', 'id'],
+      );
     }
     if (req.method === 'POST') return createGrant(ctx, req);
     return methodNotAllowed(req);
@@ -170,7 +196,8 @@ export function handleGrants(ctx: EmulatorContext, req: RequestContext, claims: 
 
 function createGrant(ctx: EmulatorContext, req: RequestContext): Reply {
   const body = jsonBody(req);
-  const invalid = (property: string): never => badRequest(req, `Invalid value specified for property '${property}' of resource 'OAuth2PermissionGrant'.`);
+  const invalid = (property: string): never =>
+    badRequest(req, `Invalid value specified for property '${property}' of resource 'OAuth2PermissionGrant'.`);
   const clientId = optionalString(req, body, 'clientId', 'OAuth2PermissionGrant')?.toLowerCase();
   const resourceId = optionalString(req, body, 'resourceId', 'OAuth2PermissionGrant')?.toLowerCase();
   const consentType = optionalString(req, body, 'consentType', 'OAuth2PermissionGrant');
@@ -182,7 +209,8 @@ function createGrant(ctx: EmulatorContext, req: RequestContext): Reply {
   if (!resourceId || !known(resourceId)) return invalid('resourceId');
   if (consentType !== 'AllPrincipals' && consentType !== 'Principal') return invalid('consentType');
   if (consentType === 'AllPrincipals' && principalId !== null) return invalid('principalId');
-  if (consentType === 'Principal' && (principalId === null || !ctx.state.users.some((u) => u.id === principalId))) return invalid('principalId');
+  if (consentType === 'Principal' && (principalId === null || !ctx.state.users.some((u) => u.id === principalId)))
+    return invalid('principalId');
   const duplicate = ctx.state.oauth2PermissionGrants.some(
     (g) => g.clientId === clientId && g.resourceId === resourceId && g.consentType === consentType && g.principalId === principalId,
   );

@@ -5,12 +5,24 @@ import { evaluateFilter, filterProperties, parseFilterOr, selectFields } from '.
 import { WELL_KNOWN_APP_IDS } from '../state.ts';
 import { summarizeToken, type AccessTokenClaims } from '../tokens.ts';
 
-export function graphError(req: RequestContext, status: number, code: string, message: string, headers: Record<string, string> = {}): Reply {
+export function graphError(
+  req: RequestContext,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): Reply {
   const clientRequestId = headerValue(req.headers['client-request-id']) ?? req.requestId;
   return {
     status,
     headers: { ...headers, 'request-id': req.requestId, 'client-request-id': clientRequestId },
-    body: { error: { code, message, innerError: { date: new Date().toISOString().slice(0, 19), 'request-id': req.requestId, 'client-request-id': clientRequestId } } },
+    body: {
+      error: {
+        code,
+        message,
+        innerError: { date: new Date().toISOString().slice(0, 19), 'request-id': req.requestId, 'client-request-id': clientRequestId },
+      },
+    },
   };
 }
 
@@ -19,7 +31,12 @@ export function graphFail(req: RequestContext, status: number, code: string, mes
 }
 
 export function notFound(req: RequestContext, id: string): never {
-  graphFail(req, 404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  graphFail(
+    req,
+    404,
+    'Request_ResourceNotFound',
+    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+  );
 }
 
 export function badRequest(req: RequestContext, message: string): never {
@@ -69,7 +86,13 @@ export function requirePermission(req: RequestContext, claims: AccessTokenClaims
 
 export const PERMISSIONS = {
   applicationsRead: {
-    delegated: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'Directory.AccessAsUser.All'],
+    delegated: [
+      'Application.Read.All',
+      'Application.ReadWrite.All',
+      'Directory.Read.All',
+      'Directory.ReadWrite.All',
+      'Directory.AccessAsUser.All',
+    ],
     application: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   },
   applicationsWrite: {
@@ -77,8 +100,19 @@ export const PERMISSIONS = {
     application: ['Application.ReadWrite.All'],
   },
   grantsRead: {
-    delegated: ['DelegatedPermissionGrant.Read.All', 'DelegatedPermissionGrant.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'Directory.AccessAsUser.All'],
-    application: ['DelegatedPermissionGrant.Read.All', 'DelegatedPermissionGrant.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+    delegated: [
+      'DelegatedPermissionGrant.Read.All',
+      'DelegatedPermissionGrant.ReadWrite.All',
+      'Directory.Read.All',
+      'Directory.ReadWrite.All',
+      'Directory.AccessAsUser.All',
+    ],
+    application: [
+      'DelegatedPermissionGrant.Read.All',
+      'DelegatedPermissionGrant.ReadWrite.All',
+      'Directory.Read.All',
+      'Directory.ReadWrite.All',
+    ],
   },
   grantsWrite: {
     delegated: ['DelegatedPermissionGrant.ReadWrite.All', 'Directory.AccessAsUser.All'],
@@ -99,8 +133,16 @@ export function metadataContext(ctx: EmulatorContext, fragment: string): string 
 }
 
 export function jsonBody(req: RequestContext): Record<string, unknown> {
-  if (isInvalidJson(req.body) || (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)))) {
-    graphFail(req, 400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+  if (
+    isInvalidJson(req.body) ||
+    (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)))
+  ) {
+    graphFail(
+      req,
+      400,
+      'BadRequest',
+      'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+    );
   }
   return asRecord(req.body);
 }
@@ -121,7 +163,12 @@ export function listReply(
     const allowed = new Map(filterable.map((p) => [p.toLowerCase(), p]));
     for (const property of filterProperties(node)) {
       if (!allowed.has(property.toLowerCase())) {
-        graphFail(req, 400, 'Request_UnsupportedQuery', `Unsupported or invalid query filter clause specified for property '${property}' of resource '${resourceType}'.`);
+        graphFail(
+          req,
+          400,
+          'Request_UnsupportedQuery',
+          `Unsupported or invalid query filter clause specified for property '${property}' of resource '${resourceType}'.`,
+        );
       }
     }
     result = result.filter((row) => evaluateFilter(node, (p) => row[allowed.get(p.toLowerCase()) ?? p]));
@@ -129,7 +176,8 @@ export function listReply(
   const top = req.query['$top'];
   if (top !== undefined) {
     const n = Number(top);
-    if (!Number.isInteger(n) || n < 1 || n > 999) graphFail(req, 400, 'Request_BadRequest', `Invalid page size specified: '${top}'. Must be between 1 and 999 inclusive.`);
+    if (!Number.isInteger(n) || n < 1 || n > 999)
+      graphFail(req, 400, 'Request_BadRequest', `Invalid page size specified: '${top}'. Must be between 1 and 999 inclusive.`);
     result = result.slice(0, n);
   }
   const select = req.query['$select'];
@@ -143,12 +191,21 @@ export function listReply(
   };
 }
 
-export function entityReply(ctx: EmulatorContext, req: RequestContext, entitySet: string, row: Record<string, unknown>, status = 200): Reply {
+export function entityReply(
+  ctx: EmulatorContext,
+  req: RequestContext,
+  entitySet: string,
+  row: Record<string, unknown>,
+  status = 200,
+): Reply {
   const select = req.query['$select'];
   return {
     status,
     headers: graphHeaders(req),
-    body: { '@odata.context': metadataContext(ctx, select ? `${entitySet}(${select})/$entity` : `${entitySet}/$entity`), ...selectFields(row, select) },
+    body: {
+      '@odata.context': metadataContext(ctx, select ? `${entitySet}(${select})/$entity` : `${entitySet}/$entity`),
+      ...selectFields(row, select),
+    },
   };
 }
 
@@ -157,7 +214,11 @@ export function noContent(req: RequestContext): Reply {
 }
 
 export function graphHeaders(req: RequestContext): Record<string, string> {
-  return { 'request-id': req.requestId, 'client-request-id': headerValue(req.headers['client-request-id']) ?? req.requestId, 'odata-version': '4.0' };
+  return {
+    'request-id': req.requestId,
+    'client-request-id': headerValue(req.headers['client-request-id']) ?? req.requestId,
+    'odata-version': '4.0',
+  };
 }
 
 export function optionalString(req: RequestContext, body: Record<string, unknown>, name: string, resource: string): string | undefined {
@@ -169,6 +230,7 @@ export function optionalString(req: RequestContext, body: Record<string, unknown
 
 export function stringList(req: RequestContext, value: unknown, name: string, resource: string): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) badRequest(req, `Invalid value specified for property '${name}' of resource '${resource}'.`);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    badRequest(req, `Invalid value specified for property '${name}' of resource '${resource}'.`);
   return value as string[];
 }

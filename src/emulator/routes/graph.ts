@@ -25,7 +25,13 @@ export function handleGraph(ctx: EmulatorContext, req: RequestContext): Reply {
       requirePermission(req, claims, PERMISSIONS.meRead);
       if (req.method !== 'GET' || rest) return methodNotAllowed(req);
       const user = ctx.state.users.find((u) => u.id === claims.oid);
-      if (!user) graphFail(req, 404, 'Request_ResourceNotFound', `Resource '${claims.oid}' does not exist or one of its queried reference-property objects are not present.`);
+      if (!user)
+        graphFail(
+          req,
+          404,
+          'Request_ResourceNotFound',
+          `Resource '${claims.oid}' does not exist or one of its queried reference-property objects are not present.`,
+        );
       return entityReply(ctx, req, 'users', userToGraph(user));
     }
     case 'applications':
@@ -51,7 +57,9 @@ function organization(ctx: EmulatorContext): Record<string, unknown> {
     preferredLanguage: 'en',
     tenantType: 'AAD',
     createdDateTime: '2024-01-15T09:00:00Z',
-    verifiedDomains: [{ capabilities: 'Email, OfficeCommunicationsOnline', isDefault: true, isInitial: true, name: tenant.domain, type: 'Managed' }],
+    verifiedDomains: [
+      { capabilities: 'Email, OfficeCommunicationsOnline', isDefault: true, isInitial: true, name: tenant.domain, type: 'Managed' },
+    ],
   };
 }
 

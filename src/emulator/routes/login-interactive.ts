@@ -65,7 +65,10 @@ export function handleAuthorize(ctx: EmulatorContext, req: RequestContext, _rout
     return { status: 302, headers: { location: target.toString() } };
   };
   if (q['response_type'] !== 'code') {
-    return redirectWith({ error: 'unsupported_response_type', error_description: 'AADSTS700054: response_type must be \'code\' in the dynauth sandbox.' });
+    return redirectWith({
+      error: 'unsupported_response_type',
+      error_description: "AADSTS700054: response_type must be 'code' in the dynauth sandbox.",
+    });
   }
   const method = q['code_challenge_method'] ?? (q['code_challenge'] ? 'plain' : undefined);
   if (method !== undefined && method !== 'S256' && method !== 'plain') {

@@ -16,7 +16,10 @@ export function issuer(ctx: EmulatorContext): string {
   return `${ctx.origins.login}/${ctx.state.tenant.id}/v2.0`;
 }
 
-function baseClaims(ctx: EmulatorContext, audience: string): Pick<AccessTokenClaims, 'aud' | 'iss' | 'iat' | 'nbf' | 'exp' | 'tid' | 'ver' | 'uti'> {
+function baseClaims(
+  ctx: EmulatorContext,
+  audience: string,
+): Pick<AccessTokenClaims, 'aud' | 'iss' | 'iat' | 'nbf' | 'exp' | 'tid' | 'ver' | 'uti'> {
   const now = Math.floor(ctx.now() / 1000);
   return {
     aud: audience,
@@ -31,9 +34,10 @@ function baseClaims(ctx: EmulatorContext, audience: string): Pick<AccessTokenCla
 }
 
 export function appOnlyTokenReply(ctx: EmulatorContext, sp: ServicePrincipal, resource: Resource): Reply {
-  const roles = resource.kind === 'graph'
-    ? ctx.state.appRoleGrants.filter((g) => g.principalId === sp.id && g.resourceAppId === resource.appId).map((g) => g.value)
-    : [];
+  const roles =
+    resource.kind === 'graph'
+      ? ctx.state.appRoleGrants.filter((g) => g.principalId === sp.id && g.resourceAppId === resource.appId).map((g) => g.value)
+      : [];
   const claims: AccessTokenClaims = {
     ...baseClaims(ctx, resource.audience),
     appid: sp.appId,
@@ -45,7 +49,12 @@ export function appOnlyTokenReply(ctx: EmulatorContext, sp: ServicePrincipal, re
   };
   return {
     status: 200,
-    body: { token_type: 'Bearer', expires_in: ctx.tokenLifetimeSeconds, ext_expires_in: ctx.tokenLifetimeSeconds, access_token: ctx.signer.sign({ ...claims }) },
+    body: {
+      token_type: 'Bearer',
+      expires_in: ctx.tokenLifetimeSeconds,
+      ext_expires_in: ctx.tokenLifetimeSeconds,
+      access_token: ctx.signer.sign({ ...claims }),
+    },
   };
 }
 
@@ -104,7 +113,10 @@ export function delegatedTokenReply(ctx: EmulatorContext, req: RequestContext, r
   const requested = new Set(request.scopes.map((s) => s.toLowerCase()));
   const body: Record<string, unknown> = {
     token_type: 'Bearer',
-    scope: [...scp.map((s) => (resource.kind === 'graph' ? s : `${resource.audience}/${s}`)), ...[...requested].filter((s) => OIDC_SCOPES.has(s))].join(' '),
+    scope: [
+      ...scp.map((s) => (resource.kind === 'graph' ? s : `${resource.audience}/${s}`)),
+      ...[...requested].filter((s) => OIDC_SCOPES.has(s)),
+    ].join(' '),
     expires_in: ctx.tokenLifetimeSeconds,
     ext_expires_in: ctx.tokenLifetimeSeconds,
     access_token: ctx.signer.sign({ ...claims }),

@@ -5,7 +5,14 @@ import { isVisible, resolveResource, type EmulatorContext } from '../context.ts'
 import { asRecord, type Reply, type RequestContext } from '../http.ts';
 import { decodeJwt, verifyJwtSignature } from '../jwt.ts';
 import { hashSecret } from '../seed.ts';
-import { WELL_KNOWN_APP_IDS, findApplicationByAppId, findServicePrincipalByAppId, isPublicClient, type Application, type User } from '../state.ts';
+import {
+  WELL_KNOWN_APP_IDS,
+  findApplicationByAppId,
+  findServicePrincipalByAppId,
+  isPublicClient,
+  type Application,
+  type User,
+} from '../state.ts';
 import { sha256Base64Url } from '../tokens.ts';
 import { AADSTS, aadError } from './login-errors.ts';
 import { appOnlyTokenReply, delegatedTokenReply } from './login-issue.ts';
@@ -76,10 +83,23 @@ function clientCredentials(ctx: EmulatorContext, req: RequestContext, route: Ten
 }
 
 /** Verifies a secret or certificate assertion; returns an error reply, or undefined when authenticated. */
-function authenticateClient(ctx: EmulatorContext, req: RequestContext, route: TenantRoute, app: Application, form: Form, required: boolean): Reply | undefined {
+function authenticateClient(
+  ctx: EmulatorContext,
+  req: RequestContext,
+  route: TenantRoute,
+  app: Application,
+  form: Form,
+  required: boolean,
+): Reply | undefined {
   if (form['client_assertion'] !== undefined) {
     if (form['client_assertion_type'] !== JWT_BEARER) {
-      return aadError(req, 400, 'invalid_request', 700026, `Client assertion type '${form['client_assertion_type'] ?? ''}' is not supported; use '${JWT_BEARER}'.`);
+      return aadError(
+        req,
+        400,
+        'invalid_request',
+        700026,
+        `Client assertion type '${form['client_assertion_type'] ?? ''}' is not supported; use '${JWT_BEARER}'.`,
+      );
     }
     return verifyAssertion(ctx, req, route, app, form['client_assertion']);
   }
@@ -98,31 +118,51 @@ function verifySecret(ctx: EmulatorContext, req: RequestContext, app: Applicatio
   return undefined;
 }
 
-function verifyAssertion(ctx: EmulatorContext, req: RequestContext, route: TenantRoute, app: Application, assertion: string): Reply | undefined {
+function verifyAssertion(
+  ctx: EmulatorContext,
+  req: RequestContext,
+  route: TenantRoute,
+  app: Application,
+  assertion: string,
+): Reply | undefined {
   const jwt = decodeJwt(assertion);
-  if (!jwt) return AADSTS.badAssertion(req, 'Client assertion failed signature validation. [Reason - The client assertion is not a well-formed JWT.]');
-  const sha256 = typeof jwt.header['x5t#S256'] === 'string' ? Buffer.from(jwt.header['x5t#S256'], 'base64url').toString('hex').toUpperCase() : undefined;
-  const sha1 = typeof jwt.header['x5t'] === 'string' ? Buffer.from(jwt.header['x5t'], 'base64url').toString('hex').toUpperCase() : undefined;
+  if (!jwt)
+    return AADSTS.badAssertion(
+      req,
+      'Client assertion failed signature validation. [Reason - The client assertion is not a well-formed JWT.]',
+    );
+  const sha256 =
+    typeof jwt.header['x5t#S256'] === 'string' ? Buffer.from(jwt.header['x5t#S256'], 'base64url').toString('hex').toUpperCase() : undefined;
+  const sha1 =
+    typeof jwt.header['x5t'] === 'string' ? Buffer.from(jwt.header['x5t'], 'base64url').toString('hex').toUpperCase() : undefined;
   // A new certificate is an unknown key until it replicates: the same 700027 "key was not found".
-  const match = app.keyCredentials.filter((k) => isVisible(ctx, k)).find((k) => {
-    const der = Buffer.from(k.key, 'base64');
-    if (sha256) return createHash('sha256').update(der).digest('hex').toUpperCase() === sha256;
-    return sha1 !== undefined && createHash('sha1').update(der).digest('hex').toUpperCase() === sha1;
-  });
+  const match = app.keyCredentials
+    .filter((k) => isVisible(ctx, k))
+    .find((k) => {
+      const der = Buffer.from(k.key, 'base64');
+      if (sha256) return createHash('sha256').update(der).digest('hex').toUpperCase() === sha256;
+      return sha1 !== undefined && createHash('sha1').update(der).digest('hex').toUpperCase() === sha1;
+    });
   if (!match) {
-    return AADSTS.badAssertion(req, `Client assertion failed signature validation. [Reason - The key was not found., Thumbprint of key used by client: '${sha256 ?? sha1 ?? ''}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.appId}'. Review the documentation at https://docs.microsoft.com/en-us/graph/deployments to determine the corresponding service endpoint and https://docs.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0&tabs=http to build a query request URL, such as 'https://graph.microsoft.com/beta/applications/${app.appId}']`);
+    return AADSTS.badAssertion(
+      req,
+      `Client assertion failed signature validation. [Reason - The key was not found., Thumbprint of key used by client: '${sha256 ?? sha1 ?? ''}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.appId}'. Review the documentation at https://docs.microsoft.com/en-us/graph/deployments to determine the corresponding service endpoint and https://docs.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0&tabs=http to build a query request URL, such as 'https://graph.microsoft.com/beta/applications/${app.appId}']`,
+    );
   }
-  if (Date.parse(match.endDateTime) <= ctx.now()) return AADSTS.badAssertion(req, 'Client assertion failed signature validation. [Reason - The key used is expired.]');
+  if (Date.parse(match.endDateTime) <= ctx.now())
+    return AADSTS.badAssertion(req, 'Client assertion failed signature validation. [Reason - The key used is expired.]');
   const publicKey = new X509Certificate(Buffer.from(match.key, 'base64')).publicKey;
   if (!verifyJwtSignature(jwt, publicKey)) {
-    return AADSTS.badAssertion(req, 'Client assertion failed signature validation. [Reason - The provided signature value did not match the expected signature value.]');
+    return AADSTS.badAssertion(
+      req,
+      'Client assertion failed signature validation. [Reason - The provided signature value did not match the expected signature value.]',
+    );
   }
   const { payload } = jwt;
   const tenant = ctx.state.tenant;
-  const audiences = [tenant.id, tenant.domain, route.segment].flatMap((t) => [
-    `${ctx.origins.login}/${t}/oauth2/v2.0/token`,
-    `${ctx.origins.login}/${t}/oauth2/token`,
-  ]).map((a) => a.toLowerCase());
+  const audiences = [tenant.id, tenant.domain, route.segment]
+    .flatMap((t) => [`${ctx.origins.login}/${t}/oauth2/v2.0/token`, `${ctx.origins.login}/${t}/oauth2/token`])
+    .map((a) => a.toLowerCase());
   if (typeof payload['aud'] !== 'string' || !audiences.includes(payload['aud'].toLowerCase())) {
     return AADSTS.badAssertion(req, 'Client assertion audience claim does not match Realm issuer.');
   }
@@ -136,7 +176,13 @@ function verifyAssertion(ctx: EmulatorContext, req: RequestContext, route: Tenan
 }
 
 /** Public client (no credential) or confidential client (credential sent and checked). */
-function authenticateUserFlowClient(ctx: EmulatorContext, req: RequestContext, route: TenantRoute, clientId: string, form: Form): Reply | undefined {
+function authenticateUserFlowClient(
+  ctx: EmulatorContext,
+  req: RequestContext,
+  route: TenantRoute,
+  clientId: string,
+  form: Form,
+): Reply | undefined {
   if (clientId === WELL_KNOWN_APP_IDS.azureCli) return undefined;
   const app = findApplicationByAppId(ctx.state, clientId);
   if (!app || !isVisible(ctx, app)) return AADSTS.unknownApp(req, clientId, ctx.state.tenant.displayName);
@@ -144,7 +190,6 @@ function authenticateUserFlowClient(ctx: EmulatorContext, req: RequestContext, r
   if (!hasCredential && !isPublicClient(app)) return AADSTS.notPublicClient(req);
   return authenticateClient(ctx, req, route, app, form, false);
 }
-
 
 function userById(ctx: EmulatorContext, id: string): User {
   const user = ctx.state.users.find((u) => u.id === id);
@@ -163,7 +208,11 @@ function deviceCodeGrant(ctx: EmulatorContext, req: RequestContext, form: Form):
   if (!entry || entry.redeemed || entry.clientId !== form['client_id']?.toLowerCase()) return AADSTS.badDeviceCode(req);
   if (entry.expiresAt <= ctx.now()) return AADSTS.expiredDeviceCode(req);
   entry.redeemed = true;
-  return delegatedTokenReply(ctx, req, { clientId: entry.clientId, user: userById(ctx, entry.userId), scopes: requestedScopes(form, entry.scopes) });
+  return delegatedTokenReply(ctx, req, {
+    clientId: entry.clientId,
+    user: userById(ctx, entry.userId),
+    scopes: requestedScopes(form, entry.scopes),
+  });
 }
 
 function authorizationCodeGrant(ctx: EmulatorContext, req: RequestContext, route: TenantRoute, form: Form): Reply {
@@ -175,7 +224,13 @@ function authorizationCodeGrant(ctx: EmulatorContext, req: RequestContext, route
   if (!entry || entry.clientId !== clientId) return AADSTS.badCode(req);
   if (entry.redeemed) return AADSTS.codeRedeemed(req);
   if (entry.expiresAt <= ctx.now()) {
-    return aadError(req, 400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.');
+    return aadError(
+      req,
+      400,
+      'invalid_grant',
+      70008,
+      'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+    );
   }
   if (form['redirect_uri'] !== entry.redirectUri) return AADSTS.redirectMismatch(req, form['redirect_uri'] ?? '', clientId);
   if (entry.codeChallenge !== undefined) {
@@ -206,5 +261,9 @@ function refreshTokenGrant(ctx: EmulatorContext, req: RequestContext, route: Ten
   }
   const authFailure = authenticateUserFlowClient(ctx, req, route, clientId, form);
   if (authFailure) return authFailure;
-  return delegatedTokenReply(ctx, req, { clientId, user: userById(ctx, entry.userId), scopes: requestedScopes(form, ['openid', 'profile', 'offline_access']) });
+  return delegatedTokenReply(ctx, req, {
+    clientId,
+    user: userById(ctx, entry.userId),
+    scopes: requestedScopes(form, ['openid', 'profile', 'offline_access']),
+  });
 }

@@ -36,12 +36,26 @@ export async function handleLogin(ctx: EmulatorContext, req: RequestContext): Pr
     case 'GET oauth2/v2.0/authorize':
       return handleAuthorize(ctx, req, tenantRoute);
     case 'GET oauth2/deviceauth':
-      return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: `<!doctype html><title>Device sign-in</title><p>The dynauth sandbox approves device codes automatically as ${ctx.state.users[0]?.userPrincipalName ?? 'the admin'}. You can close this page.</p>` };
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/html; charset=utf-8' },
+        body: `<!doctype html><title>Device sign-in</title><p>The dynauth sandbox approves device codes automatically as ${ctx.state.users[0]?.userPrincipalName ?? 'the admin'}. You can close this page.</p>`,
+      };
     case 'GET oauth2/v2.0/logout':
-      return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<!doctype html><title>Signed out</title><p>You have signed out of the dynauth sandbox.</p>' };
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/html; charset=utf-8' },
+        body: '<!doctype html><title>Signed out</title><p>You have signed out of the dynauth sandbox.</p>',
+      };
     default:
       if (route.startsWith('oauth2/v2.0/') || route.startsWith('v2.0/')) {
-        return aadError(req, 404, 'invalid_request', 900561, `The endpoint only accepts ${route.endsWith('token') ? 'POST' : 'GET'} requests. Received a ${req.method} request.`);
+        return aadError(
+          req,
+          404,
+          'invalid_request',
+          900561,
+          `The endpoint only accepts ${route.endsWith('token') ? 'POST' : 'GET'} requests. Received a ${req.method} request.`,
+        );
       }
       return notFound();
   }
@@ -72,7 +86,27 @@ function openIdConfiguration(ctx: EmulatorContext, route: TenantRoute): Record<s
     http_logout_supported: true,
     frontchannel_logout_supported: true,
     end_session_endpoint: `${base}/${segment}/oauth2/v2.0/logout`,
-    claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+    claims_supported: [
+      'sub',
+      'iss',
+      'cloud_instance_name',
+      'cloud_instance_host_name',
+      'cloud_graph_host_name',
+      'msgraph_host',
+      'aud',
+      'exp',
+      'iat',
+      'auth_time',
+      'acr',
+      'nonce',
+      'preferred_username',
+      'name',
+      'tid',
+      'ver',
+      'at_hash',
+      'c_hash',
+      'email',
+    ],
     kerberos_endpoint: `${base}/${segment}/kerberos`,
     tenant_region_scope: 'NA',
     cloud_instance_name: new URL(base).host,
