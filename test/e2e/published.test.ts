@@ -100,11 +100,14 @@ test('published: init, test-connection and rotate-secret against the emulator, s
   assert.deepEqual(versions, [`${packageVersion}-node${process.versions.node}-${process.arch}`]);
   assert.deepEqual(readdirSync(join(caches, versions[0]!)).sort(), ['init', 'rotate-secret', 'test-connection']);
   const initCaches = readdirSync(join(caches, versions[0]!, 'init'));
-  for (const chunk of ['main.cjs', 'options-', 'identity-'])
+  // The entry and the sign-in chunk by name; the command's own chunks are named by whichever module
+  // the bundler puts first in them, so they are counted rather than named.
+  for (const chunk of ['main.cjs', 'identity-'])
     assert.ok(
       initCaches.some((name) => name.startsWith(chunk)),
       `${chunk} in ${initCaches.join(' ')}`,
     );
+  assert.ok(initCaches.length >= 10, `init cached the chunks it ran: ${initCaches.join(' ')}`);
   await sandbox.assertNoSecretLeaked();
 });
 
