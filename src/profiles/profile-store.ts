@@ -3,6 +3,7 @@
 import { constants } from 'node:fs';
 import { open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readRegularFile } from '../util/regular-file.ts';
 import { assertPrivateDir, isNotFound, untrustedBecause, writePrivateFileAtomic } from '../secrets/private-files.ts';
 import { ProfileFileError } from './errors.ts';
 import { resolveProfilesDir, type ConfigLocationInput } from './paths.ts';
@@ -12,6 +13,7 @@ import { validateProfileName } from './profile-name.ts';
 const EXTENSION = '.json';
 /** A profile is a few KB; anything near this is not one, and is not read into memory. */
 const MAX_PROFILE_BYTES = 1024 * 1024;
+const MAX_RECORD_BYTES = 64 * 1024;
 
 export class ProfileStore {
   readonly directory: string;
@@ -86,6 +88,36 @@ export class ProfileStore {
       .map((entry) => entry.slice(0, -EXTENSION.length))
       .filter(isValidName)
       .sort();
+  }
+
+  /**
+   * A small JSON record a run keeps beside a profile ("<name>.<kind>") until the profile is written,
+   * e.g. what an interrupted init made. Every profile named gets the same record.
+   */
+  async writeRecord(names: string[], kind: string, data: object): Promise<void> {
+    for (const name of names) await writePrivateFileAtomic(this.recordFile(name, kind), `${JSON.stringify(data)}\n`);
+  }
+
+  /** The record, or undefined when there is none or it cannot be read (a FIFO put there is not waited on). */
+  async readRecord(name: string, kind: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      const data: unknown = JSON.parse((await readRegularFile(this.recordFile(name, kind), MAX_RECORD_BYTES)).toString('utf8'));
+      return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async deleteRecords(names: string[], kind: string): Promise<void> {
+    for (const name of names) {
+      await unlink(this.recordFile(name, kind)).catch((error: unknown) => {
+        if (!isNotFound(error)) throw error;
+      });
+    }
+  }
+
+  private recordFile(name: string, kind: string): string {
+    return join(this.directory, `${validateProfileName(name)}.${kind}`);
   }
 
   async delete(name: string): Promise<boolean> {

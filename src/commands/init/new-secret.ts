@@ -4,12 +4,9 @@
 // secret with it ("dynauth 2026-01-31 init 1a2b3c4d"); a re-run removes every secret carrying a
 // recorded marker except the one it keeps. The record goes once the profiles are written.
 import { randomBytes } from 'node:crypto';
-import { readFile, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ApiError } from '../../clients/api-error.ts';
 import type { Application, GraphApi } from '../../clients/graph.ts';
 import type { ProfileStore } from '../../profiles/profile-store.ts';
-import { isNotFound, writePrivateFileAtomic } from '../../secrets/private-files.ts';
 import { markedBy, removeCredential } from '../../connection/app-credentials.ts';
 
 interface SecretRecord {
@@ -18,7 +15,7 @@ interface SecretRecord {
   startedOn: string;
 }
 
-const fileFor = (profiles: ProfileStore, profile: string) => join(profiles.directory, `${profile}.new-secret`);
+const KIND = 'new-secret';
 
 /** The marker the next secret of `app` is named with, recorded for every profile first (an earlier run's, if any). */
 export async function recordSecretMarker(profiles: ProfileStore, profileNames: string[], app: Application, now: Date): Promise<string> {
@@ -28,7 +25,7 @@ export async function recordSecretMarker(profiles: ProfileStore, profileNames: s
     marker: randomBytes(4).toString('hex'),
     startedOn: now.toISOString(),
   };
-  for (const name of profileNames) await writePrivateFileAtomic(fileFor(profiles, name), `${JSON.stringify(record)}\n`);
+  await profiles.writeRecord(profileNames, KIND, record);
   return record.marker;
 }
 
@@ -58,24 +55,16 @@ export async function removeStraySecrets(
   return strays.map((key) => key.keyId);
 }
 
-export async function forgetSecretMarker(profiles: ProfileStore, profileNames: string[]): Promise<void> {
-  for (const name of profileNames) {
-    await unlink(fileFor(profiles, name)).catch((error: unknown) => {
-      if (!isNotFound(error)) throw error;
-    });
-  }
+export function forgetSecretMarker(profiles: ProfileStore, profileNames: string[]): Promise<void> {
+  return profiles.deleteRecords(profileNames, KIND);
 }
 
 async function readRecords(profiles: ProfileStore, profileNames: string[]): Promise<SecretRecord[]> {
   const records: SecretRecord[] = [];
   for (const name of profileNames) {
-    try {
-      const data = JSON.parse(await readFile(fileFor(profiles, name), 'utf8')) as Partial<SecretRecord>;
-      if (typeof data.applicationObjectId === 'string' && typeof data.marker === 'string' && typeof data.startedOn === 'string')
-        records.push(data as SecretRecord);
-    } catch {
-      // no record, or an unreadable one: nothing recorded to clean up
-    }
+    const data = await profiles.readRecord(name, KIND); // none, or unreadable: nothing recorded to clean up
+    if (typeof data?.['applicationObjectId'] === 'string' && typeof data['marker'] === 'string' && typeof data['startedOn'] === 'string')
+      records.push(data as unknown as SecretRecord);
   }
   return records;
 }
