@@ -49,6 +49,15 @@ export function waitFlagBudget(ms: number, given: string): RetryBudget {
   };
 }
 
+/** The budget of a command with --timeout (test-connection): a throttled answer is waited for within it. */
+export function timeoutFlagBudget(ms: number): RetryBudget {
+  return {
+    ms,
+    source: `--timeout (${Math.round(ms / 1000)} s)`,
+    hint: (neededMs) => `Test again later, or allow longer with --timeout ${Math.ceil(neededMs / 1000) + 5}s.`,
+  };
+}
+
 /** The progress line for a wait: "Dataverse asked dynauth to wait 45 s (429); retrying at 14:02:31…". */
 export function describeRetryWait(wait: RetryWait): string {
   const seconds = `${Math.max(1, Math.round(wait.waitMs / 1000))} s`;

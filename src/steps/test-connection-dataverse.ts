@@ -2,6 +2,7 @@
 import { ApiError } from '../clients/api-error.ts';
 import { createDataverseApi, MISSING_PRIVILEGE, type DataverseApi } from '../clients/dataverse.ts';
 import { createHttp } from '../http/http.ts';
+import { timeoutFlagBudget } from '../http/retry-wait.ts';
 import type { DiagnosisContext } from './diagnosis.ts';
 import { grantFix } from './diagnose-dataverse.ts';
 import type { CheckRecorder, ConnectionReport, ConnectionSubject } from './connection-report.ts';
@@ -10,12 +11,6 @@ import { timed, type CheckRun } from './test-connection-run.ts';
 
 /** Dataverse as the app, with the token; what its answers say in their headers goes to the diagnosis. */
 export function dataverseAsApp({ deps, subject, timeoutMs, ctx }: CheckRun, token: string): DataverseApi {
-  // A throttled test waits what Dataverse asks, but never longer than --timeout in all.
-  const budget = {
-    ms: timeoutMs,
-    source: `--timeout (${Math.round(timeoutMs / 1000)} s)`,
-    hint: (neededMs: number) => `Test again later, or allow longer with --timeout ${Math.ceil(neededMs / 1000) + 5}s.`,
-  };
   const http = observing(
     createHttp({
       fetch: deps.fetch,
@@ -25,7 +20,7 @@ export function dataverseAsApp({ deps, subject, timeoutMs, ctx }: CheckRun, toke
       timeoutMs,
       maxAttempts: 3,
       maxDelayMs: 5000,
-      budget,
+      budget: timeoutFlagBudget(timeoutMs), // a throttled test waits what Dataverse asks, within --timeout
       serviceName: () => 'Dataverse',
     }),
     ctx,
