@@ -19,6 +19,17 @@ const isAddPassword = (r: RecordedRequest) => r.method === 'POST' && r.path.ends
 // to it in between, and arming it only after addPassword answered raced the CLI's own save.
 const isAppCreated = (r: RecordedRequest) => r.method === 'POST' && r.path === '/v1.0/applications' && r.status === 201;
 
+function refuseStoreWritesOnceTheAppExists(sandbox: Sandbox): { undo(): void; unsupported(): string | undefined } {
+  let undo: (() => void) | undefined;
+  let unsupported: string | undefined;
+  whenAnswered(sandbox, isAppCreated, () => {
+    const refused = refuseStoreWrites(sandbox);
+    if ('undo' in refused) undo = refused.undo;
+    else unsupported = refused.unsupported;
+  });
+  return { undo: () => undo?.(), unsupported: () => unsupported };
+}
+
 /** Exactly one secret on the app, the one the store holds; the profile records it; no lock or record of the runs is left. */
 async function assertExactlyOneStoredSecret(sandbox: Sandbox) {
   const { app } = assertOneOfEach(sandbox.emulator, APP, ['contososales']);
@@ -79,15 +90,9 @@ test(
   single('the credential store fails after addPassword: the secret is taken off the app again, and the re-run leaves exactly one'),
   async (t) => {
     const sandbox = await startSandbox(t, {}, { store: 'file' });
-    let undo: (() => void) | undefined;
-    let unsupported: string | undefined;
-    whenAnswered(sandbox, isAppCreated, () => {
-      const refused = refuseStoreWrites(sandbox);
-      if ('undo' in refused) undo = refused.undo;
-      else unsupported = refused.unsupported;
-    });
-    const failed = await sandbox.run(INIT).finally(() => undo?.());
-    if (unsupported) return t.skip(unsupported);
+    const store = refuseStoreWritesOnceTheAppExists(sandbox);
+    const failed = await sandbox.run(INIT).finally(() => store.undo());
+    if (store.unsupported()) return t.skip(store.unsupported());
     assert.equal(failed.code, 1, failed.stderr);
     assert.equal(sandbox.emulator.requests.filter(isAddPassword).length, 1, 'a secret was made before the store failed');
     assert.match(failed.stderr, /Could not write the credential file/);
@@ -107,13 +112,7 @@ test(
   single('the store fails and removing the unsaved secret fails too: the re-run (with --store file) finds it by its marker and removes it'),
   async (t) => {
     const sandbox = await startSandbox(t, {}, { store: 'file' });
-    let undo: (() => void) | undefined;
-    let unsupported: string | undefined;
-    whenAnswered(sandbox, isAppCreated, () => {
-      const refused = refuseStoreWrites(sandbox);
-      if ('undo' in refused) undo = refused.undo;
-      else unsupported = refused.unsupported;
-    });
+    const store = refuseStoreWritesOnceTheAppExists(sandbox);
     // Once the secret exists, Graph refuses every further change to the app: its removal too.
     whenAnswered(sandbox, isAddPassword, () => {
       sandbox.emulator.faults.add({
@@ -125,9 +124,9 @@ test(
         retryAfterSeconds: 0,
       });
     });
-    const failed = await sandbox.run(INIT).finally(() => undo?.());
+    const failed = await sandbox.run(INIT).finally(() => store.undo());
     sandbox.emulator.faults.clear();
-    if (unsupported) return t.skip(unsupported);
+    if (store.unsupported()) return t.skip(store.unsupported());
     assert.equal(failed.code, 1, failed.stderr);
     const left = [...sandbox.emulator.state.applications.find((a) => a.displayName === APP)!.passwordCredentials];
     assert.equal(left.length, 1, 'the secret nobody holds is still on the app');
