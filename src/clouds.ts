@@ -232,3 +232,22 @@ export function dataverseScope(environmentUrl: string): string {
 export function disableInstanceDiscovery(cloud: Cloud): boolean {
   return cloud.name === 'custom';
 }
+
+/** Entra's OAuth endpoints for a tenant: v2 (what dynauth uses) and v1 (what older products' forms ask for). */
+export function oauthEndpoints(cloud: Cloud, tenantId: string) {
+  const base = `${cloud.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(tenantId)}`;
+  return {
+    /** The `iss` of v2 id tokens. */
+    issuer: `${base}/v2.0`,
+    authorize: `${base}/oauth2/v2.0/authorize`,
+    token: `${base}/oauth2/v2.0/token`,
+    deviceCode: `${base}/oauth2/v2.0/devicecode`,
+    authorizeV1: `${base}/oauth2/authorize`,
+    tokenV1: `${base}/oauth2/token`,
+  };
+}
+
+/** The delegated scope a user-acting integration asks for: the environment's user_impersonation. */
+export function dataverseUserScope(environmentUrl: string): string {
+  return `${new URL(environmentUrl).origin}/user_impersonation`;
+}

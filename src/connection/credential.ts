@@ -2,7 +2,7 @@
 // refresh token and a federated credential will join this union as kinds of their own.
 import { createHash } from 'node:crypto';
 import type { AppSecret } from '../auth/app-credential.ts';
-import type { Profile } from '../profiles/profile.ts';
+import type { CredentialFacts } from '../profiles/profile.ts';
 import { formatConnectionString, parseConnectionString } from '../secrets/connection-string.ts';
 import type { StoredConnection } from '../secrets/vault.ts';
 
@@ -29,7 +29,7 @@ export interface CertificateCredential extends KeyOnApp {
 export type StoredCredential = ClientSecretCredential | CertificateCredential;
 
 /** What the profile records about a credential: everything but its secret part. */
-export type CredentialFacts = Profile['credential'];
+export type { CredentialFacts };
 
 /** How the app signs in with it (the identity library's input). */
 export function appSecretOf(credential: StoredCredential): AppSecret {

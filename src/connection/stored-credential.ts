@@ -42,7 +42,8 @@ export async function readCredential(
 ): Promise<{ connectionString: string; credential: StoredCredential | undefined } | undefined> {
   const stored = await storage.vault.loadConnection(profile.name);
   if (!stored) return undefined;
-  return { connectionString: stored.connectionString, credential: credentialFrom(stored, profile.credential) };
+  const credential = profile.credential ? credentialFrom(stored, profile.credential) : undefined;
+  return { connectionString: stored.connectionString, credential };
 }
 
 /** The targets whose item does not hold this credential yet (e.g. an added environment). */
@@ -77,12 +78,12 @@ export async function lookupStoredCredential(
   if (!stored) return undefined;
   const fields = parseConnectionString(stored.connectionString);
   if (fields.clientId.toLowerCase() !== app.appId.toLowerCase()) return undefined;
-  const keyId = stored.keyId ?? (profile?.clientId === app.appId ? profile.credential.keyId : undefined);
+  const keyId = stored.keyId ?? (profile?.clientId === app.appId ? profile.credential?.keyId : undefined);
   const onApp = [...app.passwordCredentials, ...app.keyCredentials].find((key) => key.keyId === keyId);
   if (!keyId || !onApp?.endDateTime || Date.parse(onApp.endDateTime) <= now.getTime()) return undefined;
   const expiresOn = onApp.endDateTime;
   if (fields.clientSecret) return credentialFrom(stored, { type: 'secret', keyId, expiresOn });
-  if (profile?.credential.keyId === keyId && profile.credential.type === 'certificate')
+  if (profile?.credential?.keyId === keyId && profile.credential.type === 'certificate')
     return credentialFrom(stored, { ...profile.credential, expiresOn });
   return undefined;
 }

@@ -4,12 +4,14 @@
 import { validateProfileName } from '../profiles/profile-name.ts';
 import { parseConnectionString } from './connection-string.ts';
 import { deriveKey, envelopeSalt, KEY_BYTES, open, randomKey, randomSalt, seal } from './envelope.ts';
-import { KeychainItemMissing, PassphraseRequiredError } from './errors.ts';
+import { DecryptionFailedError, KeychainItemMissing, PassphraseRequiredError } from './errors.ts';
 import type { SecretStore } from './secret-store.ts';
 import { decodePayload, encodePayload, type StoredConnection } from './vault-payload.ts';
 
 export type { StoredConnection } from './vault-payload.ts';
-export type ConnectionSlot = 'current' | 'next';
+/** `refresh`: a delegated profile's refresh token, an item of its own because it changes at every redemption. */
+export type ConnectionSlot = 'current' | 'next' | 'refresh';
+const REFRESH_TOKEN_VERSION = 0x10;
 
 export const DEFAULT_KEYCHAIN_SERVICE = 'dynauth';
 export const DATA_KEY_ACCOUNT = 'dynauth:data-key';
@@ -68,7 +70,7 @@ export class Vault {
 
   accountFor(profile: string, slot: ConnectionSlot = 'current'): string {
     validateProfileName(profile);
-    return slot === 'current' ? profile : `${profile}#next`;
+    return slot === 'current' ? profile : `${profile}#${slot}`;
   }
 
   /** What a profile file records about where its credential lives. */
@@ -98,6 +100,31 @@ export class Vault {
     const envelope = await this.#store.get(account);
     if (envelope === undefined) return undefined;
     return this.#tell(decodePayload(await this.#open(envelope, account)));
+  }
+
+  /** Seals a delegated profile's refresh token in its own item (rewritten whenever Entra hands out a new one). */
+  async saveRefreshToken(profile: string, refreshToken: string): Promise<void> {
+    if (!refreshToken) throw new TypeError('An empty refresh token cannot be stored.');
+    this.#onSecret(refreshToken);
+    const account = this.accountFor(profile, 'refresh');
+    const payload = new Uint8Array(Buffer.concat([Buffer.of(REFRESH_TOKEN_VERSION), Buffer.from(refreshToken, 'utf8')]));
+    await this.#store.set(account, await this.#seal(payload, account));
+  }
+
+  async loadRefreshToken(profile: string): Promise<string | undefined> {
+    const account = this.accountFor(profile, 'refresh');
+    const envelope = await this.#store.get(account);
+    if (envelope === undefined) return undefined;
+    const payload = await this.#open(envelope, account);
+    if (payload[0] !== REFRESH_TOKEN_VERSION || payload.length < 2) {
+      throw new DecryptionFailedError(
+        'The stored refresh token has an unknown layout.',
+        'It may come from a newer dynauth; upgrade, or sign the integration account in again with dynauth init --flow delegated.',
+      );
+    }
+    const token = Buffer.from(payload.subarray(1)).toString('utf8');
+    this.#onSecret(token);
+    return token;
   }
 
   /**

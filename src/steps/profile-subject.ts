@@ -2,23 +2,25 @@
 import { appSecretOf } from '../connection/credential.ts';
 import type { Storage } from '../connection/storage.ts';
 import { readCredential } from '../connection/stored-credential.ts';
+import { DynauthError } from '../cli/errors.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { ConnectionSubject } from './connection-report.ts';
 import { StoredConnectionMissing } from '../secrets/errors.ts';
 
 export function profileSubject(profile: Profile, storage: Storage): ConnectionSubject {
+  const credential = profile.credential;
+  if (!credential) {
+    throw new DynauthError(`Profile "${profile.name}" has no client secret or certificate for test-connection to sign in with.`, {
+      code: 'no-key-credential',
+    });
+  }
   return {
     profile: profile.name,
     appName: profile.appDisplayName,
     tenant: profile.tenantId,
     clientId: profile.clientId,
     environmentUrl: profile.environment.url,
-    credential: {
-      type: profile.credential.type,
-      keyId: profile.credential.keyId,
-      thumbprint: profile.credential.thumbprint,
-      expiresOn: profile.credential.expiresOn,
-    },
+    credential: { type: credential.type, keyId: credential.keyId, thumbprint: credential.thumbprint, expiresOn: credential.expiresOn },
     expectedPrivileges: profile.expectedPrivileges,
     recordedRoles: profile.roles.map((role) => role.name),
     recordedApplicationUserId: profile.applicationUserId || undefined,
@@ -27,7 +29,7 @@ export function profileSubject(profile: Profile, storage: Storage): ConnectionSu
       if (!read) throw new StoredConnectionMissing(`No stored credential for profile "${profile.name}" in ${storage.vault.description}.`);
       if (!read.credential)
         throw new StoredConnectionMissing(
-          `The stored credential of profile "${profile.name}" is not the ${profile.credential.type} the profile records.`,
+          `The stored credential of profile "${profile.name}" is not the ${credential.type} the profile records.`,
         );
       return appSecretOf(read.credential);
     },

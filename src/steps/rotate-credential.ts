@@ -10,7 +10,7 @@ import { mintCertificate, mintSecret } from '../connection/mint.ts';
 import type { Storage } from '../connection/storage.ts';
 import { storeCredential } from '../connection/stored-credential.ts';
 import type { Deps } from '../deps.ts';
-import type { Profile } from '../profiles/profile.ts';
+import type { KeyedProfile, Profile } from '../profiles/profile.ts';
 import type { StoredConnection } from '../secrets/vault.ts';
 import type { PollWaiting } from '../util/poll.ts';
 import { ROTATION_HINTS, secretRefusal } from './credential-policy.ts';
@@ -27,14 +27,14 @@ export interface RotationContext {
 }
 
 export interface Rotated {
-  profile: Profile;
+  profile: KeyedProfile;
   resumed: boolean;
   connectionString: string;
 }
 
 type Rotation = NonNullable<Profile['rotation']>;
 
-export async function assertStoredCredential(storage: Storage, profile: Profile): Promise<void> {
+export async function assertStoredCredential(storage: Storage, profile: KeyedProfile): Promise<void> {
   if (await storage.vault.hasConnection(profile.name)) return;
   throw new DynauthError(
     `No stored credential for profile "${profile.name}" in ${storage.vault.description}, so there is nothing to rotate.`,
@@ -46,7 +46,7 @@ export async function assertStoredCredential(storage: Storage, profile: Profile)
 }
 
 /** Finishes a rotation an earlier run left; returns undefined when none was under way. */
-export async function resumeRotation(ctx: RotationContext, profile: Profile): Promise<Rotated | undefined> {
+export async function resumeRotation(ctx: RotationContext, profile: KeyedProfile): Promise<Rotated | undefined> {
   const rotation = profile.rotation;
   if (!rotation) return undefined;
   ctx.deps.ui.step(`Finishing the rotation of ${profile.name} started ${rotation.startedOn.slice(0, 16).replace('T', ' ')} UTC…`);
@@ -69,7 +69,7 @@ export async function resumeRotation(ctx: RotationContext, profile: Profile): Pr
 }
 
 /** Adds a new credential, stores it, proves it, switches the profile to it; the old one is left for revocation. */
-export async function rotate(ctx: RotationContext, profile: Profile, lifetimeDays: number): Promise<Rotated> {
+export async function rotate(ctx: RotationContext, profile: KeyedProfile, lifetimeDays: number): Promise<Rotated> {
   const now = ctx.deps.clock.now();
   const rotation: Rotation = {
     marker: randomBytes(4).toString('hex'),
@@ -113,11 +113,11 @@ export async function rotate(ctx: RotationContext, profile: Profile, lifetimeDay
   return { profile: await switchTo(ctx, profile, profile.rotation!, next), resumed: false, connectionString: stored.connectionString };
 }
 
-async function storeNext(ctx: RotationContext, profile: Profile, credential: StoredCredential): Promise<void> {
+async function storeNext(ctx: RotationContext, profile: KeyedProfile, credential: StoredCredential): Promise<void> {
   await storeCredential(ctx.storage, { profile: profile.name, url: profile.environment.url }, profile.clientId, credential, 'next');
 }
 
-async function prove(ctx: RotationContext, profile: Profile, next: CredentialFacts, stored: StoredConnection): Promise<void> {
+async function prove(ctx: RotationContext, profile: KeyedProfile, next: CredentialFacts, stored: StoredConnection): Promise<void> {
   const credential = credentialFrom(stored, next);
   if (!credential)
     throw new DynauthError(
@@ -134,7 +134,7 @@ async function prove(ctx: RotationContext, profile: Profile, next: CredentialFac
 }
 
 /** Profile first, then the keychain: whichever step is cut short, the rotation record says what is left. */
-async function switchTo(ctx: RotationContext, profile: Profile, rotation: Rotation, next: Profile['credential']): Promise<Profile> {
+async function switchTo(ctx: RotationContext, profile: KeyedProfile, rotation: Rotation, next: CredentialFacts): Promise<KeyedProfile> {
   if (profile.credential.keyId !== next.keyId) profile = await save(ctx, { ...profile, credential: next });
   if (await ctx.storage.vault.hasConnection(profile.name, 'next')) await ctx.storage.vault.promote(profile.name);
   const pending = (profile.pendingRevocation ?? []).filter((entry) => entry.keyId !== rotation.replaces.keyId);
@@ -148,7 +148,7 @@ async function switchTo(ctx: RotationContext, profile: Profile, rotation: Rotati
 }
 
 /** Undoes a rotation that never stored its credential: what it added on the app is removed. */
-async function discard(ctx: RotationContext, profile: Profile, rotation: Rotation): Promise<void> {
+async function discard(ctx: RotationContext, profile: KeyedProfile, rotation: Rotation): Promise<void> {
   await removeMarked(ctx, profile, rotation);
   if (rotation.next && (await mayRemoveNext(ctx, profile, rotation, rotation.next.keyId))) {
     await removeCredential(ctx.graph, profile.applicationObjectId, rotation.next.type, rotation.next.keyId);
@@ -159,7 +159,7 @@ async function discard(ctx: RotationContext, profile: Profile, rotation: Rotatio
   ctx.deps.ui.info(`The interrupted rotation of ${profile.name} had not stored its credential; what it added on the app was removed.`);
 }
 
-async function removeMarked(ctx: RotationContext, profile: Profile, rotation: Rotation): Promise<void> {
+async function removeMarked(ctx: RotationContext, profile: KeyedProfile, rotation: Rotation): Promise<void> {
   const app = await ctx.graph.getApplication(profile.applicationObjectId);
   for (const key of markedBy(app, rotation.marker)) {
     if (key.keyId !== profile.credential.keyId) await removeCredential(ctx.graph, app.id, key.type, key.keyId);
@@ -170,13 +170,13 @@ async function removeMarked(ctx: RotationContext, profile: Profile, rotation: Ro
  * The recorded next key is removed only if it is this rotation's (its marker) or not listed yet (a
  * read lagging behind the addPassword): never another key an edited profile names, nor the current one.
  */
-async function mayRemoveNext(ctx: RotationContext, profile: Profile, rotation: Rotation, keyId: string): Promise<boolean> {
+async function mayRemoveNext(ctx: RotationContext, profile: KeyedProfile, rotation: Rotation, keyId: string): Promise<boolean> {
   if (keyId === profile.credential.keyId) return false;
   const app = await ctx.graph.getApplication(profile.applicationObjectId);
   return !onApp(app, keyId) || markedBy(app, rotation.marker).some((key) => key.keyId === keyId);
 }
 
-async function save(ctx: RotationContext, profile: Profile): Promise<Profile> {
+async function save(ctx: RotationContext, profile: KeyedProfile): Promise<KeyedProfile> {
   const updated = { ...profile, updatedOn: ctx.deps.clock.now().toISOString() };
   await ctx.storage.profiles.write(updated);
   return updated;

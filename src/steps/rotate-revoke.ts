@@ -2,7 +2,7 @@
 // dropped from the profile, so a cut-short run leaves at worst an entry whose key is already gone.
 import { DynauthError } from '../cli/errors.ts';
 import type { GraphApi } from '../clients/graph.ts';
-import type { Profile } from '../profiles/profile.ts';
+import { hasKeyCredential, type KeyedProfile, type Profile } from '../profiles/profile.ts';
 import type { ProfileStore } from '../profiles/profile-store.ts';
 import { onApp, removeCredential } from '../connection/app-credentials.ts';
 import { assertMintedByDynauth } from './rotate-ownership.ts';
@@ -10,7 +10,7 @@ import { assertMintedByDynauth } from './rotate-ownership.ts';
 export type PendingEntry = NonNullable<Profile['pendingRevocation']>[number];
 
 export interface Revocation {
-  profile: Profile;
+  profile: KeyedProfile;
   revoked: string[];
   /** Still in use by another profile of the same app, so only dropped from this one. */
   keptForOthers: string[];
@@ -21,7 +21,7 @@ export interface Revocation {
 export async function revokePending(
   graph: GraphApi,
   profiles: ProfileStore,
-  profile: Profile,
+  profile: KeyedProfile,
   due: (entry: PendingEntry) => boolean,
   now: Date,
   /** Asked once before anything still valid is removed; false keeps them all pending. */
@@ -54,7 +54,8 @@ export async function revokePending(
       await removeCredential(graph, profile.applicationObjectId, entry.type, entry.keyId);
       result.revoked.push(entry.keyId);
     }
-    const latest = (await profiles.read(profile.name)) ?? result.profile;
+    const reread = await profiles.read(profile.name);
+    const latest = reread && hasKeyCredential(reread) ? reread : result.profile;
     // Declined: kept pending as an ordinary entry, so a later run neither asks again nor skips rotating.
     const pendingRevocation = (latest.pendingRevocation ?? []).flatMap((e) =>
       e.keyId !== entry.keyId ? [e] : !keep ? [] : [{ type: e.type, keyId: e.keyId, expiresOn: e.expiresOn, replacedOn: e.replacedOn }],
@@ -82,7 +83,7 @@ async function keysInUseByOthers(
       continue;
     }
     if (other?.applicationObjectId !== profile.applicationObjectId) continue;
-    used.add(other.credential.keyId);
+    if (other.credential) used.add(other.credential.keyId);
     if (other.rotation) {
       used.add(other.rotation.replaces.keyId);
       if (other.rotation.next) used.add(other.rotation.next.keyId);

@@ -37,7 +37,7 @@ async function assertExactlyOneStoredSecret(sandbox: Sandbox) {
   const stored = await storedKeyId(sandbox);
   assert.equal(stored, app.passwordCredentials[0]!.keyId, 'the store holds the secret on the app');
   const { profiles } = await sandbox.storage();
-  assert.equal((await profiles.read('contososales'))!.credential.keyId, stored, 'the profile records it');
+  assert.equal((await profiles.read('contososales'))!.credential!.keyId, stored, 'the profile records it');
   // (A temp file of a write the kill cut short may remain: it holds no secret and is never read.)
   const left = (await readdir(profiles.directory)).filter((f) => /\.(lock|new-secret|new-app)$/.test(f));
   assert.deepEqual(left, [], 'no lock or record left');
@@ -58,7 +58,7 @@ for (const delay of hostileCases('data', KILL_DELAYS_MS)) {
     const made = sandbox.emulator.state.applications.find((a) => a.displayName === APP)!.passwordCredentials.map((c) => c.keyId);
     const { vault, profiles } = await sandbox.storage();
     const stored = (await vault.loadConnection('contososales').catch(() => undefined))?.keyId;
-    const recorded = (await profiles.read('contososales').catch(() => undefined))?.credential.keyId;
+    const recorded = (await profiles.read('contososales').catch(() => undefined))?.credential?.keyId;
     const rerun = await sandbox.run([...INIT, '--json']);
     assert.equal(rerun.code, 0, rerun.stderr);
     const removed = /Removed client secret/.test(rerun.stderr);
@@ -182,14 +182,14 @@ test(
     const app = sandbox.emulator.state.applications.find((a) => a.displayName === APP)!;
     const { profiles } = await sandbox.storage();
     const profile = (await profiles.read('contososales'))!;
-    const accounted = [profile.credential.keyId, ...(profile.pendingRevocation ?? []).map((e) => e.keyId)].sort();
+    const accounted = [profile.credential!.keyId, ...(profile.pendingRevocation ?? []).map((e) => e.keyId)].sort();
     assert.deepEqual(
       app.passwordCredentials.map((c) => c.keyId).sort(),
       accounted,
       'each secret on the app is the current one or pending revocation',
     );
     assert.equal(app.passwordCredentials.length, 2);
-    assert.equal(await storedKeyId(sandbox), profile.credential.keyId);
+    assert.equal(await storedKeyId(sandbox), profile.credential!.keyId);
     await assertStillWorks(sandbox);
   },
 );

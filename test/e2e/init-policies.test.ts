@@ -56,7 +56,7 @@ test('the default lifetime is lowered to the policy maximum, and the plan says w
   const { app } = assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales']);
   assert.equal(app.passwordCredentials.length, 1);
   const { profiles } = await sandbox.storage();
-  assert.equal((await profiles.read('contososales'))!.credential.lifetimeDays, 90, 'the next rotation keeps within the cap');
+  assert.equal((await profiles.read('contososales'))!.credential!.lifetimeDays, 90, 'the next rotation keeps within the cap');
 });
 
 test('a known policy that blocks secrets is a usage error naming it; --credential certificate then succeeds', async (t) => {

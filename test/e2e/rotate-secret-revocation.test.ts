@@ -160,8 +160,8 @@ const TAMPERED: Tampering[] = [
       data.rotation = {
         marker: '',
         startedOn: new Date().toISOString(),
-        replaces: { type: 'secret', keyId: data.credential.keyId, expiresOn: data.credential.expiresOn },
-        next: { ...data.credential, keyId: handMade.keyId },
+        replaces: { type: 'secret', keyId: data.credential!.keyId, expiresOn: data.credential!.expiresOn },
+        next: { ...data.credential!, keyId: handMade.keyId },
       };
     },
     args: ['--finish'],

@@ -43,7 +43,7 @@ export async function assertStillWorks(sandbox: Sandbox) {
 export async function assertStoredSecretWorks(sandbox: Sandbox) {
   const { profiles } = await sandbox.storage();
   const profile = (await profiles.read('contososales'))!;
-  assert.equal(await storedKeyId(sandbox), profile.credential.keyId, 'the keychain holds the profile key');
+  assert.equal(await storedKeyId(sandbox), profile.credential!.keyId, 'the keychain holds the profile key');
   await assertStillWorks(sandbox);
   return profile;
 }

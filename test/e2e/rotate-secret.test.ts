@@ -231,7 +231,7 @@ test('in a terminal, revoking asks first (No keeps the old secret pending); --ye
   assert.match(confirmed.screen, new RegExp(`Revoked: ${oldKeyId}`));
   assert.deepEqual(
     appOf(sandbox).passwordCredentials.map((c) => c.keyId),
-    [profile.credential.keyId],
+    [profile.credential!.keyId],
   );
   sandbox.outputs.push(declined.screen, confirmed.screen);
   await sandbox.assertNoSecretLeaked();

@@ -106,7 +106,7 @@ const TAMPERED: ReadonlyArray<{ name: string; edit: Edit; refused: RegExp }> = [
     edit: (p) => (p.environment.id = 'Default-attacker'),
     refused: /"environment\.id" must be a Power Platform environment id/,
   },
-  { name: 'credential key id that is not a GUID', edit: (p) => (p.credential.keyId = '*'), refused: /"credential\.keyId" must be a GUID/ },
+  { name: 'credential key id that is not a GUID', edit: (p) => (p.credential!.keyId = '*'), refused: /"credential\.keyId" must be a GUID/ },
   {
     name: 'pending revocation key id that is not a GUID',
     edit: (p) =>
@@ -125,10 +125,14 @@ const TAMPERED: ReadonlyArray<{ name: string; edit: Edit; refused: RegExp }> = [
   },
   {
     name: 'thumbprint that is not hex',
-    edit: (p) => Object.assign(p.credential, { type: 'certificate', thumbprint: 'not-a-thumbprint' }),
+    edit: (p) => Object.assign(p.credential!, { type: 'certificate', thumbprint: 'not-a-thumbprint' }),
     refused: /"credential\.thumbprint" must be a certificate thumbprint/,
   },
-  { name: 'expiry that is not a date', edit: (p) => (p.credential.expiresOn = 'never'), refused: /"credential\.expiresOn" must be a date/ },
+  {
+    name: 'expiry that is not a date',
+    edit: (p) => (p.credential!.expiresOn = 'never'),
+    refused: /"credential\.expiresOn" must be a date/,
+  },
   {
     name: 'last test that is not a date',
     edit: (p) => (p.lastSuccessfulTest = 'yesterday'),

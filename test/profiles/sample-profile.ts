@@ -1,8 +1,8 @@
 // One valid profile for the profile tests: each test changes what it is about.
-import type { Profile } from '../../src/profiles/profile.ts';
+import type { KeyedProfile } from '../../src/profiles/profile.ts';
 
 /** A complete, valid profile; `store` records which store holds its credential (absent in profiles older than that field). */
-export function sampleProfile(name = 'prod', store?: 'keychain' | 'file'): Profile {
+export function sampleProfile(name = 'prod', store?: 'keychain' | 'file'): KeyedProfile {
   return {
     version: 1,
     name,

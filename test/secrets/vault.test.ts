@@ -234,3 +234,24 @@ test('the key id is sealed with the secret, carried through promote, and items w
   assert.equal((await vault.loadConnection('prod'))?.keyId, keyId);
   await assert.rejects(vault.saveConnection('prod', connectionString, { keyId: 'not a key id; DROP' }), TypeError);
 });
+
+test('a refresh token is sealed in its own item beside the connection, replaced in place, and bound to it', async () => {
+  const store = createMemoryStore();
+  const told: string[] = [];
+  const vault = new Vault(store, { onSecret: (s) => told.push(s) });
+  const token = `1.AR8A${'x'.repeat(1800)}-refresh`;
+  await vault.saveConnection('prod', connectionString);
+  await vault.saveRefreshToken('prod', token);
+  assert.equal(await vault.loadRefreshToken('prod'), token);
+  assert.ok(told.includes(token), 'the redactor is told the refresh token');
+  const item = await store.get('prod#refresh');
+  assert.ok(item && !Buffer.from(item).includes(Buffer.from('refresh')), 'the item holds no plaintext');
+  await vault.saveRefreshToken('prod', 'rotated-token');
+  assert.equal(await vault.loadRefreshToken('prod'), 'rotated-token');
+  assert.equal((await vault.loadConnection('prod'))?.connectionString, connectionString, 'the connection item is untouched');
+  await store.set('other#refresh', item);
+  await assert.rejects(vault.loadRefreshToken('other'), DecryptionFailedError);
+  assert.equal(await vault.loadRefreshToken('dev'), undefined);
+  assert.equal(await vault.deleteSlot('prod', 'refresh'), true);
+  assert.equal(await vault.loadRefreshToken('prod'), undefined);
+});

@@ -15,8 +15,8 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const profiles = await openProfiles(deps);
   const profile = await chooseProfile(deps, profiles, flags.profile, 'Run dynauth init first.');
   const { pemOut } = flags;
-  if (pemOut && profile.credential.type !== 'certificate')
-    throw new UsageError(`--pem-out: profile "${profile.name}" uses a client secret, not a certificate.`);
+  if (pemOut && profile.credential?.type !== 'certificate')
+    throw new UsageError(`--pem-out: profile "${profile.name}" has no certificate.`);
   if (pemOut) assertWritableFile(pemOut, '--pem-out');
   const storage = await openStorageFor(deps, profile, flags);
   const stored = await readCredential(storage, profile);

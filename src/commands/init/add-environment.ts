@@ -26,7 +26,7 @@ export async function addEnvironmentSelectors(
     flags: {
       appId: profile.clientId,
       appName: profile.appDisplayName,
-      credential: profile.credential.type,
+      credential: profile.credential?.type ?? 'secret',
       profile: undefined,
       ...(rolesGiven ? {} : preset ? { rolePreset: preset } : { roles: profile.roles.map((role) => role.name) }),
     },

@@ -40,7 +40,7 @@ export function summaryJson(cloud: Cloud, session: AdminSession, applied: Applie
     applicationUserId: profile.applicationUserId,
     businessUnitId: profile.businessUnitId,
     roles: profile.roles,
-    credential: {
+    credential: profile.credential && {
       type: profile.credential.type,
       ...(profile.credential.type === 'secret' ? { keyId: profile.credential.keyId } : { thumbprint: profile.credential.thumbprint }),
       expiresOn: profile.credential.expiresOn,

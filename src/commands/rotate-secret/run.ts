@@ -2,7 +2,7 @@ import { DynauthError, ExitCode, isAbortError, UsageError } from '../../cli/erro
 import type { Cloud } from '../../clouds.ts';
 import type { Deps } from '../../deps.ts';
 import { MAX_SECRET_LIFETIME_DAYS } from '../../microsoft.ts';
-import type { Profile } from '../../profiles/profile.ts';
+import { hasKeyCredential, type KeyedProfile, type Profile } from '../../profiles/profile.ts';
 import { rotationSecretLifetime } from '../../steps/credential-policy.ts';
 import { assertStoredCredential, resumeRotation, rotate, type RotationContext } from '../../steps/rotate-credential.ts';
 import { revokePending, type PendingEntry } from '../../steps/rotate-revoke.ts';
@@ -32,7 +32,8 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     ? await readAllProfiles(profiles)
     : [await chooseProfile(deps, profiles, flags.profile, 'Run dynauth init first: it sets up the app and its first credential.')];
   const now = deps.clock.now();
-  const selected = chosen.filter((p) => !flags.all || flags.finish || isDue(p, flags, now));
+  if (!flags.all && !hasKeyCredential(chosen[0]!)) throw nothingToRotate(chosen[0]!);
+  const selected = chosen.filter(hasKeyCredential).filter((p) => !flags.all || flags.finish || isDue(p, flags, now));
   if (flags.all && !selected.length) deps.ui.info('No profile needs rotating.');
   const storages = await openStoragesFor(deps, selected, flags);
   // One sign-in per cloud and tenant however many profiles share them (the run has one cloud).
@@ -87,7 +88,7 @@ type RotateOne = (
   cloud: Cloud,
   storage: Storage,
   signIn: (profile: Profile) => Promise<AdminSession>,
-  profile: Profile,
+  profile: KeyedProfile,
   flags: RotateFlags,
 ) => Promise<ProfileResult>;
 
@@ -96,7 +97,9 @@ const rotateOne: RotateOne = async (deps, cloud, storage, signIn, profile, flags
   const lock = await lockProfiles(storage.profiles.directory, [profile.name], 'rotate-secret', deps.clock.now());
   try {
     // Read again under the lock: a run that held it may have changed the profile.
-    return await rotateLocked(deps, cloud, storage, signIn, (await storage.profiles.read(profile.name)) ?? profile, flags);
+    const current = (await storage.profiles.read(profile.name)) ?? profile;
+    if (!hasKeyCredential(current)) throw nothingToRotate(current);
+    return await rotateLocked(deps, cloud, storage, signIn, current, flags);
   } finally {
     await lock.release();
   }
@@ -124,7 +127,8 @@ const rotateLocked: RotateOne = async (deps, cloud, storage, signIn, profile, fl
   };
   deps.ui.step(`${flags.finish ? 'Revoking replaced credentials of' : 'Rotating'} ${profile.name} (app ${profile.appDisplayName})…`);
   let rotated = await resumeRotation(ctx, profile);
-  const refreshed = rotated?.profile ?? (await storage.profiles.read(profile.name)) ?? profile;
+  const reread = rotated ? undefined : await storage.profiles.read(profile.name);
+  const refreshed = rotated?.profile ?? (reread && hasKeyCredential(reread) ? reread : profile);
   // An earlier --revoke-old run that was cut short before revoking: this run finishes it instead of rotating again.
   const revocationLeft = !rotated && (refreshed.pendingRevocation ?? []).some((entry) => entry.revokeRequested);
   if (revocationLeft) deps.ui.step(`Finishing the revocation an earlier rotation of ${profile.name} left…`);
@@ -179,7 +183,15 @@ const rotateLocked: RotateOne = async (deps, cloud, storage, signIn, profile, fl
   };
 };
 
-function isDue(profile: Profile, flags: RotateFlags, now: Date): boolean {
+/** A public client or a federated profile holds no key: there is nothing to replace. */
+function nothingToRotate(profile: Profile): DynauthError {
+  const why = profile.federation?.length
+    ? 'signs in with federated credentials (tokens from its pipeline), so it has no secret'
+    : 'is a public client (PKCE alone), so it has no secret';
+  return new DynauthError(`Profile "${profile.name}" ${why}: there is nothing to rotate.`, { code: 'nothing-to-rotate' });
+}
+
+function isDue(profile: KeyedProfile, flags: RotateFlags, now: Date): boolean {
   if (profile.rotation || flags.expiringWithinMs === undefined) return true;
   return Date.parse(profile.credential.expiresOn) - now.getTime() <= flags.expiringWithinMs;
 }

@@ -66,7 +66,7 @@ export async function readRows(
         environment: { url: p.environment.url, displayName: p.environment.displayName },
         app: { displayName: p.appDisplayName, clientId: p.clientId },
         tenantId: p.tenantId,
-        credential: {
+        credential: p.credential && {
           type: p.credential.type,
           keyId: p.credential.keyId,
           expiresOn: p.credential.expiresOn,
