@@ -11,6 +11,7 @@ import { registerRotateSecret } from './commands/rotate-secret/definition.ts';
 import { registerSandbox } from './commands/sandbox/definition.ts';
 import { registerStatus } from './commands/status/definition.ts';
 import { registerTestConnection } from './commands/test-connection/definition.ts';
+import { registerToken } from './commands/token/definition.ts';
 import type { ProcessLike } from './deps.ts';
 import { packageFile } from './package-files.ts';
 import { toTerminalJson, toTerminalText } from './util/terminal-text.ts';
@@ -91,7 +92,15 @@ export function buildProgram(invoke: Invoke, proc: ProcessLike): Command {
       ].join('\n'),
     );
   addGlobalOptions(program);
-  for (const register of [registerInit, registerTestConnection, registerStatus, registerRotateSecret, registerExport, registerSandbox])
+  for (const register of [
+    registerInit,
+    registerTestConnection,
+    registerStatus,
+    registerRotateSecret,
+    registerExport,
+    registerToken,
+    registerSandbox,
+  ])
     register(program, invoke);
   return program;
 }

@@ -1,0 +1,152 @@
+// A fresh access token for a profile, the way its integration gets one: client credentials for an
+// app-user profile, the stored refresh token for a delegated one (the rotated refresh token is
+// sealed before anything else happens, and the redemption recorded in the profile). One function,
+// one switch on the profile's kind: a federated profile's branch joins it.
+import { createAppCredential } from '../auth/app-credential.ts';
+import { redeemRefreshToken } from '../auth/delegated-token.ts';
+import { unansweredFailure } from '../auth/token-error.ts';
+import { DynauthError, UsageError } from '../cli/errors.ts';
+import { dataverseScope, dataverseUserScope, type Cloud } from '../clouds.ts';
+import type { Deps } from '../deps.ts';
+import type { NetworkError } from '../http/network-error.ts';
+import type { Profile } from '../profiles/profile.ts';
+import { StoredConnectionMissing } from '../secrets/errors.ts';
+import { appSecretOf } from './credential.ts';
+import type { Storage } from './storage.ts';
+import { readCredential } from './stored-credential.ts';
+
+export interface AccessToken {
+  accessToken: string;
+  expiresOn: Date;
+  /** The scopes asked for (Entra may grant fewer; the token's own `scp` says which). */
+  scopes: string[];
+  tokenType: 'Bearer';
+}
+
+export type AccessTokenDeps = Pick<Deps, 'http' | 'clock' | 'cancellation' | 'redactor' | 'ui'>;
+
+export type ProfileKind = 'app-user' | 'delegated' | 'federated';
+
+export function profileKind(profile: Profile): ProfileKind {
+  if (profile.flow === 'delegated') return 'delegated';
+  if (profile.federation?.length && !profile.credential) return 'federated';
+  return 'app-user';
+}
+
+/** What the integration itself asks for: the environment as the app (.default), or as the signed-in user (user_impersonation). */
+export function defaultScope(profile: Profile): string {
+  return profileKind(profile) === 'delegated' ? dataverseUserScope(profile.environment.url) : dataverseScope(profile.environment.url);
+}
+
+/** A fresh access token for `scopes` (default the environment's), as the profile's integration would get it. */
+export async function accessTokenFor(
+  deps: AccessTokenDeps,
+  cloud: Cloud,
+  storage: Storage,
+  profile: Profile,
+  scopes: string[] = [defaultScope(profile)],
+): Promise<AccessToken> {
+  const kind = profileKind(profile);
+  switch (kind) {
+    case 'app-user':
+      return appToken(deps, cloud, storage, profile, scopes);
+    case 'delegated':
+      return delegatedToken(deps, cloud, storage, profile, scopes);
+    case 'federated':
+      throw new DynauthError(`Profile "${profile.name}" signs in with federated credentials: dynauth cannot get its token here.`, {
+        hint: 'Its tokens come from the pipeline its federated credential trusts.',
+        code: 'federated-token',
+      });
+  }
+}
+
+async function appToken(deps: AccessTokenDeps, cloud: Cloud, storage: Storage, profile: Profile, scopes: string[]): Promise<AccessToken> {
+  // Client credentials grant only a resource's .default (AADSTS1002012 otherwise): said before asking Entra.
+  const wrong = scopes.find((scope) => !scope.endsWith('/.default'));
+  if (wrong !== undefined || scopes.length !== 1) {
+    throw new UsageError(
+      `Profile "${profile.name}" signs in as the app itself (client credentials), which takes exactly one scope ending in /.default${wrong ? `, not "${wrong}"` : ''}.`,
+      { hint: `Leave --scope out for the environment (${dataverseScope(profile.environment.url)}).`, code: 'bad-scope' },
+    );
+  }
+  const stored = await readCredential(storage, profile);
+  if (!stored?.credential) {
+    throw new StoredConnectionMissing(
+      `No stored ${profile.credential?.type === 'certificate' ? 'certificate' : 'client secret'} for profile "${profile.name}" in ${storage.vault.description}.`,
+      `Run dynauth rotate-secret --profile ${profile.name} (or dynauth init --profile ${profile.name} again) to make and store a new one.`,
+    );
+  }
+  let unanswered: NetworkError | undefined;
+  const watch = {
+    trace: (line: string) => deps.ui.verbose(line),
+    onNetwork: (failure: NetworkError | undefined) => (unanswered = failure),
+  };
+  const credential = await createAppCredential(cloud, profile.tenantId, profile.clientId, appSecretOf(stored.credential), watch);
+  let token: Awaited<ReturnType<typeof credential.getToken>>;
+  try {
+    token = await credential.getToken(scopes, { abortSignal: deps.cancellation.signal });
+  } catch (error) {
+    throw unansweredFailure(error, unanswered) ?? error;
+  }
+  if (!token) throw new DynauthError('Entra returned no token.', { code: 'no-token' });
+  deps.redactor.add(token.token);
+  return { accessToken: token.token, expiresOn: new Date(token.expiresOnTimestamp), scopes, tokenType: 'Bearer' };
+}
+
+async function delegatedToken(
+  deps: AccessTokenDeps,
+  cloud: Cloud,
+  storage: Storage,
+  profile: Profile,
+  scopes: string[],
+): Promise<AccessToken> {
+  const signInAgain = `Sign the integration account in again: dynauth init --flow delegated --profile ${profile.name}`;
+  const refreshToken = await storage.vault.loadRefreshToken(profile.name);
+  if (!refreshToken)
+    throw new StoredConnectionMissing(
+      `No stored refresh token for profile "${profile.name}" in ${storage.vault.description}.`,
+      `${signInAgain}.`,
+    );
+  let clientSecret: string | undefined;
+  if (!profile.delegated?.publicClient) {
+    const stored = await readCredential(storage, profile);
+    if (stored?.credential?.kind !== 'secret') {
+      throw new StoredConnectionMissing(
+        `No stored client secret for profile "${profile.name}" in ${storage.vault.description}.`,
+        `Run dynauth rotate-secret --profile ${profile.name} to make and store a new one (the refresh token is kept).`,
+      );
+    }
+    clientSecret = stored.credential.clientSecret;
+  }
+  const now = deps.clock.now();
+  // offline_access: Entra then hands out the next refresh token with the access token.
+  const asked = scopes.some((scope) => scope.toLowerCase() === 'offline_access') ? scopes : [...scopes, 'offline_access'];
+  const tokens = await redeemRefreshToken(
+    deps.http,
+    { cloud, tenantId: profile.tenantId, clientId: profile.clientId, ...(clientSecret === undefined ? {} : { clientSecret }) },
+    refreshToken,
+    asked,
+    now,
+  );
+  deps.redactor.add(tokens.accessToken);
+  if (tokens.refreshToken && tokens.refreshToken !== refreshToken) {
+    const rotated = tokens.refreshToken;
+    deps.redactor.add(rotated);
+    // Sealed before anything else: a Ctrl-C now must not lose the newest refresh token.
+    await deps.cancellation.critical(() => storage.vault.saveRefreshToken(profile.name, rotated));
+  }
+  await recordRedemption(storage, profile, now);
+  return { accessToken: tokens.accessToken, expiresOn: tokens.expiresOn, scopes, tokenType: 'Bearer' };
+}
+
+/** Entra ends a refresh token after 90 days unused: the profile says when it was last used. */
+async function recordRedemption(storage: Storage, profile: Profile, now: Date): Promise<void> {
+  const latest = (await storage.profiles.read(profile.name)) ?? profile;
+  const delegated = latest.delegated ?? { publicClient: false, redirectUris: [] };
+  const at = now.toISOString();
+  await storage.profiles.write({
+    ...latest,
+    delegated: { ...delegated, refreshToken: { obtainedOn: delegated.refreshToken?.obtainedOn ?? at, lastRedeemedOn: at } },
+    updatedOn: at,
+  });
+}

@@ -1,0 +1,49 @@
+// A failure of a one-shot call with a profile (dynauth token, dynauth api), diagnosed as a
+// connection test diagnoses it: one cause, one fix, exit 4 when it is about authentication.
+import { DynauthError, ExitCode } from '../cli/errors.ts';
+import type { Cloud } from '../clouds.ts';
+import type { Deps } from '../deps.ts';
+import type { Profile } from '../profiles/profile.ts';
+import { StoredConnectionMissing } from '../secrets/errors.ts';
+import { diagnose } from './diagnose.ts';
+import { proxyInUse } from './diagnose-network.ts';
+import type { DiagnosisContext } from './diagnosis.ts';
+
+export function diagnosisContextFor(
+  deps: Pick<Deps, 'env' | 'clock'>,
+  cloud: Cloud,
+  profile: Profile,
+  timeoutMs: number,
+): DiagnosisContext {
+  return {
+    profile: profile.name,
+    appName: profile.appDisplayName,
+    tenant: profile.tenantId,
+    clientId: profile.clientId,
+    environmentUrl: profile.environment.url,
+    cloud: cloud.name,
+    credential: {
+      type: profile.credential?.type ?? 'secret',
+      ...(profile.credential?.expiresOn ? { expiresOn: profile.credential.expiresOn } : {}),
+      ...(profile.credential?.thumbprint ? { thumbprint: profile.credential.thumbprint } : {}),
+    },
+    proxy: proxyInUse(deps.env),
+    timeoutMs,
+    now: deps.clock.now(),
+  };
+}
+
+/** The error as the user should see it: usage errors and cancellations pass unchanged, the rest is diagnosed. */
+export function diagnosedError(error: unknown, ctx: DiagnosisContext, now: Date): unknown {
+  if (error instanceof DynauthError && (error.exitCode === ExitCode.usage || error.exitCode === ExitCode.cancelled)) return error;
+  // A missing item says itself what restores it (a refresh token is not restored the way a secret is).
+  if (error instanceof StoredConnectionMissing && error.hint) return error;
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'ExitPromptError')) return error;
+  const diagnosis = diagnose(error, { ...ctx, now });
+  return new DynauthError(diagnosis.cause, {
+    hint: diagnosis.fix,
+    code: diagnosis.code,
+    exitCode: diagnosis.auth ? ExitCode.auth : ExitCode.failure,
+    cause: error,
+  });
+}
