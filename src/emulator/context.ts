@@ -1,6 +1,7 @@
 // Everything route handlers share: state, origins, signing key, clock-driven replication lag.
 import type { Replication } from './replication.ts';
 import type { EmulatorState, Environment, User } from './state.ts';
+import type { OidcIssuer } from './oidc-issuer.ts';
 import type { TokenSigner } from './tokens.ts';
 import { WELL_KNOWN_APP_IDS, findEnvironmentByUrl } from './state.ts';
 
@@ -40,6 +41,8 @@ export interface EmulatorContext {
   state: EmulatorState;
   origins: Origins;
   signer: TokenSigner;
+  /** The external OIDC issuer federated credentials trust (GitHub Actions-like). */
+  oidc: OidcIssuer;
   /** Per-object replication delays (seeded) and seeded choices among equally real answers. */
   replication: Replication;
   tokenLifetimeSeconds: number;

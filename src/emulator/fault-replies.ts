@@ -45,6 +45,8 @@ export function faultReply(service: ServiceName, action: Extract<FaultAction, { 
           },
         },
       };
+    case 'oidc':
+      return { status, headers, body: throttled ? 'Too Many Requests' : 'Service Unavailable' };
     case 'login': {
       const traceId = newGuid();
       const timestamp = `${new Date().toISOString().slice(0, 19).replace('T', ' ')}Z`;

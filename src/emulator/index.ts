@@ -13,6 +13,8 @@ import { handleBap } from './routes/bap.ts';
 import { handleDataverse } from './routes/dataverse.ts';
 import { handleGraph } from './routes/graph.ts';
 import { handleLogin } from './routes/login.ts';
+import { handleOidc } from './routes/oidc.ts';
+import { createOidcIssuer, type MintOptions } from './oidc-issuer.ts';
 import { seedState } from './seed.ts';
 import { startListener, stopListener, type Listener } from './server.ts';
 import type { EmulatorState } from './state.ts';
@@ -36,6 +38,8 @@ export type {
   TokenSummary,
 } from './types.ts';
 export type { EmulatorState } from './state.ts';
+export type { MintOptions } from './oidc-issuer.ts';
+export { GITHUB_ACTIONS_ISSUER, TOKEN_EXCHANGE_AUDIENCE } from './oidc-issuer.ts';
 
 /** The custom-cloud JSON the CLI reads via --cloud-config / DYNAUTH_CLOUD_CONFIG. */
 export type CloudConfig = Omit<Cloud, 'name'>;
@@ -78,6 +82,12 @@ export interface Emulator {
   readonly replicationSeed: number;
   /** Lifetime of tokens issued from now on (e.g. to make one expire on the way). */
   setTokenLifetime(seconds: number): void;
+  /**
+   * The external OIDC issuer federated credentials trust (GitHub Actions-like): `mint` makes the
+   * platform's token with the chosen subject (and issuer, audience, expiry); `origin` serves its
+   * discovery document and keys.
+   */
+  oidc: { issuer: string; origin: string; mint(options: MintOptions): string };
   close(): Promise<void>;
 }
 
@@ -93,10 +103,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (!(latencyMs >= 0)) throw new Error('latencyMs must be zero or more');
 
   const origins = { login: '', graph: '', bap: '' };
+  let oidcOrigin = '';
   const ctx: EmulatorContext = {
     state: seeded.state,
     origins,
     signer: createTokenSigner(() => origins.login),
+    oidc: createOidcIssuer(() => Date.now()),
     replication,
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
     dataversePageSize: options.dataversePageSize ?? 5000,
@@ -109,7 +121,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
   const pipeline = { faults, recorder, latencyMs: () => latencyMs };
   const listeners: Listener[] = [];
-  const listen = async (service: 'login' | 'graph' | 'bap', route: (req: RequestContext) => Promise<Reply> | Reply): Promise<string> => {
+  const listen = async (
+    service: 'login' | 'graph' | 'bap' | 'oidc',
+    route: (req: RequestContext) => Promise<Reply> | Reply,
+  ): Promise<string> => {
     const listener = await startListener(tls, { service, route }, pipeline);
     listeners.push(listener);
     return listener.origin;
@@ -118,6 +133,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     origins.login = await listen('login', (req) => handleLogin(ctx, req));
     origins.graph = await listen('graph', (req) => handleGraph(ctx, req));
     origins.bap = await listen('bap', (req) => handleBap(ctx, req));
+    oidcOrigin = await listen('oidc', (req) => handleOidc(ctx, req));
     for (const env of ctx.state.environments.filter((e) => e.dataverse)) {
       const listener = await startListener(
         tls,
@@ -187,6 +203,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setTokenLifetime: (seconds: number) => {
       ctx.tokenLifetimeSeconds = seconds;
     },
+    oidc: { issuer: ctx.oidc.issuer, origin: oidcOrigin, mint: (options) => ctx.oidc.mint(options) },
     close() {
       closed ??= Promise.all(listeners.map(stopListener)).then(() => undefined);
       return closed;

@@ -8,7 +8,7 @@ import type { ReplicationLag } from './types.ts';
 /** The longest delay of each kind not given in the options: short, so the test suite stays fast. */
 export const DEFAULT_REPLICATION_LAG_MS = 300;
 
-export type ReplicatedKind = 'app' | 'servicePrincipal' | 'secret' | 'certificate' | 'appUser';
+export type ReplicatedKind = 'app' | 'servicePrincipal' | 'secret' | 'certificate' | 'appUser' | 'federatedCredential';
 
 const FIELDS: Record<ReplicatedKind, keyof ReplicationLag> = {
   app: 'appMs',
@@ -16,6 +16,7 @@ const FIELDS: Record<ReplicatedKind, keyof ReplicationLag> = {
   secret: 'secretMs',
   certificate: 'certificateMs',
   appUser: 'appUserMs',
+  federatedCredential: 'federatedCredentialMs',
 };
 
 export interface Replication {
@@ -37,6 +38,7 @@ export function createReplication(lag: ReplicationLag | undefined, seed: number)
     secretMs: DEFAULT_REPLICATION_LAG_MS,
     certificateMs: DEFAULT_REPLICATION_LAG_MS,
     appUserMs: DEFAULT_REPLICATION_LAG_MS,
+    federatedCredentialMs: DEFAULT_REPLICATION_LAG_MS,
   };
   // One stream per kind: the n-th app gets the same delay whatever else ran concurrently.
   const streams = new Map<string, () => number>();

@@ -28,6 +28,21 @@ export interface KeyCredential {
   visibleAt: number;
 }
 
+/**
+ * A federated identity credential on an application: tokens from `issuer` about `subject`, with an
+ * audience among `audiences`, sign the app in (learn.microsoft.com/graph/api/resources/federatedidentitycredential).
+ */
+export interface FederatedIdentityCredential {
+  id: string;
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+  description: string | null;
+  /** When sign-ins start to accept it (ms since epoch): replication lag. */
+  visibleAt: number;
+}
+
 export interface RequiredResourceAccess {
   resourceAppId: string;
   resourceAccess: Array<{ id: string; type: string }>;
@@ -48,6 +63,8 @@ export interface Application {
   identifierUris: string[];
   passwordCredentials: PasswordCredential[];
   keyCredentials: KeyCredential[];
+  /** Absent on apps that never had one. */
+  federatedIdentityCredentials?: FederatedIdentityCredential[];
   /** When it becomes visible to reads, sign-ins and dependent writes (ms since epoch): replication lag. */
   visibleAt: number;
 }

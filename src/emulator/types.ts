@@ -1,4 +1,5 @@
-export type ServiceName = 'login' | 'graph' | 'bap' | 'dataverse';
+/** oidc: the emulated external OIDC issuer (a GitHub Actions-like token issuer) that federated credentials trust. */
+export type ServiceName = 'login' | 'graph' | 'bap' | 'dataverse' | 'oidc';
 
 /** The claims of the bearer token a request carried, as far as a test needs them. */
 export interface TokenSummary {
@@ -44,6 +45,8 @@ export interface ReplicationLag {
   certificateMs?: number;
   /** A new Dataverse application user is "not a member of the organization" (0x80072560). */
   appUserMs?: number;
+  /** A new federated identity credential is not yet matched at sign-in (AADSTS700211 / 700213). */
+  federatedCredentialMs?: number;
 }
 
 export interface SeedApplication {

@@ -6,7 +6,14 @@ import type { AccessTokenClaims } from '../../src/emulator/tokens.ts';
 const trusted = new Set<string>();
 
 /** Replication lag off, for tests about something else (replication.test.ts covers the lag itself). */
-export const NO_REPLICATION_LAG: ReplicationLag = { appMs: 0, servicePrincipalMs: 0, secretMs: 0, certificateMs: 0, appUserMs: 0 };
+export const NO_REPLICATION_LAG: ReplicationLag = {
+  appMs: 0,
+  servicePrincipalMs: 0,
+  secretMs: 0,
+  certificateMs: 0,
+  appUserMs: 0,
+  federatedCredentialMs: 0,
+};
 
 /** Starts an emulator for one test, trusts its CA in this process, and closes it afterwards. */
 export async function emulatorFor(t: TestContext, options: EmulatorOptions = {}): Promise<Emulator> {

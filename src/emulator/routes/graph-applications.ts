@@ -6,6 +6,7 @@ import type { Reply, RequestContext } from '../http.ts';
 import { isGuid, newClientSecret, newGuid } from '../ids.ts';
 import { hashSecret } from '../seed.ts';
 import { enforcePasswordPolicy, listAppManagementPolicies } from './graph-policies.ts';
+import { handleFederatedCredentials } from './graph-federated-credentials.ts';
 import type { Application, KeyCredential, RequiredResourceAccess } from '../state.ts';
 import type { AccessTokenClaims } from '../tokens.ts';
 import {
@@ -49,9 +50,9 @@ export function handleApplications(ctx: EmulatorContext, req: RequestContext, cl
     }
     return methodNotAllowed(req);
   }
-  const match = /^(?:\/([^/()]+)|\(appId='([^']*)'\))(?:\/([^/]+))?\/?$/i.exec(rest);
+  const match = /^(?:\/([^/()]+)|\(appId='([^']*)'\))(?:\/([^/]+)(?:\/([^/]+))?)?\/?$/i.exec(rest);
   if (!match) return notFoundSegment(req, rest);
-  const [, objectId, appId, action] = match;
+  const [, objectId, appId, action, member] = match;
   const app =
     objectId !== undefined
       ? ctx.state.applications.find((a) => a.id === objectId.toLowerCase())
@@ -77,6 +78,8 @@ export function handleApplications(ctx: EmulatorContext, req: RequestContext, cl
         return methodNotAllowed(req);
     }
   }
+  if (/^federatedidentitycredentials(\(|$)/i.test(action)) return handleFederatedCredentials(ctx, req, app, action, member);
+  if (member !== undefined) return notFoundSegment(req, member);
   if (action.toLowerCase() === 'appmanagementpolicies') return listAppManagementPolicies(ctx, req, claims, app);
   if (req.method !== 'POST') return methodNotAllowed(req);
   switch (action.toLowerCase()) {

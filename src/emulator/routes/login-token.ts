@@ -15,6 +15,7 @@ import {
 } from '../state.ts';
 import { sha256Base64Url } from '../tokens.ts';
 import { AADSTS, aadError } from './login-errors.ts';
+import { isFederatedAssertion, verifyFederatedAssertion } from './login-federated.ts';
 import { appOnlyTokenReply, delegatedTokenReply } from './login-issue.ts';
 import type { TenantRoute } from './login-tenant.ts';
 
@@ -131,6 +132,7 @@ function verifyAssertion(
       req,
       'Client assertion failed signature validation. [Reason - The client assertion is not a well-formed JWT.]',
     );
+  if (isFederatedAssertion(jwt, app)) return verifyFederatedAssertion(ctx, req, app, jwt, assertion);
   const sha256 =
     typeof jwt.header['x5t#S256'] === 'string' ? Buffer.from(jwt.header['x5t#S256'], 'base64url').toString('hex').toUpperCase() : undefined;
   const sha1 =
