@@ -5,6 +5,7 @@ import type { Invoke } from './cli/command.ts';
 import { DynauthError, ExitCode } from './cli/errors.ts';
 import { addGlobalOptions, readGlobalOptions } from './cli/global-options.ts';
 import { applyEnvironment, isTrueWord } from './cli/options.ts';
+import { registerApi } from './commands/api/definition.ts';
 import { registerExport } from './commands/export/definition.ts';
 import { registerInit } from './commands/init/definition.ts';
 import { registerRotateSecret } from './commands/rotate-secret/definition.ts';
@@ -99,6 +100,7 @@ export function buildProgram(invoke: Invoke, proc: ProcessLike): Command {
     registerRotateSecret,
     registerExport,
     registerToken,
+    registerApi,
     registerSandbox,
   ])
     register(program, invoke);

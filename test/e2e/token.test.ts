@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSandbox, type Sandbox } from '../support/sandbox.ts';
 import { runInPty } from '../support/pty.ts';
+import { formatConnectionString } from '../../src/secrets/connection-string.ts';
 
 const bin = new URL('../../bin/dynauth.js', import.meta.url).pathname;
 
@@ -72,13 +73,15 @@ test('token --scope: client credentials take only a .default scope (exit 2, noth
 
 test('token: a secret Entra no longer accepts is diagnosed as test-connection does (exit 4)', async (t) => {
   const sandbox = await startSandbox(t);
-  const { clientId } = await initAppUser(sandbox);
-  const app = sandbox.emulator.state.applications.find((a) => a.appId === clientId)!;
-  app.passwordCredentials.splice(0);
+  const { clientId, url } = await initAppUser(sandbox);
+  // The stored secret replaced by one the app never had (a typo pasted in, a secret deleted on the app).
+  const { vault } = await sandbox.storage();
+  const wrong = `abc8Q~${'x'.repeat(34)}`;
+  await vault.saveConnection('contososales', formatConnectionString({ authType: 'ClientSecret', url, clientId, clientSecret: wrong }));
   const run = await sandbox.run(['token', '--json']);
   assert.equal(run.code, 4, run.stderr);
   const { error } = JSON.parse(run.stdout);
   assert.equal(error.code, 'AADSTS7000215');
   assert.match(error.hint, /dynauth rotate-secret --profile contososales/);
-  await sandbox.assertNoSecretLeaked();
+  assert.ok(!run.stdout.includes(wrong) && !run.stderr.includes(wrong), 'the secret is not repeated');
 });

@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startSandbox, type Sandbox } from '../support/sandbox.ts';
+
+async function initAppUser(sandbox: Sandbox): Promise<{ clientId: string; origin: string; userId: string }> {
+  const init = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only', '--json']);
+  assert.equal(init.code, 0, init.stderr);
+  const origin = new URL(sandbox.emulator.environments.find((e) => e.uniqueName === 'contososales')!.url!).origin;
+  const summary = JSON.parse(init.stdout);
+  return { clientId: summary.clientId, origin, userId: summary.applicationUserId };
+}
+
+const dataverseCalls = (sandbox: Sandbox, from: number) => sandbox.emulator.requests.slice(from).filter((r) => r.service === 'dataverse');
+
+test('api GET reads the Web API as the app and prints the JSON answer on stdout', async (t) => {
+  const sandbox = await startSandbox(t);
+  const { clientId, userId } = await initAppUser(sandbox);
+  const seen = sandbox.emulator.requests.length;
+  const run = await sandbox.run(['api', 'GET', 'accounts?$top=1&$select=name']);
+  assert.equal(run.code, 0, run.stderr);
+  const answer = JSON.parse(run.stdout);
+  assert.ok(Array.isArray(answer.value), 'the collection as Dataverse sent it');
+  assert.ok(answer.value.length <= 1, '$top reached Dataverse');
+  const [call] = dataverseCalls(sandbox, seen);
+  assert.equal(call!.method, 'GET');
+  assert.equal(call!.path, '/api/data/v9.2/accounts');
+  assert.equal(call!.query['$top'], '1');
+  assert.equal(call!.token!.appid, clientId, 'as the app');
+
+  // An absolute /api/data path of the same environment, and --json's one object.
+  const whoAmI = await sandbox.run(['api', 'get', '/api/data/v9.2/WhoAmI', '--json']);
+  assert.equal(whoAmI.code, 0, whoAmI.stderr);
+  const result = JSON.parse(whoAmI.stdout);
+  assert.equal(result.ok, true);
+  assert.equal(result.status, 200);
+  assert.equal(result.body.UserId, userId, 'the application user');
+  await sandbox.assertNoSecretLeaked();
+});
+
+test('api refuses any other host, a path outside /api/data, and a method it does not send (exit 2, nothing sent)', async (t) => {
+  const sandbox = await startSandbox(t);
+  const { origin } = await initAppUser(sandbox);
+  const seen = sandbox.emulator.requests.length;
+  for (const path of [
+    'https://attacker.example/api/data/v9.2/accounts',
+    '//attacker.example/api/data/v9.2/x',
+    '../../x',
+    `${origin}/XRMServices/2011/Organization.svc`,
+  ]) {
+    const run = await sandbox.run(['api', 'GET', path, '--json']);
+    assert.equal(run.code, 2, `${path}: ${run.stderr}`);
+    assert.equal(JSON.parse(run.stdout).error.code, 'bad-api-path', path);
+  }
+  const method = await sandbox.run(['api', 'HEAD', 'accounts', '--json']);
+  assert.equal(method.code, 2);
+  assert.equal(JSON.parse(method.stdout).error.code, 'bad-api-method');
+  const bodyOnGet = await sandbox.run(['api', 'GET', 'accounts', '--body', '-'], { input: '{}' });
+  assert.equal(bodyOnGet.code, 2);
+  assert.match(bodyOnGet.stderr, /--body goes with POST, PATCH or PUT/);
+  assert.equal(sandbox.emulator.requests.length, seen, 'no token asked for, nothing sent');
+});
+
+test('api POST sends the --body from stdin or a file as JSON; a refusal is diagnosed like test-connection (missing privilege, exit 1)', async (t) => {
+  const sandbox = await startSandbox(t);
+  await initAppUser(sandbox);
+  const body = { name: 'Integration role', 'businessunitid@odata.bind': '/businessunits(00000000-0000-0000-0000-000000000000)' };
+  const seen = sandbox.emulator.requests.length;
+  const run = await sandbox.run(['api', 'POST', 'roles', '--body', '-', '--json'], { input: JSON.stringify(body) });
+  assert.equal(run.code, 1, run.stderr);
+  const { error } = JSON.parse(run.stdout);
+  assert.equal(error.code, 'dataverse-0x80040220');
+  assert.match(error.message, /lacks prvCreateRole/);
+  assert.match(error.hint, /dynauth init/);
+  const [call] = dataverseCalls(sandbox, seen);
+  assert.equal(call!.method, 'POST');
+  assert.deepEqual(call!.body, body, 'the body as given');
+
+  const file = join(sandbox.dir, 'role.json');
+  await writeFile(file, JSON.stringify(body));
+  const fromFile = await sandbox.run(['api', 'POST', 'roles', '--body', file]);
+  assert.equal(fromFile.code, 1, fromFile.stderr);
+  assert.deepEqual(dataverseCalls(sandbox, seen).at(-1)!.body, body);
+
+  const notJson = await sandbox.run(['api', 'POST', 'roles', '--body', '-', '--json'], { input: 'name=x' });
+  assert.equal(notJson.code, 2);
+  assert.equal(JSON.parse(notJson.stdout).error.code, 'body-not-json');
+});
+
+test('api: an app without an application user is told how to add one (exit 4)', async (t) => {
+  const sandbox = await startSandbox(t);
+  await initAppUser(sandbox);
+  // The same app in another environment, where init made no application user.
+  const { profiles } = await sandbox.storage();
+  const profile = (await profiles.read('contososales'))!;
+  const other = sandbox.emulator.environments.find((e) => e.uniqueName === 'contosodev')!;
+  await profiles.write({ ...profile, environment: { id: other.id, url: other.url!, uniqueName: other.uniqueName } });
+  const run = await sandbox.run(['api', 'GET', 'WhoAmI', '--json']);
+  assert.equal(run.code, 4, run.stderr);
+  const { error } = JSON.parse(run.stdout);
+  assert.equal(error.code, 'dataverse-0x80072560');
+  assert.ok(error.hint.startsWith(`dynauth init --environment ${other.url}`), error.hint);
+  await sandbox.assertNoSecretLeaked();
+});
