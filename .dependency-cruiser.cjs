@@ -2,7 +2,7 @@
 // clients and storage -> http/util. Nothing imports upward, no command imports another, no cycles.
 // Checked by `npm run lint` (part of `npm test`).
 const base = '^src/(http|util|io|cli|crypto)/|^src/(clouds|microsoft|package-files)\\.ts$';
-const clientsAndStorage = '^src/(clients|secrets|profiles|auth)/';
+const clientsAndStorage = '^src/(clients|secrets|profiles|auth|destinations)/';
 const domain = '^src/(connection|roles)/';
 
 module.exports = {

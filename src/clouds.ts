@@ -20,6 +20,13 @@ export interface Cloud {
   dataverseHostPattern?: RegExp;
   /** How the hosts are named in a message, e.g. "crmN.dynamics.com". */
   dataverseHostsText?: string;
+  /**
+   * Key Vault hosts are <vault>.<suffix> (an IP address matches only itself); absent: no Key Vault (a private
+   * cloud that names none). learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates#dns-suffixes-for-object-identifiers
+   */
+  keyVaultSuffix?: string;
+  /** The scope of a Key Vault token: one resource for every vault of the cloud. */
+  keyVaultScope?: string;
 }
 
 /**
@@ -40,6 +47,8 @@ export const CLOUDS: Record<CloudName, Cloud> = {
     dataverseHostSuffixes: ['crm.dynamics.com'],
     dataverseHostPattern: PUBLIC_DATAVERSE_HOST,
     dataverseHostsText: 'crmN.dynamics.com',
+    keyVaultSuffix: 'vault.azure.net',
+    keyVaultScope: 'https://vault.azure.net/.default',
   },
   usgov: {
     name: 'usgov',
@@ -56,6 +65,8 @@ export const CLOUDS: Record<CloudName, Cloud> = {
     powerPlatformScope: 'https://gov.service.powerapps.us/.default',
     powerPlatformScopeFallback: 'https://service.powerapps.us/.default',
     dataverseHostSuffixes: ['crm9.dynamics.com'],
+    keyVaultSuffix: 'vault.azure.net',
+    keyVaultScope: 'https://vault.azure.net/.default',
   },
   usgovhigh: {
     name: 'usgovhigh',
@@ -66,6 +77,8 @@ export const CLOUDS: Record<CloudName, Cloud> = {
     powerPlatformScope: 'https://high.service.powerapps.us/.default',
     powerPlatformScopeFallback: 'https://high.service.apps.appsplatform.us/.default',
     dataverseHostSuffixes: ['crm.microsoftdynamics.us'],
+    keyVaultSuffix: 'vault.usgovcloudapi.net',
+    keyVaultScope: 'https://vault.usgovcloudapi.net/.default',
   },
   dod: {
     name: 'dod',
@@ -75,6 +88,8 @@ export const CLOUDS: Record<CloudName, Cloud> = {
     powerPlatformEndpoint: 'https://api.bap.appsplatform.us',
     powerPlatformScope: 'https://service.apps.appsplatform.us/.default',
     dataverseHostSuffixes: ['crm.appsplatform.us'],
+    keyVaultSuffix: 'vault.usgovcloudapi.net',
+    keyVaultScope: 'https://vault.usgovcloudapi.net/.default',
   },
   china: {
     name: 'china',
@@ -84,6 +99,8 @@ export const CLOUDS: Record<CloudName, Cloud> = {
     powerPlatformEndpoint: 'https://api.bap.partner.microsoftonline.cn',
     powerPlatformScope: 'https://service.powerapps.cn/.default',
     dataverseHostSuffixes: ['crm.dynamics.cn'],
+    keyVaultSuffix: 'vault.azure.cn',
+    keyVaultScope: 'https://vault.azure.cn/.default',
   },
 };
 
@@ -99,8 +116,8 @@ const CUSTOM_KEYS = [
   'powerPlatformScope',
   'dataverseHostSuffixes',
 ] as const;
-/** A private cloud may name a second Power Platform resource too, as GCC's entry does. */
-const OPTIONAL_CUSTOM_KEYS = ['powerPlatformScopeFallback'] as const;
+/** A private cloud may name a second Power Platform resource too, as GCC's entry does, and its Key Vault. */
+const OPTIONAL_CUSTOM_KEYS = ['powerPlatformScopeFallback', 'keyVaultSuffix', 'keyVaultScope'] as const;
 
 /** Limits of a cloud config's fields: DNS's 253-character names and 63-character labels, browsers' 2048-character URLs. */
 const MAX_HOST_LENGTH = 253;
@@ -138,7 +155,7 @@ export function parseCustomCloud(text: string, fileName: string): Cloud {
     if (hostProblem) throw bad(`key "${key}" has a bad host name: ${hostProblem}`);
     return value.replace(/\/+$/, '');
   };
-  const scope = (key: 'graphScope' | 'powerPlatformScope' | 'powerPlatformScopeFallback'): string => {
+  const scope = (key: 'graphScope' | 'powerPlatformScope' | 'powerPlatformScopeFallback' | 'keyVaultScope'): string => {
     const value = httpsUrl(key);
     if (!value.endsWith('/.default')) throw bad(`key "${key}" must end with /.default`);
     return value;
@@ -164,7 +181,34 @@ export function parseCustomCloud(text: string, fileName: string): Cloud {
     powerPlatformScope: scope('powerPlatformScope'),
     ...('powerPlatformScopeFallback' in record ? { powerPlatformScopeFallback: scope('powerPlatformScopeFallback') } : {}),
     dataverseHostSuffixes: suffixes.map((s: string) => s.toLowerCase().replace(/^\./, '')),
+    ...keyVaultOf(record, bad, scope),
   };
+}
+
+/** A private cloud's Key Vault: both keys or neither. */
+function keyVaultOf(
+  record: Record<string, unknown>,
+  bad: (what: string) => UsageError,
+  scope: (key: 'keyVaultScope') => string,
+): Pick<Cloud, 'keyVaultSuffix' | 'keyVaultScope'> {
+  if (!('keyVaultSuffix' in record) && !('keyVaultScope' in record)) return {};
+  const suffix = record.keyVaultSuffix;
+  if (typeof suffix !== 'string' || !/^[a-z0-9.-]+$/i.test(suffix)) throw bad('key "keyVaultSuffix" must be a host name');
+  const problem = hostShapeProblem(suffix.toLowerCase());
+  if (problem) throw bad(`key "keyVaultSuffix": ${problem}`);
+  if (!isIP(suffix) && !suffix.includes('.'))
+    throw bad('key "keyVaultSuffix" is a single label; give a domain such as vault.contoso.example');
+  if (!('keyVaultScope' in record)) throw bad('key "keyVaultSuffix" goes with "keyVaultScope"');
+  return { keyVaultSuffix: suffix.toLowerCase(), keyVaultScope: scope('keyVaultScope') };
+}
+
+/** True when the host is one of this cloud's Key Vaults (<vault>.<suffix>; an IP address matches only itself). */
+export function isKeyVaultHost(cloud: Cloud, host: string): boolean {
+  const suffix = cloud.keyVaultSuffix;
+  if (!suffix) return false;
+  const bare = host.toLowerCase().replace(/^\[|\]$/g, '');
+  if (isIP(suffix) || isIP(bare)) return bare === suffix;
+  return bare.endsWith(`.${suffix}`) && /^[a-z0-9-]{3,24}$/.test(bare.slice(0, -suffix.length - 1));
 }
 
 /** Why a host name (or an IP address) is not one, or undefined. */
@@ -220,7 +264,9 @@ export function serviceOfHost(cloud: Cloud, host: string): string | undefined {
   if (wanted === hostOf(cloud.authorityHost)) return 'Entra';
   if (wanted === hostOf(cloud.graphEndpoint)) return 'Microsoft Graph';
   if (wanted === hostOf(cloud.powerPlatformEndpoint)) return 'Power Platform';
-  return isDataverseHost(cloud, new URL(`https://${host}`).hostname) ? 'Dataverse' : undefined;
+  const hostname = new URL(`https://${host}`).hostname;
+  if (isDataverseHost(cloud, hostname)) return 'Dataverse';
+  return isKeyVaultHost(cloud, hostname) ? 'Key Vault' : undefined;
 }
 
 /** The scope of a Dataverse token for an environment: its origin plus /.default. */

@@ -45,6 +45,33 @@ export function faultReply(service: ServiceName, action: Extract<FaultAction, { 
           },
         },
       };
+    case 'github':
+      // docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api: secondary rate limits answer 429 (or 403) with retry-after.
+      return {
+        status,
+        headers,
+        body: {
+          message: throttled
+            ? 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'
+            : 'Service Unavailable',
+          documentation_url: 'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api',
+          status: String(status),
+        },
+      };
+    case 'keyvault':
+      // learn.microsoft.com/azure/key-vault/general/overview-throttling: 429 with Retry-After.
+      return {
+        status,
+        headers,
+        body: {
+          error: throttled
+            ? {
+                code: 'Throttled',
+                message: 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached',
+              }
+            : { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable.' },
+        },
+      };
     case 'oidc':
       return { status, headers, body: throttled ? 'Too Many Requests' : 'Service Unavailable' };
     case 'login': {

@@ -106,7 +106,7 @@ function validateRule(rule: FaultRule): void {
   }
 }
 
-const SERVICES: readonly string[] = ['login', 'graph', 'bap', 'dataverse'];
+const SERVICES: readonly string[] = ['login', 'graph', 'bap', 'dataverse', 'github', 'keyvault'];
 
 /**
  * Parses the sandbox's `--fault` syntax: parts separated by colons or spaces.
@@ -114,7 +114,7 @@ const SERVICES: readonly string[] = ['login', 'graph', 'bap', 'dataverse'];
  *   <service>[@<environment>][:<METHOD>][:<path prefix>]:<effect>[:retry-after=<seconds>]
  *   lag:app=<duration>[,sp=<duration>][,secret=<duration>][,cert=<duration>][,appuser=<duration>]
  *
- * service: login | graph | bap | dataverse | * (every service); @environment is a Dataverse uniqueName.
+ * service: login | graph | bap | dataverse | github | keyvault | * (every service); @environment is a Dataverse uniqueName.
  * effect:  429[xN] throttle N requests (default 1) with Retry-After (default 1 s)
  *          503[xN] answer 503 Service Unavailable N times
  *          drop[xN] destroy the socket without answering, N times
@@ -146,7 +146,7 @@ export function parseFaultSpec(spec: string): FaultRule {
   if (head === 'lag') return { kind: 'replication-lag', lag: parseLag(parts.join(','), spec) };
   const [serviceName = '', environment] = head.split('@');
   if (serviceName !== '*' && !SERVICES.includes(serviceName)) {
-    throw new Error(`fault "${spec}": unknown service "${serviceName}" (login, graph, bap, dataverse, * or lag)`);
+    throw new Error(`fault "${spec}": unknown service "${serviceName}" (login, graph, bap, dataverse, github, keyvault, * or lag)`);
   }
   if (environment !== undefined && serviceName !== 'dataverse') throw new Error(`fault "${spec}": @environment applies to dataverse only`);
   const target: FaultTarget = {};

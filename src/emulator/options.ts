@@ -4,6 +4,8 @@ import type { ReplicationLag, SeedOptions } from './types.ts';
 
 export interface EmulatorOptions {
   seed?: SeedOptions;
+  /** GitHub repositories (OWNER/REPO) and their deployment environments (default contoso/dataverse-deploy with production). */
+  githubRepositories?: import('./github.ts').SeedGithubRepository[];
   faults?: FaultRule[];
   /** Longest replication delay per kind (default 300 ms each; all 0 turns replication lag off). */
   replicationLag?: ReplicationLag;

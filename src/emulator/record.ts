@@ -19,6 +19,14 @@ export function redact(body: unknown): unknown {
   return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, SENSITIVE_FIELDS.has(key) ? '[redacted]' : redact(value)]));
 }
 
+/** Key Vault carries the secret (or the certificate's PEM with its key) in `value`, a certificate's password in `pwd`. */
+export function redactKeyVault(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return redact(body);
+  return redact(
+    Object.fromEntries(Object.entries(body).map(([key, value]) => [key, key === 'value' || key === 'pwd' ? '[redacted]' : value])),
+  );
+}
+
 export function redactQuery(query: Record<string, string>): Record<string, string> {
   return redact(query) as Record<string, string>;
 }

@@ -9,7 +9,7 @@ import { ReplyError, parseBody, readBody, type Reply, type RequestContext } from
 import type { FaultStore } from './faults.ts';
 import { faultReply } from './fault-replies.ts';
 import { sendHugeBody, tamperReply } from './hostile-answers.ts';
-import { redact, redactQuery, type Recorder } from './record.ts';
+import { redact, redactKeyVault, redactQuery, type Recorder } from './record.ts';
 import type { EmulatorTls } from './tls.ts';
 import type { ServiceName } from './types.ts';
 
@@ -83,7 +83,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, origin: string,
       method,
       path,
       query: redactQuery(query),
-      body: redact(context.body),
+      body: spec.service === 'keyvault' ? redactKeyVault(context.body) : redact(context.body),
       ...(context.token ? { token: context.token } : {}),
       status,
       at,

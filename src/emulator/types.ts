@@ -1,5 +1,5 @@
 /** oidc: the emulated external OIDC issuer (a GitHub Actions-like token issuer) that federated credentials trust. */
-export type ServiceName = 'login' | 'graph' | 'bap' | 'dataverse' | 'oidc';
+export type ServiceName = 'login' | 'graph' | 'bap' | 'dataverse' | 'oidc' | 'github' | 'keyvault';
 
 /** The claims of the bearer token a request carried, as far as a test needs them. */
 export interface TokenSummary {
