@@ -1,5 +1,9 @@
 // What a connection test reports: its checks, the subject tested and the report; shared by test-connection*.ts and the commands that print it.
 import type { AppSecret } from '../auth/app-credential.ts';
+import type { DelegatedTokens } from '../auth/delegated-token.ts';
+import type { DelegatedLogin } from '../connection/delegated-session.ts';
+import type { Cloud } from '../clouds.ts';
+import type { Http } from '../http/http.ts';
 import type { Diagnosis } from './diagnosis.ts';
 
 export interface CredentialFacts {
@@ -25,12 +29,26 @@ export interface ConnectionSubject {
   tenant: string;
   clientId: string;
   environmentUrl: string;
-  credential: CredentialFacts;
+  /** Absent for a delegated public client: it has no key. */
+  credential?: CredentialFacts;
   expectedPrivileges: string[];
   /** Roles recorded in the profile, shown when Dataverse does not let the app read its own. */
   recordedRoles: string[];
   recordedApplicationUserId: string | undefined;
   loadSecret(): Promise<AppSecret>;
+  /** Set for a delegated profile: the test signs in as its integration account with the stored refresh token. */
+  delegated?: DelegatedSubject;
+}
+
+/** A delegated profile under test: how it signs in as its user, and what it knows of that user. */
+export interface DelegatedSubject {
+  publicClient: boolean;
+  user?: { objectId: string; userPrincipalName: string };
+  lastRedeemedOn?: string;
+  /** The stored refresh token (and client secret of a confidential app). */
+  loadLogin(): Promise<DelegatedLogin>;
+  /** Redeems it for the environment as the user; the rotated token is saved and the redemption recorded. */
+  redeem(login: DelegatedLogin, http: Http, cloud: Cloud): Promise<DelegatedTokens>;
 }
 
 export interface ConnectionReport {
@@ -39,7 +57,14 @@ export interface ConnectionReport {
   tenantId: string;
   clientId: string;
   environment: string;
-  credential: CredentialFacts & { daysLeft?: number };
+  /** Absent for a delegated public client. */
+  credential?: CredentialFacts & { daysLeft?: number };
+  /** A delegated profile: the user it acts as and its refresh token's health. */
+  delegated?: {
+    publicClient: boolean;
+    user?: string;
+    refreshToken: { lastRedeemedOn?: string; idleDaysLeft?: number };
+  };
   applicationUserId?: string;
   businessUnitId?: string;
   organizationId?: string;

@@ -10,9 +10,9 @@ export function diagnoseEntra(code: number, error: unknown, ctx: DiagnosisContex
   const text = aadstsMessage(error);
   switch (code) {
     case 7000215:
-      if (ctx.credential.secretIsKeyId || ctx.credential.secretLooksLikeId) {
+      if (ctx.credential?.secretIsKeyId || ctx.credential?.secretLooksLikeId) {
         return at(
-          `The secret's ID${ctx.credential.secretIsKeyId ? '' : ' (a GUID)'} was used instead of its value: Entra wants the Value column, shown only once when the secret was made.`,
+          `The secret's ID${ctx.credential?.secretIsKeyId ? '' : ' (a GUID)'} was used instead of its value: Entra wants the Value column, shown only once when the secret was made.`,
           `Use the secret's value; if nobody kept it, make a new one: ${newCredentialFix(ctx)}.`,
         );
       }
@@ -22,7 +22,7 @@ export function diagnoseEntra(code: number, error: unknown, ctx: DiagnosisContex
       );
     case 7000222:
       return at(
-        `The client secret has expired${day(ctx.credential.expiresOn) ? ` (on ${day(ctx.credential.expiresOn)})` : ''}.`,
+        `The client secret has expired${day(ctx.credential?.expiresOn) ? ` (on ${day(ctx.credential?.expiresOn)})` : ''}.`,
         `Make a new one: ${newCredentialFix(ctx)}.`,
       );
     case 700016:
@@ -51,12 +51,12 @@ export function diagnoseEntra(code: number, error: unknown, ctx: DiagnosisContex
     case 700027:
       if (/key used is expired/i.test(text)) {
         return at(
-          `The certificate${ctx.credential.thumbprint ? ` (thumbprint ${ctx.credential.thumbprint})` : ''} has expired.`,
+          `The certificate${ctx.credential?.thumbprint ? ` (thumbprint ${ctx.credential?.thumbprint})` : ''} has expired.`,
           `Make a new one: ${newCredentialFix(ctx)}.`,
         );
       }
       return at(
-        `The certificate${ctx.credential.thumbprint ? ` (thumbprint ${ctx.credential.thumbprint})` : ''} does not match any certificate registered on ${app}.`,
+        `The certificate${ctx.credential?.thumbprint ? ` (thumbprint ${ctx.credential?.thumbprint})` : ''} does not match any certificate registered on ${app}.`,
         `Use the certificate uploaded to the app (Entra > App registrations > Certificates & secrets), or make a new one: ${newCredentialFix(ctx)}.`,
       );
     case 7000112:

@@ -19,7 +19,8 @@ export interface DiagnosisContext {
   clientId: string;
   environmentUrl: string;
   cloud: string;
-  credential: {
+  /** Absent for a delegated public client, which holds no key. */
+  credential?: {
     type: 'secret' | 'certificate';
     expiresOn?: string;
     thumbprint?: string;
@@ -38,13 +39,23 @@ export interface DiagnosisContext {
   /** Claims of the Dataverse token, to explain a 401. */
   token?: { aud?: string; exp?: number };
   now: Date;
+  /** Set for a delegated profile: the app acts as a signed-in user, with a refresh token. */
+  delegated?: DelegatedDiagnosisFacts;
+}
+
+export interface DelegatedDiagnosisFacts {
+  publicClient: boolean;
+  /** The integration account's sign-in name, when known. */
+  user?: string;
+  /** When dynauth last redeemed the refresh token (ISO). */
+  lastRedeemedOn?: string;
 }
 
 /** The command that mints a new credential for this setup. */
 export function newCredentialFix(ctx: Pick<DiagnosisContext, 'profile' | 'credential'>): string {
   return ctx.profile
     ? `dynauth rotate-secret --profile ${ctx.profile}`
-    : `create a new ${ctx.credential.type === 'secret' ? 'client secret' : 'certificate'} for the app in Entra (App registrations > Certificates & secrets)`;
+    : `create a new ${ctx.credential?.type === 'certificate' ? 'certificate' : 'client secret'} for the app in Entra (App registrations > Certificates & secrets)`;
 }
 
 /** `dynauth init` for this very app and environment (re-running init reuses what exists). */

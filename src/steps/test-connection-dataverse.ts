@@ -40,9 +40,10 @@ export async function checkWhoAmI({ deps, subject, report, checks }: CheckRun, d
   }
   const moved =
     subject.recordedApplicationUserId && subject.recordedApplicationUserId.toLowerCase() !== report.applicationUserId!.toLowerCase();
+  const upn = subject.delegated?.user?.userPrincipalName;
   checks.pass(
     'whoami',
-    `application user ${report.applicationUserId} in ${report.latency.webApiMs} ms${moved ? ` (the profile recorded ${subject.recordedApplicationUserId}; re-run dynauth init to refresh it)` : ''}`,
+    `${subject.delegated ? 'user' : 'application user'} ${report.applicationUserId}${upn ? ` (${upn})` : ''} in ${report.latency.webApiMs} ms${moved ? ` (the profile recorded ${subject.recordedApplicationUserId}; re-run dynauth init to refresh it)` : ''}`,
     moved ? 'warn' : 'pass',
   );
 }

@@ -16,10 +16,10 @@ export async function checkCredential({ subject, ctx, checks }: CheckRun): Promi
   } catch (error) {
     return checks.fail('credential', 'could not read the stored credential', error);
   }
-  if (secret.kind === 'secret') {
+  if (secret.kind === 'secret' && ctx.credential) {
     ctx.credential.secretLooksLikeId = isGuid(secret.clientSecret.trim(), { braces: true });
     ctx.credential.secretIsKeyId =
-      subject.credential.keyId !== undefined && secret.clientSecret.trim().toLowerCase() === subject.credential.keyId.toLowerCase();
+      subject.credential?.keyId !== undefined && secret.clientSecret.trim().toLowerCase() === subject.credential.keyId.toLowerCase();
   }
   checks.pass(
     'credential',

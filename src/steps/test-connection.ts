@@ -3,8 +3,9 @@
 import type { Cloud } from '../clouds.ts';
 import { taskGraph } from '../util/task-graph.ts';
 import { checkExpiry } from './test-connection-expiry.ts';
-import type { CheckId, ConnectionReport, ConnectionSubject } from './connection-report.ts';
-import type { DiagnosisContext } from './diagnosis.ts';
+import type { CheckId, ConnectionReport, ConnectionSubject, DelegatedSubject } from './connection-report.ts';
+import type { DelegatedDiagnosisFacts, DiagnosisContext } from './diagnosis.ts';
+import { runDelegatedChecks } from './test-connection-delegated.ts';
 import { proxyInUse } from './diagnose-network.ts';
 import { checkPrivileges, checkReads, checkWhoAmI, dataverseAsApp } from './test-connection-dataverse.ts';
 import { checkCredential, checkToken } from './test-connection-entra.ts';
@@ -26,32 +27,50 @@ export async function testConnection(
     clientId: subject.clientId,
     environmentUrl: subject.environmentUrl,
     cloud: cloud.name,
-    credential: { ...subject.credential },
+    ...(subject.credential ? { credential: { ...subject.credential } } : {}),
     proxy: proxyInUse(deps.env),
     timeoutMs: options.timeoutMs,
     now,
+    ...(subject.delegated ? { delegated: delegatedFacts(subject.delegated) } : {}),
   };
   const report = emptyReport(subject);
   const run: CheckRun = { deps, cloud, subject, timeoutMs: options.timeoutMs, ctx, report, checks: checkRecorder(deps, report, ctx) };
+  try {
+    await (subject.delegated
+      ? runDelegatedChecks(run, subject.delegated, options.readTables ?? [])
+      : runAppChecks(run, options.readTables ?? []));
+  } catch (error) {
+    if (!(error instanceof CheckFailed)) throw error;
+  }
+  return finish(report);
+}
+
+/** The app signs in as itself (client credentials) and Dataverse answers as its application user. */
+async function runAppChecks(run: CheckRun, readTables: string[]): Promise<void> {
+  const { subject, ctx, report } = run;
   // Each check runs once what it names has passed; a failed one ends the test.
   const checks = taskGraph()
     .task('secret', [], () => checkCredential(run))
     .task('expiry', ['secret'], () => {
-      const expiry = checkExpiry(subject.credential, now, ctx);
-      report.credential.daysLeft = expiry.daysLeft;
+      if (!subject.credential) return;
+      const expiry = checkExpiry(subject.credential, ctx.now, ctx);
+      if (report.credential) report.credential.daysLeft = expiry.daysLeft;
       report.checks.push(expiry.check);
     })
     .task('token', ['secret'], ({ secret }) => checkToken(run, secret))
     .task('dataverse', ['token'], ({ token }) => dataverseAsApp(run, token))
     .task('whoAmI', ['dataverse'], ({ dataverse }) => checkWhoAmI(run, dataverse))
     .task('privileges', ['dataverse', 'whoAmI'], ({ dataverse }) => checkPrivileges(dataverse, subject, report, ctx, run.checks))
-    .task('reads', ['dataverse', 'privileges'], ({ dataverse }) => checkReads(dataverse, options.readTables ?? [], run.checks));
-  try {
-    await checks.run();
-  } catch (error) {
-    if (!(error instanceof CheckFailed)) throw error;
-  }
-  return finish(report);
+    .task('reads', ['dataverse', 'privileges'], ({ dataverse }) => checkReads(dataverse, readTables, run.checks));
+  await checks.run();
+}
+
+function delegatedFacts(delegated: DelegatedSubject): DelegatedDiagnosisFacts {
+  return {
+    publicClient: delegated.publicClient,
+    ...(delegated.user ? { user: delegated.user.userPrincipalName } : {}),
+    ...(delegated.lastRedeemedOn ? { lastRedeemedOn: delegated.lastRedeemedOn } : {}),
+  };
 }
 
 function emptyReport(subject: ConnectionSubject): ConnectionReport {
@@ -61,7 +80,7 @@ function emptyReport(subject: ConnectionSubject): ConnectionReport {
     tenantId: subject.tenant,
     clientId: subject.clientId,
     environment: subject.environmentUrl,
-    credential: { ...subject.credential },
+    ...(subject.credential ? { credential: { ...subject.credential } } : {}),
     applicationUserId: undefined,
     businessUnitId: undefined,
     organizationId: undefined,

@@ -37,7 +37,12 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
           row.problemCode = error instanceof DynauthError ? error.code : 'unexpected';
           return;
         }
-        row.check = await testConnection(deps, cloud, profileSubject(profile!, storages.of(profile!)), { timeoutMs: flags.timeoutMs });
+        row.check = await testConnection(
+          deps,
+          cloud,
+          profileSubject(profile!, storages.of(profile!), () => deps.clock.now()),
+          { timeoutMs: flags.timeoutMs },
+        );
         if (row.check.ok) {
           await recordSuccess(profiles, profile!, deps.clock.now());
           row.lastSuccessfulTest = deps.clock.now().toISOString();

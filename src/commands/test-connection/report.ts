@@ -5,9 +5,13 @@ import type { ConnectionReport } from '../../steps/connection-report.ts';
 export function formatReport(report: ConnectionReport, style: Style): string {
   const row = (label: string, value: string | undefined) => (value ? [`  ${label.padEnd(16)} ${value}`] : []);
   const credential = report.credential;
-  const expiry = credential.expiresOn
+  const expiry = credential?.expiresOn
     ? `, expires ${credential.expiresOn.slice(0, 10)}${credential.daysLeft === undefined ? '' : ` (in ${credential.daysLeft} days)`}`
     : '';
+  const delegated = report.delegated;
+  const refresh = delegated?.refreshToken.lastRedeemedOn
+    ? `last redeemed ${delegated.refreshToken.lastRedeemedOn.slice(0, 16).replace('T', ' ')} UTC${delegated.refreshToken.idleDaysLeft === undefined ? '' : ` (${delegated.refreshToken.idleDaysLeft} days left of 90 unused)`}`
+    : 'use not recorded';
   const latency = [
     report.latency.tokenMs !== undefined && `token ${report.latency.tokenMs} ms`,
     report.latency.webApiMs !== undefined && `Web API ${report.latency.webApiMs} ms`,
@@ -21,11 +25,16 @@ export function formatReport(report: ConnectionReport, style: Style): string {
     ...row('tenant', report.tenantId),
     ...row('client id', report.clientId),
     ...row('environment', report.environment),
+    ...row('flow', delegated ? `delegated${delegated.publicClient ? ' (public client)' : ''}` : undefined),
+    ...row('signed in as', delegated?.user),
     ...row(
       'credential',
-      `${credential.type === 'secret' ? 'client secret' : `certificate${credential.thumbprint ? ` ${credential.thumbprint}` : ''}`}${expiry}`,
+      credential
+        ? `${credential.type === 'secret' ? 'client secret' : `certificate${credential.thumbprint ? ` ${credential.thumbprint}` : ''}`}${expiry}`
+        : 'none (a public client)',
     ),
-    ...row('app user', report.applicationUserId),
+    ...row('refresh token', delegated ? refresh : undefined),
+    ...row(delegated ? 'user id' : 'app user', report.applicationUserId),
     ...row('business unit', report.businessUnitId),
     ...row('organization', report.organizationId),
     ...row(

@@ -15,7 +15,9 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const profiles = flags.handMade ? undefined : await openProfiles(deps);
   const profile = profiles ? await chooseProfile(deps, profiles, flags.profile) : undefined;
   if (profile) assertSameCloud(profile, cloud);
-  const subject = profile ? profileSubject(profile, await openStorageFor(deps, profile, flags)) : await handMadeSubject(deps, cloud, flags);
+  const subject = profile
+    ? profileSubject(profile, await openStorageFor(deps, profile, flags), () => deps.clock.now())
+    : await handMadeSubject(deps, cloud, flags);
   deps.ui.step(
     `Testing ${subject.profile ? `profile ${subject.profile}` : `client id ${subject.clientId}`} against ${subject.environmentUrl}…`,
   );

@@ -266,6 +266,17 @@ export function rolePrivilegesReply(
 export function retrieveUserPrivileges(r: DataverseRequest, user: SystemUser): Reply {
   // Assumption (unconfirmed): a principal may always read its own privileges; anyone else's needs prvReadUser.
   if (r.ctx.strictSelfPrivileges || user.systemuserid !== r.caller.systemuserid) requirePrivilege(r, 'prvReadUser');
+  // A user with no role at all, neither their own nor through a team: the refusal microsoft/coe-starter-kit
+  // issue 678 quotes ("…has not been assigned any roles. They need a role with the prvReadUser privilege.").
+  const teamRoles = r.dv.teams.some((team) => team.memberIds.includes(user.systemuserid) && team.roleIds.length > 0);
+  if (!user.roleIds.length && !teamRoles) {
+    dvFail(
+      r.req,
+      403,
+      '0x80040220',
+      `RetrievePrivilegeForUser: The user with id ${user.systemuserid} has not been assigned any roles. They need a role with the prvReadUser privilege.`,
+    );
+  }
   // Directly assigned roles only. Today's reference says team privileges come back too, at Basic
   // depth; recorded traffic and older orgs show none ("neither is a superset"): the harder shape
   // is modelled, and RetrieveUsersPrivilegesThroughTeams gives the rest (dataverse-teams.ts).

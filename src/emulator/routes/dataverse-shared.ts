@@ -61,11 +61,25 @@ export function resolveCaller(ctx: EmulatorContext, req: RequestContext, dv: Dat
   // A new application user answers like a missing one until Dataverse activates it (per-user seeded delay).
   if (!user || !isVisible(ctx, user)) dvFail(req, 403, '0x80072560', 'The user is not a member of the organization.');
   if (user.isdisabled) {
+    // learn.microsoft.com/power-apps/developer/data-platform/troubleshoot-plug-in ("Error when executing in the
+    // context of a disabled user"): the same text, which adds that users without a licence are disabled too.
     dvFail(
       req,
       403,
       '0x80040225',
       `The user with SystemUserId=${user.systemuserid} in OrganizationContext=${dv.organizationId} is disabled. Disabled users cannot access the system. Consider enabling this user.`,
+    );
+  }
+  if (user.islicensed === false) {
+    // A person with no Dynamics 365 / Power Apps licence: Dataverse's -2147167669 (0x8004D24B), which Microsoft's
+    // support articles explain as "doesn't have a Dynamics 365 license assigned"
+    // (learn.microsoft.com/troubleshoot/dynamics-365/sales/unknownincomingemailintegrationerror-2147167669).
+    // The Web API's exact wording is not published: this text is the emulator's.
+    dvFail(
+      req,
+      403,
+      '0x8004d24b',
+      `The user with SystemUserId=${user.systemuserid} does not have a license assigned in OrganizationContext=${dv.organizationId}.`,
     );
   }
   return user;

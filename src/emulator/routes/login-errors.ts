@@ -165,6 +165,45 @@ export const AADSTS = {
   /** The wording Entra uses in the field ("request is being redirected"); the error docs' template is "belongs to the National Cloud". */
   tenantInOtherCloud: (req: RequestContext, tenant: string, cloud: string): Reply =>
     aadError(req, 400, 'invalid_request', 90038, `Tenant '${tenant}' request is being redirected to the National Cloud '${cloud}'.`),
+  /**
+   * The delegated refusals of a refresh-token redemption, worded as Entra answers them in the field
+   * (azure-cli issue 14244, mspnp/identity-reference-architectures issue 9 for 700082; the texts of
+   * the others from learn.microsoft.com/entra/identity-platform/reference-error-codes).
+   */
+  refreshTokenIdle: (req: RequestContext, issuedAt: number): Reply =>
+    aadError(
+      req,
+      400,
+      'invalid_grant',
+      700082,
+      `The refresh token has expired due to inactivity. The token was issued on ${new Date(issuedAt).toISOString()} and was inactive for 90.00:00:00.`,
+    ),
+  revokedGrant: (req: RequestContext, issuedAt: number, validFrom: number): Reply =>
+    aadError(
+      req,
+      400,
+      'invalid_grant',
+      50173,
+      `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${new Date(issuedAt).toISOString()}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${new Date(validFrom).toISOString()}'.`,
+    ),
+  mfaRequired: (req: RequestContext, resourceAppId: string): Reply =>
+    aadError(
+      req,
+      400,
+      'interaction_required',
+      50076,
+      `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${resourceAppId}'.`,
+    ),
+  mfaEnrollmentRequired: (req: RequestContext, resourceAppId: string): Reply =>
+    aadError(
+      req,
+      400,
+      'interaction_required',
+      50079,
+      `Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access '${resourceAppId}'.`,
+    ),
+  publicClientWithCredential: (req: RequestContext): Reply =>
+    aadError(req, 401, 'invalid_client', 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented."),
   notPublicClient: (req: RequestContext): Reply =>
     aadError(
       req,

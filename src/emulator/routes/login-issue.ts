@@ -63,6 +63,10 @@ interface DelegatedRequest {
   user: User;
   scopes: string[];
   nonce?: string;
+  /** The client sent no credential: the refresh token issued is a public client's. */
+  publicClient?: boolean;
+  /** The sign-in a refreshed grant goes back to (default now: a new sign-in). */
+  authTime?: number;
 }
 
 type ScopeResolution = { ok: true; resource: Resource; names: string[] } | { ok: false; reply: Reply };
@@ -123,7 +127,16 @@ export function delegatedTokenReply(ctx: EmulatorContext, req: RequestContext, r
   };
   if (requested.has('offline_access')) {
     const refreshToken = opaque(64);
-    ctx.refreshTokens.set(refreshToken, { clientId: request.clientId, userId: user.id, expiresAt: ctx.now() + REFRESH_TOKEN_LIFETIME_MS });
+    // A new refresh token at every redemption, valid 90 days from now: the inactivity window follows the last use
+    // (learn.microsoft.com/entra/identity-platform/refresh-tokens#token-lifetime).
+    ctx.refreshTokens.set(refreshToken, {
+      clientId: request.clientId,
+      userId: user.id,
+      expiresAt: ctx.now() + REFRESH_TOKEN_LIFETIME_MS,
+      issuedAt: ctx.now(),
+      authTime: request.authTime ?? ctx.now(),
+      publicClient: request.publicClient ?? true,
+    });
     body['refresh_token'] = refreshToken;
   }
   if (requested.has('openid') || requested.has('profile')) body['id_token'] = idToken(ctx, request);

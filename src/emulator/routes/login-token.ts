@@ -16,7 +16,7 @@ import {
 import { sha256Base64Url } from '../tokens.ts';
 import { AADSTS, aadError } from './login-errors.ts';
 import { isFederatedAssertion, verifyFederatedAssertion } from './login-federated.ts';
-import { appOnlyTokenReply, delegatedTokenReply } from './login-issue.ts';
+import { appOnlyTokenReply, delegatedTokenReply, resolveScopes } from './login-issue.ts';
 import type { TenantRoute } from './login-tenant.ts';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -193,6 +193,11 @@ function authenticateUserFlowClient(
   return authenticateClient(ctx, req, route, app, form, false);
 }
 
+function onPublicPlatformOnly(ctx: EmulatorContext, clientId: string, redirectUri: string): boolean {
+  const app = findApplicationByAppId(ctx.state, clientId);
+  return !!app && app.publicClient.redirectUris.includes(redirectUri) && !app.web.redirectUris.includes(redirectUri);
+}
+
 function userById(ctx: EmulatorContext, id: string): User {
   const user = ctx.state.users.find((u) => u.id === id);
   if (!user) throw new Error('emulator: session refers to an unknown user');
@@ -242,11 +247,16 @@ function authorizationCodeGrant(ctx: EmulatorContext, req: RequestContext, route
   }
   const authFailure = authenticateUserFlowClient(ctx, req, route, clientId, form);
   if (authFailure) return authFailure;
+  const hasCredential = form['client_secret'] !== undefined || form['client_assertion'] !== undefined;
+  // A code sent to a redirect URI of the public-client (mobile and desktop) platform is a public client's:
+  // a credential with it is refused (AADSTS700025, learn.microsoft.com/entra/identity-platform/reference-error-codes).
+  if (hasCredential && onPublicPlatformOnly(ctx, clientId, entry.redirectUri)) return AADSTS.publicClientWithCredential(req);
   entry.redeemed = true;
   return delegatedTokenReply(ctx, req, {
     clientId,
     user: userById(ctx, entry.userId),
     scopes: requestedScopes(form, entry.scopes),
+    publicClient: !hasCredential,
     ...(entry.nonce !== undefined ? { nonce: entry.nonce } : {}),
   });
 }
@@ -258,14 +268,37 @@ function refreshTokenGrant(ctx: EmulatorContext, req: RequestContext, route: Ten
   if (!clientId) return AADSTS.missingParameter(req, 'client_id');
   const entry = ctx.refreshTokens.get(token);
   if (!entry || entry.clientId !== clientId) return AADSTS.badRefreshToken(req);
-  if (entry.expiresAt <= ctx.now()) {
-    return aadError(req, 400, 'invalid_grant', 700082, 'The refresh token has expired due to inactivity.');
-  }
+  // 90 days unused and it is dead (learn.microsoft.com/entra/identity-platform/refresh-tokens#token-lifetime).
+  if (entry.expiresAt <= ctx.now()) return AADSTS.refreshTokenIdle(req, entry.issuedAt);
   const authFailure = authenticateUserFlowClient(ctx, req, route, clientId, form);
   if (authFailure) return authFailure;
-  return delegatedTokenReply(ctx, req, {
-    clientId,
-    user: userById(ctx, entry.userId),
-    scopes: requestedScopes(form, ['openid', 'profile', 'offline_access']),
-  });
+  // A refresh token stays with the kind of client it was issued to: a public client's may not be
+  // redeemed with a secret (700025), a confidential client's not without one (7000218)
+  // (learn.microsoft.com/entra/identity-platform/reference-error-codes).
+  const hasCredential = form['client_secret'] !== undefined || form['client_assertion'] !== undefined;
+  if (entry.publicClient && hasCredential && clientId !== WELL_KNOWN_APP_IDS.azureCli) return AADSTS.publicClientWithCredential(req);
+  if (!entry.publicClient && !hasCredential) return AADSTS.notPublicClient(req);
+  const user = userById(ctx, entry.userId);
+  const revoked = revokedSince(user, entry);
+  if (revoked !== undefined) return AADSTS.revokedGrant(req, entry.authTime, revoked);
+  const scopes = requestedScopes(form, ['openid', 'profile', 'offline_access']);
+  if (user.mfa) {
+    // A Conditional Access policy demanding MFA is not met by a refresh token obtained without it:
+    // only an interactive sign-in can (learn.microsoft.com/entra/identity/conditional-access/concept-conditional-access-grant).
+    const resolution = resolveScopes(ctx, req, scopes);
+    const resource = resolution.ok ? resolution.resource.appId : WELL_KNOWN_APP_IDS.graph;
+    return user.mfa === 'unregistered' ? AADSTS.mfaEnrollmentRequired(req, resource) : AADSTS.mfaRequired(req, resource);
+  }
+  return delegatedTokenReply(ctx, req, { clientId, user, scopes, publicClient: entry.publicClient, authTime: entry.authTime });
+}
+
+/**
+ * When the user's tokens were revoked after this grant began: every token by revokeSignInSessions
+ * (learn.microsoft.com/graph/api/user-revokesigninsessions), a public client's by a password change,
+ * while a confidential client's survives it (learn.microsoft.com/entra/identity-platform/refresh-tokens#token-revocation).
+ */
+function revokedSince(user: User, entry: { authTime: number; publicClient: boolean }): number | undefined {
+  if (user.signInSessionsValidFrom !== undefined && user.signInSessionsValidFrom > entry.authTime) return user.signInSessionsValidFrom;
+  if (entry.publicClient && user.passwordChangedAt !== undefined && user.passwordChangedAt > entry.authTime) return user.passwordChangedAt;
+  return undefined;
 }
