@@ -118,6 +118,7 @@ export async function startSandbox(
     for (const name of await profiles.list().catch(() => [] as string[])) {
       await vault.deleteSlot(name, 'current').catch(() => false);
       await vault.deleteSlot(name, 'next').catch(() => false);
+      await vault.deleteSlot(name, 'refresh').catch(() => false);
     }
     if (keychain === 'secret-service') {
       const { createKeyringStore } = await import('../../src/secrets/keyring-store.ts');

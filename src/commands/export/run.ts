@@ -2,37 +2,57 @@ import { writeOwnerOnlyFile } from '../../secrets/private-files.ts';
 import { ExitCode, UsageError } from '../../cli/errors.ts';
 import type { Deps } from '../../deps.ts';
 import { assertWritableFile, writeOutputFile } from '../../util/output-file.ts';
-import { certificateFileOf } from '../../connection/credential.ts';
+import { exportFacts } from '../../connection/export-facts.ts';
 import { openStorageFor } from '../../connection/profile-storages.ts';
-import { chooseProfile } from '../../connection/select-profile.ts';
+import { assertSameCloud, chooseProfile } from '../../connection/select-profile.ts';
 import { openProfiles } from '../../connection/storage.ts';
-import { readCredential } from '../../connection/stored-credential.ts';
+import { assertNotToTerminal } from '../../steps/secret-output.ts';
 import { parseExportFlags } from './flags.ts';
+import { connectionString, exportJson, holdsSecret, render } from './formats.ts';
 
-/** `dynauth export`: the one command whose result is a secret, asked for by name. */
+/** `dynauth export`: the command whose result is a secret, asked for by name; --format picks its shape. */
 export async function run(deps: Deps, options: Record<string, unknown>): Promise<number> {
   const flags = parseExportFlags(options, deps.env);
+  const cloud = await deps.cloud();
   const profiles = await openProfiles(deps);
   const profile = await chooseProfile(deps, profiles, flags.profile, 'Run dynauth init first.');
-  const { pemOut } = flags;
+  assertSameCloud(profile, cloud);
+  const { pemOut, out } = flags;
   if (pemOut && profile.credential?.type !== 'certificate')
     throw new UsageError(`--pem-out: profile "${profile.name}" has no certificate.`);
   if (pemOut) assertWritableFile(pemOut, '--pem-out');
-  const storage = await openStorageFor(deps, profile, flags);
-  const stored = await readCredential(storage, profile);
-  if (!stored) {
-    throw new UsageError(`No stored credential for profile "${profile.name}" in ${storage.vault.description}.`, {
-      hint: `Run dynauth init --profile ${profile.name} again (it reuses the app and mints a secret), or dynauth rotate-secret --profile ${profile.name}.`,
-      code: 'keychain-missing',
+  if (out) assertWritableFile(out, '--out');
+  const format = deps.globals.json ? 'json' : flags.format;
+  const facts = await exportFacts(cloud, await openStorageFor(deps, profile, flags), profile);
+  if (format === 'connection-string' && connectionString(facts) === undefined) {
+    throw new UsageError(`Profile "${profile.name}" signs in with federated credentials: it has no secret, so no connection string.`, {
+      hint: `Its other fields: dynauth export --profile ${profile.name} --format fields (or env, json).`,
+      code: 'no-connection-string',
     });
   }
+  if (facts.kind === 'federated')
+    deps.ui.warn(`Profile ${profile.name} signs in with federated credentials: it has no secret; these are its other fields.`);
+  if (!out && holdsSecret(format, facts))
+    assertNotToTerminal(deps, flags.showSecret, `${describe(facts)}`, `dynauth export --profile ${profile.name}`);
   if (pemOut) {
-    if (stored.credential?.kind !== 'certificate') throw new UsageError(`Profile "${profile.name}" holds no certificate key to write.`);
-    await writeOutputFile(pemOut, certificateFileOf(stored.credential), '--pem-out', writeOwnerOnlyFile);
+    if (!facts.certificateFile) throw new UsageError(`Profile "${profile.name}" holds no certificate key to write.`);
+    await writeOutputFile(pemOut, facts.certificateFile, '--pem-out', writeOwnerOnlyFile);
     deps.ui.success(`Certificate and private key written to ${pemOut} (mode 0600)`);
   }
-  deps.ui.result({ profile: profile.name, connectionString: stored.connectionString }, () => stored.connectionString, {
-    isRequestedSecret: true,
-  });
+  const text = render(format, facts, { ...(pemOut ? { certificatePath: pemOut } : {}) });
+  if (out) {
+    await writeOutputFile(out, `${text}\n`, '--out', writeOwnerOnlyFile);
+    deps.ui.success(`${format} of profile ${profile.name} written to ${out} (mode 0600)`);
+    if (deps.globals.json) deps.ui.result({ ok: true, profile: profile.name, format: flags.format, out }, () => '');
+    return ExitCode.ok;
+  }
+  deps.ui.result(exportJson(facts), () => text, { isRequestedSecret: true });
   return ExitCode.ok;
+}
+
+function describe(facts: Awaited<ReturnType<typeof exportFacts>>): string {
+  const parts = [facts.clientSecret !== undefined && 'a client secret', facts.refreshToken !== undefined && 'a refresh token'].filter(
+    Boolean,
+  );
+  return parts.join(' and ');
 }
