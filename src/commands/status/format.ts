@@ -10,8 +10,8 @@ export function formatStatus(rows: StatusRow[], style: Style, warnDays: number |
       row.profile,
       row.environment ? row.environment.url : '?',
       row.app ? row.app.displayName : '?',
-      row.credential?.type ?? '?',
-      expires(row, warnDays, now),
+      row.credential?.type ?? (row.delegated?.publicClient ? 'no secret' : '?'),
+      row.delegated?.publicClient && !row.credential ? '-' : expires(row, warnDays, now),
       row.lastSuccessfulTest ? `${row.lastSuccessfulTest.slice(0, 16).replace('T', ' ')} UTC` : 'never',
       `${row.keychainItem === 'present' ? 'present' : row.keychainItem === 'missing' ? 'MISSING' : 'unknown'}${row.store === 'file' ? ' (file)' : ''}`,
     ]),
@@ -26,6 +26,7 @@ export function formatStatus(rows: StatusRow[], style: Style, warnDays: number |
   });
   for (const row of rows) {
     if (row.problem) lines.push('', style.red(`✖ ${row.profile}: ${row.problem}`));
+    if (row.delegated) lines.push('', delegatedLine(row, row.delegated, style, warnDays));
     const item = row.store === 'file' ? 'encrypted credential file' : 'keychain item';
     if (row.keychainItem === 'missing')
       lines.push(
@@ -70,4 +71,15 @@ function expires(row: StatusRow, warnDays: number | undefined, now: Date): strin
   if (Date.parse(credential.expiresOn) <= now.getTime()) return `EXPIRED on ${date}`;
   const text = `in ${credential.daysLeft} day${credential.daysLeft === 1 ? '' : 's'} (${date})`;
   return warnDays !== undefined && credential.daysLeft < warnDays ? `${text} !` : text;
+}
+
+/** Whom a delegated profile acts as, and how long its refresh token lives on unused. */
+function delegatedLine(row: StatusRow, delegated: NonNullable<StatusRow['delegated']>, style: Style, warnDays: number | undefined): string {
+  const as = `${row.profile}: delegated${delegated.publicClient ? ' (public client, no secret)' : ''}${delegated.user ? ` as ${delegated.user}` : ''}`;
+  const { lastRedeemedOn, daysLeft } = delegated.refreshToken;
+  if (!lastRedeemedOn || daysLeft === undefined) return `  ${as}; refresh token use not recorded`;
+  const last = lastRedeemedOn.slice(0, 16).replace('T', ' ');
+  if (daysLeft <= 0) return style.red(`✖ ${as}; refresh token unused since ${last} UTC: expired after 90 days unused`);
+  const text = `${as}; refresh token last redeemed ${last} UTC, dies unused in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
+  return warnDays !== undefined && daysLeft <= warnDays ? style.yellow(`! ${text}`) : `  ${text}`;
 }

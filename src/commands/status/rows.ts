@@ -7,6 +7,7 @@ import type { CredentialStore, Profile } from '../../profiles/profile.ts';
 import type { ProfileStore } from '../../profiles/profile-store.ts';
 import type { SecretStore } from '../../secrets/secret-store.ts';
 import { storeOfProfile } from '../../connection/storage.ts';
+import { idleDaysLeft } from '../../steps/test-connection-delegated.ts';
 import { daysLeft } from '../../steps/test-connection-expiry.ts';
 import type { ConnectionReport } from '../../steps/connection-report.ts';
 
@@ -20,6 +21,12 @@ export interface StatusRow {
   keychainItem: 'present' | 'missing' | 'unknown';
   /** Where the credential is kept: the OS keychain or the encrypted file store (--store file). */
   store?: CredentialStore;
+  /** A delegated profile: whom it acts as, and its refresh token's health (Entra ends one after 90 days unused). */
+  delegated?: {
+    publicClient: boolean;
+    user?: string;
+    refreshToken: { lastRedeemedOn?: string; daysLeft?: number };
+  };
   /** Credentials a rotation replaced that stay valid until `rotate-secret --finish`. */
   pendingRevocation?: Array<{ type: string; keyId: string; expiresOn: string; replacedOn: string }>;
   /** The profile file could not be read. */
@@ -73,13 +80,35 @@ export async function readRows(
           daysLeft: daysLeft(p.credential.expiresOn, now),
         },
         lastSuccessfulTest: p.lastSuccessfulTest,
-        keychainItem: await present(kept, p.keychain.account),
+        keychainItem: await itemsPresent(present, kept, p),
+        ...(p.flow === 'delegated' ? { delegated: delegatedHealth(p, now) } : {}),
         store: kept,
         ...(p.pendingRevocation?.length ? { pendingRevocation: p.pendingRevocation } : {}),
       };
       return { row, profile: p };
     }),
   );
+}
+
+/** A delegated profile's items: its refresh token, and the client secret unless it is a public client. */
+async function itemsPresent(
+  present: (store: CredentialStore, account: string) => Promise<StatusRow['keychainItem']>,
+  store: CredentialStore,
+  p: Profile,
+): Promise<StatusRow['keychainItem']> {
+  if (p.flow !== 'delegated') return present(store, p.keychain.account);
+  const accounts = [`${p.keychain.account}#refresh`, ...(p.delegated?.publicClient ? [] : [p.keychain.account])];
+  const states = await Promise.all(accounts.map((account) => present(store, account)));
+  return states.includes('missing') ? 'missing' : states.includes('unknown') ? 'unknown' : 'present';
+}
+
+function delegatedHealth(p: Profile, now: Date): NonNullable<StatusRow['delegated']> {
+  const last = p.delegated?.refreshToken?.lastRedeemedOn;
+  return {
+    publicClient: p.delegated?.publicClient ?? false,
+    ...(p.delegated?.user ? { user: p.delegated.user.userPrincipalName } : {}),
+    refreshToken: last ? { lastRedeemedOn: last, daysLeft: idleDaysLeft(last, now) } : {},
+  };
 }
 
 /**

@@ -51,10 +51,12 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     );
   }
   const now = deps.clock.now();
-  const expiring =
-    flags.warnDays === undefined
-      ? []
-      : rows.filter((row) => row.credential && Date.parse(row.credential.expiresOn) - now.getTime() <= flags.warnDays! * DAY_MS);
+  const secretExpiring = (row: StatusRow) =>
+    !!row.credential && Date.parse(row.credential.expiresOn) - now.getTime() <= flags.warnDays! * DAY_MS;
+  // A refresh token unused for 90 days dies (AADSTS700082): the days left of that window count like an expiry.
+  const refreshDying = (row: StatusRow) =>
+    row.delegated?.refreshToken.daysLeft !== undefined && row.delegated.refreshToken.daysLeft <= flags.warnDays!;
+  const expiring = flags.warnDays === undefined ? [] : rows.filter((row) => secretExpiring(row) || refreshDying(row));
   if (flags.ics) {
     await writeOutputFile(flags.ics, expiryCalendar(rows, now), '--ics');
     deps.ui.success(`Calendar with ${rows.filter((row) => row.credential).length} expiry reminder(s) written to ${flags.ics}`);
@@ -63,10 +65,13 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     { profiles: rows, ...(flags.warnDays !== undefined ? { warnDays: flags.warnDays, expiring: expiring.map((row) => row.profile) } : {}) },
     () => formatStatus(rows, deps.ui.style, flags.warnDays, now),
   );
-  for (const row of expiring)
-    deps.ui.warn(
-      `The ${row.credential!.type} of ${row.profile} expires within ${flags.warnDays} days (${row.credential!.expiresOn.slice(0, 10)}): dynauth rotate-secret --profile ${row.profile}`,
-    );
+  for (const row of expiring) {
+    if (secretExpiring(row))
+      deps.ui.warn(
+        `The ${row.credential!.type} of ${row.profile} expires within ${flags.warnDays} days (${row.credential!.expiresOn.slice(0, 10)}): dynauth rotate-secret --profile ${row.profile}`,
+      );
+    if (refreshDying(row)) deps.ui.warn(refreshWarning(row));
+  }
   return exitCodeFor(rows, expiring);
 }
 
@@ -75,4 +80,12 @@ function exitCodeFor(rows: StatusRow[], expiring: StatusRow[]): number {
   if (checked !== ExitCode.ok) return checked;
   if (rows.some((row) => row.problem)) return ExitCode.failure;
   return expiring.length ? ExitCode.expiring : ExitCode.ok;
+}
+
+function refreshWarning(row: StatusRow): string {
+  const { daysLeft, lastRedeemedOn } = row.delegated!.refreshToken;
+  const last = lastRedeemedOn!.slice(0, 10);
+  return daysLeft! <= 0
+    ? `The refresh token of ${row.profile} has not been redeemed since ${last}: Entra has ended it (90 days unused). Sign in again: dynauth init --flow delegated --profile ${row.profile}`
+    : `The refresh token of ${row.profile} dies unused in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (last redeemed ${last}): dynauth test-connection --profile ${row.profile} redeems it and keeps the new one`;
 }
