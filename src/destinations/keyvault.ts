@@ -4,6 +4,7 @@
 // admin's credential through the vault's 401 challenge, and send through dynauth's HTTP layer.
 import { isIP } from 'node:net';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { ImportCertificateOptions } from '@azure/keyvault-certificates';
 import { quoteServerText } from '../http/server-text.ts';
 import { azureHttpClient } from './azure-http-client.ts';
 import { DestinationError, type Destination, type DestinationDeps, type DeliveryParts } from './destination.ts';
@@ -15,6 +16,7 @@ type KeyVaultSpec = Extract<DestinationSpec, { kind: 'keyvault' }>;
 const SERVICE_VERSION = '7.5';
 export const CONNECTION_STRING_CONTENT_TYPE = 'application/x-dataverse-connection-string';
 const TOKEN_REUSE_MS = 5 * 60_000;
+const PEM = 'application/x-pem-file';
 
 export function keyVaultDestination(spec: KeyVaultSpec, deps: DestinationDeps): Destination {
   const label = `Key Vault ${spec.vaultUrl} (${spec.name})`;
@@ -36,11 +38,16 @@ export function keyVaultDestination(spec: KeyVaultSpec, deps: DestinationDeps): 
         if (parts.key?.kind === 'certificate') {
           const { CertificateClient } = await import('@azure/keyvault-certificates');
           const client = new CertificateClient(spec.vaultUrl, credential, options);
-          const imported = await client.importCertificate(spec.name, Buffer.from(parts.key.pem, 'utf8'), {
-            policy: { contentType: 'application/x-pem-file', exportable: true },
+          const importOptions: ImportCertificateOptions & { certificatePolicy: unknown } = {
+            policy: { contentType: PEM, exportable: true },
+            // @azure/keyvault-certificates 4.10 reads `policy` only to keep the PEM as text and sends the
+            // service the options' `certificatePolicy` (its wire-level shape): without it Key Vault would be
+            // told nothing of the PEM content type and read the value as a base64 PFX.
+            certificatePolicy: { secretProperties: { contentType: PEM }, keyProperties: { exportable: true } },
             tags: tagsOf(parts),
             abortSignal: deps.signal,
-          });
+          };
+          const imported = await client.importCertificate(spec.name, Buffer.from(parts.key.pem, 'utf8'), importOptions);
           return {
             keyId: parts.key.keyId,
             summary: `certificate ${spec.name} (version ${imported.properties.version?.slice(0, 8) ?? '?'})`,
