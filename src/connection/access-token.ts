@@ -1,9 +1,8 @@
 // A fresh access token for a profile, the way its integration gets one: client credentials for an
-// app-user profile, the stored refresh token for a delegated one (the rotated refresh token is
-// sealed before anything else happens, and the redemption recorded in the profile). One function,
+// app-user profile, the stored refresh token for a delegated one (delegated-session.ts: the rotated
+// refresh token is sealed before anything else happens, and the redemption recorded in the profile). One function,
 // one switch on the profile's kind: a federated profile's branch joins it.
 import { createAppCredential } from '../auth/app-credential.ts';
-import { redeemRefreshToken } from '../auth/delegated-token.ts';
 import { unansweredFailure } from '../auth/token-error.ts';
 import { DynauthError, UsageError } from '../cli/errors.ts';
 import { dataverseScope, dataverseUserScope, type Cloud } from '../clouds.ts';
@@ -12,6 +11,7 @@ import type { NetworkError } from '../http/network-error.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { StoredConnectionMissing } from '../secrets/errors.ts';
 import { appSecretOf } from './credential.ts';
+import { redeemStoredRefreshToken } from './delegated-session.ts';
 import type { Storage } from './storage.ts';
 import { readCredential } from './stored-credential.ts';
 
@@ -100,53 +100,9 @@ async function delegatedToken(
   profile: Profile,
   scopes: string[],
 ): Promise<AccessToken> {
-  const signInAgain = `Sign the integration account in again: dynauth init --flow delegated --profile ${profile.name}`;
-  const refreshToken = await storage.vault.loadRefreshToken(profile.name);
-  if (!refreshToken)
-    throw new StoredConnectionMissing(
-      `No stored refresh token for profile "${profile.name}" in ${storage.vault.description}.`,
-      `${signInAgain}.`,
-    );
-  let clientSecret: string | undefined;
-  if (!profile.delegated?.publicClient) {
-    const stored = await readCredential(storage, profile);
-    if (stored?.credential?.kind !== 'secret') {
-      throw new StoredConnectionMissing(
-        `No stored client secret for profile "${profile.name}" in ${storage.vault.description}.`,
-        `Run dynauth rotate-secret --profile ${profile.name} to make and store a new one (the refresh token is kept).`,
-      );
-    }
-    clientSecret = stored.credential.clientSecret;
-  }
-  const now = deps.clock.now();
-  // offline_access: Entra then hands out the next refresh token with the access token.
+  // offline_access: Entra then hands out the next refresh token with the access token (sealed at once, and the redemption recorded).
   const asked = scopes.some((scope) => scope.toLowerCase() === 'offline_access') ? scopes : [...scopes, 'offline_access'];
-  const tokens = await redeemRefreshToken(
-    deps.http,
-    { cloud, tenantId: profile.tenantId, clientId: profile.clientId, ...(clientSecret === undefined ? {} : { clientSecret }) },
-    refreshToken,
-    asked,
-    now,
-  );
+  const { tokens } = await redeemStoredRefreshToken(deps.http, cloud, storage, profile, () => deps.clock.now(), asked);
   deps.redactor.add(tokens.accessToken);
-  if (tokens.refreshToken && tokens.refreshToken !== refreshToken) {
-    const rotated = tokens.refreshToken;
-    deps.redactor.add(rotated);
-    // Sealed before anything else: a Ctrl-C now must not lose the newest refresh token.
-    await deps.cancellation.critical(() => storage.vault.saveRefreshToken(profile.name, rotated));
-  }
-  await recordRedemption(storage, profile, now);
   return { accessToken: tokens.accessToken, expiresOn: tokens.expiresOn, scopes, tokenType: 'Bearer' };
-}
-
-/** Entra ends a refresh token after 90 days unused: the profile says when it was last used. */
-async function recordRedemption(storage: Storage, profile: Profile, now: Date): Promise<void> {
-  const latest = (await storage.profiles.read(profile.name)) ?? profile;
-  const delegated = latest.delegated ?? { publicClient: false, redirectUris: [] };
-  const at = now.toISOString();
-  await storage.profiles.write({
-    ...latest,
-    delegated: { ...delegated, refreshToken: { obtainedOn: delegated.refreshToken?.obtainedOn ?? at, lastRedeemedOn: at } },
-    updatedOn: at,
-  });
 }

@@ -5,7 +5,9 @@ import type { Cloud } from '../clouds.ts';
 import type { Deps } from '../deps.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { StoredConnectionMissing } from '../secrets/errors.ts';
+import { profileKind } from '../connection/access-token.ts';
 import { diagnose } from './diagnose.ts';
+import { delegatedContext } from './diagnose-delegated.ts';
 import { proxyInUse } from './diagnose-network.ts';
 import type { DiagnosisContext } from './diagnosis.ts';
 
@@ -15,6 +17,8 @@ export function diagnosisContextFor(
   profile: Profile,
   timeoutMs: number,
 ): DiagnosisContext {
+  if (profileKind(profile) === 'delegated')
+    return { ...delegatedContext(profile, deps.clock.now()), cloud: cloud.name, proxy: proxyInUse(deps.env), timeoutMs };
   return {
     profile: profile.name,
     appName: profile.appDisplayName,

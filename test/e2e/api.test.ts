@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../support/sandbox.ts';
+import type { EmulatorState } from '../../src/emulator/state.ts';
+import { assertNoDelegatedSecretLeaked, seedDelegatedProfile } from './delegated-fixtures.ts';
 
 async function initAppUser(sandbox: Sandbox): Promise<{ clientId: string; origin: string; userId: string }> {
   const init = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only', '--json']);
@@ -102,4 +104,26 @@ test('api: an app without an application user is told how to add one (exit 4)', 
   assert.equal(error.code, 'dataverse-0x80072560');
   assert.ok(error.hint.startsWith(`dynauth init --environment ${other.url}`), error.hint);
   await sandbox.assertNoSecretLeaked();
+});
+
+test('api with a delegated profile calls the Web API as the integration account; Dataverse refusing the user is diagnosed (exit 4)', async (t) => {
+  const sandbox = await startSandbox(t);
+  const setup = await seedDelegatedProfile(sandbox, { name: 'contact' });
+  const seen = sandbox.emulator.requests.length;
+  const run = await sandbox.run(['api', 'GET', 'WhoAmI', '--profile', 'contact']);
+  assert.equal(run.code, 0, run.stderr);
+  const state = sandbox.emulator.state as unknown as EmulatorState;
+  const dataverse = state.environments.find((e) => e.uniqueName === 'contososales')!.dataverse!;
+  const user = dataverse.systemusers.find((u) => u.azureactivedirectoryobjectid === setup.user.objectId)!;
+  assert.equal(JSON.parse(run.stdout).UserId, user.systemuserid, 'as the signed-in user');
+  const [call] = dataverseCalls(sandbox, seen);
+  assert.equal(call!.token!.oid, setup.user.objectId);
+
+  user.isdisabled = true;
+  const disabled = await sandbox.run(['api', 'GET', 'WhoAmI', '--profile', 'contact', '--json']);
+  assert.equal(disabled.code, 4, disabled.stderr);
+  const { error } = JSON.parse(disabled.stdout);
+  assert.equal(error.code, 'dataverse-0x80040225');
+  assert.match(error.message, new RegExp(setup.user.userPrincipalName.replace('.', '\\.')));
+  await assertNoDelegatedSecretLeaked(sandbox, [setup], ['contact']);
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startSandbox, type Sandbox } from '../support/sandbox.ts';
 import { runInPty } from '../support/pty.ts';
 import { formatConnectionString } from '../../src/secrets/connection-string.ts';
+import { assertNoDelegatedSecretLeaked, seedDelegatedProfile, storedRefreshToken } from './delegated-fixtures.ts';
 
 const bin = new URL('../../bin/dynauth.js', import.meta.url).pathname;
 
@@ -84,4 +85,42 @@ test('token: a secret Entra no longer accepts is diagnosed as test-connection do
   assert.equal(error.code, 'AADSTS7000215');
   assert.match(error.hint, /dynauth rotate-secret --profile contososales/);
   assert.ok(!run.stdout.includes(wrong) && !run.stderr.includes(wrong), 'the secret is not repeated');
+});
+
+test('token of a delegated profile: the refresh token redeemed as the integration account, the rotated one stored, user_impersonation', async (t) => {
+  const sandbox = await startSandbox(t);
+  const setup = await seedDelegatedProfile(sandbox, { name: 'contact', lastRedeemedDaysAgo: 30 });
+  const origin = new URL(setup.profile.environment.url).origin;
+  const seen = sandbox.emulator.requests.length;
+  const run = await sandbox.run(['token', '--profile', 'contact', '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  const result = JSON.parse(run.stdout);
+  assert.equal(result.scope, `${origin}/user_impersonation`);
+  const claims = claimsOf(result.accessToken);
+  assert.equal(claims['oid'], setup.user.objectId, 'as the integration account');
+  assert.equal(claims['aud'], origin);
+  assert.match(String(claims['scp']), /\buser_impersonation\b/);
+  const [request] = sandbox.emulator.requests.slice(seen).filter((r) => r.service === 'login');
+  assert.equal((request!.body as Record<string, string>)['grant_type'], 'refresh_token');
+  const rotated = await storedRefreshToken(sandbox, 'contact');
+  assert.ok(rotated && rotated !== setup.refreshToken, 'the rotated refresh token is stored');
+  const { profiles } = await sandbox.storage();
+  const saved = (await profiles.read('contact'))!;
+  assert.ok(Date.now() - Date.parse(saved.delegated!.refreshToken!.lastRedeemedOn) < 60_000, 'the redemption is recorded');
+  // The rotated token is the one the next run redeems.
+  const again = await sandbox.run(['token', '--profile', 'contact']);
+  assert.equal(again.code, 0, again.stderr);
+  await assertNoDelegatedSecretLeaked(sandbox, [setup], ['contact']);
+});
+
+test('token of a delegated profile whose refresh token expired unused: the delegated diagnosis, exit 4', async (t) => {
+  const sandbox = await startSandbox(t);
+  const setup = await seedDelegatedProfile(sandbox, { name: 'idle', publicClient: true, lastRedeemedDaysAgo: 91 });
+  sandbox.emulator.users.idleRefreshTokens(91, setup.user.objectId);
+  const run = await sandbox.run(['token', '--profile', 'idle', '--json']);
+  assert.equal(run.code, 4, run.stderr);
+  const { error } = JSON.parse(run.stdout);
+  assert.equal(error.code, 'AADSTS700082');
+  assert.match(error.hint, /dynauth init --flow delegated --profile idle/);
+  await assertNoDelegatedSecretLeaked(sandbox, [setup], ['idle']);
 });
