@@ -34,7 +34,8 @@ export function applyEnvironment(command: Command, env: Record<string, string | 
 }
 
 function environmentValue(option: Option, name: string, raw: string): unknown {
-  if (option.isBoolean()) {
+  // Commander's isBoolean() is false for a --no-<flag>: it is a switch all the same.
+  if (option.isBoolean() || option.negate) {
     const value = parseBoolean(raw, name);
     return option.negate ? !value : value;
   }

@@ -369,7 +369,7 @@ test('authorization code with PKCE: redirect with code and state, verifier check
   assert.ok(ok.body.refresh_token);
   assert.ok(ok.body.id_token);
   assert.deepEqual(JSON.parse(Buffer.from(ok.body.client_info, 'base64url').toString()), {
-    uid: emulator.admin.objectId,
+    uid: emulator.integration.objectId,
     utid: emulator.tenant.id,
   });
   const reuse = await http(`${base}/token`, {
@@ -391,5 +391,5 @@ test('authorization code with PKCE: redirect with code and state, verifier check
     },
   });
   assert.equal(refreshed.status, 200, refreshed.text);
-  assert.equal(decodeClaims(refreshed.body.access_token).oid, emulator.admin.objectId);
+  assert.equal(decodeClaims(refreshed.body.access_token).oid, emulator.integration.objectId);
 });

@@ -29,7 +29,7 @@ export interface ApplyContext {
 type Target = InitAnswers['targets'][number];
 
 /** The profile of one target as far as the app and its credential go; the rest is filled in once verified. */
-export function profileDraft(ctx: ApplyContext, target: Target, app: Application, credential: StoredCredential): ProfileDraft {
+export function profileDraft(ctx: ApplyContext, target: Target, app: Application, credential: StoredCredential | undefined): ProfileDraft {
   return {
     name: target.profile,
     cloud: ctx.cloud.name,
@@ -43,7 +43,8 @@ export function profileDraft(ctx: ApplyContext, target: Target, app: Application
     businessUnitId: '',
     roles: [],
     expectedPrivileges: [],
-    credential: factsOf(credential, ctx.answers.lifetimeDays, ctx.now),
+    // A delegated public client has no key: PKCE alone.
+    ...(credential ? { credential: factsOf(credential, ctx.answers.lifetimeDays, ctx.now) } : {}),
   };
 }
 

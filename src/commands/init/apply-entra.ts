@@ -1,7 +1,7 @@
 import { DynauthError } from '../../cli/errors.ts';
 import { ApiError } from '../../clients/api-error.ts';
-import type { Application, GraphApi, PermissionGrant, ServicePrincipal } from '../../clients/graph.ts';
-import { DYNAMICS_CRM_APP_ID, USER_IMPERSONATION } from '../../microsoft.ts';
+import type { Application, ApplicationChanges, GraphApi, PermissionGrant, ServicePrincipal } from '../../clients/graph.ts';
+import { DYNAMICS_CRM_APP_ID, GRAPH_SIGN_IN_SCOPES, MICROSOFT_GRAPH_APP_ID, USER_IMPERSONATION } from '../../microsoft.ts';
 import { createOrFind } from '../../steps/create-or-find.ts';
 import { POLICY_READ_HINT, secretRefusal } from '../../steps/credential-policy.ts';
 import {
@@ -16,7 +16,7 @@ import type { PollWaiting } from '../../util/poll.ts';
 import { addKeyCredential, keyCredentialFor } from '../../connection/app-credentials.ts';
 import type { StoredCredential } from '../../connection/credential.ts';
 import { mintCertificate, mintSecret } from '../../connection/mint.ts';
-import type { Outcome } from './model.ts';
+import type { DelegatedAnswers, Outcome } from './model.ts';
 
 export async function ensureCrmServicePrincipal(
   graph: GraphApi,
@@ -45,6 +45,7 @@ export async function ensureApp(
   existing: Application | undefined,
   outcome: Outcome,
   sleep: (ms: number) => Promise<void>,
+  delegated?: DelegatedAnswers,
 ): Promise<Application> {
   if (existing) {
     outcome.reused.push('application');
@@ -53,9 +54,8 @@ export async function ensureApp(
   const body = {
     displayName: appName,
     signInAudience: 'AzureADMyOrg',
-    requiredResourceAccess: [
-      { resourceAppId: DYNAMICS_CRM_APP_ID, resourceAccess: [{ id: userImpersonationScopeId(crm), type: 'Scope' }] },
-    ],
+    requiredResourceAccess: requiredAccess(crm, delegated),
+    ...(delegated ? delegatedPlatform(delegated) : {}),
   };
   // A lost answer is looked for patiently: Graph may list a new app only seconds later.
   const app = await createOrFind(
@@ -66,6 +66,26 @@ export async function ensureApp(
   outcome.created.push('application');
   return app;
 }
+
+/** Dynamics CRM user_impersonation; a delegated app also asks Graph for the sign-in scopes (openid, profile, offline_access). */
+export function requiredAccess(crm: ServicePrincipal, delegated: DelegatedAnswers | undefined): RequiredAccess {
+  const crmAccess = { resourceAppId: DYNAMICS_CRM_APP_ID, resourceAccess: [{ id: userImpersonationScopeId(crm), type: 'Scope' }] };
+  if (!delegated) return [crmAccess];
+  const graphAccess = Object.values(GRAPH_SIGN_IN_SCOPES).map((id) => ({ id, type: 'Scope' }));
+  return [crmAccess, { resourceAppId: MICROSOFT_GRAPH_APP_ID, resourceAccess: graphAccess }];
+}
+
+/**
+ * Where a delegated app's sign-in returns: the web platform (a confidential app, with a secret) or
+ * the public-client platform with "allow public client flows" (PKCE alone, and the device code flow).
+ */
+export function delegatedPlatform(delegated: DelegatedAnswers): ApplicationChanges {
+  return delegated.publicClient
+    ? { publicClient: { redirectUris: delegated.redirectUris }, isFallbackPublicClient: true }
+    : { web: { redirectUris: delegated.redirectUris } };
+}
+
+type RequiredAccess = NonNullable<Application['requiredResourceAccess']>;
 
 export async function ensureServicePrincipal(
   graph: GraphApi,
@@ -109,6 +129,8 @@ export async function ensureConsent(
   existing: PermissionGrant | undefined,
   outcome: Outcome,
   waiting: PollWaiting,
+  /** What to consent to, and its outcome id: Dynamics CRM user_impersonation unless told otherwise. */
+  wanted: { scopes: string[]; outcomeId: string } = { scopes: [USER_IMPERSONATION], outcomeId: 'adminConsent' },
 ): Promise<PermissionGrant> {
   const find = () => graph.findPermissionGrant(servicePrincipal.id, crm.id);
   const create = () =>
@@ -118,7 +140,7 @@ export async function ensureConsent(
           clientId: servicePrincipal.id,
           consentType: 'AllPrincipals',
           resourceId: crm.id,
-          scope: USER_IMPERSONATION,
+          scope: wanted.scopes.join(' '),
         });
       } catch (error) {
         const found = error instanceof ApiError && error.status === 409 ? await find() : undefined;
@@ -129,11 +151,12 @@ export async function ensureConsent(
   const grant =
     existing ?? (await whileReplicating(create, grantPrincipalNotYetVisible, waiting, 'Entra to publish the new service principal'));
   const scopes = grant.scope.split(' ').filter(Boolean);
-  if (!scopes.includes(USER_IMPERSONATION)) {
-    await graph.updatePermissionGrantScope(grant.id, [...scopes, USER_IMPERSONATION].join(' '));
-    outcome.created.push('adminConsent');
+  const lacking = wanted.scopes.filter((scope) => !scopes.includes(scope));
+  if (lacking.length) {
+    await graph.updatePermissionGrantScope(grant.id, [...scopes, ...lacking].join(' '));
+    outcome.created.push(wanted.outcomeId);
   } else {
-    (existing ? outcome.reused : outcome.created).push('adminConsent');
+    (existing ? outcome.reused : outcome.created).push(wanted.outcomeId);
   }
   return grant;
 }

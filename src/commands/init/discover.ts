@@ -2,7 +2,7 @@ import { AuthError, UsageError } from '../../cli/errors.ts';
 import { ApiError } from '../../clients/api-error.ts';
 import type { DataverseApi, UserPrivilege } from '../../clients/dataverse.ts';
 import type { Application, GraphApi } from '../../clients/graph.ts';
-import { DYNAMICS_CRM_APP_ID } from '../../microsoft.ts';
+import { DYNAMICS_CRM_APP_ID, MICROSOFT_GRAPH_APP_ID } from '../../microsoft.ts';
 import { readAppPolicies, readTenantPolicy } from '../../steps/credential-policy.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
 import type { StoredCredential } from '../../connection/credential.ts';
@@ -23,12 +23,15 @@ export async function discover(
   recentApp: RecentAppLookup = async () => undefined,
 ): Promise<Discovery> {
   // What may cap or forbid a new client secret, read beside the rest (Graph may refuse: then unknown).
-  const secretPolicy = answers.credential === 'secret' ? readTenantPolicy(session.graph) : undefined;
+  const delegated = answers.flow === 'delegated';
+  const keyless = answers.delegated?.publicClient === true;
+  const secretPolicy = answers.credential === 'secret' && !keyless ? readTenantPolicy(session.graph) : undefined;
   secretPolicy?.catch(() => {}); // awaited with the app below
   const entra = (async () => {
-    const [app, crm] = await Promise.all([
+    const [app, crm, graph] = await Promise.all([
       answers.appId ? session.graph.findApplicationByAppId(answers.appId) : findApp(session.graph, answers.appName, recentApp),
       session.graph.findServicePrincipal(DYNAMICS_CRM_APP_ID),
+      delegated ? session.graph.findServicePrincipal(MICROSOFT_GRAPH_APP_ID) : undefined,
     ]);
     if (answers.appId && !app) {
       throw new UsageError(`The app of this profile (client id ${answers.appId}) no longer exists in the tenant.`, {
@@ -37,18 +40,22 @@ export async function discover(
     }
     const [servicePrincipal, credential, appPolicies] = await Promise.all([
       app ? session.graph.findServicePrincipal(app.appId) : undefined,
-      app ? firstStoredCredential(answers, app, lookupCredential) : undefined,
+      app && !keyless ? firstStoredCredential(answers, app, lookupCredential) : undefined,
       app && secretPolicy ? readAppPolicies(session.graph, app.id) : undefined,
     ]);
-    const grant = servicePrincipal && crm ? await session.graph.findPermissionGrant(servicePrincipal.id, crm.id) : undefined;
+    const [grant, graphGrant] = await Promise.all([
+      servicePrincipal && crm ? session.graph.findPermissionGrant(servicePrincipal.id, crm.id) : undefined,
+      servicePrincipal && graph ? session.graph.findPermissionGrant(servicePrincipal.id, graph.id) : undefined,
+    ]);
     const policies = secretPolicy ? { tenant: await secretPolicy, app: appPolicies } : undefined;
-    return { app, crm, servicePrincipal, credential, grant, policies };
+    return { app, crm, servicePrincipal, credential, grant, policies, ...(delegated ? { graph, graphGrant } : {}) };
   })();
   const appId = entra.then((found) => found.app?.appId);
   appId.catch(() => {}); // the failure is reported through `entra`
   const [found, environments] = await Promise.all([
     entra,
-    Promise.all(answers.targets.map((target) => discoverEnvironment(session, answers, target, appId))),
+    // A delegated setup makes nothing in Dataverse: the integration account is checked once signed in.
+    delegated ? [] : Promise.all(answers.targets.map((target) => discoverEnvironment(session, answers, target, appId))),
   ]);
   return { ...found, environments };
 }

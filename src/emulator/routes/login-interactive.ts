@@ -1,10 +1,13 @@
-// The interactive parts of sign-in, auto-approved as the seeded admin: the device code endpoint
-// and the authorize endpoint (authorization code with PKCE).
+// The interactive parts of sign-in: the device code endpoint and the authorize endpoint
+// (authorization code with PKCE). Nobody types a password in the sandbox: a sign-in to a
+// first-party client (Azure CLI, what dynauth signs the admin in with) is approved as the seeded
+// admin, a sign-in to any other app (a delegated integration) as the seeded integration account,
+// the user an integration is set up to act as.
 import { randomInt } from 'node:crypto';
 import { isVisible, type EmulatorContext } from '../context.ts';
 import { asRecord, type Reply, type RequestContext } from '../http.ts';
 import { opaque } from '../ids.ts';
-import { WELL_KNOWN_APP_IDS, findApplicationByAppId, isPublicClient, type Application } from '../state.ts';
+import { WELL_KNOWN_APP_IDS, findApplicationByAppId, isPublicClient, type Application, type User } from '../state.ts';
 import { AADSTS } from './login-errors.ts';
 import { resolveScopes } from './login-issue.ts';
 import type { TenantRoute } from './login-tenant.ts';
@@ -29,7 +32,7 @@ export function handleDeviceCode(ctx: EmulatorContext, req: RequestContext, _rou
   ctx.deviceCodes.set(deviceCode, {
     clientId,
     scopes,
-    userId: ctx.admin.id,
+    userId: approver(ctx, clientId).id,
     expiresAt: ctx.now() + DEVICE_CODE_LIFETIME_S * 1000,
     redeemed: false,
   });
@@ -42,7 +45,7 @@ export function handleDeviceCode(ctx: EmulatorContext, req: RequestContext, _rou
       verification_uri: verificationUri,
       expires_in: DEVICE_CODE_LIFETIME_S,
       interval: 5,
-      message: `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${userCode} to authenticate. (dynauth sandbox: already approved as ${ctx.admin.userPrincipalName}.)`,
+      message: `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${userCode} to authenticate. (dynauth sandbox: already approved as ${approver(ctx, clientId).userPrincipalName}.)`,
     },
   };
 }
@@ -87,11 +90,16 @@ export function handleAuthorize(ctx: EmulatorContext, req: RequestContext, _rout
     scopes,
     ...(q['code_challenge'] !== undefined ? { codeChallenge: q['code_challenge'], codeChallengeMethod: method } : {}),
     ...(q['nonce'] !== undefined ? { nonce: q['nonce'] } : {}),
-    userId: ctx.admin.id,
+    userId: approver(ctx, clientId).id,
     expiresAt: ctx.now() + AUTHORIZATION_CODE_LIFETIME_MS,
     redeemed: false,
   });
   return redirectWith({ code, session_state: opaque(16) });
+}
+
+/** Who the sandbox signs in: the admin to the first-party clients, the integration account to every other app. */
+export function approver(ctx: EmulatorContext, clientId: string): User {
+  return clientId === WELL_KNOWN_APP_IDS.azureCli ? ctx.admin : ctx.integration;
 }
 
 function firstRedirectUri(app: Application | undefined): string | undefined {

@@ -1,0 +1,288 @@
+// init --flow delegated end to end against the emulator: the test plays the integration
+// account's browser (see delegated-support.ts) and checks what Entra, Graph and Dataverse were
+// asked, what was stored, and that no refresh token or secret reached an output or a file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Sandbox } from '../support/sandbox.ts';
+import { startSandbox } from '../support/sandbox.ts';
+import { approve, AUTHORIZE_URL, signInThroughBrowser, startCli, visit } from './delegated-support.ts';
+
+const CRM = '00000007-0000-0000-c000-000000000000';
+const GRAPH = '00000003-0000-0000-c000-000000000000';
+const delegatedInit = (...more: string[]) => ['init', '--yes', '--flow', 'delegated', '--environment', 'contososales', '--json', ...more];
+
+function appNamed(sandbox: Sandbox, name: string) {
+  const apps = sandbox.emulator.state.applications.filter((app) => app.displayName === name);
+  assert.equal(apps.length, 1, `one app named ${name}`);
+  return apps[0]!;
+}
+
+function grantsOf(sandbox: Sandbox, appId: string) {
+  const { state } = sandbox.emulator;
+  const sp = state.servicePrincipals.filter((s) => s.appId === appId);
+  assert.equal(sp.length, 1, 'one service principal');
+  const resource = (resourceAppId: string) => state.servicePrincipals.find((s) => s.appId === resourceAppId)!.id;
+  const grants = (resourceAppId: string) =>
+    state.oauth2PermissionGrants.filter((g) => g.clientId === sp[0]!.id && g.resourceId === resource(resourceAppId));
+  return { crm: grants(CRM), graph: grants(GRAPH) };
+}
+
+/** Every output of the sandbox and every plain file under it is free of these values. */
+async function assertNowhere(sandbox: Sandbox, values: string[]): Promise<void> {
+  const files: Array<[string, string]> = [];
+  for (const entry of await readdir(sandbox.dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) files.push([join(entry.parentPath, entry.name), await readFile(join(entry.parentPath, entry.name), 'latin1')]);
+  }
+  for (const value of values) {
+    assert.ok(value.length > 10, 'a real value is checked');
+    for (const output of sandbox.outputs) assert.ok(!output.includes(value), 'a refresh token or secret appeared in the CLI output');
+    for (const [file, text] of files) assert.ok(!text.includes(value), `a refresh token or secret appeared in ${file}`);
+  }
+}
+
+async function storedRefreshToken(sandbox: Sandbox, profile: string): Promise<string> {
+  const { vault } = await sandbox.storage();
+  const token = await vault.loadRefreshToken(profile);
+  assert.ok(token, 'the refresh token is in the store');
+  return token;
+}
+
+function loginRequests(sandbox: Sandbox, grantType: string) {
+  return sandbox.emulator.requests.filter(
+    (r) => r.service === 'login' && r.path.endsWith('/oauth2/v2.0/token') && (r.body as Record<string, string>)?.grant_type === grantType,
+  );
+}
+
+test('confidential web app: redirect http://localhost, secret, consent, the integration account signed in with PKCE, WhoAmI as that user', async (t) => {
+  const sandbox = await startSandbox(t);
+  const run = startCli(sandbox, delegatedInit());
+  const browser = await signInThroughBrowser(run);
+  assert.equal(browser.status, 200);
+  assert.match(browser.page, /return to the terminal/);
+  assert.match(browser.redirect.href, /^http:\/\/localhost:\d+\/\?/);
+  const done = await run.done;
+  assert.equal(done.code, 0, done.stderr);
+  const result = JSON.parse(done.stdout);
+  const { emulator } = sandbox;
+
+  const app = appNamed(sandbox, 'dynauth-contososales');
+  assert.deepEqual(app.web.redirectUris, ['http://localhost']);
+  assert.deepEqual(app.publicClient.redirectUris, []);
+  assert.notEqual(app.isFallbackPublicClient, true);
+  assert.equal(app.passwordCredentials.length, 1, 'one client secret');
+  assert.deepEqual(
+    app.requiredResourceAccess.map((r) => r.resourceAppId),
+    [CRM, GRAPH],
+  );
+  const grants = grantsOf(sandbox, app.appId);
+  assert.equal(grants.crm.length, 1);
+  assert.equal(grants.crm[0]!.consentType, 'AllPrincipals');
+  assert.match(grants.crm[0]!.scope, /\buser_impersonation\b/);
+  assert.equal(grants.graph.length, 1);
+  assert.deepEqual(grants.graph[0]!.scope.split(' ').sort(), ['offline_access', 'openid', 'profile']);
+
+  // The authorize request: PKCE S256, state, the account chooser, the loopback redirect.
+  const authorize = emulator.requests.find((r) => r.service === 'login' && r.path.endsWith('/oauth2/v2.0/authorize'))!;
+  assert.equal(authorize.query.code_challenge_method, 'S256');
+  assert.equal(authorize.query.prompt, 'select_account');
+  assert.ok(authorize.query.state && authorize.query.code_challenge);
+  assert.match(authorize.query.redirect_uri!, /^http:\/\/localhost:\d+$/);
+  assert.match(authorize.query.scope!, /\/user_impersonation offline_access openid profile$/);
+  // The code redeemed with its verifier and the app's secret.
+  const redemption = loginRequests(sandbox, 'authorization_code');
+  assert.equal(redemption.length, 1);
+  assert.equal(redemption[0]!.status, 200);
+  const form = redemption[0]!.body as Record<string, string>;
+  assert.equal(form.code_verifier, '[redacted]', 'a code_verifier was sent');
+  assert.equal(form.client_secret, '[redacted]', 'the confidential app authenticated');
+  assert.equal(form.redirect_uri, authorize.query.redirect_uri);
+
+  // WhoAmI with a delegated token of the integration account (not the admin); nothing made in Dataverse.
+  const whoAmI = emulator.requests.filter((r) => r.service === 'dataverse' && r.path.endsWith('/WhoAmI') && r.token?.scp);
+  assert.equal(whoAmI.length, 1);
+  assert.equal(whoAmI[0]!.token!.oid, emulator.integration.objectId);
+  assert.equal(whoAmI[0]!.token!.scp, 'user_impersonation');
+  assert.ok(!emulator.requests.some((r) => r.service === 'dataverse' && r.method !== 'GET' && /systemusers|roles/.test(r.path)));
+  const environment = emulator.state.environments.find((e) => e.uniqueName === 'contososales')!;
+  assert.ok(!environment.dataverse!.systemusers.some((u) => u.applicationid === app.appId), 'no application user');
+
+  assert.equal(result.flow, 'delegated');
+  assert.equal(result.clientId, app.appId);
+  assert.equal(result.publicClient, false);
+  assert.deepEqual(result.redirectUris, ['http://localhost']);
+  assert.equal(result.user.userPrincipalName, emulator.integration.userPrincipalName);
+  assert.equal(result.user.objectId, emulator.integration.objectId);
+  assert.ok(result.user.privileges.includes('prvReadAccount'));
+  assert.equal(result.refreshTokenStored, true);
+  assert.equal(result.credential.type, 'secret');
+  assert.match(done.stderr, /may differ from you/);
+  assert.match(done.stderr, /WhoAmI answered as integration@/);
+
+  const { profiles } = await sandbox.storage();
+  const profile = (await profiles.read('contososales'))!;
+  assert.equal(profile.flow, 'delegated');
+  assert.equal(profile.delegated!.publicClient, false);
+  assert.equal(profile.delegated!.user!.userPrincipalName, emulator.integration.userPrincipalName);
+  assert.equal(profile.delegated!.user!.systemUserId, result.user.systemUserId);
+  assert.ok(profile.delegated!.refreshToken!.obtainedOn);
+  assert.equal(profile.credential!.type, 'secret');
+  assert.equal(profile.applicationUserId, '');
+
+  const refreshToken = await storedRefreshToken(sandbox, 'contososales');
+  await assertNowhere(sandbox, [refreshToken, ...(await sandbox.storedSecrets())]);
+  await sandbox.assertNoSecretLeaked();
+});
+
+test('public client: public-client platform and fallback, no secret anywhere, the code redeemed with PKCE alone', async (t) => {
+  const sandbox = await startSandbox(t);
+  const run = startCli(
+    sandbox,
+    delegatedInit('--public-client', '--app-name', 'sync-product', '--redirect-uri', 'https://sync.example/callback'),
+  );
+  const browser = await signInThroughBrowser(run);
+  assert.equal(browser.status, 200);
+  const done = await run.done;
+  assert.equal(done.code, 0, done.stderr);
+  const result = JSON.parse(done.stdout);
+  const app = appNamed(sandbox, 'sync-product');
+  assert.deepEqual(app.publicClient.redirectUris, ['http://localhost', 'https://sync.example/callback']);
+  assert.equal(app.isFallbackPublicClient, true);
+  assert.deepEqual(app.web.redirectUris, []);
+  assert.equal(app.passwordCredentials.length, 0);
+  assert.ok(!sandbox.emulator.requests.some((r) => r.path.endsWith('/addPassword')), 'no addPassword for a public client');
+  assert.match(grantsOf(sandbox, app.appId).crm[0]!.scope, /\buser_impersonation\b/);
+  const form = loginRequests(sandbox, 'authorization_code')[0]!.body as Record<string, string>;
+  assert.equal(form.code_verifier, '[redacted]');
+  assert.equal(form.client_secret, undefined, 'a public client sends no secret');
+  assert.equal(result.publicClient, true);
+  assert.equal(result.credential, undefined);
+  const { profiles, vault } = await sandbox.storage();
+  const profile = (await profiles.read('contososales'))!;
+  assert.equal(profile.credential, undefined);
+  assert.equal(profile.delegated!.publicClient, true);
+  assert.equal(await vault.hasConnection('contososales'), false, 'no connection string: there is no secret');
+  await assertNowhere(sandbox, [await storedRefreshToken(sandbox, 'contososales')]);
+});
+
+test('the loopback listener refuses an answer with another state and keeps waiting for the right one', async (t) => {
+  const sandbox = await startSandbox(t);
+  const run = startCli(sandbox, delegatedInit());
+  const [, url] = await run.waitFor(AUTHORIZE_URL);
+  const redirect = await approve(url!);
+  const forged = new URL(redirect);
+  forged.searchParams.set('state', 'not-the-state-dynauth-sent');
+  const refused = await visit(forged);
+  assert.equal(refused.status, 400);
+  assert.match(refused.page, /does not match/);
+  const noState = new URL(redirect);
+  noState.searchParams.delete('state');
+  assert.equal((await visit(noState)).status, 400);
+  assert.equal((await visit(new URL('/favicon.ico', redirect))).status, 404);
+  const accepted = await visit(redirect);
+  assert.equal(accepted.status, 200);
+  const done = await run.done;
+  assert.equal(done.code, 0, done.stderr);
+  assert.equal(loginRequests(sandbox, 'authorization_code').length, 1, 'only the valid answer was redeemed');
+});
+
+test('without the sign-in finished in time, the run fails and says how to sign in later; nothing is duplicated by the retry', async (t) => {
+  const sandbox = await startSandbox(t);
+  const first = startCli(sandbox, delegatedInit('--wait', '3s'));
+  await first.waitFor(AUTHORIZE_URL);
+  const failed = await first.done;
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.match(failed.stderr, /Nobody finished the sign-in/);
+  assert.match(failed.stderr, /dynauth init --flow delegated --profile contososales/);
+  const second = startCli(sandbox, delegatedInit());
+  assert.equal((await signInThroughBrowser(second)).status, 200);
+  const done = await second.done;
+  assert.equal(done.code, 0, done.stderr);
+  const app = appNamed(sandbox, 'dynauth-contososales');
+  assert.equal(app.passwordCredentials.length, 1, 'the stored secret was reused');
+  assert.ok(JSON.parse(done.stdout).reused.includes('application'));
+});
+
+test('a dead refresh token is repaired by init --flow delegated --profile P: a new sign-in, the same app, nothing duplicated', async (t) => {
+  const sandbox = await startSandbox(t);
+  const setup = startCli(sandbox, delegatedInit());
+  await signInThroughBrowser(setup);
+  assert.equal((await setup.done).code, 0);
+  const before = await storedRefreshToken(sandbox, 'contososales');
+  sandbox.emulator.users.idleRefreshTokens(91, sandbox.emulator.integration.objectId);
+
+  const repair = startCli(sandbox, ['init', '--yes', '--flow', 'delegated', '--profile', 'contososales', '--json']);
+  assert.equal((await signInThroughBrowser(repair)).status, 200);
+  const done = await repair.done;
+  assert.equal(done.code, 0, done.stderr);
+  const result = JSON.parse(done.stdout);
+  assert.deepEqual(result.created, [], 'nothing made again');
+  assert.ok(result.reused.includes('application') && result.reused.includes('credential'));
+  const app = appNamed(sandbox, 'dynauth-contososales');
+  assert.equal(app.passwordCredentials.length, 1);
+  assert.equal(grantsOf(sandbox, app.appId).crm.length, 1);
+  const after = await storedRefreshToken(sandbox, 'contososales');
+  assert.notEqual(after, before, 'a new refresh token replaced the dead one');
+  await assertNowhere(sandbox, [before, after, ...(await sandbox.storedSecrets())]);
+});
+
+test('without a terminal, missing answers are one usage error; delegated-only flags refuse --flow app-user', async (t) => {
+  const sandbox = await startSandbox(t);
+  const missing = await sandbox.run(['init', '--flow', 'delegated']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--environment/);
+  assert.match(missing.stderr, /--yes/);
+  assert.doesNotMatch(missing.stderr, /--role-preset/);
+  const mixed = await sandbox.run(['init', '--yes', '--flow', 'app-user', '--public-client', '--environment', 'contososales']);
+  assert.equal(mixed.code, 2);
+  assert.match(mixed.stderr, /--public-client go with --flow delegated/);
+  const roles = await sandbox.run(delegatedInit('--role-preset', 'read-only'));
+  assert.equal(roles.code, 2);
+  assert.match(roles.stderr, /--role-preset/);
+  const deviceCode = await sandbox.run(delegatedInit('--user-sign-in', 'device-code'));
+  assert.equal(deviceCode.code, 2);
+  assert.match(deviceCode.stderr, /needs --public-client/);
+  const badUri = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--redirect-uri', 'http://example.com/cb']);
+  assert.equal(badUri.code, 2);
+  assert.match(badUri.stderr, /must use https/);
+  const env = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--dry-run'], {
+    env: { DYNAUTH_FLOW: 'delegated', DYNAUTH_PUBLIC_CLIENT: '1', DYNAUTH_NO_SIGN_IN: '1' },
+  });
+  assert.equal(env.code, 0, env.stderr);
+  assert.match(env.stdout, /public client/);
+  assert.match(env.stdout, /no sign-in \(--no-sign-in\)/);
+  assert.equal(
+    sandbox.emulator.state.applications.filter((a) => a.displayName.startsWith('dynauth-')).length,
+    0,
+    'a dry run makes nothing',
+  );
+});
+
+test('--no-sign-in sets the app up only; --user-sign-in device-code signs a public client in without a browser', async (t) => {
+  const sandbox = await startSandbox(t);
+  const setup = await sandbox.run(delegatedInit('--public-client', '--no-sign-in'));
+  assert.equal(setup.code, 0, setup.stderr);
+  assert.equal(JSON.parse(setup.stdout).refreshTokenStored, false);
+  assert.equal(loginRequests(sandbox, 'authorization_code').length, 0);
+  const { vault } = await sandbox.storage();
+  assert.equal(await vault.loadRefreshToken('contososales'), undefined);
+
+  const signIn = await sandbox.run([
+    'init',
+    '--yes',
+    '--flow',
+    'delegated',
+    '--profile',
+    'contososales',
+    '--user-sign-in',
+    'device-code',
+    '--json',
+  ]);
+  assert.equal(signIn.code, 0, signIn.stderr);
+  assert.match(signIn.stderr, /enter the code [A-Z0-9]{9}.*approved as integration@/);
+  const result = JSON.parse(signIn.stdout);
+  assert.equal(result.user.userPrincipalName, sandbox.emulator.integration.userPrincipalName);
+  assert.equal(loginRequests(sandbox, 'urn:ietf:params:oauth:grant-type:device_code').at(-1)!.status, 200);
+  await assertNowhere(sandbox, [await storedRefreshToken(sandbox, 'contososales')]);
+});
