@@ -1,5 +1,5 @@
 import { AUTH_METHODS } from '../auth/methods.ts';
-import { option } from '../cli/options.ts';
+import { option, repeatableOption } from '../cli/options.ts';
 
 export function authOption() {
   return option(
@@ -48,4 +48,13 @@ export function storeOption() {
 
 export function profileOption(description = 'profile to use (default: the only one, or asked)') {
   return option('--profile <name>', description, 'DYNAUTH_PROFILE');
+}
+
+/** --push: where the credential (or its parts) is delivered and kept in step at each rotation (src/destinations/spec.ts). */
+export function pushOption() {
+  return repeatableOption(
+    '--push <destination>',
+    'deliver the credential to github:OWNER/REPO[/ENV]:PREFIX[:PART=NAME], keyvault:https://NAME.vault.azure.net/SECRET-NAME or file:PATH.env|.json, and keep it there in step at each rotation (remembered in the profile; GitHub token from GH_TOKEN, GITHUB_TOKEN or gh auth token)',
+    'DYNAUTH_PUSH',
+  );
 }

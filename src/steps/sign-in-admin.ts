@@ -19,6 +19,8 @@ export interface AdminSession {
   graph: GraphApi;
   powerPlatform: PowerPlatformApi;
   dataverse(environmentUrl: string): DataverseApi;
+  /** The admin's tokens for any scope of the cloud (Key Vault, for --push). */
+  token: TokenSource;
 }
 
 /** Signs the admin in with @azure/identity and says who is signed in to which tenant. */
@@ -80,6 +82,7 @@ export async function signInAdmin(
     graph,
     powerPlatform: listed,
     dataverse: (url) => createDataverseApi(url, deps.http, getToken, 'admin'),
+    token: getToken,
   };
 }
 

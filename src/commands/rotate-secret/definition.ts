@@ -1,6 +1,6 @@
 import type { CommandRegistrar } from '../../cli/command.ts';
 import { option } from '../../cli/options.ts';
-import { authOption, passphraseOption, profileOption, storeOption, tenantOption, waitOption } from '../shared-options.ts';
+import { authOption, passphraseOption, profileOption, pushOption, storeOption, tenantOption, waitOption } from '../shared-options.ts';
 
 export const registerRotateSecret: CommandRegistrar = (program, invoke) => {
   program
@@ -11,7 +11,8 @@ export const registerRotateSecret: CommandRegistrar = (program, invoke) => {
         'Adds a new secret (or certificate) to the app, stores it, proves it works and',
         'switches the profile to it; the old one is revoked now (--revoke-old) or',
         'later (--finish, --revoke-after), so systems holding a copy keep working.',
-        'Other credentials on the app are never touched.',
+        'Other credentials on the app are never touched. Every destination of the profile',
+        '(--push, remembered) receives the new credential before any old one is revoked.',
         '',
         'Examples:',
         '  dynauth rotate-secret --profile contososales',
@@ -37,6 +38,7 @@ export const registerRotateSecret: CommandRegistrar = (program, invoke) => {
     .addOption(option('--show-secret', 'print the new connection string (it is never in --json)'))
     .addOption(option('--all', 'rotate every profile'))
     .addOption(option('--if-expiring-within <duration>', 'with --all: only profiles whose credential expires within this time'))
+    .addOption(pushOption())
     .addOption(waitOption())
     .addOption(passphraseOption())
     .addOption(storeOption())

@@ -3,6 +3,7 @@ import { UsageError } from '../../cli/errors.ts';
 import {
   readDateSpan,
   readDuration,
+  readList,
   readLifetimeDays,
   readStorageFlags,
   readSwitch,
@@ -28,6 +29,8 @@ export interface RotateFlags extends StorageFlags {
   waitMs: number;
   /** Revoke without asking, even in a terminal. */
   yes: boolean;
+  /** --push destinations to add to the profile's (checked against the cloud in run). */
+  push: string[];
 }
 
 export function parseRotateFlags(options: FlagValues, env: Env): RotateFlags {
@@ -45,11 +48,13 @@ export function parseRotateFlags(options: FlagValues, env: Env): RotateFlags {
     waitMs: readDuration(options, 'wait', '--wait', '5m'),
     ...readStorageFlags(options, env),
     yes: readSwitch(options, 'yes'),
+    push: readList(options, 'push'),
   };
   if (flags.profile !== undefined) validateProfileNameFlag(flags.profile);
   if (flags.tenant !== undefined) validateTenant(flags.tenant);
   if (flags.all && flags.profile) throw new UsageError('Give either --profile or --all, not both.');
   if (flags.expiringWithinMs !== undefined && !flags.all) throw new UsageError('--if-expiring-within goes with --all.');
+  if (flags.push.length && flags.all) throw new UsageError('--push names destinations of one profile: give it with --profile, not --all.');
   if (flags.finish && (flags.revokeOld || flags.lifetimeDays !== undefined)) {
     throw new UsageError('--finish only revokes what earlier rotations left pending; it takes no --revoke-old or --secret-expiry.');
   }

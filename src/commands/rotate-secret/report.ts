@@ -1,4 +1,5 @@
 import type { Profile } from '../../profiles/profile.ts';
+import type { DeliveryResult } from '../../steps/deliver-destinations.ts';
 
 export interface ProfileResult {
   profile: string;
@@ -11,6 +12,8 @@ export interface ProfileResult {
   revoked?: string[];
   pendingRevocation?: NonNullable<Profile['pendingRevocation']>;
   error?: { code: string; message: string; hint?: string };
+  /** The destinations (--push) this run delivered to. */
+  destinations?: DeliveryResult[];
   /** Never in --json; printed only with --show-secret. */
   connectionString?: string;
   exitCode?: number;
@@ -34,6 +37,7 @@ export function formatResults(results: ProfileResult[], options: { showSecret: b
     } else {
       lines.push(`${r.profile}: ${kind} ${r.credential!.keyId} in use, expires ${r.credential!.expiresOn.slice(0, 10)}.`);
     }
+    for (const d of r.destinations ?? []) lines.push(`  Delivered to ${d.label}: ${d.summary ?? ''}.`);
     if (r.revoked?.length) lines.push(`  Revoked: ${r.revoked.join(', ')}.`);
     for (const entry of r.pendingRevocation ?? []) {
       lines.push(

@@ -13,6 +13,8 @@ import { openStoragesFor } from '../../connection/profile-storages.ts';
 import { assertSameCloud, chooseProfile, readAllProfiles } from '../../connection/select-profile.ts';
 import { openProfiles, type Storage } from '../../connection/storage.ts';
 import { parseRotateFlags, type RotateFlags } from './flags.ts';
+import { deliverToDestinations, isStale, parsePushSpecs, withDestinations } from '../../steps/deliver-destinations.ts';
+import type { DestinationSpec } from '../../destinations/spec.ts';
 import { formatResults, type ProfileResult } from './report.ts';
 
 export async function run(deps: Deps, options: Record<string, unknown>): Promise<number> {
@@ -27,6 +29,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     );
   }
   const cloud = await deps.cloud();
+  const pushes = parsePushSpecs(flags.push, cloud);
   const profiles = await openProfiles(deps);
   const chosen = flags.all
     ? await readAllProfiles(profiles)
@@ -59,7 +62,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const results: ProfileResult[] = [];
   for (const profile of selected) {
     try {
-      results.push(await rotateOne(deps, cloud, storages.of(profile), signIn, profile, flags));
+      results.push(await rotateOne(deps, cloud, storages.of(profile), signIn, profile, flags, pushes));
     } catch (error) {
       if (!flags.all || isAbortError(error)) throw error;
       const known = error instanceof DynauthError ? error : undefined;
@@ -90,22 +93,23 @@ type RotateOne = (
   signIn: (profile: Profile) => Promise<AdminSession>,
   profile: KeyedProfile,
   flags: RotateFlags,
+  pushes: DestinationSpec[],
 ) => Promise<ProfileResult>;
 
 /** One run at a time per profile: a second one would add a second secret or lose track of one. */
-const rotateOne: RotateOne = async (deps, cloud, storage, signIn, profile, flags) => {
+const rotateOne: RotateOne = async (deps, cloud, storage, signIn, profile, flags, pushes) => {
   const lock = await lockProfiles(storage.profiles.directory, [profile.name], 'rotate-secret', deps.clock.now());
   try {
     // Read again under the lock: a run that held it may have changed the profile.
     const current = (await storage.profiles.read(profile.name)) ?? profile;
     if (!hasKeyCredential(current)) throw nothingToRotate(current);
-    return await rotateLocked(deps, cloud, storage, signIn, current, flags);
+    return await rotateLocked(deps, cloud, storage, signIn, current, flags, pushes);
   } finally {
     await lock.release();
   }
 };
 
-const rotateLocked: RotateOne = async (deps, cloud, storage, signIn, profile, flags) => {
+const rotateLocked: RotateOne = async (deps, cloud, storage, signIn, profile, flags, pushes) => {
   // Checked before signing in: a profile that cannot rotate here never costs a sign-in.
   assertSameCloud(profile, cloud);
   await assertStoredCredential(storage, profile);
@@ -132,7 +136,14 @@ const rotateLocked: RotateOne = async (deps, cloud, storage, signIn, profile, fl
   // An earlier --revoke-old run that was cut short before revoking: this run finishes it instead of rotating again.
   const revocationLeft = !rotated && (refreshed.pendingRevocation ?? []).some((entry) => entry.revokeRequested);
   if (revocationLeft) deps.ui.step(`Finishing the revocation an earlier rotation of ${profile.name} left…`);
-  if (!rotated && !flags.finish && !revocationLeft) {
+  // An earlier rotation whose new credential some destination did not take: this run delivers it, then goes on.
+  const deliveryLeft =
+    !rotated &&
+    !revocationLeft &&
+    (refreshed.pendingRevocation ?? []).length > 0 &&
+    (refreshed.destinations ?? []).some((d) => isStale(refreshed, d));
+  if (deliveryLeft && !flags.finish) deps.ui.step(`Finishing the delivery an earlier rotation of ${profile.name} left…`);
+  if (!rotated && !flags.finish && !revocationLeft && !deliveryLeft) {
     const asked = flags.lifetimeDays ?? Math.min(Math.max(refreshed.credential.lifetimeDays, 1), MAX_SECRET_LIFETIME_DAYS);
     // A tenant app-management policy may cap or forbid secrets: known before anything is added.
     const lifetimeDays =
@@ -147,7 +158,15 @@ const rotateLocked: RotateOne = async (deps, cloud, storage, signIn, profile, fl
         : asked;
     rotated = await rotate(ctx, refreshed, lifetimeDays);
   }
-  const current = rotated?.profile ?? refreshed;
+  // Every destination holds the credential in use before any old one is revoked (a failure stops here, exit 1).
+  let current = rotated?.profile ?? refreshed;
+  const remembered = withDestinations(current, pushes);
+  if (remembered !== current) {
+    current = { ...current, destinations: remembered.destinations, updatedOn: deps.clock.now().toISOString() };
+    await storage.profiles.write(current);
+  }
+  const delivery = await deliverToDestinations({ deps, cloud, storage, adminToken: async () => session.token }, current);
+  current = delivery.profile;
   const now = deps.clock.now();
   const replaced = rotated ? current.pendingRevocation?.at(-1)?.keyId : undefined;
   const due = (entry: PendingEntry) =>
@@ -179,6 +198,7 @@ const rotateLocked: RotateOne = async (deps, cloud, storage, signIn, profile, fl
     clientId: final.clientId,
     revoked: revocation.revoked,
     pendingRevocation: final.pendingRevocation ?? [],
+    ...(delivery.results.length ? { destinations: delivery.results } : {}),
     connectionString: rotated?.connectionString,
   };
 };

@@ -35,6 +35,18 @@ export function formatStatus(rows: StatusRow[], style: Style, warnDays: number |
           `! ${row.profile}: its ${item} is missing; re-run dynauth init for it, or dynauth rotate-secret --profile ${row.profile}.`,
         ),
       );
+    for (const d of row.destinations ?? []) {
+      const received = d.lastDeliveredOn
+        ? `${d.lastKeyId ? `key ${d.lastKeyId}` : 'its public parts'} on ${d.lastDeliveredOn.slice(0, 10)}`
+        : 'nothing yet';
+      lines.push(
+        d.stale
+          ? style.yellow(
+              `! ${row.profile} → ${d.spec}: STALE, received ${received}; deliver the current one with dynauth rotate-secret --profile ${row.profile}`,
+            )
+          : `  ${row.profile} → ${d.spec}: received ${received} (current)`,
+      );
+    }
     for (const entry of row.pendingRevocation ?? []) {
       lines.push(
         '',

@@ -9,6 +9,7 @@ import type { SecretStore } from '../../secrets/secret-store.ts';
 import { storeOfProfile } from '../../connection/storage.ts';
 import { idleDaysLeft } from '../../steps/test-connection-delegated.ts';
 import { daysLeft } from '../../steps/test-connection-expiry.ts';
+import { isStale } from '../../steps/deliver-destinations.ts';
 import type { ConnectionReport } from '../../steps/connection-report.ts';
 
 export interface StatusRow {
@@ -27,6 +28,8 @@ export interface StatusRow {
     user?: string;
     refreshToken: { lastRedeemedOn?: string; daysLeft?: number };
   };
+  /** Where the credential is delivered (--push), the key each last received, and whether that is the current one. */
+  destinations?: Array<{ spec: string; lastKeyId?: string; lastDeliveredOn?: string; stale: boolean }>;
   /** Credentials a rotation replaced that stay valid until `rotate-secret --finish`. */
   pendingRevocation?: Array<{ type: string; keyId: string; expiresOn: string; replacedOn: string }>;
   /** The profile file could not be read. */
@@ -84,6 +87,7 @@ export async function readRows(
         ...(p.flow === 'delegated' ? { delegated: delegatedHealth(p, now) } : {}),
         store: kept,
         ...(p.pendingRevocation?.length ? { pendingRevocation: p.pendingRevocation } : {}),
+        ...(p.destinations?.length ? { destinations: p.destinations.map((d) => ({ ...d, stale: isStale(p, d) })) } : {}),
       };
       return { row, profile: p };
     }),

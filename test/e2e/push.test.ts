@@ -1,0 +1,157 @@
+// --push end to end: init delivers exactly the expected values to GitHub Actions secrets (the sealed
+// boxes opened by the emulator) and to Key Vault; rotate-secret delivers the new credential to both
+// after it is proven and before the old one is revoked; a refusing destination stops the
+// revocation and a re-run finishes it without rotating again; no secret or token leaks.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RecordedRequest } from '../../src/emulator/types.ts';
+import { startSandbox, type Sandbox } from '../support/sandbox.ts';
+import { appOf, INIT } from './rotate-secret-support.ts';
+
+const REPO = 'contoso/dataverse-deploy';
+
+function pushEnv(sandbox: Sandbox): Record<string, string> {
+  return { GH_TOKEN: sandbox.emulator.github.token, GITHUB_API_URL: sandbox.emulator.github.apiUrl };
+}
+
+function pushArgs(sandbox: Sandbox): string[] {
+  return ['--push', `github:${REPO}/production:DATAVERSE`, '--push', `keyvault:${sandbox.emulator.keyVault.url}/dataverse-contososales`];
+}
+
+async function storedConnection(sandbox: Sandbox): Promise<{ connectionString: string; secret: string }> {
+  const { vault } = await sandbox.storage();
+  const stored = (await vault.loadConnection('contososales'))!;
+  const secret = /ClientSecret=([^;]+)/.exec(stored.connectionString)![1]!;
+  return { connectionString: stored.connectionString, secret };
+}
+
+/** GitHub and Key Vault hold exactly the profile's connection, with its current key. */
+async function assertDelivered(sandbox: Sandbox) {
+  const { emulator } = sandbox;
+  const profile = (await (await sandbox.storage()).profiles.read('contososales'))!;
+  const { connectionString, secret } = await storedConnection(sandbox);
+  assert.deepEqual(emulator.github.secretNames(REPO, 'production'), [
+    'DATAVERSE_CLIENT_ID',
+    'DATAVERSE_CLIENT_SECRET',
+    'DATAVERSE_ENVIRONMENT_URL',
+    'DATAVERSE_TENANT_ID',
+  ]);
+  assert.equal(emulator.github.openSecret(REPO, 'DATAVERSE_TENANT_ID', 'production'), emulator.tenant.id);
+  assert.equal(emulator.github.openSecret(REPO, 'DATAVERSE_CLIENT_ID', 'production'), profile.clientId);
+  assert.equal(emulator.github.openSecret(REPO, 'DATAVERSE_CLIENT_SECRET', 'production'), secret);
+  assert.equal(emulator.github.openSecret(REPO, 'DATAVERSE_ENVIRONMENT_URL', 'production'), profile.environment.url);
+  assert.deepEqual(emulator.github.secretNames(REPO), [], 'nothing at repository level: the environment was named');
+  const kv = emulator.keyVault.secret('dataverse-contososales')!;
+  assert.equal(kv.value, connectionString);
+  assert.equal(kv.contentType, 'application/x-dataverse-connection-string');
+  assert.equal(kv.expiresOn?.getTime(), Math.floor(Date.parse(profile.credential!.expiresOn) / 1000) * 1000);
+  assert.equal(kv.tags['key-id'], profile.credential!.keyId);
+  assert.equal(kv.tags['client-id'], profile.clientId);
+  assert.equal(kv.tags['dynauth-profile'], 'contososales');
+  assert.deepEqual(
+    profile.destinations?.map((d) => [d.spec, d.lastKeyId]),
+    [
+      [`github:${REPO}/production:DATAVERSE`, profile.credential!.keyId],
+      [`keyvault:${emulator.keyVault.url}/dataverse-contososales`, profile.credential!.keyId],
+    ],
+  );
+  return { profile, secret };
+}
+
+function assertNoTokenLeaked(sandbox: Sandbox) {
+  for (const output of sandbox.outputs)
+    assert.ok(!output.includes(sandbox.emulator.github.token), 'the GitHub token appeared in the output');
+}
+
+const isDelivery = (r: RecordedRequest) =>
+  (r.service === 'github' && r.method === 'PUT') || (r.service === 'keyvault' && r.method === 'PUT');
+const isRevocation = (r: RecordedRequest) => r.service === 'graph' && /\/removePassword$/i.test(r.path);
+
+test('init --push delivers exactly the connection to GitHub (environment secrets) and Key Vault', async (t) => {
+  const sandbox = await startSandbox(t);
+  const init = await sandbox.run([...INIT, ...pushArgs(sandbox)], { env: pushEnv(sandbox) });
+  assert.equal(init.code, 0, init.stderr);
+  assert.match(init.stderr, /GitHub contoso\/dataverse-deploy \(environment production\): Actions secrets/);
+  await assertDelivered(sandbox);
+  // The destinations came after the connection was proven (WhoAmI) and the secret stored.
+  const requests = sandbox.emulator.requests;
+  const whoAmI = requests.findLastIndex((r) => r.service === 'dataverse' && r.path.endsWith('/WhoAmI'));
+  assert.ok(whoAmI >= 0 && requests.findIndex(isDelivery) > whoAmI);
+  const status = await sandbox.run(['status']);
+  assert.match(
+    status.stdout + status.stderr,
+    new RegExp(`github:${REPO}/production:DATAVERSE: received key [0-9a-f-]+ on .* \\(current\\)`),
+  );
+  await sandbox.assertNoSecretLeaked();
+  assertNoTokenLeaked(sandbox);
+});
+
+test('rotate-secret delivers the new credential to both destinations after proving it and before revoking the old one', async (t) => {
+  const sandbox = await startSandbox(t);
+  assert.equal((await sandbox.run([...INIT, ...pushArgs(sandbox)], { env: pushEnv(sandbox) })).code, 0);
+  const oldKeyId = appOf(sandbox).passwordCredentials[0]!.keyId;
+  const seen = sandbox.emulator.requests.length;
+  const rotated = await sandbox.run(['rotate-secret', '--profile', 'contososales', '--revoke-old', '--yes'], { env: pushEnv(sandbox) });
+  assert.equal(rotated.code, 0, rotated.stderr);
+  const { profile } = await assertDelivered(sandbox);
+  assert.notEqual(profile.credential!.keyId, oldKeyId);
+  const requests = sandbox.emulator.requests.slice(seen);
+  const lastProof = requests.findLastIndex((r) => r.service === 'dataverse' && r.path.endsWith('/WhoAmI'));
+  const deliveries = requests.map((r, i) => (isDelivery(r) ? i : -1)).filter((i) => i >= 0);
+  const revocation = requests.findIndex(isRevocation);
+  assert.ok(deliveries.length >= 5, 'four GitHub secrets and the Key Vault secret');
+  assert.ok(deliveries[0]! > lastProof, 'delivered after the new credential was proven');
+  assert.ok(revocation > deliveries.at(-1)!, 'the old credential was revoked after every delivery');
+  assert.deepEqual(
+    appOf(sandbox).passwordCredentials.map((c) => c.keyId),
+    [profile.credential!.keyId],
+  );
+  assert.equal(sandbox.emulator.keyVault.secret('dataverse-contososales')!.versions, 2);
+  await sandbox.assertNoSecretLeaked();
+  assertNoTokenLeaked(sandbox);
+});
+
+test('a destination that refuses (GitHub 403) stops the revocation; a re-run delivers what is missing, then revokes, without rotating again', async (t) => {
+  const sandbox = await startSandbox(t);
+  assert.equal((await sandbox.run([...INIT, ...pushArgs(sandbox)], { env: pushEnv(sandbox) })).code, 0);
+  const oldKeyId = appOf(sandbox).passwordCredentials[0]!.keyId;
+  sandbox.emulator.github.setAccess(REPO, 'read');
+  const refused = await sandbox.run(['rotate-secret', '--profile', 'contososales', '--revoke-old', '--yes'], { env: pushEnv(sandbox) });
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /may not write the Actions secrets of environment production of contoso\/dataverse-deploy: 403/);
+  assert.ok(!sandbox.emulator.requests.some(isRevocation), 'nothing was revoked');
+  const keys = appOf(sandbox).passwordCredentials.map((c) => c.keyId);
+  assert.equal(keys.length, 2);
+  assert.ok(keys.includes(oldKeyId), 'the old secret stays valid: GitHub still holds it');
+  const { profiles } = await sandbox.storage();
+  const between = (await profiles.read('contososales'))!;
+  const [github, keyVault] = between.destinations!;
+  assert.notEqual(github!.lastKeyId, between.credential!.keyId, 'GitHub is recorded as not having the new key');
+  assert.equal(keyVault!.lastKeyId, between.credential!.keyId, 'Key Vault took it');
+  const status = await sandbox.run(['status']);
+  assert.match(status.stdout + status.stderr, /STALE/);
+
+  sandbox.emulator.github.setAccess(REPO, 'admin');
+  const seen = sandbox.emulator.requests.length;
+  const rerun = await sandbox.run(['rotate-secret', '--profile', 'contososales', '--revoke-old', '--yes'], { env: pushEnv(sandbox) });
+  assert.equal(rerun.code, 0, rerun.stderr);
+  const requests = sandbox.emulator.requests.slice(seen);
+  assert.ok(!requests.some((r) => r.service === 'graph' && /\/addPassword$/i.test(r.path)), 'no second rotation');
+  assert.ok(!requests.some((r) => r.service === 'keyvault' && r.method === 'PUT'), 'Key Vault, already current, is not written again');
+  assert.ok(requests.findIndex(isRevocation) > requests.findLastIndex(isDelivery), 'revoked after GitHub got the new secret');
+  const { profile } = await assertDelivered(sandbox);
+  assert.deepEqual(
+    appOf(sandbox).passwordCredentials.map((c) => c.keyId),
+    [profile.credential!.keyId],
+  );
+  await sandbox.assertNoSecretLeaked();
+  assertNoTokenLeaked(sandbox);
+});
+
+test('--push is checked before anything is done', async (t) => {
+  const sandbox = await startSandbox(t);
+  const bad = await sandbox.run([...INIT, '--push', 'keyvault:https://contoso.vault.azure.net/x']);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /not a Key Vault of this cloud/);
+  assert.equal(sandbox.emulator.requests.length, 0);
+});
