@@ -52,6 +52,16 @@ export interface Application {
   requiredResourceAccess?: Array<{ resourceAppId: string; resourceAccess: Array<{ id: string; type: string }> }>;
 }
 
+/** A federated identity credential: tokens from `issuer` about `subject` sign the app in (workload identity federation). */
+export interface FederatedCredential {
+  id: string;
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+  description?: string | null;
+}
+
 export interface ServicePrincipal {
   id: string;
   appId: string;
@@ -79,6 +89,9 @@ export interface GraphApi {
   addPassword(applicationId: string, credential: { displayName: string; endDateTime: string }): Promise<NewPassword>;
   removePassword(applicationId: string, keyId: string): Promise<void>;
   setKeyCredentials(applicationId: string, keyCredentials: KeyCredential[]): Promise<void>;
+  /** At most 20 per app, so one page holds them all. */
+  listFederatedCredentials(applicationId: string): Promise<FederatedCredential[]>;
+  addFederatedCredential(applicationId: string, credential: Omit<FederatedCredential, 'id'>): Promise<FederatedCredential>;
   findServicePrincipal(appId: string): Promise<ServicePrincipal | undefined>;
   createServicePrincipal(appId: string): Promise<ServicePrincipal>;
   findPermissionGrant(clientId: string, resourceId: string): Promise<PermissionGrant | undefined>;
@@ -181,6 +194,13 @@ export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource):
     removePassword: (id, keyId) => call('remove a client secret', (api) => api(`/applications/${id}/removePassword`).post({ keyId })),
     setKeyCredentials: (id, keyCredentials) =>
       call('upload the certificate', (api) => api(`/applications/${id}`).patch({ keyCredentials })),
+    listFederatedCredentials: (id) =>
+      call(
+        "read the app's federated credentials",
+        async (api) => (await api(`/applications/${id}/federatedIdentityCredentials`).get())?.value ?? [],
+      ),
+    addFederatedCredential: (id, credential) =>
+      call('add a federated credential', (api) => api(`/applications/${id}/federatedIdentityCredentials`).post(credential)),
     findServicePrincipal: (appId) =>
       call(
         'find the service principal',

@@ -3,7 +3,7 @@ import { DynauthError } from '../../cli/errors.ts';
 import type { Application, ServicePrincipal } from '../../clients/graph.ts';
 import type { Cloud } from '../../clouds.ts';
 import type { Deps } from '../../deps.ts';
-import type { Profile } from '../../profiles/profile.ts';
+import type { FederationFacts, Profile } from '../../profiles/profile.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
 import { writeOutputFile } from '../../util/output-file.ts';
 import { acquireAppToken, verifyNewConnection, type AppToken, type VerifiedConnection } from '../../steps/verify-connection.ts';
@@ -14,6 +14,7 @@ import { forgetSecretMarker } from './new-secret.ts';
 import { applicationUserFor, assignRoles, prepareRoles, type AppliedEnvironment } from './apply-dataverse.ts';
 import { ensureApp, ensureConsent, ensureCrmServicePrincipal, ensureServicePrincipal } from './apply-entra.ts';
 import { ensureCredential, profileDraft, type ApplyContext } from './apply-credential.ts';
+import { ensureFederation, federatedProfile } from './apply-federation.ts';
 import type { InitFlags } from './flags.ts';
 import { appSecretOf, certificateFileOf, type StoredCredential } from '../../connection/credential.ts';
 import { writeProfile, type ProfileDraft } from '../../connection/profile-writes.ts';
@@ -23,9 +24,12 @@ import type { Discovery, InitAnswers, Outcome } from './model.ts';
 export interface Applied {
   app: Application;
   servicePrincipal: ServicePrincipal;
-  credential: StoredCredential;
+  /** Absent for --credential federated: the app has federated credentials instead. */
+  credential: StoredCredential | undefined;
+  federation: FederationFacts[];
   outcome: Outcome;
-  profiles: Array<{ profile: Profile; verified: VerifiedConnection }>;
+  /** `verified` is absent for a federated profile: only its pipeline can sign the app in. */
+  profiles: Array<{ profile: Profile; verified?: VerifiedConnection }>;
   storedIn: string;
 }
 
@@ -61,12 +65,13 @@ export async function applyPlan(
   const say = (message: string) => deps.ui.success(message);
   const perEnvironment = <T>(work: (state: Discovery['environments'][number], index: number) => Promise<T>) =>
     settleAll(found.environments.map(work));
-  const { app, credential, servicePrincipal, profiles } = await taskGraph()
+  const { app, credential, federation, servicePrincipal, profiles } = await taskGraph()
     // The preset's roles need nothing from Entra: they are made beside it, from the start.
     .task('roles', [], () => perEnvironment((state) => prepareRoles(state, answers.roleChoice, outcome, waiting, say)))
     .task('crm', [], () => ensureCrmServicePrincipal(graph, found.crm, outcome))
     .task('app', ['crm'], ({ crm }) => recordedApp(ctx, crm))
-    .task('credential', ['app'], ({ app }) => ensureCredential(ctx, app))
+    .task('credential', ['app'], ({ app }) => (answers.credential === 'federated' ? undefined : ensureCredential(ctx, app)))
+    .task('federation', ['app'], ({ app }) => ensureFederation(ctx, app))
     .task('servicePrincipal', ['app'], async ({ app }) => {
       const sp = await ensureServicePrincipal(graph, app, found.servicePrincipal, outcome, waiting);
       say(`Service principal ${sp.id}`);
@@ -84,30 +89,31 @@ export async function applyPlan(
     )
     // The app's own token only needs the credential and the service principal: it is fetched
     // while the application user and its roles are still being made.
+    // A federated app has none: only its pipeline's token signs it in.
     .task('tokens', ['app', 'credential', 'servicePrincipal'], ({ app, credential }) =>
       settleAll(
-        answers.targets.map((target) =>
+        (credential ? answers.targets : []).map((target) =>
           acquireAppToken(
             deps,
             cloud,
-            { tenantId: session.tenantId, clientId: app.appId, secret: appSecretOf(credential), environmentUrl: target.url },
+            { tenantId: session.tenantId, clientId: app.appId, secret: appSecretOf(credential!), environmentUrl: target.url },
             waiting,
           ),
         ),
       ),
     )
-    .task('profiles', ['app', 'credential', 'servicePrincipal', 'consent', 'environments', 'tokens'], (done) =>
+    .task('profiles', ['app', 'credential', 'federation', 'servicePrincipal', 'consent', 'environments', 'tokens'], (done) =>
       settleAll(answers.targets.map((target, index) => verifiedProfile(ctx, target, index, done))),
     )
     .run();
   const profileNames = answers.targets.map((target) => target.profile);
   await forgetNewApp(storage.profiles, profileNames);
   await forgetSecretMarker(storage.profiles, profileNames);
-  if (flags.certificateOut && credential.kind === 'certificate') {
+  if (flags.certificateOut && credential?.kind === 'certificate') {
     await writeOutputFile(flags.certificateOut, certificateFileOf(credential), '--certificate-out', writeOwnerOnlyFile);
     deps.ui.success(`Certificate and private key written to ${flags.certificateOut} (mode 0600)`);
   }
-  return { app, servicePrincipal, credential, outcome, profiles, storedIn: storage.vault.description };
+  return { app, servicePrincipal, credential, federation, outcome, profiles, storedIn: storage.vault.description };
 }
 
 /** The app, found or made. Ctrl-C waits for a new app to be recorded: a re-run must find it while Graph's lists do not show it yet. */
@@ -131,7 +137,8 @@ async function recordedApp(ctx: ApplyContext, crm: ServicePrincipal): Promise<Ap
 
 interface Made {
   app: Application;
-  credential: StoredCredential;
+  credential: StoredCredential | undefined;
+  federation: FederationFacts[];
   servicePrincipal: ServicePrincipal;
   environments: AppliedEnvironment[];
   tokens: AppToken[];
@@ -143,9 +150,10 @@ async function verifiedProfile(
   target: InitAnswers['targets'][number],
   index: number,
   made: Made,
-): Promise<{ profile: Profile; verified: VerifiedConnection }> {
+): Promise<{ profile: Profile; verified?: VerifiedConnection }> {
   const { deps, cloud, session, now } = ctx;
   const { app, credential, environments } = made;
+  if (!credential) return federatedProfile(ctx, target, index, made);
   // The preset's privileges this environment has (all of them unless tables are missing).
   const expected = ctx.found.environments[index]!.presetPrivileges.map((p) => p.name);
   const connection = {

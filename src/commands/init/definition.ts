@@ -26,7 +26,20 @@ export const registerInit: CommandRegistrar = (program: Command, invoke) => {
     .addOption(repeatableOption('--environment <id|url|name>', 'Dataverse environment: id, URL or unique name', 'DYNAUTH_ENVIRONMENT'))
     .addOption(option('--add-environment <id|url|name>', 'give the app of an existing --profile a user in another environment'))
     .addOption(option('--app-name <name>', 'display name of the app registration (default dynauth-<environment>)', 'DYNAUTH_APP_NAME'))
-    .addOption(option('--credential <type>', 'credential to create', 'DYNAUTH_CREDENTIAL').choices(['secret', 'certificate']))
+    .addOption(
+      option(
+        '--credential <type>',
+        'credential to create (federated: none, a pipeline signs in with its own token)',
+        'DYNAUTH_CREDENTIAL',
+      ).choices(['secret', 'certificate', 'federated']),
+    )
+    .addOption(
+      repeatableOption(
+        '--federation <spec>',
+        'with --credential federated: github:OWNER/REPO:environment:NAME (or :ref:refs/heads/B, :ref:refs/tags/T, :pull_request, github:subject:RAW), azure-devops:ISSUER:SUBJECT, kubernetes:ISSUER:NAMESPACE:SERVICEACCOUNT or oidc:ISSUER:SUBJECT',
+        'DYNAUTH_FEDERATION',
+      ),
+    )
     .addOption(
       option(
         '--secret-expiry <duration>',

@@ -8,6 +8,8 @@ import { validateProfileNameFlag } from '../../profiles/profile-name.ts';
 import type { RolePresetName } from '../../roles/presets.ts';
 import { assertWritableFile } from '../../util/output-file.ts';
 import { passphraseProblem } from '../../secrets/passphrase.ts';
+import type { FederationSpec } from '../../connection/federation-spec.ts';
+import { missingFederation, readFederationFlags } from './federation.ts';
 
 export const DEFAULT_LIFETIME_DAYS = 180;
 
@@ -20,7 +22,7 @@ export interface InitFlags {
   environments: string[];
   addEnvironment: string | undefined;
   appName: string | undefined;
-  credential: 'secret' | 'certificate' | undefined;
+  credential: 'secret' | 'certificate' | 'federated' | undefined;
   lifetimeDays: number | undefined;
   roles: string[];
   rolePreset: RolePresetName | undefined;
@@ -36,6 +38,8 @@ export interface InitFlags {
   yes: boolean;
   dryRun: boolean;
   showSecret: boolean;
+  /** --federation: the pipelines whose tokens sign the app in (implies --credential federated). */
+  federation: FederationSpec[];
 }
 
 export function parseInitFlags(options: FlagValues, cloud: Cloud, env: Env): InitFlags {
@@ -80,7 +84,6 @@ export function parseInitFlags(options: FlagValues, cloud: Cloud, env: Env): Ini
     environments,
     addEnvironment,
     appName,
-    credential,
     lifetimeDays,
     roles,
     rolePreset,
@@ -95,6 +98,7 @@ export function parseInitFlags(options: FlagValues, cloud: Cloud, env: Env): Ini
     yes: readSwitch(options, 'yes'),
     dryRun: readSwitch(options, 'dryRun'),
     showSecret: readSwitch(options, 'showSecret'),
+    ...readFederationFlags(options, credential, { lifetimeDays, certificateOut }),
   };
 }
 
@@ -105,6 +109,7 @@ export function assertNothingMissing(flags: InitFlags, options: { needsYes: bool
   if (!flags.roles.length && !flags.rolePreset && !flags.addEnvironment)
     missing.push('--role-preset <contact-center|read-only|system-administrator> or --role <name>');
   if (flags.usePassphrase && !flags.passphrase) missing.push('DYNAUTH_PASSPHRASE (for --passphrase)');
+  missing.push(...missingFederation(flags));
   if (options.needsYes) missing.push('--yes (to apply the plan without a confirmation prompt), or --dry-run');
   if (missing.length) throw new MissingInputError(missing);
 }

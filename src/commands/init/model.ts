@@ -1,6 +1,7 @@
 import type { StoredCredential } from '../../connection/credential.ts';
 import type { ApplicationUser, BusinessUnit, DataverseApi } from '../../clients/dataverse.ts';
-import type { Application, PermissionGrant, ServicePrincipal } from '../../clients/graph.ts';
+import type { Application, FederatedCredential, PermissionGrant, ServicePrincipal } from '../../clients/graph.ts';
+import type { FederationSpec } from '../../connection/federation-spec.ts';
 import type { RolePreset } from '../../roles/presets.ts';
 import type { PolicyReads } from '../../steps/credential-policy.ts';
 import type { TargetEnvironment } from '../../steps/resolve-environments.ts';
@@ -12,7 +13,10 @@ export interface InitAnswers {
   appName: string;
   /** When known (--add-environment), the app is found by client id rather than by name. */
   appId?: string;
-  credential: 'secret' | 'certificate';
+  /** federated: no secret or certificate, federated identity credentials for `federation`. */
+  credential: 'secret' | 'certificate' | 'federated';
+  /** --credential federated: the pipelines whose tokens sign the app in. */
+  federation?: FederationSpec[];
   lifetimeDays: number;
   /** Why lifetimeDays is shorter than asked: the app-management policy's maximum. */
   lifetimeNote?: string;
@@ -53,6 +57,8 @@ export interface Discovery {
   /** The app-management policies that may govern a new client secret (read only for --credential secret). */
   policies: PolicyReads | undefined;
   environments: EnvironmentState[];
+  /** --credential federated: the app's federated identity credentials. */
+  federation?: FederatedCredential[];
 }
 
 export interface PlanItem {

@@ -1,6 +1,7 @@
 import type { Ui } from '../../cli/ui.ts';
 import { privilegesInWords } from '../../roles/presets.ts';
 import type { Discovery, InitAnswers, PlanItem } from './model.ts';
+import { federationPlan } from './federation.ts';
 
 export function buildPlan(answers: InitAnswers, found: Discovery, existingProfiles: Set<string>): PlanItem[] {
   const item = (exists: boolean, what: string): PlanItem => ({ action: exists ? 'reuse' : 'create', what });
@@ -20,6 +21,7 @@ export function buildPlan(answers: InitAnswers, found: Discovery, existingProfil
       : { action: 'create', what: `${credential}, stored encrypted the moment it exists` },
   ];
   if (!found.crm) plan.splice(2, 0, { action: 'create', what: 'Dynamics CRM service principal in the tenant' });
+  if (answers.credential === 'federated') plan.splice(plan.length - 1, 1, ...federationPlan(answers, found));
   for (const environment of found.environments) {
     const where = environment.target.displayName;
     plan.push(item(Boolean(environment.appUser), `application user in ${where}, business unit "${environment.businessUnit.name}"`));
@@ -41,7 +43,7 @@ export function buildPlan(answers: InitAnswers, found: Discovery, existingProfil
     }
     plan.push({
       action: existingProfiles.has(environment.target.profile) ? 'update' : 'create',
-      what: `profile "${environment.target.profile}" with the encrypted connection string`,
+      what: `profile "${environment.target.profile}" ${answers.credential === 'federated' ? 'recording the federated credentials (nothing secret to store)' : 'with the encrypted connection string'}`,
     });
   }
   return plan;

@@ -43,12 +43,17 @@ export async function completeAnswers(
               value: 'certificate' as const,
               description: 'a self-signed certificate; the private key stays in the keychain',
             },
+            {
+              name: 'Federated (no secret)',
+              value: 'federated' as const,
+              description: 'a pipeline (GitHub Actions, Azure DevOps, Kubernetes) signs in with its own token',
+            },
           ],
         })
       : 'secret');
   const lifetimeDays =
     flags.lifetimeDays ??
-    (ask
+    (ask && credential !== 'federated'
       ? parseLifetimeDays(
           await deps.prompter.input({
             message: 'Credential lifetime (days, or e.g. 6mo, 1y)',

@@ -17,6 +17,7 @@ import { assertProfilesFree } from '../../connection/profile-writes.ts';
 import { lookupStoredCredential } from '../../connection/stored-credential.ts';
 import { addEnvironmentSelectors } from './add-environment.ts';
 import { printSummary, summaryJson } from './summary.ts';
+import { withFederation, withFederationFound } from './federation.ts';
 
 export async function run(deps: Deps, options: Record<string, unknown>): Promise<number> {
   const cloud = await deps.cloud();
@@ -38,7 +39,8 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
       openStorage(deps, { store: flags.store, passphrase: flags.passphrase }).then(resolve, reject);
     }),
   );
-  const writable = opening.then((storage) => (flags.dryRun ? undefined : storage.prepareToSave()));
+  // A federated setup keeps nothing in the keychain: it need not be usable.
+  const writable = opening.then((storage) => (flags.dryRun || flags.credential === 'federated' ? undefined : storage.prepareToSave()));
   writable.catch(() => {});
   let lock: ProfileLock | undefined;
   try {
@@ -49,6 +51,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     const added = flags.addEnvironment ? await addEnvironmentSelectors(storage, flags) : undefined;
     const targets = await resolveEnvironments(deps, session.powerPlatform, added ? [flags.addEnvironment!] : flags.environments);
     let answers = await completeAnswers(deps, added ? { ...flags, ...added.flags } : flags, session, targets);
+    answers = await withFederation(deps, flags, answers);
     const now = deps.clock.now();
     const profileNames = answers.targets.map((target) => target.profile);
     // From what is found until the profiles are written, a second init or rotation of them would add a second secret.
@@ -56,7 +59,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     const lookup = (profile: string, app: Parameters<typeof lookupStoredCredential>[2]) =>
       lookupStoredCredential(storage, added?.sourceProfile ?? profile, app, now);
     const recent = (appName: string) => findRecentApp(storage.profiles, profileNames, appName, session.graph, waitingFor(deps, flags));
-    const found = await discover(session, answers, lookup, recent);
+    const found = await withFederationFound(session, answers, await discover(session, answers, lookup, recent));
     answers = withSecretPolicy(answers, found, flags, now);
     await settleMissingTables(deps, flags, found);
     await assertProfilesFree(storage, profileNames, found.app?.appId);

@@ -2,9 +2,14 @@ import type { Ui } from '../../cli/ui.ts';
 import type { Cloud } from '../../clouds.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
 import type { Applied } from './apply.ts';
+import { snippetFactsOf, snippetFor } from './federation-snippets.ts';
 
 export function printSummary(ui: Ui, applied: Applied, showSecret: boolean): void {
   const { credential } = applied;
+  if (!credential) {
+    printFederatedSummary(ui, applied);
+    return;
+  }
   const kind = credential.kind === 'secret' ? 'client secret' : `certificate (thumbprint ${credential.thumbprint})`;
   ui.info('');
   ui.info(ui.style.bold('Done.'));
@@ -46,10 +51,33 @@ export function summaryJson(cloud: Cloud, session: AdminSession, applied: Applie
       expiresOn: profile.credential.expiresOn,
     },
     keychain: { service: profile.keychain.service, account: profile.keychain.account },
+    ...(profile.federation
+      ? { federation: profile.federation.map((f) => ({ name: f.name, issuer: f.issuer, subject: f.subject, spec: f.spec })) }
+      : {}),
     created: applied.outcome.created,
     reused: applied.outcome.reused,
   }));
   return entries.length === 1 ? entries[0] : { profiles: entries };
+}
+
+/** A federated setup: nothing was stored; what each pipeline needs, ready to paste. */
+function printFederatedSummary(ui: Ui, applied: Applied): void {
+  ui.info('');
+  ui.info(ui.style.bold('Done.'));
+  ui.info(`  Created: ${applied.outcome.created.map(describe).join(', ') || 'nothing (everything existed)'}`);
+  if (applied.outcome.reused.length) ui.info(`  Reused:  ${applied.outcome.reused.map(describe).join(', ')}`);
+  ui.info(`  Client id: ${applied.app.appId}`);
+  for (const { profile } of applied.profiles)
+    ui.info(`  Profile "${profile.name}": ${profile.environment.url}; no secret exists, nothing was stored`);
+  const first = applied.profiles[0]?.profile;
+  if (!first) return;
+  for (const federation of applied.federation) {
+    ui.info('');
+    ui.info(ui.style.bold(`For ${federation.spec} (federated credential "${federation.name}"):`));
+    ui.info(snippetFor(federation, snippetFactsOf(first)));
+  }
+  ui.info('');
+  ui.info(`  Next: from the pipeline, dynauth test-connection --profile ${first.name} --federated-token-file <the platform's token file>`);
 }
 
 const WORDS: Record<string, string> = {
@@ -64,6 +92,7 @@ const WORDS: Record<string, string> = {
   securityRole: 'security role',
   securityRolePrivileges: 'privileges of security role',
   roleAssignment: 'assignment of role',
+  federatedCredential: 'federated credential',
 };
 
 /** An outcome id of the JSON result ("securityRole:dynauth read-only@contoso") in the user's words. */

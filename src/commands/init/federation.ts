@@ -1,0 +1,121 @@
+// init --credential federated, before anything is made: the flags, the question a terminal asks,
+// what the app already has, and whether the specs fit beside it.
+import { MissingInputError, UsageError } from '../../cli/errors.ts';
+import { readList, readText, type FlagValues } from '../../cli/flags/read.ts';
+import type { FederatedCredential } from '../../clients/graph.ts';
+import { parseFederationSpec, parseFederationSpecs, type FederationSpec } from '../../connection/federation-spec.ts';
+import type { Deps } from '../../deps.ts';
+import type { AdminSession } from '../../steps/sign-in-admin.ts';
+import type { InitFlags } from './flags.ts';
+import type { Discovery, InitAnswers, PlanItem } from './model.ts';
+
+/** Entra: at most 20 federated identity credentials per application (learn.microsoft.com/entra/workload-id/workload-identity-federation-considerations). */
+export const MAX_FEDERATED_CREDENTIALS = 20;
+
+export const sameFederation = (
+  credential: Pick<FederatedCredential, 'issuer' | 'subject'>,
+  spec: Pick<FederationSpec, 'issuer' | 'subject'>,
+) => credential.issuer === spec.issuer && credential.subject === spec.subject;
+
+/** --federation (repeatable, DYNAUTH_FEDERATION) implies --credential federated; what has no meaning beside it is refused. */
+export function readFederationFlags(
+  options: FlagValues,
+  credential: InitFlags['credential'],
+  others: { lifetimeDays: number | undefined; certificateOut: string | undefined },
+): Pick<InitFlags, 'credential' | 'federation'> {
+  const federation = parseFederationSpecs(readList(options, 'federation'));
+  if (federation.length && credential && credential !== 'federated') {
+    throw new UsageError(`--federation goes with --credential federated, not --credential ${credential}.`);
+  }
+  const chosen = federation.length ? 'federated' : credential;
+  if (chosen !== 'federated') return { credential: chosen, federation };
+  const refused = [
+    others.lifetimeDays !== undefined && '--secret-expiry',
+    options.showSecret === true && '--show-secret',
+    readText(options, 'flow') === 'delegated' && '--flow delegated',
+  ].filter(Boolean);
+  if (refused.length) {
+    throw new UsageError(`--credential federated makes no secret or certificate: ${refused.join(', ')} do not apply.`, {
+      hint: 'A pipeline signs in with its own platform token; leave those flags out.',
+    });
+  }
+  return { credential: chosen, federation };
+}
+
+/** Without a terminal, a federated setup with no --federation is a missing answer. */
+export function missingFederation(flags: Pick<InitFlags, 'credential' | 'federation'>): string[] {
+  return flags.credential === 'federated' && !flags.federation.length
+    ? ['--federation <github:OWNER/REPO:environment:NAME | azure-devops:ISSUER:SUBJECT | kubernetes:ISSUER:NS:SA | oidc:ISSUER:SUBJECT>']
+    : [];
+}
+
+/** The specs of a federated setup (asked for in a terminal when no --federation was given), and their notes said once. */
+export async function withFederation(
+  deps: Pick<Deps, 'prompter' | 'canPrompt' | 'ui'>,
+  flags: Pick<InitFlags, 'federation' | 'yes'>,
+  answers: InitAnswers,
+): Promise<InitAnswers> {
+  if (answers.credential !== 'federated') return answers;
+  let federation = flags.federation;
+  if (!federation.length) {
+    if (!deps.canPrompt || flags.yes) throw new MissingInputError(missingFederation({ credential: 'federated', federation }));
+    const spec = await deps.prompter.input({
+      message: 'Which pipeline signs in? (e.g. github:OWNER/REPO:environment:production)',
+      validate: (value) => {
+        try {
+          parseFederationSpec(value);
+          return true;
+        } catch (error) {
+          return error instanceof Error ? error.message : String(error);
+        }
+      },
+    });
+    federation = [parseFederationSpec(spec)];
+  }
+  for (const spec of federation) for (const note of spec.notes) deps.ui.warn(note);
+  return { ...answers, federation };
+}
+
+/** What the app already has, for a federated setup: its federated credentials; a stored secret is not this setup's. */
+export async function withFederationFound(session: AdminSession, answers: InitAnswers, found: Discovery): Promise<Discovery> {
+  if (answers.credential !== 'federated') return found;
+  const federation = found.app ? await session.graph.listFederatedCredentials(found.app.id) : [];
+  const discovered = { ...found, credential: undefined, federation };
+  assertFederationFits(answers, discovered);
+  return discovered;
+}
+
+/** Before anything is made: the specs fit beside the app's existing credentials (names free, at most 20). */
+export function assertFederationFits(answers: InitAnswers, found: Pick<Discovery, 'federation'>): void {
+  const specs = answers.federation ?? [];
+  const existing = found.federation ?? [];
+  const added = specs.filter((spec) => !existing.some((c) => sameFederation(c, spec)));
+  for (const spec of added) {
+    const taken = existing.find((c) => c.name === spec.name);
+    if (taken) {
+      throw new UsageError(`The app already has a federated credential named "${spec.name}" for another subject (${taken.subject}).`, {
+        hint: 'Remove that credential from the app (Certificates & secrets > Federated credentials), or give the subject raw (github:subject:…).',
+      });
+    }
+  }
+  if (existing.length + added.length > MAX_FEDERATED_CREDENTIALS) {
+    throw new UsageError(
+      `The app has ${existing.length} federated credentials; ${added.length} more would pass Entra's limit of ${MAX_FEDERATED_CREDENTIALS} per app.`,
+      {
+        hint: 'Remove credentials the app no longer needs, or set up another app (--app-name) for the other pipelines.',
+        code: 'too-many-federated-credentials',
+      },
+    );
+  }
+}
+
+/** The plan's lines for a federated setup, in place of the secret or certificate. */
+export function federationPlan(answers: InitAnswers, found: Pick<Discovery, 'federation'>): PlanItem[] {
+  return (answers.federation ?? []).map((spec) => {
+    const existing = (found.federation ?? []).find((c) => sameFederation(c, spec));
+    return {
+      action: existing ? 'reuse' : 'create',
+      what: `federated credential "${existing?.name ?? spec.name}": tokens from ${spec.issuer} with subject ${spec.subject} (no secret)`,
+    };
+  });
+}

@@ -1,0 +1,134 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startSandbox, type Sandbox } from '../support/sandbox.ts';
+import { assertOneOfEach } from './assertions.ts';
+
+const GITHUB = 'https://token.actions.githubusercontent.com';
+const PRODUCTION = 'github:contoso/dataverse-solutions:environment:production';
+const CLUSTER = 'kubernetes:https://oidc.prod-aks.azure.com/1111/:integrations:dataverse-sync';
+const base = (...more: string[]) => ['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only', ...more];
+
+function appOf(sandbox: Sandbox) {
+  const app = sandbox.emulator.state.applications.find((a) => a.displayName === 'dynauth-contososales');
+  assert.ok(app, 'init made the app');
+  return app;
+}
+
+test('init --credential federated: federated credentials instead of a secret, nothing in the keychain, a snippet per spec', async (t) => {
+  const sandbox = await startSandbox(t);
+  const run = await sandbox.run([...base('--credential', 'federated', '--federation', PRODUCTION, '--federation', CLUSTER), '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  const { app, users } = assertOneOfEach(sandbox.emulator, 'dynauth-contososales', ['contososales']);
+  assert.equal(app.passwordCredentials.length, 0, 'no client secret');
+  assert.equal(app.keyCredentials.length, 0, 'no certificate');
+  assert.deepEqual(
+    app.federatedIdentityCredentials?.map((c) => [c.name, c.issuer, c.subject, [...c.audiences]]),
+    [
+      [
+        'github-contoso-dataverse-solutions-environment-production',
+        GITHUB,
+        'repo:contoso/dataverse-solutions:environment:production',
+        ['api://AzureADTokenExchange'],
+      ],
+      [
+        'kubernetes-integrations-dataverse-sync',
+        'https://oidc.prod-aks.azure.com/1111/',
+        'system:serviceaccount:integrations:dataverse-sync',
+        ['api://AzureADTokenExchange'],
+      ],
+    ],
+  );
+  // Everything else as for any app user: service principal, consent, application user and role.
+  assert.equal(users.length, 1);
+  const result = JSON.parse(run.stdout);
+  assert.equal(result.credential, undefined);
+  assert.deepEqual(
+    result.federation.map((f: { name: string; spec: string }) => f.spec),
+    [PRODUCTION, CLUSTER],
+  );
+  assert.ok(result.created.includes('federatedCredential:github-contoso-dataverse-solutions-environment-production'));
+  const profile = JSON.parse(await readFile(join(sandbox.dir, 'profiles', 'contososales.json'), 'utf8'));
+  assert.equal(profile.credential, undefined);
+  assert.deepEqual(
+    profile.federation.map((f: { subject: string }) => f.subject),
+    ['repo:contoso/dataverse-solutions:environment:production', 'system:serviceaccount:integrations:dataverse-sync'],
+  );
+  assert.deepEqual(await sandbox.storedSecrets(), [], 'nothing stored in the keychain');
+  // The GitHub Actions job: the OIDC permission, the environment, and the tenant, client and environment URL.
+  assert.match(run.stderr, /id-token: write/);
+  assert.match(run.stderr, /environment: production/);
+  const url = sandbox.emulator.environments.find((e) => e.uniqueName === 'contososales')!.url!;
+  assert.ok(
+    run.stderr.includes(`pac auth create --githubFederated --tenant ${sandbox.emulator.tenant.id} --applicationId ${app.appId} --environment ${url}`),
+  );
+  assert.match(run.stderr, /azure\.workload\.identity\/client-id: "[0-9a-f-]{36}"/);
+  assert.doesNotMatch(run.stderr, /Connection verified/, 'init cannot sign in as a federated app: only the pipeline can');
+  // Not a single token request as the app: it has no credential dynauth could use.
+  assert.ok(!sandbox.emulator.requests.some((r) => r.service === 'login' && (r.body as Record<string, string>)?.['client_id'] === app.appId));
+});
+
+test('a re-run adds nothing twice, and a new spec is added beside the others', async (t) => {
+  const sandbox = await startSandbox(t);
+  assert.equal((await sandbox.run(base('--federation', PRODUCTION))).code, 0);
+  const again = await sandbox.run([...base('--federation', PRODUCTION, '--federation', 'github:contoso/dataverse-solutions:pull_request'), '--json']);
+  assert.equal(again.code, 0, again.stderr);
+  const result = JSON.parse(again.stdout);
+  assert.ok(result.reused.includes('federatedCredential:github-contoso-dataverse-solutions-environment-production'));
+  assert.ok(result.created.includes('federatedCredential:github-contoso-dataverse-solutions-pull_request'));
+  assert.deepEqual(
+    appOf(sandbox).federatedIdentityCredentials?.map((c) => c.subject),
+    ['repo:contoso/dataverse-solutions:environment:production', 'repo:contoso/dataverse-solutions:pull_request'],
+  );
+  assert.match(again.stderr, /on: pull_request/);
+});
+
+test('past 20 federated credentials on the app: a usage error before anything is made', async (t) => {
+  const sandbox = await startSandbox(t);
+  assert.equal((await sandbox.run(base('--federation', PRODUCTION))).code, 0);
+  const app = appOf(sandbox) as unknown as { federatedIdentityCredentials: Array<Record<string, unknown>> };
+  for (let i = 1; i <= 19; i++) {
+    app.federatedIdentityCredentials.push({
+      id: `00000000-0000-0000-0000-0000000000${String(i).padStart(2, '0')}`,
+      name: `other-${i}`,
+      issuer: GITHUB,
+      subject: `repo:contoso/other:environment:e${i}`,
+      audiences: ['api://AzureADTokenExchange'],
+      description: null,
+      visibleAt: 0,
+    });
+  }
+  const over = await sandbox.run([...base('--federation', 'github:contoso/dataverse-solutions:ref:refs/heads/main'), '--json']);
+  assert.equal(over.code, 2, over.stderr);
+  assert.equal(JSON.parse(over.stdout).error.code, 'too-many-federated-credentials');
+  assert.match(over.stderr, /limit of 20 per app/);
+  assert.equal(app.federatedIdentityCredentials.length, 20);
+});
+
+test('without a terminal, --credential federated needs --federation; bad specs and mixed flags are usage errors', async (t) => {
+  const sandbox = await startSandbox(t);
+  const missing = await sandbox.run(base('--credential', 'federated'));
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--federation <github:OWNER\/REPO/);
+  const bare = await sandbox.run(base('--federation', 'github:contoso/app'));
+  assert.equal(bare.code, 2);
+  assert.match(bare.stderr, /add :environment:NAME/);
+  const mixed = await sandbox.run(base('--credential', 'secret', '--federation', PRODUCTION));
+  assert.equal(mixed.code, 2);
+  assert.match(mixed.stderr, /--federation goes with --credential federated/);
+  const expiry = await sandbox.run(base('--federation', PRODUCTION, '--secret-expiry', '90'));
+  assert.equal(expiry.code, 2);
+  assert.match(expiry.stderr, /--secret-expiry/);
+  assert.ok(!sandbox.emulator.state.applications.some((a) => a.displayName === 'dynauth-contososales'), 'nothing was made');
+});
+
+test('the older Azure DevOps issuer is accepted with a warning that it retires', async (t) => {
+  const sandbox = await startSandbox(t);
+  const run = await sandbox.run(
+    base('--federation', 'azure-devops:https://vstoken.dev.azure.com/00000000-aaaa-bbbb-cccc-000000000000:sc://contoso/dataverse/prod'),
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /retires in 2027/);
+  assert.match(run.stderr, /Subject identifier: +sc:\/\/contoso\/dataverse\/prod/);
+});
