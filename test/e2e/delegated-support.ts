@@ -60,7 +60,7 @@ export function startCli(sandbox: Sandbox, args: string[], env: Record<string, s
 }
 
 /** The test process trusts the emulator's CA, as a browser of the sandbox would. */
-function trust(sandbox: Sandbox): void {
+export function trust(sandbox: Sandbox): void {
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), sandbox.emulator.caCertPem]);
 }
 

@@ -7,8 +7,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sandbox } from '../support/sandbox.ts';
 import { startSandbox } from '../support/sandbox.ts';
-import { approve, AUTHORIZE_URL, signInThroughBrowser, startCli, visit } from './delegated-support.ts';
+import { KEY, runInPty } from '../support/pty.ts';
+import { approve, AUTHORIZE_URL, signInThroughBrowser, startCli, trust, visit } from './delegated-support.ts';
 
+const bin = new URL('../../bin/dynauth.js', import.meta.url).pathname;
 const CRM = '00000007-0000-0000-c000-000000000000';
 const GRAPH = '00000003-0000-0000-c000-000000000000';
 const delegatedInit = (...more: string[]) => ['init', '--yes', '--flow', 'delegated', '--environment', 'contososales', '--json', ...more];
@@ -285,4 +287,34 @@ test('--no-sign-in sets the app up only; --user-sign-in device-code signs a publ
   assert.equal(result.user.userPrincipalName, sandbox.emulator.integration.userPrincipalName);
   assert.equal(loginRequests(sandbox, 'urn:ietf:params:oauth:grant-type:device_code').at(-1)!.status, 200);
   await assertNowhere(sandbox, [await storedRefreshToken(sandbox, 'contososales')]);
+});
+
+test('an interactive run in a real terminal chooses the delegated flow by prompt and signs the integration account in', async (t) => {
+  const sandbox = await startSandbox(t);
+  trust(sandbox);
+  let browser: Promise<{ status: number }> | undefined;
+  const { code, screen } = await runInPty([process.execPath, bin, 'init'], { ...sandbox.env, BROWSER: 'none' }, [
+    { expect: /Which Dataverse environment\?/, send: KEY.enter },
+    { expect: /How will the integration connect\?/, send: KEY.down + KEY.enter },
+    { expect: /Name of the app registration/, send: `contact-centre${KEY.enter}` },
+    { expect: /Kind of client/, send: KEY.enter },
+    { expect: /Profile name for this connection/, send: `cc${KEY.enter}` },
+    { expect: /sign-in of the integration account[\s\S]*Apply this plan\?/, send: `y${KEY.enter}` },
+    {
+      expect: AUTHORIZE_URL,
+      send: '',
+      act: (match) => {
+        browser = approve(match[1]!).then(visit);
+      },
+    },
+  ]);
+  assert.equal(code, 0, screen);
+  assert.equal((await browser)?.status, 200);
+  assert.match(screen, /Done\./);
+  const app = appNamed(sandbox, 'contact-centre');
+  assert.deepEqual(app.web.redirectUris, ['http://localhost']);
+  const { profiles } = await sandbox.storage();
+  assert.equal((await profiles.read('cc'))!.flow, 'delegated');
+  sandbox.outputs.push(screen);
+  await assertNowhere(sandbox, [await storedRefreshToken(sandbox, 'cc'), ...(await sandbox.storedSecrets())]);
 });

@@ -5,6 +5,8 @@ export interface PtyStep {
   expect: RegExp;
   /** Then type this (arrow keys as escape sequences, Enter as \r). */
   send: string;
+  /** And do this beside the terminal (e.g. play the browser at an address the screen shows). */
+  act?: (match: RegExpExecArray) => void;
 }
 
 export const KEY = { down: '\u001b[B', up: '\u001b[A', enter: '\r', space: ' ' };
@@ -41,6 +43,7 @@ export function runInPty(
         const match = steps[next]!.expect.exec(screen.slice(consumed));
         if (!match) return;
         consumed += match.index + match[0].length;
+        steps[next]!.act?.(match);
         child.stdin.write(steps[next]!.send);
         next++;
       }
