@@ -155,3 +155,39 @@ test('--push is checked before anything is done', async (t) => {
   assert.match(bad.stderr, /not a Key Vault of this cloud/);
   assert.equal(sandbox.emulator.requests.length, 0);
 });
+
+test('a federated profile has no secret: its destinations get the tenant id, client id and environment URL only', async (t) => {
+  const sandbox = await startSandbox(t);
+  const init = await sandbox.run(
+    [
+      ...INIT,
+      '--credential',
+      'federated',
+      '--federation',
+      `github:${REPO}:environment:production`,
+      '--push',
+      `github:${REPO}/production:DATAVERSE`,
+      '--push',
+      `keyvault:${sandbox.emulator.keyVault.url}/dataverse-federated`,
+    ],
+    { env: pushEnv(sandbox) },
+  );
+  assert.equal(init.code, 0, init.stderr);
+  const profile = (await (await sandbox.storage()).profiles.read('contososales'))!;
+  assert.deepEqual(sandbox.emulator.github.secretNames(REPO, 'production'), [
+    'DATAVERSE_CLIENT_ID',
+    'DATAVERSE_ENVIRONMENT_URL',
+    'DATAVERSE_TENANT_ID',
+  ]);
+  assert.equal(sandbox.emulator.github.openSecret(REPO, 'DATAVERSE_CLIENT_ID', 'production'), profile.clientId);
+  const kv = sandbox.emulator.keyVault.secret('dataverse-federated')!;
+  assert.equal(kv.contentType, 'application/json');
+  assert.deepEqual(JSON.parse(kv.value), {
+    tenantId: profile.tenantId,
+    clientId: profile.clientId,
+    environmentUrl: profile.environment.url,
+  });
+  assert.equal(kv.expiresOn, undefined);
+  assert.ok(profile.destinations?.every((d) => d.lastDeliveredOn && d.lastKeyId === undefined));
+  assertNoTokenLeaked(sandbox);
+});
