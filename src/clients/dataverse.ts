@@ -69,6 +69,8 @@ export interface DataverseApi {
   /** The privileges the user holds through their teams' roles (RetrieveUsersPrivilegesThroughTeams). */
   retrieveTeamPrivileges(userId: string): Promise<UserPrivilege[]>;
   readTable(entitySet: string): Promise<void>;
+  /** Deactivates a user (an application user cannot be deleted while active: it is deactivated instead). */
+  disableUser(userId: string): Promise<void>;
 }
 
 export type DataverseCaller = 'admin' | 'app';
@@ -246,6 +248,10 @@ export function createDataverseApi(environmentUrl: string, http: Http, getToken:
           )
         ).RolePrivileges,
       ),
+    // isdisabled is writable (learn.microsoft.com/power-apps/developer/data-platform/reference/entities/systemuser#BKMK_IsDisabled).
+    disableUser: async (userId) => {
+      await send('deactivate the application user', `systemusers(${guid(userId)})`, { method: 'PATCH', body: { isdisabled: true } });
+    },
     readTable: async (entitySet) => {
       await send(`read ${entitySet}`, `${entitySet}?$select=createdon&$top=1`);
     },

@@ -12,7 +12,8 @@ const bin = new URL('../../bin/dynauth.js', import.meta.url).pathname;
 test('--help lists the three commands and the exit codes', async () => {
   const proc = fakeProcess();
   assert.equal(await main(['--help'], proc), 0);
-  for (const command of ['init', 'test-connection', 'rotate-secret', 'sandbox']) assert.match(proc.out(), new RegExp(`\\n  ${command} `));
+  for (const command of ['init', 'test-connection', 'rotate-secret', 'export', 'token', 'api', 'remove', 'sandbox'])
+    assert.match(proc.out(), new RegExp(`\\n  ${command} `));
   assert.match(proc.out(), /130 cancelled/);
 });
 
@@ -91,7 +92,15 @@ test('bad input is refused before anything remote: expiry, app name, tenant, pro
 test('--version and --help load none of the heavy modules', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dynauth-imports-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  for (const args of [['--version'], ['--help'], ['init', '--help']]) {
+  for (const args of [
+    ['--version'],
+    ['--help'],
+    ['init', '--help'],
+    ['token', '--help'],
+    ['api', '--help'],
+    ['remove', '--help'],
+    ['export', '--help'],
+  ]) {
     const record = join(dir, `${args.join('-')}.txt`);
     writeFileSync(record, '');
     const result = spawnSync(process.execPath, ['--import', new URL('../support/record-imports.mjs', import.meta.url).href, bin, ...args], {

@@ -163,6 +163,23 @@ export function createSystemUser(r: DataverseRequest): Reply {
   return created(r, 'systemusers', user.systemuserid, userRow(user), systemUsersOptions(r));
 }
 
+/**
+ * PATCH systemusers(id) { isdisabled }: how an application user is deactivated (the admin center's
+ * Deactivate: learn.microsoft.com/power-platform/admin/manage-application-users#activate-or-deactivate-an-application-user;
+ * isdisabled is writable: learn.microsoft.com/power-apps/developer/data-platform/reference/entities/systemuser#BKMK_IsDisabled).
+ * Needs prvWriteUser. The emulator models no other column of a user, so any other one is refused rather than ignored.
+ */
+export function updateSystemUser(r: DataverseRequest, user: SystemUser): Reply {
+  requirePrivilege(r, 'prvWriteUser');
+  const body = jsonObject(r.req);
+  const unknown = Object.keys(body).find((key) => key !== 'isdisabled');
+  if (unknown !== undefined)
+    dvFail(r.req, 400, '0x80060888', `The property '${unknown}' cannot be updated on systemuser by this emulator.`);
+  if (typeof body['isdisabled'] !== 'boolean') dvFail(r.req, 400, '0x80040203', "Invalid value for 'isdisabled'; expected true or false.");
+  user.isdisabled = body['isdisabled'];
+  return { status: 204, headers: { ...dataverseHeaders(r.req), 'odata-entityid': `${r.base}systemusers(${user.systemuserid})` } };
+}
+
 export function createRole(r: DataverseRequest): Reply {
   requirePrivilege(r, 'prvCreateRole');
   const body = jsonObject(r.req);

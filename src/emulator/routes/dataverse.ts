@@ -19,6 +19,7 @@ import {
   retrieveUserPrivileges,
   roleRow,
   systemUsersOptions,
+  updateSystemUser,
   userRow,
 } from './dataverse-security.ts';
 import {
@@ -132,6 +133,10 @@ function systemUsers(r: DataverseRequest, id: string | undefined, sub: string | 
   }
   const user = findUser(r, id);
   if (!sub) {
+    if (req.method === 'PATCH') return updateSystemUser(r, user);
+    // No DELETE: systemuser has no Delete privilege; an application user is deactivated (PATCH isdisabled), and
+    // only an inactive one whose records were reassigned may be deleted, in the admin center
+    // (learn.microsoft.com/power-platform/admin/manage-application-users#delete-inactive-application-users).
     if (req.method !== 'GET') return notAllowed(r);
     requirePrivilege(r, 'prvReadUser');
     return entityReply(r, userRow(user), systemUsersOptions(r));

@@ -280,6 +280,13 @@ function removePassword(req: RequestContext, app: Application): Reply {
   return noContent(req);
 }
 
+/**
+ * DELETE /applications/{id}: 204, and the app is gone from every read (a second DELETE is 404). Entra
+ * moves it to deleted items, restorable for 30 days (learn.microsoft.com/graph/api/application-delete);
+ * its service principal in the home tenant goes with it
+ * (learn.microsoft.com/entra/identity/enterprise-apps/restore-application). The emulator models no
+ * restore, so deleted items are not kept; its tokens stop at once (AADSTS700016 for its client id).
+ */
 function remove(ctx: EmulatorContext, app: Application): void {
   const state = ctx.state;
   state.applications.splice(state.applications.indexOf(app), 1);
