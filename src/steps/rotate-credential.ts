@@ -14,6 +14,7 @@ import type { KeyedProfile, Profile } from '../profiles/profile.ts';
 import type { StoredConnection } from '../secrets/vault.ts';
 import type { PollWaiting } from '../util/poll.ts';
 import { ROTATION_HINTS, secretRefusal } from './credential-policy.ts';
+import { proveDelegatedSecret } from './rotate-delegated.ts';
 import { verifyNewConnection } from './verify-connection.ts';
 
 export interface RotationContext {
@@ -60,7 +61,7 @@ export async function resumeRotation(ctx: RotationContext, profile: KeyedProfile
     return undefined;
   }
   if (!switched && next.type === 'certificate') await addKeyCredential(ctx.graph, app, rotationKey(next, rotation.marker));
-  if (!switched) await prove(ctx, profile, next, stored!);
+  if (!switched) profile = await prove(ctx, profile, next, stored!);
   return {
     profile: await switchTo(ctx, profile, rotation, next),
     resumed: true,
@@ -109,7 +110,7 @@ export async function rotate(ctx: RotationContext, profile: KeyedProfile, lifeti
     `New ${next.type === 'secret' ? 'client secret' : 'certificate'} added and saved to ${ctx.storage.vault.description}`,
   );
   const stored = (await ctx.storage.vault.loadConnection(profile.name, 'next'))!;
-  await prove(ctx, profile, next, stored);
+  profile = await prove(ctx, profile, next, stored);
   return { profile: await switchTo(ctx, profile, profile.rotation!, next), resumed: false, connectionString: stored.connectionString };
 }
 
@@ -117,12 +118,15 @@ async function storeNext(ctx: RotationContext, profile: KeyedProfile, credential
   await storeCredential(ctx.storage, { profile: profile.name, url: profile.environment.url }, profile.clientId, credential, 'next');
 }
 
-async function prove(ctx: RotationContext, profile: KeyedProfile, next: CredentialFacts, stored: StoredConnection): Promise<void> {
+/** Proves the new credential as the integration uses it; returns the profile as the proof left it. */
+async function prove(ctx: RotationContext, profile: KeyedProfile, next: CredentialFacts, stored: StoredConnection): Promise<KeyedProfile> {
   const credential = credentialFrom(stored, next);
   if (!credential)
     throw new DynauthError(
       `The rotated credential of profile "${profile.name}" in ${ctx.storage.vault.description} is not the ${next.type} the profile records.`,
     );
+  // A delegated app has no application user: its secret is proved by redeeming the user's refresh token with it.
+  if (profile.flow === 'delegated') return proveDelegatedSecret(ctx, profile, credential);
   const secret = appSecretOf(credential);
   const verified = await verifyNewConnection(
     ctx.deps,
@@ -131,6 +135,7 @@ async function prove(ctx: RotationContext, profile: KeyedProfile, next: Credenti
     ctx.waiting,
   );
   ctx.deps.ui.success(`New credential works: WhoAmI answered as user ${verified.whoAmI.UserId}`);
+  return profile;
 }
 
 /** Profile first, then the keychain: whichever step is cut short, the rotation record says what is left. */

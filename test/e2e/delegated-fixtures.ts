@@ -64,7 +64,7 @@ export async function seedDelegatedProfile(sandbox: Sandbox, fixture: DelegatedF
       ? [
           {
             keyId,
-            displayName: 'fixture',
+            displayName: `dynauth ${new Date(now).toISOString().slice(0, 10)}`,
             hint: clientSecret.slice(0, 3),
             startDateTime: new Date(now - 60_000).toISOString(),
             endDateTime: secretEnd,
