@@ -1,7 +1,6 @@
 // GitHub Actions secrets of a repository or one of its environments: each value sealed with
 // libsodium's crypto_box_seal against the public key GitHub hands out, then PUT with that key's id
 // (docs.github.com/rest/actions/secrets). The token comes from GH_TOKEN / GITHUB_TOKEN or gh.
-import sodium from 'libsodium-wrappers';
 import { quoteServerText } from '../http/server-text.ts';
 import { DestinationError, type Destination, type DestinationDeps, type DeliveryParts } from './destination.ts';
 import { githubToken } from './github-token.ts';
@@ -40,6 +39,8 @@ export function githubDestination(spec: GithubSpec, deps: DestinationDeps): Dest
       if (typeof publicKey.key_id !== 'string' || typeof publicKey.key !== 'string') {
         throw new DestinationError(label, 'GitHub answered the public-key request without a key.');
       }
+      // Loaded only when a GitHub destination delivers: it is large, and most runs push nothing.
+      const sodium = (await import('libsodium-wrappers')).default;
       await sodium.ready;
       const recipient = Buffer.from(publicKey.key, 'base64');
       if (recipient.length !== sodium.crypto_box_PUBLICKEYBYTES)

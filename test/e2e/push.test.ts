@@ -191,3 +191,27 @@ test('a federated profile has no secret: its destinations get the tenant id, cli
   assert.ok(profile.destinations?.every((d) => d.lastDeliveredOn && d.lastKeyId === undefined));
   assertNoTokenLeaked(sandbox);
 });
+
+test('a certificate credential: GitHub gets the PEM (key and certificate), Key Vault imports it as a certificate', async (t) => {
+  const sandbox = await startSandbox(t);
+  const init = await sandbox.run([...INIT, '--credential', 'certificate', ...pushArgs(sandbox)], { env: pushEnv(sandbox) });
+  assert.equal(init.code, 0, init.stderr);
+  const { vault, profiles } = await sandbox.storage();
+  const profile = (await profiles.read('contososales'))!;
+  const stored = (await vault.loadConnection('contososales'))!;
+  assert.deepEqual(sandbox.emulator.github.secretNames(REPO, 'production'), [
+    'DATAVERSE_CLIENT_CERTIFICATE',
+    'DATAVERSE_CLIENT_ID',
+    'DATAVERSE_ENVIRONMENT_URL',
+    'DATAVERSE_TENANT_ID',
+  ]);
+  assert.equal(
+    sandbox.emulator.github.openSecret(REPO, 'DATAVERSE_CLIENT_CERTIFICATE', 'production'),
+    `${stored.privateKeyPem}${profile.credential!.certificatePem}`,
+  );
+  const certificate = sandbox.emulator.keyVault.certificate('dataverse-contososales')!;
+  assert.equal(Buffer.from(certificate.x5t, 'base64url').toString('hex').toUpperCase(), profile.credential!.thumbprint);
+  assert.equal(certificate.tags['key-id'], profile.credential!.keyId);
+  await sandbox.assertNoSecretLeaked();
+  assertNoTokenLeaked(sandbox);
+});
