@@ -393,3 +393,32 @@ test('authorization code with PKCE: redirect with code and state, verifier check
   assert.equal(refreshed.status, 200, refreshed.text);
   assert.equal(decodeClaims(refreshed.body.access_token).oid, emulator.integration.objectId);
 });
+
+test('v1 authorize: resource instead of scopes, the redirect URI checked; its code is not redeemed at the v2 token endpoint', async (t) => {
+  const emulator = await emulatorFor(t, { replicationLag: NO_REPLICATION_LAG });
+  const { id, appId, graphToken } = await createApp(emulator, 'v1 app');
+  await http(`${emulator.cloudConfig.graphEndpoint}/v1.0/applications/${id}`, {
+    method: 'PATCH',
+    token: graphToken,
+    json: { web: { redirectUris: ['http://localhost'] } },
+  });
+  const env = emulator.environments.find((e) => e.uniqueName === 'contososales')!;
+  const authority = `${emulator.cloudConfig.authorityHost}/${emulator.tenant.id}`;
+  const authorize = (query: Record<string, string>) =>
+    http(`${authority}/oauth2/authorize?${new URLSearchParams({ client_id: appId, response_type: 'code', state: 's1', ...query })}`);
+  const ok = await authorize({ redirect_uri: 'http://localhost:8400', resource: env.url! });
+  assert.equal(ok.status, 302);
+  const location = new URL(ok.headers.get('location')!);
+  assert.equal(location.origin, 'http://localhost:8400');
+  assert.equal(location.searchParams.get('state'), 's1');
+  const code = location.searchParams.get('code')!;
+  assert.ok(code);
+  const noResource = new URL((await authorize({ redirect_uri: 'http://localhost:8400' })).headers.get('location')!);
+  assert.equal(noResource.searchParams.get('error'), 'invalid_request');
+  assert.match(noResource.searchParams.get('error_description')!, /resource/);
+  expectAadError(await authorize({ redirect_uri: 'https://elsewhere.example/cb', resource: env.url! }), 400, 'invalid_request', 50011);
+  const atV2 = await http(`${authority}/oauth2/v2.0/token`, {
+    form: { grant_type: 'authorization_code', client_id: appId, code, redirect_uri: 'http://localhost:8400' },
+  });
+  expectAadError(atV2, 400, 'invalid_grant', 9002313);
+});

@@ -50,7 +50,21 @@ export function handleDeviceCode(ctx: EmulatorContext, req: RequestContext, _rou
   };
 }
 
+/** GET /{tenant}/oauth2/v2.0/authorize: scopes name the resource (learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow). */
 export function handleAuthorize(ctx: EmulatorContext, req: RequestContext, _route: TenantRoute): Reply {
+  return authorize(ctx, req, 'v2');
+}
+
+/**
+ * GET /{tenant}/oauth2/authorize, the v1 endpoint older products' forms still ask for: `resource`
+ * names the API instead of scopes (learn.microsoft.com/previous-versions/azure/active-directory/azuread-dev/v1-protocols-oauth-code).
+ * Its codes belong to the v1 token endpoint, which the sandbox does not serve: the v2 one refuses them.
+ */
+export function handleAuthorizeV1(ctx: EmulatorContext, req: RequestContext, _route: TenantRoute): Reply {
+  return authorize(ctx, req, 'v1');
+}
+
+function authorize(ctx: EmulatorContext, req: RequestContext, endpoint: 'v1' | 'v2'): Reply {
   const q = req.query;
   const clientId = q['client_id']?.toLowerCase();
   if (!clientId) return AADSTS.missingParameter(req, 'client_id');
@@ -77,7 +91,14 @@ export function handleAuthorize(ctx: EmulatorContext, req: RequestContext, _rout
   if (method !== undefined && method !== 'S256' && method !== 'plain') {
     return redirectWith({ error: 'invalid_request', error_description: 'AADSTS501491: Invalid size of Code_Challenge parameter.' });
   }
-  const scopes = (q['scope'] ?? '').split(' ').filter(Boolean);
+  if (endpoint === 'v1' && !q['resource']) {
+    return redirectWith({
+      error: 'invalid_request',
+      error_description: "AADSTS900144: The request body must contain the following parameter: 'resource'.",
+    });
+  }
+  const scopes =
+    endpoint === 'v1' ? [`${q['resource']!.replace(/\/+$/, '')}/user_impersonation`] : (q['scope'] ?? '').split(' ').filter(Boolean);
   const resolution = resolveScopes(ctx, req, scopes);
   if (!resolution.ok) {
     const body = asRecord(resolution.reply.body);
@@ -93,6 +114,7 @@ export function handleAuthorize(ctx: EmulatorContext, req: RequestContext, _rout
     userId: approver(ctx, clientId).id,
     expiresAt: ctx.now() + AUTHORIZATION_CODE_LIFETIME_MS,
     redeemed: false,
+    ...(endpoint === 'v1' ? { endpoint } : {}),
   });
   return redirectWith({ code, session_state: opaque(16) });
 }

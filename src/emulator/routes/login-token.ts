@@ -228,7 +228,8 @@ function authorizationCodeGrant(ctx: EmulatorContext, req: RequestContext, route
   const clientId = form['client_id']?.toLowerCase();
   if (!clientId) return AADSTS.missingParameter(req, 'client_id');
   const entry = ctx.authorizationCodes.get(code);
-  if (!entry || entry.clientId !== clientId) return AADSTS.badCode(req);
+  // A v1 code (oauth2/authorize) is for the v1 token endpoint (oauth2/token): refused here.
+  if (!entry || entry.clientId !== clientId || entry.endpoint === 'v1') return AADSTS.badCode(req);
   if (entry.redeemed) return AADSTS.codeRedeemed(req);
   if (entry.expiresAt <= ctx.now()) {
     return aadError(

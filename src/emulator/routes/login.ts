@@ -3,7 +3,7 @@ import { opaque } from '../ids.ts';
 import type { EmulatorContext } from '../context.ts';
 import type { Reply, RequestContext } from '../http.ts';
 import { AADSTS, aadError } from './login-errors.ts';
-import { handleAuthorize, handleDeviceCode } from './login-interactive.ts';
+import { handleAuthorize, handleAuthorizeV1, handleDeviceCode } from './login-interactive.ts';
 import { resolveTenant, type TenantRoute } from './login-tenant.ts';
 import { handleToken } from './login-token.ts';
 
@@ -35,6 +35,8 @@ export async function handleLogin(ctx: EmulatorContext, req: RequestContext): Pr
       return handleDeviceCode(ctx, req, tenantRoute);
     case 'GET oauth2/v2.0/authorize':
       return handleAuthorize(ctx, req, tenantRoute);
+    case 'GET oauth2/authorize':
+      return handleAuthorizeV1(ctx, req, tenantRoute);
     case 'GET oauth2/deviceauth':
       return {
         status: 200,
