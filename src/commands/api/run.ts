@@ -1,6 +1,8 @@
 import { ExitCode, UsageError } from '../../cli/errors.ts';
 import { callWebApi, webApiUrl, type WebApiAnswer } from '../../clients/dataverse-web-api.ts';
 import type { Deps } from '../../deps.ts';
+import { createHttp, type Http } from '../../http/http.ts';
+import { describeRetryWait, timeoutFlagBudget } from '../../http/retry-wait.ts';
 import { accessTokenFor } from '../../connection/access-token.ts';
 import { openStorageFor } from '../../connection/profile-storages.ts';
 import { assertSameCloud, chooseProfile } from '../../connection/select-profile.ts';
@@ -30,7 +32,7 @@ export async function run(deps: Deps, options: Record<string, unknown>, args: st
     const token = await accessTokenFor(deps, cloud, storage, profile);
     ctx.token = tokenClaims(token.accessToken);
     deps.ui.step(`${flags.method} ${url.pathname}${url.search} in ${url.host} as profile ${profile.name}…`);
-    answer = await callWebApi(observing(deps.http, ctx), url, flags.method, token.accessToken, body);
+    answer = await callWebApi(observing(webApiHttp(deps, flags.timeoutMs), ctx), url, flags.method, token.accessToken, body);
   } catch (error) {
     throw diagnosedError(error, ctx, deps.clock.now());
   }
@@ -44,6 +46,20 @@ export async function run(deps: Deps, options: Record<string, unknown>, args: st
     () => (parsed === undefined ? answer.text : JSON.stringify(parsed, null, 2)),
   );
   return ExitCode.ok;
+}
+
+/** Each answer within --timeout; a throttled call waits what Dataverse asks, within --timeout too. */
+function webApiHttp(deps: Deps, timeoutMs: number): Http {
+  return createHttp({
+    fetch: deps.fetch,
+    clock: deps.clock,
+    signal: deps.cancellation.signal,
+    trace: (line) => deps.ui.verbose(line),
+    timeoutMs,
+    budget: timeoutFlagBudget(timeoutMs),
+    serviceName: () => 'Dataverse',
+    onRetry: (wait) => wait.waitMs >= 2000 && deps.ui.step(describeRetryWait(wait)),
+  });
 }
 
 function parse(text: string): unknown {
