@@ -3,6 +3,9 @@
 // after it is proven and before the old one is revoked; a refusing destination stops the
 // revocation and a re-run finishes it without rotating again; no secret or token leaks.
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { RecordedRequest } from '../../src/emulator/types.ts';
 import { startSandbox, type Sandbox } from '../support/sandbox.ts';
@@ -213,5 +216,38 @@ test('a certificate credential: GitHub gets the PEM (key and certificate), Key V
   assert.equal(Buffer.from(certificate.x5t, 'base64url').toString('hex').toUpperCase(), profile.credential!.thumbprint);
   assert.equal(certificate.tags['key-id'], profile.credential!.keyId);
   await sandbox.assertNoSecretLeaked();
+  assertNoTokenLeaked(sandbox);
+});
+
+test('rotate-secret --push adds a destination (a 0600 file outside the sandbox) that gets the new key; a Key Vault refusal keeps the old key valid', async (t) => {
+  const sandbox = await startSandbox(t);
+  assert.equal((await sandbox.run([...INIT, ...pushArgs(sandbox)], { env: pushEnv(sandbox) })).code, 0);
+  const outside = await mkdtemp(join(tmpdir(), 'dynauth-push-file-'));
+  t.after(() => rm(outside, { recursive: true, force: true }));
+  const file = join(outside, 'dataverse.json');
+  sandbox.emulator.keyVault.setAccess(sandbox.emulator.admin.objectId, false);
+  const refused = await sandbox.run(['rotate-secret', '--profile', 'contososales', '--revoke-old', '--yes', '--push', `file:${file}`], {
+    env: pushEnv(sandbox),
+  });
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /Key Vault Secrets Officer/);
+  assert.ok(!sandbox.emulator.requests.some(isRevocation), 'nothing revoked while Key Vault holds the old key');
+  const written = JSON.parse(await readFile(file, 'utf8'));
+  const { secret } = await storedConnection(sandbox);
+  assert.equal(written.clientSecret, secret, 'the file got the new secret all the same');
+  assert.equal((await stat(file)).mode & 0o777, 0o600);
+  sandbox.emulator.keyVault.setAccess(sandbox.emulator.admin.objectId, true);
+  const rerun = await sandbox.run(['rotate-secret', '--profile', 'contososales', '--revoke-old', '--yes'], { env: pushEnv(sandbox) });
+  assert.equal(rerun.code, 0, rerun.stderr);
+  const current = (await (await sandbox.storage()).profiles.read('contososales'))!;
+  const after = await storedConnection(sandbox);
+  assert.equal(sandbox.emulator.keyVault.secret('dataverse-contososales')!.value, after.connectionString);
+  assert.equal(sandbox.emulator.github.openSecret(REPO, 'DATAVERSE_CLIENT_SECRET', 'production'), after.secret);
+  assert.equal(current.destinations?.length, 3, 'the file is remembered beside the two from init');
+  assert.ok(current.destinations!.every((d) => d.lastKeyId === current.credential!.keyId));
+  assert.deepEqual(
+    appOf(sandbox).passwordCredentials.map((c) => c.keyId),
+    [current.credential!.keyId],
+  );
   assertNoTokenLeaked(sandbox);
 });
