@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { RecordedRequest } from '../../src/emulator/types.ts';
-import { startSandbox, type Sandbox } from '../support/sandbox.ts';
+import { runCli, startSandbox, type Sandbox } from '../support/sandbox.ts';
 import { appOf, INIT } from './rotate-secret-support.ts';
 
 const REPO = 'contoso/dataverse-deploy';
@@ -250,4 +250,24 @@ test('rotate-secret --push adds a destination (a 0600 file outside the sandbox) 
     [current.credential!.keyId],
   );
   assertNoTokenLeaked(sandbox);
+});
+
+test('dynauth sandbox points --push github: at its emulated GitHub, whatever GH_TOKEN the shell has', async () => {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    NO_COLOR: '1',
+    GH_TOKEN: 'ghp_a-real-token-of-the-user-000',
+    ...(process.env.DBUS_SESSION_BUS_ADDRESS ? { DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS } : {}),
+  };
+  const run = await runCli(
+    ['sandbox', 'init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only', '--push', `github:${REPO}:DATAVERSE`],
+    { env },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(
+    run.stderr,
+    /--push targets: github:contoso\/dataverse-deploy\/production:DATAVERSE, keyvault:https:\/\/127\.0\.0\.1:\d+\/<secret-name>/,
+  );
+  assert.match(run.stderr, /Actions secrets DATAVERSE_TENANT_ID, DATAVERSE_CLIENT_ID, DATAVERSE_ENVIRONMENT_URL, DATAVERSE_CLIENT_SECRET/);
 });

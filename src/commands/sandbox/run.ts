@@ -49,6 +49,11 @@ async function runSandbox(deps: Deps, options: SandboxOptions, command: string[]
       DYNAUTH_KEYCHAIN_SERVICE: store.service,
       DYNAUTH_TENANT: emulator.tenant.domain,
       DYNAUTH_AUTH: deps.env.DYNAUTH_AUTH ?? 'device-code',
+      // A delegated setup's sign-in is approved by the sandbox itself (no browser would trust its CA).
+      DYNAUTH_SANDBOX_BROWSER: '1',
+      // --push github: goes to the emulated GitHub, with its token (never a real one of the user's).
+      GITHUB_API_URL: emulator.github.apiUrl,
+      GH_TOKEN: emulator.github.token,
       ...store.env,
     };
     deps.ui.info(
@@ -56,11 +61,15 @@ async function runSandbox(deps: Deps, options: SandboxOptions, command: string[]
         `Sandbox tenant "${emulator.tenant.displayName}" (${emulator.tenant.domain}), signed-in admin ${emulator.admin.userPrincipalName}`,
       ),
     );
+    deps.ui.info(`Integration account of delegated setups: ${emulator.integration.userPrincipalName} (the sandbox approves its sign-ins)`);
     deps.ui.info(
       `Dataverse environments: ${emulator.environments
         .filter((e) => e.url)
         .map((e) => `${e.uniqueName} (${e.url})`)
         .join(', ')}`,
+    );
+    deps.ui.info(
+      `--push targets: github:${emulator.github.repositories[0]}/production:DATAVERSE, keyvault:${emulator.keyVault.url}/<secret-name>`,
     );
     deps.ui.info(
       deps.ui.style.dim(
