@@ -27,8 +27,8 @@ export interface UserSignIn {
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   /** Says something to the user (stderr). */
   tell(message: string): void;
-  /** Opens the URL in a browser; false when none could be opened (then the URL is printed). */
-  open(url: string): Promise<boolean>;
+  /** Opens the URL in a browser; false when none could be opened (then the URL is printed), or what was done instead. */
+  open(url: string): Promise<boolean | string>;
 }
 
 export class SignInTimeoutError extends Error {
@@ -72,9 +72,11 @@ export async function signInThroughBrowser(http: Http, signIn: UserSignIn): Prom
     }).toString();
     const opened = await signIn.open(url.href);
     signIn.tell(
-      opened
-        ? 'A browser window is open: sign in there as the integration account.'
-        : `Open this address in a browser and sign in as the integration account:\n${url.href}`,
+      typeof opened === 'string'
+        ? opened
+        : opened
+          ? 'A browser window is open: sign in there as the integration account.'
+          : `Open this address in a browser and sign in as the integration account:\n${url.href}`,
     );
     const parameters = await untilDone(listener.answer, signIn);
     return await tokensFrom(

@@ -2,6 +2,7 @@
 // Python's webbrowser share) means "never open one": the URL is printed instead, which is also how
 // the tests and `dynauth sandbox` play the browser.
 import { spawn } from 'node:child_process';
+import { playSandboxBrowser } from './sandbox-browser.ts';
 
 export interface BrowserChoice {
   platform: NodeJS.Platform;
@@ -17,10 +18,19 @@ export function browserWanted(choice: BrowserChoice): boolean {
 
 /**
  * Starts the platform's opener with the URL as a single argument (never through a shell, so the
- * URL's & and ? are not interpreted); resolves false when the opener could not be started.
+ * URL's & and ? are not interpreted); resolves false when the opener could not be started. In
+ * `dynauth sandbox` the sandbox's own browser answers instead, with what it did.
  */
-export function openBrowser(url: string, choice: BrowserChoice): Promise<boolean> {
-  if (!browserWanted(choice)) return Promise.resolve(false);
+export async function openBrowser(url: string, choice: BrowserChoice): Promise<boolean | string> {
+  if (choice.env.DYNAUTH_SANDBOX_BROWSER) {
+    const played = await playSandboxBrowser(url);
+    if (played) return played;
+  }
+  if (!browserWanted(choice)) return false;
+  return startOpener(url, choice);
+}
+
+function startOpener(url: string, choice: BrowserChoice): Promise<boolean> {
   const [command, ...args] =
     choice.platform === 'darwin'
       ? ['open', url]

@@ -116,7 +116,10 @@ function authorize(ctx: EmulatorContext, req: RequestContext, endpoint: 'v1' | '
     redeemed: false,
     ...(endpoint === 'v1' ? { endpoint } : {}),
   });
-  return redirectWith({ code, session_state: opaque(16) });
+  const approved = redirectWith({ code, session_state: opaque(16) });
+  // Read by `dynauth sandbox`'s stand-in browser, to say whom it signed in (a real Entra has no such header).
+  approved.headers = { ...approved.headers, 'x-dynauth-sandbox-approved-as': approver(ctx, clientId).userPrincipalName };
+  return approved;
 }
 
 /** Who the sandbox signs in: the admin to the first-party clients, the integration account to every other app. */
