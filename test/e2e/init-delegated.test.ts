@@ -318,3 +318,17 @@ test('an interactive run in a real terminal chooses the delegated flow by prompt
   sandbox.outputs.push(screen);
   await assertNowhere(sandbox, [await storedRefreshToken(sandbox, 'cc'), ...(await sandbox.storedSecrets())]);
 });
+
+test('a profile keeps its flow: a delegated run does not take over an app-user profile', async (t) => {
+  const sandbox = await startSandbox(t);
+  const appUser = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only']);
+  assert.equal(appUser.code, 0, appUser.stderr);
+  const delegated = await sandbox.run(delegatedInit());
+  assert.equal(delegated.code, 2, delegated.stderr);
+  assert.match(delegated.stderr, /Profile "contososales" is an app-user setup/);
+  assert.match(delegated.stderr, /Give another --profile \(and --app-name\)/);
+  const app = appNamed(sandbox, 'dynauth-contososales');
+  assert.deepEqual(app.web.redirectUris, [], 'the app-user app was not changed');
+  const { profiles } = await sandbox.storage();
+  assert.notEqual((await profiles.read('contososales'))!.flow, 'delegated');
+});

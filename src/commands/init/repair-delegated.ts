@@ -1,6 +1,7 @@
 import { UsageError } from '../../cli/errors.ts';
 import type { Storage } from '../../connection/storage.ts';
 import type { InitFlags } from './flags.ts';
+import type { InitAnswers } from './model.ts';
 
 /**
  * `init --flow delegated --profile P` without --environment: P is an existing delegated profile
@@ -27,4 +28,20 @@ export async function delegatedProfileSelectors(storage: Storage, flags: InitFla
     publicClient: flags.publicClient || profile.delegated?.publicClient === true,
     redirectUris: [...new Set([...(profile.delegated?.redirectUris ?? []), ...flags.redirectUris])],
   };
+}
+
+/** A profile keeps its flow: an app-user profile is never turned into a delegated one by a re-run, nor the reverse. */
+export async function assertFlowKept(storage: Storage, answers: Pick<InitAnswers, 'flow' | 'targets'>): Promise<void> {
+  for (const { profile: name } of answers.targets) {
+    const existing = await storage.profiles.read(name).catch(() => undefined);
+    const flow = existing?.flow ?? 'app-user';
+    if (!existing || flow === answers.flow) continue;
+    throw new UsageError(
+      `Profile "${name}" is ${flow === 'delegated' ? 'a delegated setup' : 'an app-user setup'}; this run sets up ${answers.flow === 'delegated' ? 'a delegated one' : 'an app-user one'}.`,
+      {
+        hint: `Give another --profile${answers.flow === 'delegated' ? ' (and --app-name)' : ''}, or --flow ${flow} to update this one.`,
+        code: 'profile-taken',
+      },
+    );
+  }
 }
