@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import type { EmulatorState } from '../../src/emulator/state.ts';
 import { startSandbox, type Run, type Sandbox } from '../support/sandbox.ts';
 import { assertNoDelegatedSecretLeaked, seedDelegatedProfile, storedRefreshToken } from './delegated-fixtures.ts';
+import { signInThroughBrowser, startCli } from './delegated-support.ts';
 
 const tc = (profile: string) => ['test-connection', '--profile', profile, '--json'];
 
@@ -179,4 +180,41 @@ test('Dataverse refusals of the integration account: disabled, no licence, no se
   assert.match(diagnosis.cause, /is not a user of/);
   assert.match(diagnosis.fix, /Add user/);
   await assertNoDelegatedSecretLeaked(sandbox, [setup], ['agent']);
+});
+
+test('from init --flow delegated: test-connection, status and rotate-secret work on the profile init wrote', async (t) => {
+  const sandbox = await startSandbox(t);
+  const init = startCli(sandbox, [
+    'init',
+    '--yes',
+    '--flow',
+    'delegated',
+    '--environment',
+    'contososales',
+    '--profile',
+    'centre',
+    '--json',
+  ]);
+  await signInThroughBrowser(init);
+  const made = await init.done;
+  assert.equal(made.code, 0, made.stderr);
+
+  const tested = await sandbox.run(tc('centre'));
+  assert.equal(tested.code, 0, tested.stderr);
+  const result = report(tested);
+  assert.equal(result.delegated?.user, sandbox.emulator.integration.userPrincipalName);
+  assert.equal(result.applicationUserId, systemUser(sandbox, sandbox.emulator.integration.objectId).user.systemuserid);
+
+  const status = await sandbox.run(['status', '--json', '--warn-days', '30']);
+  assert.equal(status.code, 0, status.stderr);
+  const [row] = JSON.parse(status.stdout).profiles as Array<{ delegated?: { refreshToken: { daysLeft?: number } }; keychainItem: string }>;
+  assert.equal(row?.delegated?.refreshToken.daysLeft, 90);
+  assert.equal(row?.keychainItem, 'present');
+
+  const rotated = await sandbox.run(['rotate-secret', '--profile', 'centre', '--revoke-old', '--yes']);
+  assert.equal(rotated.code, 0, rotated.stderr);
+  assert.match(rotated.stderr, /New secret works: the refresh token of .* was redeemed with it/);
+  const again = await sandbox.run(tc('centre'));
+  assert.equal(again.code, 0, again.stderr);
+  await assertNoDelegatedSecretLeaked(sandbox, [], ['centre']);
 });
