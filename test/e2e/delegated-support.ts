@@ -16,6 +16,8 @@ export interface LiveRun {
   /** Resolves with the first match of `pattern` on stderr (fails if the run ends first). */
   waitFor(pattern: RegExp): Promise<RegExpExecArray>;
   done: Promise<Run>;
+  /** Sends the CLI a signal (SIGINT: Ctrl-C). */
+  kill(signal: NodeJS.Signals): void;
 }
 
 /** Starts dynauth against the sandbox, with stderr readable while it runs; every output joins the sandbox's secret scan. */
@@ -56,7 +58,7 @@ export function startCli(sandbox: Sandbox, args: string[], env: Record<string, s
       };
       check();
     });
-  return { stderr: () => stderr, waitFor, done };
+  return { stderr: () => stderr, waitFor, done, kill: (signal) => child.kill(signal) };
 }
 
 /** The test process trusts the emulator's CA, as a browser of the sandbox would. */

@@ -332,3 +332,15 @@ test('a profile keeps its flow: a delegated run does not take over an app-user p
   const { profiles } = await sandbox.storage();
   assert.notEqual((await profiles.read('contososales'))!.flow, 'delegated');
 });
+
+test('Ctrl-C while waiting for the sign-in ends the run (exit 130) and closes the listener', async (t) => {
+  const sandbox = await startSandbox(t);
+  const run = startCli(sandbox, delegatedInit());
+  const [, url] = await run.waitFor(AUTHORIZE_URL);
+  const redirect = await approve(url!);
+  run.kill('SIGINT');
+  const done = await run.done;
+  assert.equal(done.code, 130, done.stderr);
+  await assert.rejects(visit(redirect), 'nothing listens any more');
+  assert.equal(loginRequests(sandbox, 'authorization_code').length, 0);
+});
