@@ -271,3 +271,13 @@ test('dynauth sandbox points --push github: at its emulated GitHub, whatever GH_
   );
   assert.match(run.stderr, /Actions secrets DATAVERSE_TENANT_ID, DATAVERSE_CLIENT_ID, DATAVERSE_ENVIRONMENT_URL, DATAVERSE_CLIENT_SECRET/);
 });
+
+test('the published bundle delivers too: libsodium and the Key Vault SDKs load from dist/', async (t) => {
+  const { publishedLayout, removePublishedLayout } = await import('../support/published-layout.ts');
+  const bin = publishedLayout();
+  t.after(() => removePublishedLayout(bin));
+  const sandbox = await startSandbox(t);
+  const init = await sandbox.run([...INIT, ...pushArgs(sandbox)], { env: pushEnv(sandbox), bin });
+  assert.equal(init.code, 0, init.stderr);
+  await assertDelivered(sandbox);
+});
