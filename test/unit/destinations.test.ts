@@ -111,7 +111,7 @@ test('the GitHub token: GH_TOKEN first, else gh auth token run without a shell f
     ({
       env,
       redactor,
-      runProgram: async (file, args) => {
+      runProgram: async (file: string, args: string[]) => {
         calls.push([file, args]);
         return 'gho_fromghcli0123456789\n';
       },
