@@ -33,22 +33,36 @@ export interface DelegatedSetup {
 const REDIRECT = 'http://localhost';
 const DAY_MS = 86_400_000;
 
-export async function seedDelegatedProfile(sandbox: Sandbox, fixture: DelegatedFixture): Promise<DelegatedSetup> {
-  const { emulator } = sandbox;
+/** An app registered for a delegated integration, with admin consent, and how to sign in to it. */
+export interface DelegatedApp {
+  appId: string;
+  appObjectId: string;
+  spId: string;
+  clientSecret: string | undefined;
+  keyId: string;
+  secretEnd: string;
+}
+
+type EmulatorOf = Sandbox['emulator'];
+
+/** Registers the app in the emulator's state as init --flow delegated leaves it (replicated already). */
+export function registerDelegatedApp(
+  emulator: EmulatorOf,
+  options: { name: string; publicClient?: boolean; allowPublicFlows?: boolean; secretExpiresInDays?: number },
+): DelegatedApp {
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), emulator.caCertPem]);
-  const environment = emulator.environments.find((e) => e.uniqueName === (fixture.environment ?? 'contososales'))!;
   const state = emulator.state as unknown as EmulatorState;
   const now = Date.now();
   const appId = randomUUID();
-  const publicClient = fixture.publicClient === true;
+  const publicClient = options.publicClient === true;
   const clientSecret = publicClient ? undefined : `${randomBytes(3).toString('hex')}8Q~${randomBytes(18).toString('base64url')}`;
   const keyId = randomUUID();
-  const secretEnd = new Date(now + (fixture.secretExpiresInDays ?? 180) * DAY_MS).toISOString();
+  const secretEnd = new Date(now + (options.secretExpiresInDays ?? 180) * DAY_MS).toISOString();
   const appObjectId = randomUUID();
   state.applications.push({
     id: appObjectId,
     appId,
-    displayName: `delegated-${fixture.name}`,
+    displayName: `delegated-${options.name}`,
     signInAudience: 'AzureADMyOrg',
     createdDateTime: new Date(now).toISOString(),
     createdAt: now,
@@ -58,7 +72,7 @@ export async function seedDelegatedProfile(sandbox: Sandbox, fixture: DelegatedF
     web: { redirectUris: publicClient ? [] : [REDIRECT] },
     publicClient: { redirectUris: publicClient ? [REDIRECT] : [] },
     spa: { redirectUris: [] },
-    isFallbackPublicClient: publicClient || fixture.signInAsPublicClient === true,
+    isFallbackPublicClient: publicClient || options.allowPublicFlows === true,
     identifierUris: [],
     passwordCredentials: clientSecret
       ? [
@@ -81,7 +95,7 @@ export async function seedDelegatedProfile(sandbox: Sandbox, fixture: DelegatedF
   state.servicePrincipals.push({
     id: spId,
     appId,
-    displayName: `delegated-${fixture.name}`,
+    displayName: `delegated-${options.name}`,
     accountEnabled: true,
     servicePrincipalType: 'Application',
     appOwnerOrganizationId: emulator.tenant.id,
@@ -100,15 +114,28 @@ export async function seedDelegatedProfile(sandbox: Sandbox, fixture: DelegatedF
     resourceId: crm.id,
     scope: 'user_impersonation',
   });
-  const signInSecret = publicClient || fixture.signInAsPublicClient ? undefined : clientSecret;
-  const { refreshToken, user } = await signIn(sandbox, appId, environment.url!, signInSecret);
+  return { appId, appObjectId, spId, clientSecret, keyId, secretEnd };
+}
+
+export async function seedDelegatedProfile(sandbox: Sandbox, fixture: DelegatedFixture): Promise<DelegatedSetup> {
+  const { emulator } = sandbox;
+  const environment = emulator.environments.find((e) => e.uniqueName === (fixture.environment ?? 'contososales'))!;
+  const app = registerDelegatedApp(emulator, {
+    name: fixture.name,
+    ...(fixture.publicClient ? { publicClient: true } : {}),
+    ...(fixture.signInAsPublicClient ? { allowPublicFlows: true } : {}),
+    ...(fixture.secretExpiresInDays !== undefined ? { secretExpiresInDays: fixture.secretExpiresInDays } : {}),
+  });
+  const { appId, clientSecret, keyId } = app;
+  const signInSecret = fixture.publicClient || fixture.signInAsPublicClient ? undefined : clientSecret;
+  const { refreshToken, user } = await signInDelegated(emulator, appId, environment.url!, signInSecret);
   const profile = await writeProfile(sandbox, fixture, {
     appId,
-    appObjectId,
-    spId,
+    appObjectId: app.appObjectId,
+    spId: app.spId,
     environment,
     user,
-    credential: clientSecret ? { keyId, expiresOn: secretEnd } : undefined,
+    credential: clientSecret ? { keyId, expiresOn: app.secretEnd } : undefined,
   });
   const { vault } = await sandbox.storage();
   if (clientSecret) {
@@ -123,13 +150,13 @@ export async function seedDelegatedProfile(sandbox: Sandbox, fixture: DelegatedF
 }
 
 /** Plays the browser: the authorize URL with PKCE, its redirect's code, redeemed at the token endpoint. */
-async function signIn(
-  sandbox: Sandbox,
+export async function signInDelegated(
+  emulator: EmulatorOf,
   appId: string,
   environmentUrl: string,
   clientSecret: string | undefined,
 ): Promise<{ refreshToken: string; user: { objectId: string; userPrincipalName: string } }> {
-  const base = `${sandbox.emulator.cloudConfig.authorityHost}/${sandbox.emulator.tenant.id}/oauth2/v2.0`;
+  const base = `${emulator.cloudConfig.authorityHost}/${emulator.tenant.id}/oauth2/v2.0`;
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const scope = `${new URL(environmentUrl).origin}/user_impersonation offline_access openid profile`;
