@@ -38,7 +38,7 @@ export function handleKeyVault(ctx: EmulatorContext, vault: KeyVaultState, audie
     );
   }
   const [collection, rawName = '', rest = ''] = req.path.replace(/^\/+/, '').split('/');
-  if (!OBJECT_NAME.test(rawName)) return kvError(400, 'BadParameter', 'The request URI contains an invalid name: ' + rawName.slice(0, 130));
+  if (!OBJECT_NAME.test(rawName)) return kvError(400, 'BadParameter', `The request URI contains an invalid name: ${rawName.slice(0, 130)}`);
   const name = rawName;
   if (collection === 'secrets') {
     if (req.method === 'PUT' && rest === '') return setSecret(req, vault, name);
