@@ -9,6 +9,8 @@ export interface Origins {
   login: string;
   graph: string;
   bap: string;
+  /** The emulated Key Vault (one vault; its origin is also the Key Vault resource of the emulated cloud). */
+  keyvault?: string;
 }
 
 export interface AuthorizationCodeEntry {
@@ -21,6 +23,8 @@ export interface AuthorizationCodeEntry {
   userId: string;
   expiresAt: number;
   redeemed: boolean;
+  /** Issued by the v1 authorize endpoint: only the v1 token endpoint redeems it. */
+  endpoint?: 'v1';
 }
 
 export interface DeviceCodeEntry {
@@ -34,7 +38,13 @@ export interface DeviceCodeEntry {
 export interface RefreshTokenEntry {
   clientId: string;
   userId: string;
+  /** 90 days after it was issued: each redemption issues a new token, so the idle window follows the last use. */
   expiresAt: number;
+  issuedAt: number;
+  /** When the user signed in for the grant this token continues (kept across rotations): what revocation compares. */
+  authTime: number;
+  /** Issued to a public client (no client credential sent): it may not be redeemed with one, nor the reverse. */
+  publicClient: boolean;
 }
 
 export interface EmulatorContext {
@@ -51,6 +61,8 @@ export interface EmulatorContext {
   /** RetrieveUserPrivileges on oneself needs prvReadUser too (what real Dataverse does is unconfirmed). */
   strictSelfPrivileges: boolean;
   admin: User;
+  /** Who signs in to a delegated app (any client but the first-party ones the admin uses). */
+  integration: User;
   authorizationCodes: Map<string, AuthorizationCodeEntry>;
   deviceCodes: Map<string, DeviceCodeEntry>;
   refreshTokens: Map<string, RefreshTokenEntry>;
@@ -65,6 +77,7 @@ export function isVisible(ctx: EmulatorContext, object: { visibleAt: number }): 
 export type Resource =
   | { kind: 'graph'; audience: string; appId: string }
   | { kind: 'bap'; audience: string; appId: string }
+  | { kind: 'keyvault'; audience: string; appId: string }
   | { kind: 'dataverse'; audience: string; appId: string; environment: Environment };
 
 /** Maps a scope's resource part (origin or well-known appId) to one of the emulated APIs. */
@@ -75,6 +88,9 @@ export function resolveResource(ctx: EmulatorContext, identifier: string): Resou
   }
   if (normalized === ctx.origins.bap.toLowerCase() || normalized === WELL_KNOWN_APP_IDS.powerAppsService) {
     return { kind: 'bap', audience: ctx.origins.bap, appId: WELL_KNOWN_APP_IDS.powerAppsService };
+  }
+  if (ctx.origins.keyvault && normalized === ctx.origins.keyvault.toLowerCase()) {
+    return { kind: 'keyvault', audience: ctx.origins.keyvault, appId: WELL_KNOWN_APP_IDS.keyVault };
   }
   const environment = findEnvironmentByUrl(ctx.state, normalized);
   if (environment?.url && environment.dataverse) {

@@ -15,9 +15,10 @@ import { handleGraph } from './routes/graph.ts';
 import { handleLogin } from './routes/login.ts';
 import { handleOidc } from './routes/oidc.ts';
 import { createOidcIssuer, type MintOptions } from './oidc-issuer.ts';
+import { startDestinations, type EmulatedGithub, type EmulatedKeyVault } from './destinations.ts';
 import { seedState } from './seed.ts';
 import { startListener, stopListener, type Listener } from './server.ts';
-import type { EmulatorState } from './state.ts';
+import type { EmulatorState, User } from './state.ts';
 import { createEmulatorTls } from './tls.ts';
 import { createTokenSigner } from './tokens.ts';
 import type { EmulatorOptions } from './options.ts';
@@ -38,6 +39,7 @@ export type {
   TokenSummary,
 } from './types.ts';
 export type { EmulatorState } from './state.ts';
+export type { EmulatedGithub, EmulatedKeyVault } from './destinations.ts';
 export type { MintOptions } from './oidc-issuer.ts';
 export { GITHUB_ACTIONS_ISSUER, TOKEN_EXCHANGE_AUDIENCE } from './oidc-issuer.ts';
 
@@ -57,6 +59,8 @@ export interface Emulator {
   writeFiles(dir: string): Promise<{ cloudConfigPath: string; caCertPath: string }>;
   tenant: { id: string; domain: string; displayName: string };
   admin: { userPrincipalName: string; objectId: string };
+  /** The integration account: delegated apps' sign-ins are approved as this user (not the admin). */
+  integration: { userPrincipalName: string; objectId: string };
   /** A seeded app with Graph application permissions, registered for BAP, and System Administrator in every Dataverse environment. */
   automation: { clientId: string; clientSecret: string };
   environments: Array<{ id: string; uniqueName: string; displayName: string; url: string | undefined }>;
@@ -76,6 +80,17 @@ export interface Emulator {
     /** Assigns a new app-management policy to the app (by appId): while enabled it replaces the default for it. Returns its id. */
     assignAppManagementPolicy(appId: string, policy: SeedAppManagementPolicy): string;
   };
+  /** What happens to a signed-in user's sessions (delegated refresh tokens), by the user's object id. */
+  users: {
+    /** Graph's revokeSignInSessions: every refresh token of the user's earlier sign-ins is refused (AADSTS50173). */
+    revokeSignInSessions(userId: string): void;
+    /** A password change or reset: public clients' refresh tokens die (50173), confidential clients' live on. */
+    changePassword(userId: string): void;
+    /** A Conditional Access policy demands MFA of the user from now on: 50076, or 50079 while not enrolled. */
+    requireMfa(userId: string, options?: { enrolled?: boolean }): void;
+    /** Moves the last use of every refresh token (of one user, or all) `days` into the past: 90 idle days is AADSTS700082. */
+    idleRefreshTokens(days: number, userId?: string): void;
+  };
   /** Longest replication delay per kind for objects created from now on (kinds not given keep theirs). */
   setReplicationLag(lag: ReplicationLag): void;
   /** Seed of the replication delays and choices: DYNAUTH_EMULATOR_SEED=<it> replays a run. */
@@ -88,6 +103,10 @@ export interface Emulator {
    * discovery document and keys.
    */
   oidc: { issuer: string; origin: string; mint(options: MintOptions): string };
+  /** GitHub's Actions secrets API (GITHUB_API_URL, GH_TOKEN), with the sealed values opened for assertions. */
+  github: EmulatedGithub;
+  /** One Azure Key Vault of the emulated cloud (its suffix and scope are in cloudConfig). */
+  keyVault: EmulatedKeyVault;
   close(): Promise<void>;
 }
 
@@ -114,6 +133,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     dataversePageSize: options.dataversePageSize ?? 5000,
     strictSelfPrivileges: options.strictSelfPrivileges ?? false,
     admin: seeded.admin,
+    integration: seeded.integration,
     authorizationCodes: new Map(),
     deviceCodes: new Map(),
     refreshTokens: new Map(),
@@ -122,13 +142,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const pipeline = { faults, recorder, latencyMs: () => latencyMs };
   const listeners: Listener[] = [];
   const listen = async (
-    service: 'login' | 'graph' | 'bap' | 'oidc',
+    service: 'login' | 'graph' | 'bap' | 'oidc' | 'github' | 'keyvault',
     route: (req: RequestContext) => Promise<Reply> | Reply,
   ): Promise<string> => {
     const listener = await startListener(tls, { service, route }, pipeline);
     listeners.push(listener);
     return listener.origin;
   };
+  let destinations: Awaited<ReturnType<typeof startDestinations>>;
   try {
     origins.login = await listen('login', (req) => handleLogin(ctx, req));
     origins.graph = await listen('graph', (req) => handleGraph(ctx, req));
@@ -143,6 +164,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       listeners.push(listener);
       env.url = listener.origin;
     }
+    destinations = await startDestinations(ctx, listen, {
+      githubRepositories: options.githubRepositories,
+      automationClientId: seeded.automation.clientId,
+    });
   } catch (error) {
     await Promise.all(listeners.map(stopListener));
     throw error;
@@ -155,6 +180,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     powerPlatformEndpoint: origins.bap,
     powerPlatformScope: `${origins.bap}/.default`,
     dataverseHostSuffixes: ['127.0.0.1'],
+    keyVaultSuffix: '127.0.0.1',
+    keyVaultScope: `${destinations.keyVault.url}/.default`,
   };
   const { tenant } = ctx.state;
   let closed: Promise<void> | undefined;
@@ -171,9 +198,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     tenant: { id: tenant.id, domain: tenant.domain, displayName: tenant.displayName },
     admin: { userPrincipalName: seeded.admin.userPrincipalName, objectId: seeded.admin.id },
+    integration: { userPrincipalName: seeded.integration.userPrincipalName, objectId: seeded.integration.id },
     automation: seeded.automation,
     environments: ctx.state.environments.map((e) => ({ id: e.id, uniqueName: e.uniqueName, displayName: e.displayName, url: e.url })),
     requests: recorder.requests,
+    github: destinations.github,
+    keyVault: destinations.keyVault,
     state: ctx.state,
     faults: { add: (rule) => faults.add(rule), clear: () => faults.clear() },
     policies: {
@@ -198,6 +228,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return assigned.id;
       },
     },
+    users: {
+      revokeSignInSessions(userId) {
+        userOf(ctx, userId).signInSessionsValidFrom = ctx.now();
+      },
+      changePassword(userId) {
+        userOf(ctx, userId).passwordChangedAt = ctx.now();
+      },
+      requireMfa(userId, options = {}) {
+        userOf(ctx, userId).mfa = options.enrolled === false ? 'unregistered' : 'required';
+      },
+      idleRefreshTokens(days, userId) {
+        const shift = days * 86_400_000;
+        for (const entry of ctx.refreshTokens.values()) {
+          if (userId && entry.userId !== userId) continue;
+          entry.expiresAt -= shift;
+          entry.issuedAt -= shift;
+          entry.authTime -= shift;
+        }
+      },
+    },
     setReplicationLag,
     replicationSeed: replication.seed,
     setTokenLifetime: (seconds: number) => {
@@ -209,4 +259,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return closed;
     },
   };
+}
+
+function userOf(ctx: EmulatorContext, userId: string): User {
+  const user = ctx.state.users.find((u) => u.id === userId);
+  if (!user) throw new Error(`emulator: no user ${userId}`);
+  return user;
 }

@@ -43,12 +43,18 @@ const GRAPH_PERMISSIONS: Record<string, [string, string | null]> = {
   'Organization.Read.All': ['4908d5b9-3fb2-4b1e-9336-1888b7937185', '498476ce-e0fe-48b0-b801-37ba7e2685c6'],
   'Policy.Read.All': ['572fea84-0151-49b2-9301-11cb16974376', '246dd0d5-5bd0-4def-940b-0421030a5b68'],
   'User.Read': ['e1fe6dd8-ba31-4d61-89e7-88639da4683d', null],
+  // OpenID Connect scopes: delegated only (learn.microsoft.com/graph/permissions-reference#openid).
+  openid: ['37f7f235-527c-4136-accd-4a02d197296e', null],
+  profile: ['14dad69e-099b-42c9-810b-d002981feec1', null],
+  offline_access: ['7427e0e9-2fba-42fe-b0c0-848c9e6a8182', null],
   'User.Read.All': ['a154be20-db9c-4678-8ab7-66f6cc099a59', 'df021288-bdef-4463-88db-98f22de89214'],
 };
 
 export interface SeedResult {
   state: EmulatorState;
   admin: User;
+  /** The account a delegated integration signs in as: not an admin, a user of every Dataverse environment. */
+  integration: User;
   automation: { clientId: string; clientSecret: string };
 }
 
@@ -68,11 +74,19 @@ export function seedState(options: SeedOptions, now: number): SeedResult {
       ],
       [WELL_KNOWN_APP_IDS.dynamicsCrm]: ['user_impersonation'],
       [WELL_KNOWN_APP_IDS.powerAppsService]: ['user_impersonation'],
+      [WELL_KNOWN_APP_IDS.keyVault]: ['user_impersonation'],
     },
+  };
+  const integration: User = {
+    id: stableGuid('user:integration'),
+    userPrincipalName: `integration@${TENANT.domain}`,
+    displayName: 'Contoso Integration',
+    mail: `integration@${TENANT.domain}`,
+    delegatedScopes: {},
   };
   const state: EmulatorState = {
     tenant: { ...TENANT },
-    users: [admin],
+    users: [admin, integration],
     applications: [],
     servicePrincipals: [WELL_KNOWN_APP_IDS.graph, WELL_KNOWN_APP_IDS.dynamicsCrm, WELL_KNOWN_APP_IDS.powerAppsService]
       .filter((appId) => !(appId === WELL_KNOWN_APP_IDS.dynamicsCrm && options.withoutDynamicsCrmServicePrincipal))
@@ -125,7 +139,7 @@ export function seedState(options: SeedOptions, now: number): SeedResult {
       azureRegion: 'westus',
       createdTime: createdDateTime,
       url: undefined,
-      dataverse: env.dataverse ? seedDataverse(env.uniqueName, options, admin, automation, seededAt) : undefined,
+      dataverse: env.dataverse ? seedDataverse(env.uniqueName, options, { admin, integration }, automation, seededAt) : undefined,
     });
     const dataverse = state.environments.at(-1)!.dataverse;
     if (dataverse)
@@ -135,10 +149,17 @@ export function seedState(options: SeedOptions, now: number): SeedResult {
         extras.map((e) => ({ ...e.seed, appId: e.app.appId })),
       );
   }
-  return { state, admin, automation: { clientId: automation.appId, clientSecret: automationSecret } };
+  return { state, admin, integration, automation: { clientId: automation.appId, clientSecret: automationSecret } };
 }
 
-function seedDataverse(uniqueName: string, options: SeedOptions, admin: User, automation: Application, seededAt: number): Dataverse {
+function seedDataverse(
+  uniqueName: string,
+  options: SeedOptions,
+  people: { admin: User; integration: User },
+  automation: Application,
+  seededAt: number,
+): Dataverse {
+  const { admin } = people;
   const rootId = stableGuid(`businessunit:${uniqueName}:root`);
   const childId = stableGuid(`businessunit:${uniqueName}:Contoso Support`);
   const withDynamicsApps = !options.withoutDynamicsApps?.includes(uniqueName);
@@ -196,6 +217,9 @@ function seedDataverse(uniqueName: string, options: SeedOptions, admin: User, au
     );
   }
   dataverse.systemusers.push(applicationUser(uniqueName, automation, rootId, [rootRole('System Administrator')], seededAt));
+  // The integration account a delegated product signs in as: a licensed user with a working role, not an admin.
+  const integrationRole = withDynamicsApps ? 'Customer Service Representative' : 'Basic User';
+  dataverse.systemusers.push(personUser(uniqueName, people.integration, rootId, [rootRole(integrationRole)], seededAt));
   return dataverse;
 }
 

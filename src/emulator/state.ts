@@ -124,6 +124,12 @@ export interface User {
   mail: string;
   /** Delegated scopes the user has consented to through first-party public clients, by resource appId. */
   delegatedScopes: Record<string, string[]>;
+  /** Graph's signInSessionsValidFromDateTime (ms): refresh tokens issued before it are revoked (revokeSignInSessions). */
+  signInSessionsValidFrom?: number;
+  /** When the password last changed (ms): public-client refresh tokens issued before it are revoked. */
+  passwordChangedAt?: number;
+  /** A Conditional Access policy demands MFA of this user: 'required' (registered) or 'unregistered' (must enrol first). */
+  mfa?: 'required' | 'unregistered';
 }
 
 export interface BusinessUnit {
@@ -166,6 +172,8 @@ export interface SystemUser {
   azureactivedirectoryobjectid: string | null;
   businessunitid: string;
   isdisabled: boolean;
+  /** systemuser.islicensed; absent means licensed (application users need none). */
+  islicensed?: boolean;
   /** 0 read-write (people), 4 non-interactive (application users). */
   accessmode: number;
   roleIds: string[];
@@ -295,6 +303,8 @@ export const WELL_KNOWN_APP_IDS = {
   graph: '00000003-0000-0000-c000-000000000000',
   dynamicsCrm: '00000007-0000-0000-c000-000000000000',
   powerAppsService: '475226c6-020e-4fb2-8a90-7a972cbfc1d4',
+  /** Azure Key Vault's first-party resource. */
+  keyVault: 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093',
   azureCli: '04b07795-8ddb-461a-bbee-02f9e1bf7b46',
 } as const;
 
