@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { option, repeatableOption } from '../../cli/options.ts';
-import { authOption, tenantOption, waitOption, passphraseOption, storeOption } from '../shared-options.ts';
+import { authOption, tenantOption, waitOption, passphraseOption, pushOption, storeOption } from '../shared-options.ts';
 import type { CommandRegistrar } from '../../cli/command.ts';
 
 export const registerInit: CommandRegistrar = (program: Command, invoke) => {
@@ -19,7 +19,39 @@ export const registerInit: CommandRegistrar = (program: Command, invoke) => {
         '  5. proves the connection works, then keeps the connection string encrypted',
         '     in the OS keychain',
         'Safe to re-run: what already exists is reused, nothing is duplicated.',
+        '',
+        'With --flow delegated the app acts as a user instead (no application user):',
+        '  it is registered with redirect URI http://localhost (web platform and a',
+        '  client secret, or with --public-client the public-client platform and no',
+        '  secret), Dynamics CRM user_impersonation and offline_access with admin',
+        '  consent; then the integration account signs in (authorization code with',
+        '  PKCE through the browser; BROWSER=none prints the address instead), is',
+        '  checked with WhoAmI, and its refresh token is kept encrypted. A profile',
+        '  whose refresh token died is repaired with: init --flow delegated --profile P',
       ].join('\n'),
+    )
+    .addOption(
+      option(
+        '--flow <flow>',
+        'app-user: the app signs in as itself (default); delegated: it acts as a signed-in user',
+        'DYNAUTH_FLOW',
+      ).choices(['app-user', 'delegated']),
+    )
+    .addOption(
+      repeatableOption(
+        '--redirect-uri <uri>',
+        "delegated: a redirect URI besides http://localhost (the product's own callback)",
+        'DYNAUTH_REDIRECT_URI',
+      ),
+    )
+    .addOption(option('--public-client', 'delegated: a public client (PKCE alone, no client secret)', 'DYNAUTH_PUBLIC_CLIENT'))
+    .addOption(option('--no-sign-in', 'delegated: set the app up only; sign the integration account in later', 'DYNAUTH_NO_SIGN_IN'))
+    .addOption(
+      option(
+        '--user-sign-in <method>',
+        'delegated: how the integration account signs in (device-code needs --public-client)',
+        'DYNAUTH_USER_SIGN_IN',
+      ).choices(['browser', 'device-code']),
     )
     .addOption(authOption())
     .addOption(tenantOption())
@@ -68,6 +100,7 @@ export const registerInit: CommandRegistrar = (program: Command, invoke) => {
     )
     .addOption(option('--certificate-out <file.pem>', 'also write the certificate and its private key to this PEM file (mode 0600)'))
     .addOption(waitOption())
+    .addOption(pushOption())
     .addOption(passphraseOption())
     .addOption(storeOption())
     .addOption(option('-y, --yes', 'apply the plan without asking', 'DYNAUTH_YES'))

@@ -5,6 +5,7 @@ import { signInAdmin } from '../../steps/sign-in-admin.ts';
 import { openStorage, type Storage } from '../../connection/storage.ts';
 import { passphraseProblem } from '../../secrets/passphrase.ts';
 import { assertNothingMissing, parseInitFlags } from './flags.ts';
+import { pushAfterInit, readPushFlags } from './push.ts';
 import { completeAnswers } from './questions.ts';
 import { discover } from './discover.ts';
 import { findRecentApp } from './recent-app.ts';
@@ -17,11 +18,16 @@ import { assertProfilesFree } from '../../connection/profile-writes.ts';
 import { lookupStoredCredential } from '../../connection/stored-credential.ts';
 import { addEnvironmentSelectors } from './add-environment.ts';
 import { printSummary, summaryJson } from './summary.ts';
+import { applyDelegatedPlan } from './apply-delegated.ts';
+import { buildDelegatedPlan } from './plan-delegated.ts';
+import { assertFlowKept, delegatedProfileSelectors } from './repair-delegated.ts';
+import { delegatedSummaryJson, printDelegatedSummary } from './summary-delegated.ts';
 import { withFederation, withFederationFound } from './federation.ts';
 
 export async function run(deps: Deps, options: Record<string, unknown>): Promise<number> {
   const cloud = await deps.cloud();
   const flags = parseInitFlags(options, cloud, deps.env);
+  const pushes = readPushFlags(options, cloud, flags.environments.length);
   if (!deps.canPrompt || flags.yes) assertNothingMissing(flags, { needsYes: !deps.canPrompt && !flags.dryRun && !flags.yes });
   if (flags.usePassphrase && !flags.passphrase) {
     flags.passphrase = await deps.prompter.password({
@@ -49,8 +55,11 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     // A keychain that cannot be used is said before any question is asked.
     await writable;
     const added = flags.addEnvironment ? await addEnvironmentSelectors(storage, flags) : undefined;
-    const targets = await resolveEnvironments(deps, session.powerPlatform, added ? [flags.addEnvironment!] : flags.environments);
-    let answers = await completeAnswers(deps, added ? { ...flags, ...added.flags } : flags, session, targets);
+    // A delegated profile named alone is repaired: its environment and app are the profile's.
+    const repaired = await delegatedProfileSelectors(storage, flags);
+    const given = repaired ? { ...flags, ...repaired } : flags;
+    const targets = await resolveEnvironments(deps, session.powerPlatform, added ? [flags.addEnvironment!] : given.environments);
+    let answers = await completeAnswers(deps, added ? { ...flags, ...added.flags } : given, session, targets);
     answers = await withFederation(deps, flags, answers);
     const now = deps.clock.now();
     const profileNames = answers.targets.map((target) => target.profile);
@@ -63,7 +72,8 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     answers = withSecretPolicy(answers, found, flags, now);
     await settleMissingTables(deps, flags, found);
     await assertProfilesFree(storage, profileNames, found.app?.appId);
-    const plan = buildPlan(answers, found, new Set(await storage.profiles.list()));
+    await assertFlowKept(storage, answers);
+    const plan = (answers.flow === 'delegated' ? buildDelegatedPlan : buildPlan)(answers, found, new Set(await storage.profiles.list()));
     if (flags.dryRun) {
       deps.ui.result({ dryRun: true, plan }, () => formatPlan(plan));
       return ExitCode.ok;
@@ -71,10 +81,25 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     printPlan(deps.ui, plan);
     if (!flags.yes && !(await deps.prompter.confirm({ message: 'Apply this plan?', default: false })))
       throw new CancelledError('Nothing was changed.');
+    if (answers.flow === 'delegated') {
+      const applied = await applyDelegatedPlan(deps, cloud, session, answers, found, storage, flags);
+      const pushed = await pushAfterInit(deps, cloud, session, storage, [applied.profile], pushes);
+      printDelegatedSummary(deps.ui, applied, flags.showSecret);
+      deps.ui.result(delegatedSummaryJson(cloud, session, applied), () => applied.profile.name);
+      return pushed.ok ? ExitCode.ok : ExitCode.failure;
+    }
     const applied = await applyPlan(deps, cloud, session, answers, found, storage, flags);
+    const pushed = await pushAfterInit(
+      deps,
+      cloud,
+      session,
+      storage,
+      applied.profiles.map((p) => p.profile),
+      pushes,
+    );
     printSummary(deps.ui, applied, flags.showSecret);
     deps.ui.result(summaryJson(cloud, session, applied), () => applied.profiles.map((p) => p.profile.name).join('\n'));
-    return ExitCode.ok;
+    return pushed.ok ? ExitCode.ok : ExitCode.failure;
   } catch (error) {
     // The store's proof writes a probe item and may create the data key: a failure elsewhere waits
     // for it, so that nothing is left half written (the process exits once the command returns).
