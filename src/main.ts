@@ -8,6 +8,7 @@ import { applyEnvironment, isTrueWord } from './cli/options.ts';
 import { registerApi } from './commands/api/definition.ts';
 import { registerExport } from './commands/export/definition.ts';
 import { registerInit } from './commands/init/definition.ts';
+import { registerRemove } from './commands/remove/definition.ts';
 import { registerRotateSecret } from './commands/rotate-secret/definition.ts';
 import { registerSandbox } from './commands/sandbox/definition.ts';
 import { registerStatus } from './commands/status/definition.ts';
@@ -101,6 +102,7 @@ export function buildProgram(invoke: Invoke, proc: ProcessLike): Command {
     registerExport,
     registerToken,
     registerApi,
+    registerRemove,
     registerSandbox,
   ])
     register(program, invoke);

@@ -50,7 +50,16 @@ export interface Application {
   passwordCredentials: PasswordCredential[];
   keyCredentials: KeyCredential[];
   requiredResourceAccess?: Array<{ resourceAppId: string; resourceAccess: Array<{ id: string; type: string }> }>;
+  /** Redirect URIs of a confidential web app (a delegated setup's sign-in returns there). */
+  web?: { redirectUris: string[] };
+  /** Redirect URIs of a public client (desktop and mobile: PKCE without a secret). */
+  publicClient?: { redirectUris: string[] };
+  /** "Allow public client flows": device code and PKCE without a secret. */
+  isFallbackPublicClient?: boolean | null;
 }
+
+/** What init may change on an existing app registration (a delegated setup's platform and permissions). */
+export type ApplicationChanges = Partial<Pick<Application, 'requiredResourceAccess' | 'web' | 'publicClient' | 'isFallbackPublicClient'>>;
 
 /** A federated identity credential: tokens from `issuer` about `subject` sign the app in (workload identity federation). */
 export interface FederatedCredential {
@@ -85,7 +94,10 @@ export interface GraphApi {
   findApplications(displayName: string): Promise<Application[]>;
   findApplicationByAppId(appId: string): Promise<Application | undefined>;
   getApplication(id: string): Promise<Application>;
+  /** DELETE /applications/{id}: the app and its service principal go to deleted items (restorable for 30 days). */
+  deleteApplication(id: string): Promise<void>;
   createApplication(body: Omit<Application, 'id' | 'appId' | 'passwordCredentials' | 'keyCredentials'>): Promise<Application>;
+  updateApplication(applicationId: string, changes: ApplicationChanges): Promise<void>;
   addPassword(applicationId: string, credential: { displayName: string; endDateTime: string }): Promise<NewPassword>;
   removePassword(applicationId: string, keyId: string): Promise<void>;
   setKeyCredentials(applicationId: string, keyCredentials: KeyCredential[]): Promise<void>;
@@ -103,7 +115,8 @@ export interface GraphApi {
   appManagementPolicies(applicationId: string): Promise<AppManagementPolicy[]>;
 }
 
-const APPLICATION_FIELDS = 'id,appId,displayName,createdDateTime,signInAudience,passwordCredentials,keyCredentials,requiredResourceAccess';
+const APPLICATION_FIELDS =
+  'id,appId,displayName,createdDateTime,signInAudience,passwordCredentials,keyCredentials,requiredResourceAccess,web,publicClient,isFallbackPublicClient';
 
 /** Microsoft Graph v1.0 through @microsoft/microsoft-graph-client, sent over dynauth's retrying HTTP layer. */
 export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource): GraphApi {
@@ -188,7 +201,9 @@ export function createGraphApi(cloud: Cloud, http: Http, getToken: TokenSource):
           ).value[0],
       ),
     getApplication: (id) => call('read the app registration', (api) => api(`/applications/${id}`).select(APPLICATION_FIELDS).get()),
+    deleteApplication: (id) => call('delete the app registration', (api) => api(`/applications/${id}`).delete()),
     createApplication: (body) => call('create the app registration', (api) => api('/applications').post(body)),
+    updateApplication: (id, changes) => call('update the app registration', (api) => api(`/applications/${id}`).patch(changes)),
     addPassword: (id, passwordCredential) =>
       call('add a client secret', (api) => api(`/applications/${id}/addPassword`).post({ passwordCredential })),
     removePassword: (id, keyId) => call('remove a client secret', (api) => api(`/applications/${id}/removePassword`).post({ keyId })),
