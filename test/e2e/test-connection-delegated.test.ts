@@ -218,3 +218,35 @@ test('from init --flow delegated: test-connection, status and rotate-secret work
   assert.equal(again.code, 0, again.stderr);
   await assertNoDelegatedSecretLeaked(sandbox, [], ['centre']);
 });
+
+test('from init --flow delegated --public-client: test-connection redeems with PKCE alone and status says "no secret"', async (t) => {
+  const sandbox = await startSandbox(t);
+  const init = startCli(sandbox, [
+    'init',
+    '--yes',
+    '--flow',
+    'delegated',
+    '--public-client',
+    '--environment',
+    'contososales',
+    '--profile',
+    'sync',
+    '--json',
+  ]);
+  await signInThroughBrowser(init);
+  const made = await init.done;
+  assert.equal(made.code, 0, made.stderr);
+  const before = sandbox.emulator.requests.length;
+  const tested = await sandbox.run(tc('sync'));
+  assert.equal(tested.code, 0, tested.stderr);
+  assert.equal(report(tested).delegated?.publicClient, true);
+  const [request] = tokenRequests(sandbox, before);
+  assert.equal((request!.body as Record<string, string>).client_secret, undefined, 'no secret is sent');
+  const status = await sandbox.run(['status']);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /^sync\s.*\sno secret\s.*present/m);
+  const rotate = await sandbox.run(['rotate-secret', '--profile', 'sync']);
+  assert.equal(rotate.code, 1);
+  assert.match(rotate.stderr, /nothing to rotate/);
+  await assertNoDelegatedSecretLeaked(sandbox, [], ['sync']);
+});
