@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { UsageError } from '../../cli/errors.ts';
 import { readStorageFlags, readSwitch, readText, type FlagValues, type StorageFlags } from '../../cli/flags/read.ts';
 import type { Env } from '../../deps.ts';
@@ -28,7 +29,7 @@ export function parseExportFlags(options: FlagValues, env: Env): ExportFlags {
     showSecret: readSwitch(options, 'showSecret'),
     ...readStorageFlags(options, env),
   };
-  if (flags.out !== undefined && flags.pemOut !== undefined && flags.out === flags.pemOut)
+  if (flags.out !== undefined && flags.pemOut !== undefined && resolve(flags.out) === resolve(flags.pemOut))
     throw new UsageError('--out and --pem-out name the same file.');
   return flags;
 }
