@@ -281,3 +281,23 @@ test('the published bundle delivers too: libsodium and the Key Vault SDKs load f
   assert.equal(init.code, 0, init.stderr);
   await assertDelivered(sandbox);
 });
+
+test('init --dry-run names each destination in the plan and delivers nothing', async (t) => {
+  const sandbox = await startSandbox(t);
+  const dry = await sandbox.run(
+    ['init', '--dry-run', '--environment', 'contososales', '--role-preset', 'read-only', ...pushArgs(sandbox)],
+    {
+      env: pushEnv(sandbox),
+    },
+  );
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(
+    dry.stdout,
+    /~ update {2}deliver the connection to GitHub Actions secrets of contoso\/dataverse-deploy \(environment production\): DATAVERSE_TENANT_ID/,
+  );
+  assert.match(
+    dry.stdout,
+    /deliver the connection to Key Vault https:\/\/127\.0\.0\.1:\d+: secret \(or certificate\) dataverse-contososales/,
+  );
+  assert.ok(!sandbox.emulator.requests.some((r) => r.service === 'github' || r.service === 'keyvault'));
+});

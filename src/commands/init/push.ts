@@ -16,6 +16,7 @@ import {
   type DeliveryResult,
 } from '../../steps/deliver-destinations.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
+import type { PlanItem } from './model.ts';
 
 /** --push (DYNAUTH_PUSH) read and checked before anything is done; one environment only (each would overwrite the other's). */
 export function readPushFlags(options: FlagValues, cloud: Cloud, environments: number): DestinationSpec[] {
@@ -58,4 +59,20 @@ export async function pushAfterInit(
     }
   }
   return { ok, results };
+}
+
+/** What the plan says about --push: one line per destination, after the profile is written. */
+export function pushPlanItems(pushes: DestinationSpec[]): PlanItem[] {
+  return pushes.map((spec) => ({ action: 'update' as const, what: `deliver the connection to ${describe(spec)}` }));
+}
+
+function describe(spec: DestinationSpec): string {
+  switch (spec.kind) {
+    case 'github':
+      return `GitHub Actions secrets of ${spec.owner}/${spec.repo}${spec.environment ? ` (environment ${spec.environment})` : ''}: ${[spec.names['tenant-id'], spec.names['client-id'], spec.names['environment-url']].join(', ')} and the secret (${spec.names['client-secret']}) or certificate (${spec.names['client-certificate']})`;
+    case 'keyvault':
+      return `Key Vault ${spec.vaultUrl}: secret (or certificate) ${spec.name}`;
+    case 'file':
+      return `file ${spec.path} (mode 0600)`;
+  }
 }

@@ -5,7 +5,7 @@ import { signInAdmin } from '../../steps/sign-in-admin.ts';
 import { openStorage, type Storage } from '../../connection/storage.ts';
 import { passphraseProblem } from '../../secrets/passphrase.ts';
 import { assertNothingMissing, parseInitFlags } from './flags.ts';
-import { pushAfterInit, readPushFlags } from './push.ts';
+import { pushAfterInit, pushPlanItems, readPushFlags } from './push.ts';
 import { completeAnswers } from './questions.ts';
 import { discover } from './discover.ts';
 import { findRecentApp } from './recent-app.ts';
@@ -73,7 +73,10 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     await settleMissingTables(deps, flags, found);
     await assertProfilesFree(storage, profileNames, found.app?.appId);
     await assertFlowKept(storage, answers);
-    const plan = (answers.flow === 'delegated' ? buildDelegatedPlan : buildPlan)(answers, found, new Set(await storage.profiles.list()));
+    const plan = [
+      ...(answers.flow === 'delegated' ? buildDelegatedPlan : buildPlan)(answers, found, new Set(await storage.profiles.list())),
+      ...pushPlanItems(pushes),
+    ];
     if (flags.dryRun) {
       deps.ui.result({ dryRun: true, plan }, () => formatPlan(plan));
       return ExitCode.ok;
