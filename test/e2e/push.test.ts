@@ -94,9 +94,19 @@ test('rotate-secret delivers the new credential to both destinations after provi
   assert.equal((await sandbox.run([...INIT, ...pushArgs(sandbox)], { env: pushEnv(sandbox) })).code, 0);
   const oldKeyId = appOf(sandbox).passwordCredentials[0]!.keyId;
   const seen = sandbox.emulator.requests.length;
-  const rotated = await sandbox.run(['rotate-secret', '--profile', 'contososales', '--revoke-old', '--yes'], { env: pushEnv(sandbox) });
+  const rotated = await sandbox.run(['rotate-secret', '--profile', 'contososales', '--revoke-old', '--yes', '--json'], {
+    env: pushEnv(sandbox),
+  });
   assert.equal(rotated.code, 0, rotated.stderr);
   const { profile } = await assertDelivered(sandbox);
+  const result = JSON.parse(rotated.stdout) as { profiles: Array<{ destinations: Array<{ ok: boolean; keyId: string; label: string }> }> };
+  assert.deepEqual(
+    result.profiles[0]!.destinations.map((d) => [d.ok, d.keyId]),
+    [
+      [true, profile.credential!.keyId],
+      [true, profile.credential!.keyId],
+    ],
+  );
   assert.notEqual(profile.credential!.keyId, oldKeyId);
   const requests = sandbox.emulator.requests.slice(seen);
   const lastProof = requests.findLastIndex((r) => r.service === 'dataverse' && r.path.endsWith('/WhoAmI'));
