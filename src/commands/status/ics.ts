@@ -3,8 +3,16 @@ import type { StatusRow } from './rows.ts';
 
 export const REMINDER = '-P14D';
 
+/** How many reminders the calendar holds: each credential's expiry, and each delegated refresh token's death if unused. */
+export function reminderCount(rows: StatusRow[]): number {
+  return rows.filter((row) => row.credential).length + rows.filter((row) => row.delegated?.refreshToken.lastRedeemedOn).length;
+}
+
 export function expiryCalendar(rows: StatusRow[], now: Date): string {
-  const events = rows.flatMap((row) => (row.credential ? [event(row, row.credential, now)] : []));
+  const events = rows.flatMap((row) => [
+    ...(row.credential ? [event(row, row.credential, now)] : []),
+    ...(row.delegated?.refreshToken.lastRedeemedOn ? [refreshEvent(row, row.delegated.refreshToken.lastRedeemedOn, now)] : []),
+  ]);
   const lines = [
     'BEGIN:VCALENDAR',
     'VERSION:2.0',
@@ -41,6 +49,35 @@ function event(row: StatusRow, credential: NonNullable<StatusRow['credential']>,
     'BEGIN:VALARM',
     'ACTION:DISPLAY',
     `DESCRIPTION:${text(`The ${what} of dynauth profile ${row.profile} expires in two weeks: ${fix}`)}`,
+    `TRIGGER:${REMINDER}`,
+    'END:VALARM',
+    'END:VEVENT',
+  ];
+}
+
+/** Entra ends a refresh token unused for 90 days: the day it dies if nothing redeems it before. */
+function refreshEvent(row: StatusRow, lastRedeemedOn: string, now: Date): string[] {
+  const start = new Date(Date.parse(lastRedeemedOn) + 90 * 86_400_000);
+  const fix = `dynauth test-connection --profile ${row.profile}`;
+  const about = [
+    `Redeem it before then (a new one is kept, and the 90 days start again): ${fix}`,
+    row.environment && `Environment: ${row.environment.url}`,
+    row.app && `App: ${row.app.displayName} (client id ${row.app.clientId})`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+  return [
+    'BEGIN:VEVENT',
+    `UID:refresh-token.${row.profile}.${stamp(new Date(lastRedeemedOn))}@dynauth`,
+    `DTSTAMP:${stamp(now)}`,
+    `DTSTART:${stamp(start)}`,
+    `DTEND:${stamp(new Date(start.getTime() + 30 * 60_000))}`,
+    `SUMMARY:${text(`dynauth: the refresh token of profile ${row.profile} dies unused`)}`,
+    `DESCRIPTION:${text(about)}`,
+    'TRANSP:TRANSPARENT',
+    'BEGIN:VALARM',
+    'ACTION:DISPLAY',
+    `DESCRIPTION:${text(`The refresh token of dynauth profile ${row.profile} dies in two weeks unless redeemed: ${fix}`)}`,
     `TRIGGER:${REMINDER}`,
     'END:VALARM',
     'END:VEVENT',
