@@ -10,6 +10,7 @@ test('an interactive run in a real terminal asks every question and applies the 
   const sandbox = await startSandbox(t);
   const { code, screen } = await runInPty([process.execPath, bin, 'init'], sandbox.env, [
     { expect: /Which Dataverse environment\?/, send: KEY.down + KEY.enter },
+    { expect: /How will the integration connect\?/, send: KEY.enter },
     { expect: /Name of the app registration/, send: `acme-pty${KEY.enter}` },
     { expect: /Credential\b/, send: KEY.enter },
     { expect: /Credential lifetime/, send: `90${KEY.enter}` },
