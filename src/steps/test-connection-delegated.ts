@@ -57,26 +57,33 @@ async function checkLogin({ checks }: CheckRun, delegated: DelegatedSubject): Pr
 
 /** The client secret's expiry (a confidential app) and how long the refresh token survives unused. */
 function checkDelegatedExpiry({ subject, ctx, report }: CheckRun, delegated: DelegatedSubject): void {
-  if (subject.credential) {
-    const expiry = checkExpiry(subject.credential, ctx.now, ctx);
-    if (report.credential) report.credential.daysLeft = expiry.daysLeft;
-    if (expiry.check.status === 'fail' || expiry.check.status === 'warn') {
-      report.checks.push(expiry.check);
-      return;
-    }
-  }
-  const secret = subject.credential?.expiresOn ? `client secret expires on ${subject.credential.expiresOn.slice(0, 10)}; ` : '';
-  if (!delegated.lastRedeemedOn) {
-    report.checks.push({ id: 'expiry', status: 'pass', summary: `${secret}the refresh token's use is not recorded yet` });
+  const secret = subject.credential ? checkExpiry(subject.credential, ctx.now, ctx) : undefined;
+  if (report.credential && secret) report.credential.daysLeft = secret.daysLeft;
+  // An expired secret fails the check with its own diagnosis; the refresh token's state is said beside it.
+  if (secret?.check.status === 'fail') {
+    report.checks.push({ ...secret.check, summary: `${secret.check.summary}; ${refreshSummary(delegated, ctx.now).summary}` });
     return;
   }
-  const left = idleDaysLeft(delegated.lastRedeemedOn, ctx.now);
+  const refresh = refreshSummary(delegated, ctx.now);
+  const parts = [secret && `client secret ${secret.check.summary}`, refresh.summary].filter(Boolean);
+  const warn = secret?.check.status === 'warn' || refresh.warn;
+  report.checks.push({ id: 'expiry', status: warn ? 'warn' : 'pass', summary: parts.join('; ') });
+}
+
+/** How long the refresh token lives on unused, from the profile's record of its last redemption. */
+function refreshSummary(delegated: DelegatedSubject, now: Date): { summary: string; warn: boolean } {
+  if (!delegated.lastRedeemedOn) return { summary: "the refresh token's use is not recorded yet", warn: false };
+  const left = idleDaysLeft(delegated.lastRedeemedOn, now);
   const last = delegated.lastRedeemedOn.slice(0, 10);
-  const summary =
-    left <= 0
-      ? `${secret}refresh token unused since ${last}: past Entra's ${REFRESH_TOKEN_IDLE_DAYS}-day window, it has probably expired`
-      : `${secret}refresh token last redeemed on ${last} (${left} day${left === 1 ? '' : 's'} left of its ${REFRESH_TOKEN_IDLE_DAYS}-day inactivity window)`;
-  report.checks.push({ id: 'expiry', status: left < WARN_DAYS ? 'warn' : 'pass', summary });
+  if (left <= 0)
+    return {
+      summary: `refresh token unused since ${last}: past Entra's ${REFRESH_TOKEN_IDLE_DAYS}-day window, it has probably expired`,
+      warn: true,
+    };
+  return {
+    summary: `refresh token last redeemed on ${last} (${left} day${left === 1 ? '' : 's'} left of its ${REFRESH_TOKEN_IDLE_DAYS}-day inactivity window)`,
+    warn: left < WARN_DAYS,
+  };
 }
 
 /** Redeems the refresh token as the integration will; the rotated token is stored before anything else. */

@@ -55,6 +55,12 @@ test('a confidential delegated profile: the refresh token is redeemed with the s
   assert.equal(result.ok, true);
   assert.equal(result.delegated?.user, setup.user.userPrincipalName);
   assert.equal(result.delegated?.refreshToken.idleDaysLeft, 90, 'the window starts again at the redemption');
+  const expiry = result.checks.find((c) => c.id === 'expiry')!;
+  assert.equal(expiry.status, 'warn', 'twenty days left of the window is a warning, not a failure');
+  assert.match(
+    expiry.summary,
+    /^client secret expires on \S+ \(in 180 days\); refresh token last redeemed on \S+ \(20 days left of its 90-day inactivity window\)$/,
+  );
   const { user } = systemUser(sandbox, setup.user.objectId);
   assert.equal(result.applicationUserId, user.systemuserid, 'WhoAmI answered as the integration account');
   const [request] = tokenRequests(sandbox, before);
