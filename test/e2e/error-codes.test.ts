@@ -17,6 +17,8 @@ const READERS: ReadonlyArray<{ command: string; args: string[] }> = [
   { command: 'status', args: ['status', '--check', '--json'] },
   { command: 'export', args: ['export', '--profile', PROFILE, '--json'] },
   { command: 'rotate-secret', args: ['rotate-secret', '--profile', PROFILE, '--yes', '--json'] },
+  { command: 'token', args: ['token', '--profile', PROFILE, '--json'] },
+  { command: 'api', args: ['api', '--profile', PROFILE, 'GET', 'WhoAmI', '--json'] },
 ];
 
 /** The code a failed run reports: its error's, its failed check's diagnosis, or its status row's. */

@@ -195,3 +195,19 @@ test('export of a public client says it has no secret; a federated profile has n
   assert.match(federatedFields.screen, /no secret; these are its other fields/);
   assert.match(federatedFields.screen, /Client secret: +\(none: federated credentials, no secret\)/);
 });
+
+test("export prints a national cloud profile's own endpoints without --cloud: nothing is sent, so none is needed", async (t) => {
+  const sandbox = await startSandbox(t);
+  const base = await seedProfile(sandbox, { name: 'gcchigh', secret: SECRET });
+  const { profiles } = await sandbox.storage();
+  await profiles.write({
+    ...base,
+    cloud: 'usgovhigh',
+    environment: { ...base.environment, url: 'https://contoso.crm.microsoftdynamics.us' },
+  });
+  const run = await sandbox.run(['export', '--profile', 'gcchigh', '--format', 'fields']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, new RegExp(`^Token URL \\(v1\\): +https://login\\.microsoftonline\\.us/${base.tenantId}/oauth2/token$`, 'm'));
+  assert.match(run.stdout, /^API URL: +https:\/\/contoso\.crm\.microsoftdynamics\.us\/api\/data\/v9\.2$/m);
+  assert.deepEqual(sandbox.emulator.requests, []);
+});

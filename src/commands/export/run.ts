@@ -1,6 +1,8 @@
 import { writeOwnerOnlyFile } from '../../secrets/private-files.ts';
 import { ExitCode, UsageError } from '../../cli/errors.ts';
+import { CLOUDS, isCloudName, type Cloud } from '../../clouds.ts';
 import type { Deps } from '../../deps.ts';
+import type { Profile } from '../../profiles/profile.ts';
 import { assertWritableFile, writeOutputFile } from '../../util/output-file.ts';
 import { exportFacts } from '../../connection/export-facts.ts';
 import { openStorageFor } from '../../connection/profile-storages.ts';
@@ -13,16 +15,15 @@ import { connectionString, exportJson, holdsSecret, render } from './formats.ts'
 /** `dynauth export`: the command whose result is a secret, asked for by name; --format picks its shape. */
 export async function run(deps: Deps, options: Record<string, unknown>): Promise<number> {
   const flags = parseExportFlags(options, deps.env);
-  const cloud = await deps.cloud();
   const profiles = await openProfiles(deps);
   const profile = await chooseProfile(deps, profiles, flags.profile, 'Run dynauth init first.');
-  assertSameCloud(profile, cloud);
   const { pemOut, out } = flags;
   if (pemOut && profile.credential?.type !== 'certificate')
     throw new UsageError(`--pem-out: profile "${profile.name}" has no certificate.`);
   if (pemOut) assertWritableFile(pemOut, '--pem-out');
   if (out) assertWritableFile(out, '--out');
   const format = deps.globals.json ? 'json' : flags.format;
+  const cloud = await cloudOf(deps, profile, format !== 'connection-string');
   const facts = await exportFacts(cloud, await openStorageFor(deps, profile, flags), profile);
   if (format === 'connection-string' && connectionString(facts) === undefined) {
     throw new UsageError(`Profile "${profile.name}" signs in with federated credentials: it has no secret, so no connection string.`, {
@@ -48,6 +49,18 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   }
   deps.ui.result(exportJson(facts), () => text, { isRequestedSecret: true });
   return ExitCode.ok;
+}
+
+/**
+ * The profile's own cloud: its endpoints are printed, and nothing is sent, so no --cloud is needed
+ * for a national cloud's profile. A custom cloud's endpoints come from --cloud-config, checked
+ * against the profile when they are printed.
+ */
+async function cloudOf(deps: Deps, profile: Profile, printsEndpoints: boolean): Promise<Cloud> {
+  if (isCloudName(profile.cloud)) return CLOUDS[profile.cloud];
+  const cloud = await deps.cloud();
+  if (printsEndpoints) assertSameCloud(profile, cloud);
+  return cloud;
 }
 
 function describe(facts: Awaited<ReturnType<typeof exportFacts>>): string {
