@@ -73,9 +73,11 @@ test('a confidential delegated profile: the refresh token is redeemed with the s
   const saved = (await profiles.read('contact'))!;
   assert.ok(Date.now() - Date.parse(saved.delegated!.refreshToken!.lastRedeemedOn) < 60_000, 'the redemption is recorded');
   assert.equal(saved.delegated!.refreshToken!.obtainedOn, setup.profile.delegated!.refreshToken!.obtainedOn);
-  // The stored (rotated) token works on the next run too.
-  const again = await sandbox.run(tc('contact'));
+  // The stored (rotated) token works on the next run too; --verbose traces show no token of any kind.
+  const again = await sandbox.run([...tc('contact'), '--verbose']);
   assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /oauth2\/v2\.0\/token/, 'the token request is traced');
+  assert.doesNotMatch(again.stderr + again.stdout, /eyJ[\w-]+\.[\w-]+\./, 'no access token in the output');
   await assertNoDelegatedSecretLeaked(sandbox, [setup], ['contact']);
 });
 
