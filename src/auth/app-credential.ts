@@ -2,7 +2,11 @@ import type { TokenCredential } from '@azure/identity';
 import { disableInstanceDiscovery, type Cloud } from '../clouds.ts';
 import { identityPipelineOptions, type PipelineWatch } from './trace-policy.ts';
 
-export type AppSecret = { kind: 'secret'; clientSecret: string } | { kind: 'certificate'; pem: string };
+/** federated: the platform's OIDC token (workload identity federation), sent as the client assertion. */
+export type AppSecret =
+  | { kind: 'secret'; clientSecret: string }
+  | { kind: 'certificate'; pem: string }
+  | { kind: 'federated'; token: string };
 
 /** The app's own client-credentials identity: how the integration will sign in. */
 export async function createAppCredential(
@@ -18,6 +22,7 @@ export async function createAppCredential(
     disableInstanceDiscovery: disableInstanceDiscovery(cloud),
     ...identityPipelineOptions(watch),
   };
+  if (secret.kind === 'federated') return new identity.ClientAssertionCredential(tenantId, clientId, async () => secret.token, options);
   return secret.kind === 'secret'
     ? new identity.ClientSecretCredential(tenantId, clientId, secret.clientSecret, options)
     : new identity.ClientCertificateCredential(tenantId, clientId, { certificate: secret.pem }, options);

@@ -3,6 +3,7 @@
 // sign-in would otherwise load.
 export {
   AzureCliCredential,
+  ClientAssertionCredential,
   ClientCertificateCredential,
   ClientSecretCredential,
   DeviceCodeCredential,

@@ -4,7 +4,7 @@ import type { DelegatedTokens } from '../auth/delegated-token.ts';
 import type { DelegatedLogin } from '../connection/delegated-session.ts';
 import type { Cloud } from '../clouds.ts';
 import type { Http } from '../http/http.ts';
-import type { Diagnosis } from './diagnosis.ts';
+import type { Diagnosis, FederatedDiagnosisFacts } from './diagnosis.ts';
 
 export interface CredentialFacts {
   type: 'secret' | 'certificate';
@@ -38,6 +38,8 @@ export interface ConnectionSubject {
   loadSecret(): Promise<AppSecret>;
   /** Set for a delegated profile: the test signs in as its integration account with the stored refresh token. */
   delegated?: DelegatedSubject;
+  /** Set for a federated profile: loadSecret reads the platform's token, and fills in `token` with its claims. */
+  federation?: FederatedDiagnosisFacts;
 }
 
 /** A delegated profile under test: how it signs in as its user, and what it knows of that user. */
@@ -65,6 +67,8 @@ export interface ConnectionReport {
     user?: string;
     refreshToken: { lastRedeemedOn?: string; idleDaysLeft?: number };
   };
+  /** A federated profile: the credentials the app trusts, and what the platform's token claimed. */
+  federation?: FederatedDiagnosisFacts;
   applicationUserId?: string;
   businessUnitId?: string;
   organizationId?: string;

@@ -7,11 +7,14 @@ import type { Profile } from '../profiles/profile.ts';
 import { diagnoseDataverse } from './diagnose-dataverse.ts';
 import { delegatedAadsts, delegatedContext, diagnoseDelegatedDataverse, diagnoseDelegatedEntra } from './diagnose-delegated.ts';
 import { diagnoseEntra } from './diagnose-entra.ts';
+import { diagnoseFederated } from './diagnose-federated.ts';
 import { diagnoseNetwork, findNetworkCause } from './diagnose-network.ts';
 import { diagnoseStorage } from './diagnose-storage.ts';
 import type { Diagnosis, DiagnosisContext } from './diagnosis.ts';
 
 export function diagnose(error: unknown, ctx: DiagnosisContext): Diagnosis {
+  const federated = ctx.federation && diagnoseFederated(error, ctx.federation, ctx);
+  if (federated) return federated;
   const storage = diagnoseStorage(error, ctx);
   if (storage) return storage;
   if (error instanceof ApiError && error.service === 'dataverse') {

@@ -41,6 +41,17 @@ export interface DiagnosisContext {
   now: Date;
   /** Set for a delegated profile: the app acts as a signed-in user, with a refresh token. */
   delegated?: DelegatedDiagnosisFacts;
+  /** Set for a federated profile: the app signs in with a platform's token (workload identity federation). */
+  federation?: FederatedDiagnosisFacts;
+}
+
+export interface FederatedDiagnosisFacts {
+  /** Where the platform's token was read from. */
+  tokenFile: string;
+  /** The federated credentials the profile records on the app. */
+  configured: Array<{ name: string; issuer: string; subject: string }>;
+  /** What the token claims, read without verifying, once it was read. */
+  token?: { issuer?: string; subject?: string; audiences: string[]; expiresOn?: string };
 }
 
 export interface DelegatedDiagnosisFacts {

@@ -14,12 +14,24 @@ export async function checkCredential({ subject, ctx, checks }: CheckRun): Promi
   try {
     secret = await subject.loadSecret();
   } catch (error) {
-    return checks.fail('credential', 'could not read the stored credential', error);
+    return checks.fail(
+      'credential',
+      subject.federation ? 'could not read the federated token file' : 'could not read the stored credential',
+      error,
+    );
   }
   if (secret.kind === 'secret' && ctx.credential) {
     ctx.credential.secretLooksLikeId = isGuid(secret.clientSecret.trim(), { braces: true });
     ctx.credential.secretIsKeyId =
       subject.credential?.keyId !== undefined && secret.clientSecret.trim().toLowerCase() === subject.credential.keyId.toLowerCase();
+  }
+  if (secret.kind === 'federated') {
+    const token = subject.federation?.token;
+    checks.pass(
+      'credential',
+      `platform token read from ${subject.federation?.tokenFile}: issuer ${token?.issuer ?? '?'}, subject ${token?.subject ?? '?'}`,
+    );
+    return secret;
   }
   checks.pass(
     'credential',

@@ -6,6 +6,7 @@ import { checkExpiry } from './test-connection-expiry.ts';
 import type { CheckId, ConnectionReport, ConnectionSubject, DelegatedSubject } from './connection-report.ts';
 import type { DelegatedDiagnosisFacts, DiagnosisContext } from './diagnosis.ts';
 import { runDelegatedChecks } from './test-connection-delegated.ts';
+import { federatedTokenExpiry } from './federated-subject.ts';
 import { proxyInUse } from './diagnose-network.ts';
 import { checkPrivileges, checkReads, checkWhoAmI, dataverseAsApp } from './test-connection-dataverse.ts';
 import { checkCredential, checkToken } from './test-connection-entra.ts';
@@ -32,6 +33,8 @@ export async function testConnection(
     timeoutMs: options.timeoutMs,
     now,
     ...(subject.delegated ? { delegated: delegatedFacts(subject.delegated) } : {}),
+    // The same object the subject fills in with the token's claims once it has read the token.
+    ...(subject.federation ? { federation: subject.federation } : {}),
   };
   const report = emptyReport(subject);
   const run: CheckRun = { deps, cloud, subject, timeoutMs: options.timeoutMs, ctx, report, checks: checkRecorder(deps, report, ctx) };
@@ -52,6 +55,7 @@ async function runAppChecks(run: CheckRun, readTables: string[]): Promise<void> 
   const checks = taskGraph()
     .task('secret', [], () => checkCredential(run))
     .task('expiry', ['secret'], () => {
+      if (subject.federation) return void report.checks.push(federatedTokenExpiry(subject.federation, ctx.now));
       if (!subject.credential) return;
       const expiry = checkExpiry(subject.credential, ctx.now, ctx);
       if (report.credential) report.credential.daysLeft = expiry.daysLeft;
@@ -81,6 +85,7 @@ function emptyReport(subject: ConnectionSubject): ConnectionReport {
     clientId: subject.clientId,
     environment: subject.environmentUrl,
     ...(subject.credential ? { credential: { ...subject.credential } } : {}),
+    ...(subject.federation ? { federation: subject.federation } : {}),
     applicationUserId: undefined,
     businessUnitId: undefined,
     organizationId: undefined,

@@ -1,9 +1,9 @@
 // init --credential federated, before anything is made: the flags, the question a terminal asks,
 // what the app already has, and whether the specs fit beside it.
 import { MissingInputError, UsageError } from '../../cli/errors.ts';
-import { readList, readText, type FlagValues } from '../../cli/flags/read.ts';
+import { missingFederation } from './federation-flags.ts';
 import type { FederatedCredential } from '../../clients/graph.ts';
-import { parseFederationSpec, parseFederationSpecs, type FederationSpec } from '../../connection/federation-spec.ts';
+import { parseFederationSpec, type FederationSpec } from '../../connection/federation-spec.ts';
 import type { Deps } from '../../deps.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
 import type { InitFlags } from './flags.ts';
@@ -16,38 +16,6 @@ export const sameFederation = (
   credential: Pick<FederatedCredential, 'issuer' | 'subject'>,
   spec: Pick<FederationSpec, 'issuer' | 'subject'>,
 ) => credential.issuer === spec.issuer && credential.subject === spec.subject;
-
-/** --federation (repeatable, DYNAUTH_FEDERATION) implies --credential federated; what has no meaning beside it is refused. */
-export function readFederationFlags(
-  options: FlagValues,
-  credential: InitFlags['credential'],
-  others: { lifetimeDays: number | undefined; certificateOut: string | undefined },
-): Pick<InitFlags, 'credential' | 'federation'> {
-  const federation = parseFederationSpecs(readList(options, 'federation'));
-  if (federation.length && credential && credential !== 'federated') {
-    throw new UsageError(`--federation goes with --credential federated, not --credential ${credential}.`);
-  }
-  const chosen = federation.length ? 'federated' : credential;
-  if (chosen !== 'federated') return { credential: chosen, federation };
-  const refused = [
-    others.lifetimeDays !== undefined && '--secret-expiry',
-    options.showSecret === true && '--show-secret',
-    readText(options, 'flow') === 'delegated' && '--flow delegated',
-  ].filter(Boolean);
-  if (refused.length) {
-    throw new UsageError(`--credential federated makes no secret or certificate: ${refused.join(', ')} do not apply.`, {
-      hint: 'A pipeline signs in with its own platform token; leave those flags out.',
-    });
-  }
-  return { credential: chosen, federation };
-}
-
-/** Without a terminal, a federated setup with no --federation is a missing answer. */
-export function missingFederation(flags: Pick<InitFlags, 'credential' | 'federation'>): string[] {
-  return flags.credential === 'federated' && !flags.federation.length
-    ? ['--federation <github:OWNER/REPO:environment:NAME | azure-devops:ISSUER:SUBJECT | kubernetes:ISSUER:NS:SA | oidc:ISSUER:SUBJECT>']
-    : [];
-}
 
 /** The specs of a federated setup (asked for in a terminal when no --federation was given), and their notes said once. */
 export async function withFederation(

@@ -9,7 +9,7 @@ import type { RolePresetName } from '../../roles/presets.ts';
 import { assertWritableFile } from '../../util/output-file.ts';
 import { passphraseProblem } from '../../secrets/passphrase.ts';
 import type { FederationSpec } from '../../connection/federation-spec.ts';
-import { missingFederation, readFederationFlags } from './federation.ts';
+import { missingFederation, readFederationFlags } from './federation-flags.ts';
 
 export const DEFAULT_LIFETIME_DAYS = 180;
 

@@ -9,7 +9,13 @@ export function addSandboxOptions(command: Command): Command {
     .addOption(
       option(
         '--replication-lag <ms>',
-        'longest a new app, service principal, secret, certificate or application user takes to replicate (default 300)',
+        'longest a new app, service principal, secret, certificate, application user or federated credential takes to replicate (default 300)',
+      ),
+    )
+    .addOption(
+      option(
+        '--federated-token <spec>',
+        "write a token of the sandbox's OIDC issuer for this --federation spec and point AZURE_FEDERATED_TOKEN_FILE at it",
       ),
     );
 }

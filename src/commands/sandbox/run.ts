@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { ExitCode, UsageError } from '../../cli/errors.ts';
 import type { Deps, Env } from '../../deps.ts';
 import { addSandboxOptions } from './options.ts';
+import { sandboxTokenSpec, writeSandboxToken } from './federated-token.ts';
 import { cleanSandboxKeychain, sandboxStore } from './keychain.ts';
 import { markSandbox, removeAbandonedSandboxes, SANDBOX_DIR_PREFIX } from './abandoned.ts';
 import { packageFile } from '../../package-files.ts';
@@ -33,9 +34,12 @@ async function runSandbox(deps: Deps, options: SandboxOptions, command: string[]
       });
     }
   });
+  const tokenSpec = sandboxTokenSpec(options.federatedToken);
   await removeAbandonedSandboxes(tmpdir());
   const replicationLag =
-    lag === undefined ? undefined : { appMs: lag, servicePrincipalMs: lag, secretMs: lag, certificateMs: lag, appUserMs: lag };
+    lag === undefined
+      ? undefined
+      : { appMs: lag, servicePrincipalMs: lag, secretMs: lag, certificateMs: lag, appUserMs: lag, federatedCredentialMs: lag };
   const emulator = await startEmulator({ latencyMs, faults, replicationLag, replicationSeed });
   const directory = await mkdtemp(join(tmpdir(), SANDBOX_DIR_PREFIX));
   try {
@@ -77,6 +81,13 @@ async function runSandbox(deps: Deps, options: SandboxOptions, command: string[]
       ),
     );
     if (store.note) deps.ui.warn(store.note);
+    if (tokenSpec) {
+      const written = await writeSandboxToken(emulator, directory, tokenSpec);
+      env.AZURE_FEDERATED_TOKEN_FILE = written.file;
+      deps.ui.info(
+        `Federated token (issuer ${tokenSpec.issuer}, subject ${tokenSpec.subject}, valid until ${written.expiresOn}) in AZURE_FEDERATED_TOKEN_FILE`,
+      );
+    }
     const automation = {
       AZURE_TENANT_ID: emulator.tenant.id,
       AZURE_CLIENT_ID: emulator.automation.clientId,
@@ -101,6 +112,7 @@ async function runSandbox(deps: Deps, options: SandboxOptions, command: string[]
 }
 
 interface SandboxOptions {
+  federatedToken?: string;
   latency?: string;
   fault?: string[];
   replicationLag?: string;

@@ -10,10 +10,12 @@ export function formatStatus(rows: StatusRow[], style: Style, warnDays: number |
       row.profile,
       row.environment ? row.environment.url : '?',
       row.app ? row.app.displayName : '?',
-      row.credential?.type ?? (row.delegated?.publicClient ? 'no secret' : '?'),
-      row.delegated?.publicClient && !row.credential ? '-' : expires(row, warnDays, now),
+      row.credential?.type ?? (row.federation ? 'federated' : row.delegated?.publicClient ? 'no secret' : '?'),
+      (row.delegated?.publicClient || row.federation) && !row.credential ? '-' : expires(row, warnDays, now),
       row.lastSuccessfulTest ? `${row.lastSuccessfulTest.slice(0, 16).replace('T', ' ')} UTC` : 'never',
-      `${row.keychainItem === 'present' ? 'present' : row.keychainItem === 'missing' ? 'MISSING' : 'unknown'}${row.store === 'file' ? ' (file)' : ''}`,
+      row.keychainItem === 'none'
+        ? '-'
+        : `${row.keychainItem === 'present' ? 'present' : row.keychainItem === 'missing' ? 'MISSING' : 'unknown'}${row.store === 'file' ? ' (file)' : ''}`,
     ]),
   ];
   const widths = table[0]!.map((_, column) => Math.max(...table.map((cells) => cells[column]!.length)));
@@ -27,6 +29,10 @@ export function formatStatus(rows: StatusRow[], style: Style, warnDays: number |
   for (const row of rows) {
     if (row.problem) lines.push('', style.red(`✖ ${row.profile}: ${row.problem}`));
     if (row.delegated) lines.push('', delegatedLine(row, row.delegated, style, warnDays));
+    if (row.federation) {
+      lines.push('', `  ${row.profile}: federated, no secret; tokens sign the app in from:`);
+      for (const f of row.federation) lines.push(`    ${f.issuer}  ${f.subject}  ("${f.name}")`);
+    }
     const item = row.store === 'file' ? 'encrypted credential file' : 'keychain item';
     if (row.keychainItem === 'missing')
       lines.push(

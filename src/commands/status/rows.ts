@@ -19,7 +19,8 @@ export interface StatusRow {
   tenantId: string | undefined;
   credential: { type: string; keyId: string; expiresOn: string; daysLeft: number } | undefined;
   lastSuccessfulTest: string | undefined;
-  keychainItem: 'present' | 'missing' | 'unknown';
+  /** none: a federated profile, which has nothing to keep. */
+  keychainItem: 'present' | 'missing' | 'unknown' | 'none';
   /** Where the credential is kept: the OS keychain or the encrypted file store (--store file). */
   store?: CredentialStore;
   /** A delegated profile: whom it acts as, and its refresh token's health (Entra ends one after 90 days unused). */
@@ -28,6 +29,8 @@ export interface StatusRow {
     user?: string;
     refreshToken: { lastRedeemedOn?: string; daysLeft?: number };
   };
+  /** A federated profile: the issuers and subjects whose tokens sign the app in (no secret exists). */
+  federation?: Array<{ name: string; issuer: string; subject: string }>;
   /** Where the credential is delivered (--push), the key each last received, and whether that is the current one. */
   destinations?: Array<{ spec: string; lastKeyId?: string; lastDeliveredOn?: string; stale: boolean }>;
   /** Credentials a rotation replaced that stay valid until `rotate-secret --finish`. */
@@ -85,6 +88,7 @@ export async function readRows(
         lastSuccessfulTest: p.lastSuccessfulTest,
         keychainItem: await itemsPresent(present, kept, p),
         ...(p.flow === 'delegated' ? { delegated: delegatedHealth(p, now) } : {}),
+        ...(p.federation?.length ? { federation: p.federation.map(({ name, issuer, subject }) => ({ name, issuer, subject })) } : {}),
         store: kept,
         ...(p.pendingRevocation?.length ? { pendingRevocation: p.pendingRevocation } : {}),
         ...(p.destinations?.length ? { destinations: p.destinations.map((d) => ({ ...d, stale: isStale(p, d) })) } : {}),
@@ -100,6 +104,7 @@ async function itemsPresent(
   store: CredentialStore,
   p: Profile,
 ): Promise<StatusRow['keychainItem']> {
+  if (p.federation?.length && !p.credential) return 'none';
   if (p.flow !== 'delegated') return present(store, p.keychain.account);
   const accounts = [`${p.keychain.account}#refresh`, ...(p.delegated?.publicClient ? [] : [p.keychain.account])];
   const states = await Promise.all(accounts.map((account) => present(store, account)));

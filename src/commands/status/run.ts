@@ -6,6 +6,7 @@ import { recordSuccess } from '../../connection/profile-writes.ts';
 import { assertSameCloud } from '../../connection/select-profile.ts';
 import { openProfiles } from '../../connection/storage.ts';
 import { profileSubject } from '../../steps/profile-subject.ts';
+import { federatedSubject } from '../../steps/federated-subject.ts';
 import { formatStatus } from './format.ts';
 import { expiryCalendar } from './ics.ts';
 import { writeOutputFile } from '../../util/output-file.ts';
@@ -37,10 +38,15 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
           row.problemCode = error instanceof DynauthError ? error.code : 'unexpected';
           return;
         }
+        // A federated profile is tested only where a platform token is at hand (AZURE_FEDERATED_TOKEN_FILE).
+        const tokenFile = profile!.federation?.length ? deps.env.AZURE_FEDERATED_TOKEN_FILE : undefined;
+        if (profile!.federation?.length && !tokenFile) return;
         row.check = await testConnection(
           deps,
           cloud,
-          profileSubject(profile!, storages.of(profile!), () => deps.clock.now()),
+          tokenFile
+            ? federatedSubject(profile!, tokenFile, (token) => deps.redactor.add(token))
+            : profileSubject(profile!, storages.of(profile!), () => deps.clock.now()),
           { timeoutMs: flags.timeoutMs },
         );
         if (row.check.ok) {

@@ -21,6 +21,8 @@ export const registerTestConnection: CommandRegistrar = (program, invoke) => {
         '      --client-secret-stdin',
         '  dynauth test-connection --tenant contoso.onmicrosoft.com \\',
         '      --connection-string-stdin < connection.txt',
+        '  dynauth test-connection --profile contososales \\',
+        '      --federated-token-file "$RUNNER_TEMP/oidc-token"   (inside the pipeline)',
         '',
         'Exit codes: 0 every check passed, 1 a check failed, 2 bad input,',
         '4 authentication failed.',
@@ -34,6 +36,13 @@ export const registerTestConnection: CommandRegistrar = (program, invoke) => {
     .addOption(option('--client-secret <value>', 'refused: a secret on the command line leaks into shell history').hideHelp())
     .addOption(option('--certificate <file.pem>', 'certificate and private key (PEM) of a setup made by hand'))
     .addOption(option('--connection-string-stdin', 'read a Dataverse ServiceClient connection string from stdin'))
+    .addOption(
+      option(
+        '--federated-token-file <file>',
+        "a federated profile: the file holding the platform's OIDC token (GitHub Actions, Azure DevOps, Kubernetes)",
+        'AZURE_FEDERATED_TOKEN_FILE',
+      ),
+    )
     .addOption(repeatableOption('--read <table>', 'also read one row of this table as the app, e.g. accounts (its entity set name)'))
     .addOption(timeoutOption())
     .addOption(passphraseOption())

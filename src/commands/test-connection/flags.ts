@@ -18,6 +18,8 @@ export interface TestConnectionFlags extends StorageFlags {
   handMade: boolean;
   timeoutMs: number;
   readTables: string[];
+  /** --federated-token-file (AZURE_FEDERATED_TOKEN_FILE): a federated profile's platform token. */
+  federatedTokenFile: string | undefined;
 }
 
 const USE_STDIN = 'pipe it to --client-secret-stdin instead (or leave it out to be asked, masked, in a terminal)';
@@ -40,6 +42,7 @@ export function parseTestConnectionFlags(options: FlagValues, cloud: Cloud, env:
     handMade: false,
     timeoutMs: readTimeout(options),
     readTables: readList(options, 'read'),
+    federatedTokenFile: readText(options, 'federatedTokenFile') || undefined,
     ...readStorageFlags(options, env),
   };
   flags.handMade = Boolean(

@@ -31,7 +31,9 @@ export function formatReport(report: ConnectionReport, style: Style): string {
       'credential',
       credential
         ? `${credential.type === 'secret' ? 'client secret' : `certificate${credential.thumbprint ? ` ${credential.thumbprint}` : ''}`}${expiry}`
-        : 'none (a public client)',
+        : report.federation
+          ? `none: federated, signs in with the platform's token (${report.federation.tokenFile})`
+          : 'none (a public client)',
     ),
     ...row('refresh token', delegated ? refresh : undefined),
     ...row(delegated ? 'user id' : 'app user', report.applicationUserId),

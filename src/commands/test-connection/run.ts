@@ -8,6 +8,7 @@ import { recordSuccess } from '../../connection/profile-writes.ts';
 import { assertSameCloud, chooseProfile } from '../../connection/select-profile.ts';
 import { openProfiles } from '../../connection/storage.ts';
 import { profileSubject } from '../../steps/profile-subject.ts';
+import { federatedProfileSubject } from './federated.ts';
 
 export async function run(deps: Deps, options: Record<string, unknown>): Promise<number> {
   const cloud = await deps.cloud();
@@ -16,7 +17,9 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const profile = profiles ? await chooseProfile(deps, profiles, flags.profile) : undefined;
   if (profile) assertSameCloud(profile, cloud);
   const subject = profile
-    ? profileSubject(profile, await openStorageFor(deps, profile, flags), () => deps.clock.now())
+    ? profile.federation?.length
+      ? federatedProfileSubject(deps, profile, flags.federatedTokenFile)
+      : profileSubject(profile, await openStorageFor(deps, profile, flags), () => deps.clock.now())
     : await handMadeSubject(deps, cloud, flags);
   deps.ui.step(
     `Testing ${subject.profile ? `profile ${subject.profile}` : `client id ${subject.clientId}`} against ${subject.environmentUrl}…`,

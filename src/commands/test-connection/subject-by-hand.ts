@@ -18,7 +18,7 @@ export async function handMadeSubject(
   flags: TestConnectionFlags,
 ): Promise<ConnectionSubject> {
   let { environment, tenant, clientId } = flags;
-  let secret: AppSecret | undefined;
+  let secret: Exclude<AppSecret, { kind: 'federated' }> | undefined;
   let thumbprint: string | undefined;
   if (flags.connectionStringStdin) {
     const fields = parseConnectionString(await readStdin(deps, 'a connection string', '--connection-string-stdin', flags.timeoutMs));
