@@ -311,3 +311,23 @@ test('init --dry-run names each destination in the plan and delivers nothing', a
   );
   assert.ok(!sandbox.emulator.requests.some((r) => r.service === 'github' || r.service === 'keyvault'));
 });
+
+test('init whose destination refuses exits 1 with the profile set up; running it again delivers, minting nothing new', async (t) => {
+  const sandbox = await startSandbox(t);
+  sandbox.emulator.github.setAccess(REPO, 'none');
+  const first = await sandbox.run([...INIT, ...pushArgs(sandbox)], { env: pushEnv(sandbox) });
+  assert.equal(first.code, 1, first.stderr);
+  assert.match(first.stderr, /GitHub does not show environment production of contoso\/dataverse-deploy to this token: 404/);
+  const profile = (await (await sandbox.storage()).profiles.read('contososales'))!;
+  assert.equal(profile.destinations?.[0]?.lastKeyId, undefined, 'GitHub is recorded as having received nothing');
+  assert.equal(profile.destinations?.[1]?.lastKeyId, profile.credential!.keyId, 'Key Vault took it');
+  sandbox.emulator.github.setAccess(REPO, 'admin');
+  const seen = sandbox.emulator.requests.length;
+  const again = await sandbox.run(INIT, { env: pushEnv(sandbox) });
+  assert.equal(again.code, 0, again.stderr);
+  const requests = sandbox.emulator.requests.slice(seen);
+  assert.ok(!requests.some((r) => r.service === 'graph' && /\/addPassword$/i.test(r.path)), 'the stored secret is reused');
+  assert.ok(!requests.some((r) => r.service === 'keyvault' && r.method === 'PUT'), 'Key Vault is not written twice');
+  await assertDelivered(sandbox);
+  await sandbox.assertNoSecretLeaked();
+});
