@@ -130,7 +130,10 @@ export function secretLifetimeUnder(rules: SecretRules, request: LifetimeRequest
     throw new UsageError(
       `${request.flag} is ${request.days} days, but ${describePolicy(rules.cappedBy)} allows client secrets at most ${rules.maxDays} days (passwordLifetime).`,
       {
-        hint: rules.maxDays < 1 ? 'Use --credential certificate.' : `Pass ${request.flag} ${rules.maxDays} or less.`,
+        hint:
+          rules.maxDays < 1
+            ? 'Use --credential certificate, or for a pipeline --credential federated --federation <spec> (no secret at all).'
+            : `Pass ${request.flag} ${rules.maxDays} or less.`,
         code: 'secret-lifetime-over-policy',
       },
     );
@@ -199,6 +202,6 @@ export async function rotationSecretLifetime(
 
 export const ROTATION_HINTS = (profile: string) => ({
   blocked:
-    'The current secret keeps working until it expires. Move the integration to a certificate (dynauth init --credential certificate), or ask an admin to exempt this app from the policy.',
+    'The current secret keeps working until it expires. Move the integration to a certificate (dynauth init --credential certificate) or, for a pipeline, to federated credentials (dynauth init --credential federated --federation <spec>: no secret at all), or ask an admin to exempt this app from the policy.',
   tooLong: `Run dynauth rotate-secret --profile ${profile} again with a shorter --secret-expiry (${POLICY_READ_HINT}).`,
 });

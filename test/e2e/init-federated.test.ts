@@ -61,18 +61,25 @@ test('init --credential federated: federated credentials instead of a secret, no
   assert.match(run.stderr, /environment: production/);
   const url = sandbox.emulator.environments.find((e) => e.uniqueName === 'contososales')!.url!;
   assert.ok(
-    run.stderr.includes(`pac auth create --githubFederated --tenant ${sandbox.emulator.tenant.id} --applicationId ${app.appId} --environment ${url}`),
+    run.stderr.includes(
+      `pac auth create --githubFederated --tenant ${sandbox.emulator.tenant.id} --applicationId ${app.appId} --environment ${url}`,
+    ),
   );
   assert.match(run.stderr, /azure\.workload\.identity\/client-id: "[0-9a-f-]{36}"/);
   assert.doesNotMatch(run.stderr, /Connection verified/, 'init cannot sign in as a federated app: only the pipeline can');
   // Not a single token request as the app: it has no credential dynauth could use.
-  assert.ok(!sandbox.emulator.requests.some((r) => r.service === 'login' && (r.body as Record<string, string>)?.['client_id'] === app.appId));
+  assert.ok(
+    !sandbox.emulator.requests.some((r) => r.service === 'login' && (r.body as Record<string, string>)?.['client_id'] === app.appId),
+  );
 });
 
 test('a re-run adds nothing twice, and a new spec is added beside the others', async (t) => {
   const sandbox = await startSandbox(t);
   assert.equal((await sandbox.run(base('--federation', PRODUCTION))).code, 0);
-  const again = await sandbox.run([...base('--federation', PRODUCTION, '--federation', 'github:contoso/dataverse-solutions:pull_request'), '--json']);
+  const again = await sandbox.run([
+    ...base('--federation', PRODUCTION, '--federation', 'github:contoso/dataverse-solutions:pull_request'),
+    '--json',
+  ]);
   assert.equal(again.code, 0, again.stderr);
   const result = JSON.parse(again.stdout);
   assert.ok(result.reused.includes('federatedCredential:github-contoso-dataverse-solutions-environment-production'));
@@ -131,4 +138,16 @@ test('the older Azure DevOps issuer is accepted with a warning that it retires',
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /retires in 2027/);
   assert.match(run.stderr, /Subject identifier: +sc:\/\/contoso\/dataverse\/prod/);
+});
+
+test('a tenant policy that blocks client secrets suggests --credential federated, which it does not block', async (t) => {
+  const sandbox = await startSandbox(t, {
+    seed: { adminReadsPolicies: true, defaultAppManagementPolicy: { passwordCredentials: [{ restrictionType: 'passwordAddition' }] } },
+  });
+  const secret = await sandbox.run(base());
+  assert.equal(secret.code, 2, secret.stderr);
+  assert.match(secret.stderr, /--credential certificate.*--credential federated --federation <spec>/s);
+  const federated = await sandbox.run(base('--federation', PRODUCTION));
+  assert.equal(federated.code, 0, federated.stderr);
+  assert.equal(appOf(sandbox).federatedIdentityCredentials?.length, 1);
 });

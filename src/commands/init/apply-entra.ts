@@ -186,7 +186,7 @@ export async function createSecret(
     throw (
       secretRefusal(error, lifetimeDays, {
         blocked:
-          'Run the same dynauth init again with --credential certificate: it reuses the app, service principal and consent made so far.',
+          'Run the same dynauth init again with --credential certificate: it reuses the app, service principal and consent made so far; for a pipeline, --credential federated --federation <spec> needs no secret at all.',
         tooLong: `Run the same dynauth init again with a shorter --secret-expiry (${POLICY_READ_HINT}), or with --credential certificate.`,
       }) ?? error
     );

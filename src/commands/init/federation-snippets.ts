@@ -65,7 +65,11 @@ function githubJob(spec: FederationSpec, connection: SnippetFacts): string {
         ? ['on:', '  push:', `    branches: ['${spec.github.ref.slice('refs/heads/'.length)}']`]
         : ['on: workflow_dispatch'];
   const subjectNote = spec.github
-    ? []
+    ? [
+        `# The token's subject must be exactly ${spec.subject} (case-sensitive). A repository created or renamed`,
+        '# after mid-2026 gets immutable repo:owner-ID/repo-ID subjects, and an organisation may customise the',
+        '# template: then trust the subject GitHub sends, given raw (--federation github:subject:<subject>).',
+      ]
     : [
         `# The token's subject must be exactly: ${spec.subject}`,
         '# (a customised subject template or immutable repo:owner-ID/repo-ID subject, as given).',

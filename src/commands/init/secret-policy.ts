@@ -17,7 +17,7 @@ export function withSecretPolicy(answers: InitAnswers, found: Discovery, flags: 
     flag: '--secret-expiry',
     blocked: {
       usage: true,
-      hint: `Run the same dynauth init with --credential certificate${found.app ? ': it reuses the app and what else exists' : ''}.`,
+      hint: `Run the same dynauth init with --credential certificate${found.app ? ': it reuses the app and what else exists' : ''}; for a pipeline, --credential federated --federation <spec> needs no secret at all.`,
     },
   });
   return settled.days === answers.lifetimeDays ? answers : { ...answers, lifetimeDays: settled.days, lifetimeNote: settled.note };
