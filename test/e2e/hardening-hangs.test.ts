@@ -47,6 +47,9 @@ const KEYCHAIN_HANGS: ReadonlyArray<{ command: string; args: string[]; needsProf
   // test-connection reports every check, this one too, on stdout.
   { command: 'test-connection', args: ['test-connection', '--profile', 'contososales'], needsProfile: true, stream: 'stdout' },
   { command: 'export', args: ['export', '--profile', 'contososales'], needsProfile: true },
+  { command: 'token', args: ['token', '--profile', 'contososales'], needsProfile: true },
+  { command: 'api', args: ['api', '--profile', 'contososales', 'GET', 'WhoAmI'], needsProfile: true },
+  { command: 'remove', args: ['remove', '--profile', 'contososales', '--yes'], needsProfile: true },
   { command: 'rotate-secret', args: ['rotate-secret', '--profile', 'contososales', '--yes'], needsProfile: true },
 ]);
 
