@@ -42,7 +42,12 @@ export function describeRemoval(profile: Profile, objects: AppObjects | undefine
   const lines = [
     `profile ${profile.name} and its stored credential${profile.flow === 'delegated' ? ' and refresh token' : ''} (${vaultDescription})`,
   ];
-  if (!objects) return lines;
+  if (!objects) {
+    lines.push(
+      `(kept in the cloud: the app registration "${profile.appDisplayName}"${profileKind(profile) === 'delegated' ? '' : ' and its application user'}; --delete-app removes them too)`,
+    );
+    return lines;
+  }
   const user = objects.applicationUser;
   if (user && !user.disabled)
     lines.push(
