@@ -59,7 +59,10 @@ test('remove deletes the profile, its stored items and records, and touches noth
     'the app is kept',
   );
   assert.match(run.stderr, /profile contososales and its stored credential/);
-  assert.match(run.stderr, /kept in the cloud: the app registration "dynauth-contososales" and its application user; --delete-app removes them too/);
+  assert.match(
+    run.stderr,
+    /kept in the cloud: the app registration "dynauth-contososales" and its application user; --delete-app removes them too/,
+  );
 
   const again = await sandbox.run(['remove', '--profile', 'contososales', '--yes']);
   assert.equal(again.code, 2, 'gone: an unknown profile');
