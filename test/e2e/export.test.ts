@@ -52,3 +52,27 @@ test('export of an unknown profile lists the known ones (exit 2)', async (t) => 
   assert.equal(run.code, 2);
   assert.match(run.stderr, /No profile "nope" \(there are none yet: run dynauth init\)/);
 });
+
+test('export --format env of a certificate profile names the PEM file --pem-out wrote, and says so when it is not asked for', async (t) => {
+  const sandbox = await startSandbox(t);
+  const init = await sandbox.run([
+    'init',
+    '--yes',
+    '--environment',
+    'contosodev',
+    '--role-preset',
+    'read-only',
+    '--credential',
+    'certificate',
+  ]);
+  assert.equal(init.code, 0, init.stderr);
+  const plain = await sandbox.run(['export', '--format', 'env']);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.doesNotMatch(plain.stdout, /AZURE_CLIENT_SECRET|AZURE_CLIENT_CERTIFICATE_PATH/);
+  assert.match(plain.stderr, /--pem-out <file> writes its key and adds AZURE_CLIENT_CERTIFICATE_PATH/);
+  const pem = join(sandbox.dir, 'app.pem');
+  const withPem = await sandbox.run(['export', '--format', 'env', '--pem-out', pem]);
+  assert.equal(withPem.code, 0, withPem.stderr);
+  assert.match(withPem.stdout, new RegExp(`^AZURE_CLIENT_CERTIFICATE_PATH=${pem}$`, 'm'));
+  assert.equal((await stat(pem)).mode & 0o777, 0o600);
+});
