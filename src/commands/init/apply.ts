@@ -117,11 +117,11 @@ export async function applyPlan(
 }
 
 /** The app, found or made. Ctrl-C waits for a new app to be recorded: a re-run must find it while Graph's lists do not show it yet. */
-async function recordedApp(ctx: ApplyContext, crm: ServicePrincipal): Promise<Application> {
+export async function recordedApp(ctx: ApplyContext, crm: ServicePrincipal): Promise<Application> {
   const { deps, answers, found, storage, outcome, now } = ctx;
   const app = await deps.cancellation.critical(async () => {
     const sleep = (ms: number) => deps.clock.sleep(ms, deps.cancellation.signal);
-    const made = await ensureApp(ctx.session.graph, answers.appName, crm, found.app, outcome, sleep);
+    const made = await ensureApp(ctx.session.graph, answers.appName, crm, found.app, outcome, sleep, answers.delegated);
     if (!found.app)
       await rememberNewApp(
         storage.profiles,

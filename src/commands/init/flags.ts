@@ -10,6 +10,10 @@ import { assertWritableFile } from '../../util/output-file.ts';
 import { passphraseProblem } from '../../secrets/passphrase.ts';
 import type { FederationSpec } from '../../connection/federation-spec.ts';
 import { missingFederation, readFederationFlags } from './federation-flags.ts';
+import type { ConnectionFlow } from '../../profiles/profile.ts';
+
+/** How the integration account of a delegated setup signs in. */
+export type UserSignInMethod = 'browser' | 'device-code';
 
 export const DEFAULT_LIFETIME_DAYS = 180;
 
@@ -40,6 +44,16 @@ export interface InitFlags {
   showSecret: boolean;
   /** --federation: the pipelines whose tokens sign the app in (implies --credential federated). */
   federation: FederationSpec[];
+  /** --flow: app-user (an application user, the default) or delegated (the app acts as a signed-in user). */
+  flow: ConnectionFlow | undefined;
+  /** --redirect-uri: a delegated app's redirect URIs besides http://localhost (a product's own callback). */
+  redirectUris: string[];
+  /** --public-client: a delegated app with no secret (PKCE alone; device code allowed). */
+  publicClient: boolean;
+  /** false with --no-sign-in: the delegated app is set up, and the integration account signs in later. */
+  signIn: boolean;
+  /** --user-sign-in: how the integration account signs in (browser, or device code for a public client). */
+  userSignIn: UserSignInMethod | undefined;
 }
 
 export function parseInitFlags(options: FlagValues, cloud: Cloud, env: Env): InitFlags {
@@ -78,7 +92,26 @@ export function parseInitFlags(options: FlagValues, cloud: Cloud, env: Env): Ini
       code: 'weak-passphrase',
     });
   }
+  const delegated = readDelegatedFlags(options);
+  if (delegated.flow === 'delegated') {
+    const refused = [
+      roles.length && '--role',
+      rolePreset && '--role-preset',
+      readText(options, 'businessUnit') && '--business-unit',
+      readSwitch(options, 'skipMissingTables') && '--skip-missing-tables',
+      credential === 'certificate' && '--credential certificate',
+      addEnvironment && '--add-environment',
+      delegated.publicClient && lifetimeDays !== undefined && '--secret-expiry (a public client has no secret)',
+    ].filter(Boolean);
+    if (refused.length) {
+      throw new UsageError(
+        `--flow delegated makes no application user and signs in with a client secret or none: ${refused.join(', ')} do not apply.`,
+      );
+    }
+    if (environments.length > 1) throw new UsageError('--flow delegated sets up one environment at a time: give one --environment.');
+  }
   return {
+    ...delegated,
     auth: parseAuthMethod(readText(options, 'auth')),
     tenant,
     environments,
@@ -102,11 +135,53 @@ export function parseInitFlags(options: FlagValues, cloud: Cloud, env: Env): Ini
   };
 }
 
+type DelegatedFlags = Pick<InitFlags, 'flow' | 'redirectUris' | 'publicClient' | 'signIn' | 'userSignIn'>;
+
+/** --flow and the flags only a delegated setup has; any of those implies --flow delegated. */
+function readDelegatedFlags(options: FlagValues): DelegatedFlags {
+  const redirectUris = readList(options, 'redirectUri').map(validateRedirectUri);
+  const publicClient = readSwitch(options, 'publicClient');
+  const signIn = options.signIn !== false;
+  const userSignIn = readText(options, 'userSignIn') as UserSignInMethod | undefined;
+  const given = [
+    redirectUris.length && '--redirect-uri',
+    publicClient && '--public-client',
+    !signIn && '--no-sign-in',
+    userSignIn && '--user-sign-in',
+  ].filter((flag): flag is string => Boolean(flag));
+  const flow = (readText(options, 'flow') as ConnectionFlow | undefined) ?? (given.length ? 'delegated' : undefined);
+  if (flow === 'app-user' && given.length) throw new UsageError(`${given.join(', ')} go with --flow delegated, not --flow app-user.`);
+  if (userSignIn && !signIn) throw new UsageError('--user-sign-in and --no-sign-in contradict each other.');
+  return { flow, redirectUris, publicClient, signIn, userSignIn };
+}
+
+/**
+ * Entra's rules for a redirect URI (learn.microsoft.com/entra/identity-platform/reply-url):
+ * https, or http on localhost / 127.0.0.1 only; at most 256 characters; no wildcard.
+ */
+export function validateRedirectUri(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--redirect-uri "${text}" is not a URL.`);
+  }
+  const loopback = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new UsageError(`--redirect-uri "${text}" must use https (http is allowed for localhost and 127.0.0.1 only).`);
+  }
+  if (text.length > 256) throw new UsageError('--redirect-uri is longer than the 256 characters Entra allows.');
+  if (text.includes('*')) throw new UsageError('--redirect-uri may not contain a wildcard (*).');
+  return text;
+}
+
 /** Without a terminal (or with --yes) nothing is asked: every missing answer is one usage error. */
 export function assertNothingMissing(flags: InitFlags, options: { needsYes: boolean }): void {
   const missing: string[] = [];
-  if (!flags.environments.length && !flags.addEnvironment) missing.push('--environment <id|url|name>');
-  if (!flags.roles.length && !flags.rolePreset && !flags.addEnvironment)
+  // A delegated profile is repaired with --profile alone: its environment is the profile's.
+  const repairing = flags.flow === 'delegated' && flags.profile !== undefined;
+  if (!flags.environments.length && !flags.addEnvironment && !repairing) missing.push('--environment <id|url|name>');
+  if (!flags.roles.length && !flags.rolePreset && !flags.addEnvironment && flags.flow !== 'delegated')
     missing.push('--role-preset <contact-center|read-only|system-administrator> or --role <name>');
   if (flags.usePassphrase && !flags.passphrase) missing.push('DYNAUTH_PASSPHRASE (for --passphrase)');
   missing.push(...missingFederation(flags));

@@ -2,14 +2,27 @@ import type { StoredCredential } from '../../connection/credential.ts';
 import type { ApplicationUser, BusinessUnit, DataverseApi } from '../../clients/dataverse.ts';
 import type { Application, FederatedCredential, PermissionGrant, ServicePrincipal } from '../../clients/graph.ts';
 import type { FederationSpec } from '../../connection/federation-spec.ts';
+import type { ConnectionFlow } from '../../profiles/profile.ts';
 import type { RolePreset } from '../../roles/presets.ts';
 import type { PolicyReads } from '../../steps/credential-policy.ts';
 import type { TargetEnvironment } from '../../steps/resolve-environments.ts';
 
 export type RoleChoice = { kind: 'preset'; preset: RolePreset } | { kind: 'existing'; names: string[] };
 
+/** A delegated setup's answers: the app's platform, and how (whether) the integration account signs in. */
+export interface DelegatedAnswers {
+  publicClient: boolean;
+  /** http://localhost first, then --redirect-uri's. */
+  redirectUris: string[];
+  /** undefined with --no-sign-in. */
+  signIn: 'browser' | 'device-code' | undefined;
+}
+
 /** Every answer, from flags, environment or prompts, before anything is planned. */
 export interface InitAnswers {
+  /** app-user unless --flow delegated (then `delegated` is set). */
+  flow: ConnectionFlow;
+  delegated?: DelegatedAnswers;
   appName: string;
   /** When known (--add-environment), the app is found by client id rather than by name. */
   appId?: string;
@@ -59,6 +72,9 @@ export interface Discovery {
   environments: EnvironmentState[];
   /** --credential federated: the app's federated identity credentials. */
   federation?: FederatedCredential[];
+  /** Delegated setups: Microsoft Graph's service principal and the app's admin consent to its sign-in scopes. */
+  graph?: ServicePrincipal | undefined;
+  graphGrant?: PermissionGrant | undefined;
 }
 
 export interface PlanItem {

@@ -1,3 +1,4 @@
+import { UsageError } from '../../cli/errors.ts';
 import { validateAppName, validateLifetime } from '../../cli/flags/validate.ts';
 import type { Deps } from '../../deps.ts';
 import { validateProfileNameFlag } from '../../profiles/profile-name.ts';
@@ -8,6 +9,8 @@ import { parseLifetimeDays } from '../../util/duration.ts';
 import { plainName } from '../../util/terminal-text.ts';
 import { DEFAULT_LIFETIME_DAYS, type InitFlags } from './flags.ts';
 import type { InitAnswers, RoleChoice } from './model.ts';
+import type { ConnectionFlow } from '../../profiles/profile.ts';
+import { DEFAULT_DELEGATED_REDIRECT_URI } from '../../microsoft.ts';
 
 /** Fills every answer the flags left open: asked in a terminal, else the documented default. */
 export async function completeAnswers(
@@ -18,6 +21,16 @@ export async function completeAnswers(
 ): Promise<InitAnswers> {
   const ask = deps.canPrompt && !flags.yes;
   const first = targets[0]!;
+  // A flag only an application user has (roles, a business unit, a certificate…) already says app-user.
+  const appUserFlags =
+    flags.roles.length > 0 ||
+    flags.rolePreset !== undefined ||
+    flags.businessUnit !== undefined ||
+    flags.skipMissingTables ||
+    (flags.credential !== undefined && flags.credential !== 'secret') ||
+    flags.addEnvironment !== undefined;
+  const flow = flags.flow ?? (ask && !appUserFlags ? await chooseFlow(deps) : 'app-user');
+  if (flow === 'delegated') return delegatedAnswers(deps, flags, targets, ask);
   const appName =
     flags.appName ??
     (ask
@@ -70,6 +83,16 @@ export async function completeAnswers(
     );
   }
   const businessUnit = flags.businessUnit ?? (ask ? await chooseBusinessUnit(deps, session, first) : undefined);
+  const withProfiles = await profilesFor(deps, flags, targets, ask);
+  return { flow, appName, appId: flags.appId, credential, lifetimeDays, roleChoice, businessUnit, targets: withProfiles };
+}
+
+async function profilesFor(
+  deps: Pick<Deps, 'prompter'>,
+  flags: InitFlags,
+  targets: TargetEnvironment[],
+  ask: boolean,
+): Promise<InitAnswers['targets']> {
   const profileFor = async (target: TargetEnvironment) =>
     flags.profile ??
     (ask && targets.length === 1
@@ -82,7 +105,71 @@ export async function completeAnswers(
   const withProfiles: InitAnswers['targets'] = [];
   for (const target of targets) withProfiles.push({ ...target, profile: await profileFor(target) });
   for (const target of withProfiles) validateProfileNameFlag(target.profile);
-  return { appName, appId: flags.appId, credential, lifetimeDays, roleChoice, businessUnit, targets: withProfiles };
+  return withProfiles;
+}
+
+async function chooseFlow(deps: Pick<Deps, 'prompter'>): Promise<ConnectionFlow> {
+  return deps.prompter.select({
+    message: 'How will the integration connect?',
+    choices: [
+      {
+        name: 'As an application user (server-to-server)',
+        value: 'app-user' as const,
+        description: 'the app signs in as itself; dynauth makes its Dataverse application user and roles',
+      },
+      {
+        name: 'As a signed-in user (delegated)',
+        value: 'delegated' as const,
+        description: 'the app acts as an integration account through a refresh token (authorization code + PKCE)',
+      },
+    ],
+  });
+}
+
+/** A delegated setup asks only for the app's name, its kind of client and the profile: there are no roles to pick. */
+async function delegatedAnswers(
+  deps: Pick<Deps, 'prompter'>,
+  flags: InitFlags,
+  targets: TargetEnvironment[],
+  ask: boolean,
+): Promise<InitAnswers> {
+  const first = targets[0]!;
+  const appName =
+    flags.appName ??
+    (ask
+      ? await deps.prompter.input({
+          message: 'Name of the app registration',
+          default: `dynauth-${plainName(first.uniqueName)}`,
+          validate: valid(validateAppName),
+        })
+      : `dynauth-${plainName(first.uniqueName)}`);
+  // Asked only when the flow itself was chosen by prompt: --flow delegated alone means a confidential app.
+  const publicClient =
+    flags.publicClient ||
+    (ask && flags.flow === undefined
+      ? await deps.prompter.select({
+          message: 'Kind of client',
+          choices: [
+            { name: 'Confidential (web app with a client secret)', value: false, description: 'the product sends a client secret' },
+            { name: 'Public (no secret, PKCE alone)', value: true, description: 'the same as --public-client' },
+          ],
+        })
+      : false);
+  if (flags.userSignIn === 'device-code' && !publicClient) {
+    throw new UsageError('--user-sign-in device-code needs --public-client: Entra allows the device code flow to public clients only.');
+  }
+  const redirectUris = [...new Set([DEFAULT_DELEGATED_REDIRECT_URI, ...flags.redirectUris])];
+  return {
+    flow: 'delegated',
+    delegated: { publicClient, redirectUris, signIn: flags.signIn ? (flags.userSignIn ?? 'browser') : undefined },
+    appName,
+    appId: flags.appId,
+    credential: 'secret',
+    lifetimeDays: flags.lifetimeDays ?? DEFAULT_LIFETIME_DAYS,
+    roleChoice: { kind: 'existing', names: [] },
+    businessUnit: undefined,
+    targets: await profilesFor(deps, flags, targets, ask),
+  };
 }
 
 async function chooseRoles(

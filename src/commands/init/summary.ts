@@ -93,9 +93,14 @@ const WORDS: Record<string, string> = {
   securityRolePrivileges: 'privileges of security role',
   roleAssignment: 'assignment of role',
   federatedCredential: 'federated credential',
+  delegatedPlatform: 'redirect URIs and sign-in permissions of the app',
 };
 
 /** An outcome id of the JSON result ("securityRole:dynauth read-only@contoso") in the user's words. */
+export function describeOutcome(id: string): string {
+  return describe(id);
+}
+
 function describe(id: string): string {
   const match = /^(\w+)(?::(.+?))?(?:@(.+))?$/.exec(id);
   if (!match) return id;
