@@ -1,8 +1,9 @@
 // A fresh access token for a profile, the way its integration gets one: client credentials for an
 // app-user profile, the stored refresh token for a delegated one (delegated-session.ts: the rotated
-// refresh token is sealed before anything else happens, and the redemption recorded in the profile). One function,
-// one switch on the profile's kind: a federated profile's branch joins it.
-import { createAppCredential } from '../auth/app-credential.ts';
+// refresh token is sealed before anything else happens, and the redemption recorded in the profile), the platform's
+// token for a federated one inside its pipeline. One function, one switch on the profile's kind.
+import { createAppCredential, type AppSecret } from '../auth/app-credential.ts';
+import { readFederatedToken } from '../auth/federated-token.ts';
 import { unansweredFailure } from '../auth/token-error.ts';
 import { DynauthError, UsageError } from '../cli/errors.ts';
 import { dataverseScope, dataverseUserScope, type Cloud } from '../clouds.ts';
@@ -23,7 +24,7 @@ export interface AccessToken {
   tokenType: 'Bearer';
 }
 
-export type AccessTokenDeps = Pick<Deps, 'http' | 'clock' | 'cancellation' | 'redactor' | 'ui'>;
+export type AccessTokenDeps = Pick<Deps, 'http' | 'clock' | 'cancellation' | 'redactor' | 'ui' | 'env'>;
 
 export type ProfileKind = 'app-user' | 'delegated' | 'federated';
 
@@ -53,15 +54,12 @@ export async function accessTokenFor(
     case 'delegated':
       return delegatedToken(deps, cloud, storage, profile, scopes);
     case 'federated':
-      throw new DynauthError(`Profile "${profile.name}" signs in with federated credentials: dynauth cannot get its token here.`, {
-        hint: 'Its tokens come from the pipeline its federated credential trusts.',
-        code: 'federated-token',
-      });
+      return federatedToken(deps, cloud, profile, scopes);
   }
 }
 
-async function appToken(deps: AccessTokenDeps, cloud: Cloud, storage: Storage, profile: Profile, scopes: string[]): Promise<AccessToken> {
-  // Client credentials grant only a resource's .default (AADSTS1002012 otherwise): said before asking Entra.
+/** The scopes client credentials grant: exactly one resource's .default (AADSTS1002012 otherwise), said before asking Entra. */
+function assertAppScopes(profile: Profile, scopes: string[]): void {
   const wrong = scopes.find((scope) => !scope.endsWith('/.default'));
   if (wrong !== undefined || scopes.length !== 1) {
     throw new UsageError(
@@ -69,6 +67,27 @@ async function appToken(deps: AccessTokenDeps, cloud: Cloud, storage: Storage, p
       { hint: `Leave --scope out for the environment (${dataverseScope(profile.environment.url)}).`, code: 'bad-scope' },
     );
   }
+}
+
+/**
+ * A federated profile, inside its pipeline: the platform's token (AZURE_FEDERATED_TOKEN_FILE, as Azure
+ * Workload Identity and the pipeline tasks set it) as the client assertion. Elsewhere there is no token to be had.
+ */
+async function federatedToken(deps: AccessTokenDeps, cloud: Cloud, profile: Profile, scopes: string[]): Promise<AccessToken> {
+  const file = deps.env.AZURE_FEDERATED_TOKEN_FILE;
+  if (!file) {
+    throw new UsageError(`Profile "${profile.name}" signs in with federated credentials: it has no secret, only its pipeline's token.`, {
+      hint: 'Run it inside the pipeline, with AZURE_FEDERATED_TOKEN_FILE naming the file the platform wrote its OIDC token to.',
+      code: 'federated-token',
+    });
+  }
+  assertAppScopes(profile, scopes);
+  const assertion = await readFederatedToken(file, (token) => deps.redactor.add(token));
+  return clientCredentialsToken(deps, cloud, profile, { kind: 'federated', token: assertion }, scopes);
+}
+
+async function appToken(deps: AccessTokenDeps, cloud: Cloud, storage: Storage, profile: Profile, scopes: string[]): Promise<AccessToken> {
+  assertAppScopes(profile, scopes);
   const stored = await readCredential(storage, profile);
   if (!stored?.credential) {
     throw new StoredConnectionMissing(
@@ -76,12 +95,22 @@ async function appToken(deps: AccessTokenDeps, cloud: Cloud, storage: Storage, p
       `Run dynauth rotate-secret --profile ${profile.name} (or dynauth init --profile ${profile.name} again) to make and store a new one.`,
     );
   }
+  return clientCredentialsToken(deps, cloud, profile, appSecretOf(stored.credential), scopes);
+}
+
+async function clientCredentialsToken(
+  deps: AccessTokenDeps,
+  cloud: Cloud,
+  profile: Profile,
+  secret: AppSecret,
+  scopes: string[],
+): Promise<AccessToken> {
   let unanswered: NetworkError | undefined;
   const watch = {
     trace: (line: string) => deps.ui.verbose(line),
     onNetwork: (failure: NetworkError | undefined) => (unanswered = failure),
   };
-  const credential = await createAppCredential(cloud, profile.tenantId, profile.clientId, appSecretOf(stored.credential), watch);
+  const credential = await createAppCredential(cloud, profile.tenantId, profile.clientId, secret, watch);
   let token: Awaited<ReturnType<typeof credential.getToken>>;
   try {
     token = await credential.getToken(scopes, { abortSignal: deps.cancellation.signal });

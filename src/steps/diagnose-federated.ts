@@ -2,7 +2,7 @@
 // and subject shown beside the ones the app trusts: most failures are a subject that differs by a
 // word (learn.microsoft.com/entra/workload-id/workload-identity-federation; Entra matches
 // case-sensitively since 2024: learn.microsoft.com/entra/identity-platform/reference-breaking-changes).
-import { aadstsCode } from '../auth/token-error.ts';
+import { aadstsCode, aadstsMessage } from '../auth/token-error.ts';
 import { DynauthError } from '../cli/errors.ts';
 import { GITHUB_ISSUER, TOKEN_EXCHANGE_AUDIENCE } from '../connection/federation-spec.ts';
 import { initCommand, type Diagnosis, type DiagnosisContext, type FederatedDiagnosisFacts } from './diagnosis.ts';
@@ -14,7 +14,8 @@ export function diagnoseFederated(error: unknown, facts: FederatedDiagnosisFacts
   const code = aadstsCode(error);
   if (code === undefined) return undefined;
   const at = (cause: string, fix: string): Diagnosis => ({ code: `AADSTS${code}`, cause, fix, auth: true });
-  const token = facts.token ?? { audiences: [] };
+  // Unread (dynauth token, dynauth api): Entra's own text names the token's issuer or subject.
+  const token = facts.token ?? claimsNamedIn(aadstsMessage(error));
   const presented = `The token: issuer ${token.issuer ?? '(none)'}, subject ${token.subject ?? '(none)'}.`;
   const trusted = `The app trusts: ${facts.configured.map((c) => `issuer ${c.issuer}, subject ${c.subject} ("${c.name}")`).join('; ') || 'nothing (the profile records no federated credential)'}.`;
   const exact = facts.configured.some((c) => c.issuer === token.issuer && c.subject === token.subject);
@@ -67,6 +68,12 @@ function subjectAdvice(issuer: string | undefined): string {
     return 'GitHub sets the subject from the job: with `environment: NAME` it is repo:OWNER/REPO:environment:NAME, otherwise a push gives repo:OWNER/REPO:ref:refs/heads/BRANCH (or refs/tags/TAG) and a pull request repo:OWNER/REPO:pull_request; an organisation may customise the template, and repositories created or renamed after mid-2026 use repo:owner-ID/repo-ID. Run the job so that its subject is a trusted one';
   }
   return "Make the platform present a trusted issuer and subject (an Azure DevOps service connection shows both; a Kubernetes token's subject is system:serviceaccount:NAMESPACE:SERVICEACCOUNT)";
+}
+
+function claimsNamedIn(text: string): NonNullable<FederatedDiagnosisFacts['token']> {
+  const issuer = /assertion issuer '([^']*)'/.exec(text)?.[1];
+  const subject = /assertion subject '([^']*)'/.exec(text)?.[1];
+  return { ...(issuer !== undefined ? { issuer } : {}), ...(subject !== undefined ? { subject } : {}), audiences: [] };
 }
 
 function specOf(issuer: string, subject: string): string {

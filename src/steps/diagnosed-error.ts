@@ -34,6 +34,15 @@ export function diagnosisContextFor(
     proxy: proxyInUse(deps.env),
     timeoutMs,
     now: deps.clock.now(),
+    // Entra's refusal names the token's issuer or subject; the trusted ones come from the profile.
+    ...(profileKind(profile) === 'federated'
+      ? {
+          federation: {
+            tokenFile: deps.env.AZURE_FEDERATED_TOKEN_FILE ?? '',
+            configured: (profile.federation ?? []).map(({ name, issuer, subject }) => ({ name, issuer, subject })),
+          },
+        }
+      : {}),
   };
 }
 

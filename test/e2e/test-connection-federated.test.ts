@@ -179,3 +179,23 @@ test('status lists a federated profile with its subjects, and no keychain item t
   assert.equal(checked.code, 0, checked.stderr);
   assert.match(checked.stdout, /contososales: connection works/);
 });
+
+test('dynauth token inside the pipeline: the platform token gets the app its Dataverse token; outside, a clear refusal', async (t) => {
+  const { sandbox, appId } = await federatedSetup(t);
+  const file = await tokenFile(sandbox, sandbox.emulator.oidc.mint({ subject: SUBJECT }));
+  const run = await sandbox.run(['token', '--profile', 'contososales', '--json'], { env: { AZURE_FEDERATED_TOKEN_FILE: file } });
+  assert.equal(run.code, 0, run.stderr);
+  const { accessToken } = JSON.parse(run.stdout);
+  const claims = JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString('utf8'));
+  assert.equal(claims.appid, appId);
+  const outside = await sandbox.run(['token', '--profile', 'contososales', '--json']);
+  assert.equal(outside.code, 2, outside.stderr);
+  assert.equal(JSON.parse(outside.stdout).error.code, 'federated-token');
+  const branch = 'repo:contoso/dataverse-solutions:ref:refs/heads/main';
+  const wrong = await tokenFile(sandbox, sandbox.emulator.oidc.mint({ subject: branch }));
+  const refused = await sandbox.run(['token', '--profile', 'contososales', '--json'], { env: { AZURE_FEDERATED_TOKEN_FILE: wrong } });
+  assert.equal(refused.code, 4, refused.stderr);
+  const error = JSON.parse(refused.stdout).error;
+  assert.equal(error.code, 'AADSTS700213');
+  assert.ok(error.message.includes(`subject ${branch}`) && error.message.includes(`subject ${SUBJECT}`), error.message);
+});
