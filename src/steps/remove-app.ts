@@ -42,6 +42,8 @@ export function describeRemoval(profile: Profile, objects: AppObjects | undefine
   const lines = [
     `profile ${profile.name} and its stored credential${profile.flow === 'delegated' ? ' and refresh token' : ''} (${vaultDescription})`,
   ];
+  const delivered = (profile.destinations ?? []).map((destination) => destination.spec);
+  if (delivered.length) lines.push(`(kept: the copies delivered to ${delivered.join(', ')}; delete them there)`);
   if (!objects) {
     lines.push(
       `(kept in the cloud: the app registration "${profile.appDisplayName}"${profileKind(profile) === 'delegated' ? '' : ' and its application user'}; --delete-app removes them too)`,
