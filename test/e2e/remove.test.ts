@@ -41,6 +41,7 @@ test('remove deletes the profile, its stored items and records, and touches noth
   const { clientId } = await init(sandbox);
   const { vault, profiles } = await sandbox.storage();
   await profiles.writeRecord(['contososales'], 'new-secret', { marker: 'left by a killed run' });
+  await profiles.write({ ...(await profiles.read('contososales'))!, destinations: [{ spec: 'github:contoso/integration' }] });
   await vault.saveConnection('contososales', (await vault.loadConnection('contososales'))!.connectionString, { slot: 'next' });
   const seen = sandbox.emulator.requests.length;
   const run = await sandbox.run(['remove', '--profile', 'contososales', '--yes', '--json']);
@@ -59,6 +60,7 @@ test('remove deletes the profile, its stored items and records, and touches noth
     'the app is kept',
   );
   assert.match(run.stderr, /profile contososales and its stored credential/);
+  assert.match(run.stderr, /kept: the copies delivered to github:contoso\/integration; delete them there/);
   assert.match(
     run.stderr,
     /kept in the cloud: the app registration "dynauth-contososales" and its application user; --delete-app removes them too/,
