@@ -17,7 +17,7 @@ export function diagnoseFederated(error: unknown, facts: FederatedDiagnosisFacts
   // Unread (dynauth token, dynauth api): Entra's own text names the token's issuer or subject.
   const token = facts.token ?? claimsNamedIn(aadstsMessage(error));
   const presented = `The token: issuer ${token.issuer ?? '(none)'}, subject ${token.subject ?? '(none)'}.`;
-  const trusted = `The app trusts: ${facts.configured.map((c) => `issuer ${c.issuer}, subject ${c.subject} ("${c.name}")`).join('; ') || 'nothing (the profile records no federated credential)'}.`;
+  const trusted = `The app trusts: ${facts.configured.map((c) => `issuer ${c.issuer}, subject ${c.subject} ("${c.name}")`).join('; ') || "(not known here: compare with the app's Certificates & secrets > Federated credentials in Entra)"}.`;
   const exact = facts.configured.some((c) => c.issuer === token.issuer && c.subject === token.subject);
   const trustIt =
     token.issuer && token.subject

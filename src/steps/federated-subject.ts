@@ -6,10 +6,6 @@ import type { Check, ConnectionSubject } from './connection-report.ts';
 import type { FederatedDiagnosisFacts } from './diagnosis.ts';
 
 export function federatedSubject(profile: Profile, tokenFile: string, onSecret: (token: string) => void): ConnectionSubject {
-  const federation: FederatedDiagnosisFacts = {
-    tokenFile,
-    configured: (profile.federation ?? []).map(({ name, issuer, subject }) => ({ name, issuer, subject })),
-  };
   return {
     profile: profile.name,
     appName: profile.appDisplayName,
@@ -19,6 +15,38 @@ export function federatedSubject(profile: Profile, tokenFile: string, onSecret: 
     expectedPrivileges: profile.expectedPrivileges,
     recordedRoles: profile.roles.map((role) => role.name),
     recordedApplicationUserId: profile.applicationUserId || undefined,
+    ...platformToken(
+      tokenFile,
+      (profile.federation ?? []).map(({ name, issuer, subject }) => ({ name, issuer, subject })),
+      onSecret,
+    ),
+  };
+}
+
+/** A setup made by hand (--tenant, --client-id, --environment) tested with a platform's token: what the app trusts is not known here. */
+export function handMadeFederatedSubject(
+  setup: { tenant: string; clientId: string; environmentUrl: string },
+  tokenFile: string,
+  onSecret: (token: string) => void,
+): ConnectionSubject {
+  return {
+    profile: undefined,
+    appName: undefined,
+    ...setup,
+    expectedPrivileges: [],
+    recordedRoles: [],
+    recordedApplicationUserId: undefined,
+    ...platformToken(tokenFile, [], onSecret),
+  };
+}
+
+function platformToken(
+  tokenFile: string,
+  configured: FederatedDiagnosisFacts['configured'],
+  onSecret: (token: string) => void,
+): Pick<ConnectionSubject, 'federation' | 'loadSecret'> {
+  const federation: FederatedDiagnosisFacts = { tokenFile, configured };
+  return {
     federation,
     async loadSecret() {
       // Read afresh at each test: platforms rotate the file (a projected service account token, hourly).

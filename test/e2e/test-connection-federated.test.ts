@@ -199,3 +199,20 @@ test('dynauth token inside the pipeline: the platform token gets the app its Dat
   assert.equal(error.code, 'AADSTS700213');
   assert.ok(error.message.includes(`subject ${branch}`) && error.message.includes(`subject ${SUBJECT}`), error.message);
 });
+
+test('a setup made by hand, without a profile file on the runner: --tenant, --client-id, --environment and the token', async (t) => {
+  const { sandbox, appId } = await federatedSetup(t);
+  const url = sandbox.emulator.environments.find((e) => e.uniqueName === 'contososales')!.url!;
+  const byHand = (file: string) =>
+    sandbox.run(['test-connection', '--environment', url, '--client-id', appId, '--federated-token-file', file, '--json'], {
+      env: { DYNAUTH_TENANT: sandbox.emulator.tenant.id },
+    });
+  const run = await byHand(await tokenFile(sandbox, sandbox.emulator.oidc.mint({ subject: SUBJECT })));
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout).profile, undefined);
+  const wrong = await byHand(await tokenFile(sandbox, sandbox.emulator.oidc.mint({ subject: 'repo:contoso/other:pull_request' })));
+  assert.equal(wrong.code, 4, wrong.stderr);
+  const failed = JSON.parse(wrong.stdout).checks.find((c: { status: string }) => c.status === 'fail');
+  assert.equal(failed.diagnosis.code, 'AADSTS700213');
+  assert.match(failed.diagnosis.cause, /subject repo:contoso\/other:pull_request.*not known here/);
+});

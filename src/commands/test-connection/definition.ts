@@ -39,7 +39,7 @@ export const registerTestConnection: CommandRegistrar = (program, invoke) => {
     .addOption(
       option(
         '--federated-token-file <file>',
-        "a federated profile: the file holding the platform's OIDC token (GitHub Actions, Azure DevOps, Kubernetes)",
+        "the file holding a pipeline's OIDC token (GitHub Actions, Azure DevOps, Kubernetes), for a federated profile or a setup made by hand",
         'AZURE_FEDERATED_TOKEN_FILE',
       ),
     )

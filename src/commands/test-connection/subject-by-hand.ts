@@ -2,6 +2,7 @@
 // a certificate file, or a ServiceClient connection string on stdin.
 import { X509Certificate } from 'node:crypto';
 import type { AppSecret } from '../../auth/app-credential.ts';
+import { handMadeFederatedSubject } from '../../steps/federated-subject.ts';
 import { MissingInputError, UsageError } from '../../cli/errors.ts';
 import type { Cloud } from '../../clouds.ts';
 import type { Deps } from '../../deps.ts';
@@ -42,7 +43,12 @@ export async function handMadeSubject(
     !environment && '--environment <url>',
     !tenant && '--tenant <id|domain>',
     !clientId && '--client-id <id>',
-    !secret && !flags.certificate && !flags.clientSecretStdin && !deps.canPrompt && '--client-secret-stdin (or --certificate <file.pem>)',
+    !secret &&
+      !flags.certificate &&
+      !flags.clientSecretStdin &&
+      !flags.federatedTokenFile &&
+      !deps.canPrompt &&
+      '--client-secret-stdin (or --certificate <file.pem>) or --federated-token-file <file>',
   ].filter((item): item is string => Boolean(item));
   if (missing.length) throw new MissingInputError(missing);
 
@@ -57,6 +63,11 @@ export async function handMadeSubject(
     secret = { kind: 'certificate', pem: certificate.pem };
     thumbprint = certificate.thumbprint;
     expiresOn = certificate.expiresOn;
+  }
+  // A pipeline's own token (workload identity federation), when no secret or certificate was given.
+  if (!secret && !flags.clientSecretStdin && flags.federatedTokenFile) {
+    const setup = { tenant: tenant!, clientId: clientId!.toLowerCase(), environmentUrl: new URL(environment!).origin };
+    return handMadeFederatedSubject(setup, flags.federatedTokenFile, (token) => deps.redactor.add(token));
   }
   if (!secret) {
     const clientSecret = flags.clientSecretStdin
