@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../support/sandbox.ts';
+import { KEY, runInPty } from '../support/pty.ts';
 import { assertOneOfEach } from './assertions.ts';
 
+const bin = new URL('../../bin/dynauth.js', import.meta.url).pathname;
 const GITHUB = 'https://token.actions.githubusercontent.com';
 const PRODUCTION = 'github:contoso/dataverse-solutions:environment:production';
 const CLUSTER = 'kubernetes:https://oidc.prod-aks.azure.com/1111/:integrations:dataverse-sync';
@@ -150,4 +152,27 @@ test('a tenant policy that blocks client secrets suggests --credential federated
   const federated = await sandbox.run(base('--federation', PRODUCTION));
   assert.equal(federated.code, 0, federated.stderr);
   assert.equal(appOf(sandbox).federatedIdentityCredentials?.length, 1);
+});
+
+test('in a terminal, choosing Federated asks which pipeline signs in, and asks no lifetime', async (t) => {
+  const sandbox = await startSandbox(t);
+  const args = ['init', '--flow', 'app-user', '--environment', 'contososales', '--role-preset', 'read-only', '--app-name', 'pty-fed'];
+  const { code, screen } = await runInPty(
+    [process.execPath, bin, ...args, '--business-unit', 'Contoso Support', '--profile', 'p'],
+    sandbox.env,
+    [
+      { expect: /Credential\b/, send: KEY.down + KEY.down + KEY.enter },
+      { expect: /Which pipeline signs in\?/, send: `${PRODUCTION}${KEY.enter}` },
+      { expect: /Apply this plan\?/, send: `y${KEY.enter}` },
+    ],
+  );
+  assert.equal(code, 0, screen);
+  assert.doesNotMatch(screen, /Credential lifetime/);
+  assert.match(screen, /federated credential "github-contoso-dataverse-solutions-environment-production"/);
+  const app = sandbox.emulator.state.applications.find((a) => a.displayName === 'pty-fed')!;
+  assert.deepEqual(
+    app.federatedIdentityCredentials?.map((c) => c.subject),
+    ['repo:contoso/dataverse-solutions:environment:production'],
+  );
+  assert.equal(app.passwordCredentials.length, 0);
 });

@@ -8,7 +8,6 @@ export interface SnippetFacts {
   tenantId: string;
   clientId: string;
   environmentUrl: string;
-  profile: string;
 }
 
 export function snippetFor(facts: FederationFacts, connection: SnippetFacts): string {
@@ -25,7 +24,7 @@ export function snippetFor(facts: FederationFacts, connection: SnippetFacts): st
         `  Subject identifier:          ${facts.subject}`,
         `  Dataverse environment URL:   ${connection.environmentUrl}`,
         'Pipeline tasks using it get the token themselves; to prove the connection in a job, write its idToken to a file and run:',
-        `  dynauth test-connection --profile ${connection.profile} --federated-token-file <file>`,
+        `  ${proveCommand(connection, '<file>')}`,
       ].join('\n');
     case 'kubernetes': {
       const [, , namespace, serviceAccount] = facts.subject.split(':');
@@ -41,7 +40,7 @@ export function snippetFor(facts: FederationFacts, connection: SnippetFacts): st
         `    azure.workload.identity/client-id: "${connection.clientId}"`,
         `    azure.workload.identity/tenant-id: "${connection.tenantId}"`,
         `# Dataverse environment URL: ${connection.environmentUrl}`,
-        `# In a pod: dynauth test-connection --profile ${connection.profile} (reads AZURE_FEDERATED_TOKEN_FILE)`,
+        `# In a pod (AZURE_FEDERATED_TOKEN_FILE is set): ${proveCommand(connection, '"$AZURE_FEDERATED_TOKEN_FILE"')}`,
       ].join('\n');
     }
     case 'oidc':
@@ -50,7 +49,7 @@ export function snippetFor(facts: FederationFacts, connection: SnippetFacts): st
         `  request the token with audience ${TOKEN_EXCHANGE_AUDIENCE}, then sign in with`,
         `  AZURE_TENANT_ID=${connection.tenantId} AZURE_CLIENT_ID=${connection.clientId} AZURE_FEDERATED_TOKEN_FILE=<the token's file>`,
         `  Dataverse environment URL: ${connection.environmentUrl}`,
-        `  Prove it: dynauth test-connection --profile ${connection.profile} --federated-token-file <the token's file>`,
+        `  Prove it: ${proveCommand(connection, "<the token's file>")}`,
       ].join('\n');
   }
 }
@@ -96,10 +95,10 @@ function githubJob(spec: FederationSpec, connection: SnippetFacts): string {
     `      #     client-id: ${connection.clientId}`,
     `      #     tenant-id: ${connection.tenantId}`,
     '      #     allow-no-subscriptions: true',
-    '      # To prove the connection (the profile file holds no secret: copy it to the runner):',
+    '      # To prove the connection from the runner:',
     '      # - run: |',
     `      #     curl -sSf -H "Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN" "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=${TOKEN_EXCHANGE_AUDIENCE}" | jq -r .value > "$RUNNER_TEMP/oidc-token"`,
-    `      #     dynauth test-connection --profile ${connection.profile} --federated-token-file "$RUNNER_TEMP/oidc-token"`,
+    `      #     ${proveCommand(connection, '"$RUNNER_TEMP/oidc-token"')}`,
   ].join('\n');
 }
 
@@ -107,6 +106,11 @@ function yamlScalar(value: string): string {
   return /^[A-Za-z0-9 _.-]+$/.test(value) && !/^\s|\s$/.test(value) ? value : JSON.stringify(value);
 }
 
+/** test-connection as the pipeline runs it: no profile file there, the setup given by hand with the platform's token. */
+export function proveCommand(connection: SnippetFacts, file: string): string {
+  return `dynauth test-connection --tenant ${connection.tenantId} --client-id ${connection.clientId} --environment ${connection.environmentUrl} --federated-token-file ${file}`;
+}
+
 export function snippetFactsOf(profile: Profile): SnippetFacts {
-  return { tenantId: profile.tenantId, clientId: profile.clientId, environmentUrl: profile.environment.url, profile: profile.name };
+  return { tenantId: profile.tenantId, clientId: profile.clientId, environmentUrl: profile.environment.url };
 }

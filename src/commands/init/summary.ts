@@ -2,7 +2,7 @@ import type { Ui } from '../../cli/ui.ts';
 import type { Cloud } from '../../clouds.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
 import type { Applied } from './apply.ts';
-import { snippetFactsOf, snippetFor } from './federation-snippets.ts';
+import { proveCommand, snippetFactsOf, snippetFor } from './federation-snippets.ts';
 
 export function printSummary(ui: Ui, applied: Applied, showSecret: boolean): void {
   const { credential } = applied;
@@ -77,7 +77,7 @@ function printFederatedSummary(ui: Ui, applied: Applied): void {
     ui.info(snippetFor(federation, snippetFactsOf(first)));
   }
   ui.info('');
-  ui.info(`  Next: from the pipeline, dynauth test-connection --profile ${first.name} --federated-token-file <the platform's token file>`);
+  ui.info(`  Next: from the pipeline, ${proveCommand(snippetFactsOf(first), "<the platform's token file>")}`);
 }
 
 const WORDS: Record<string, string> = {

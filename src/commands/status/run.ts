@@ -40,7 +40,10 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
         }
         // A federated profile is tested only where a platform token is at hand (AZURE_FEDERATED_TOKEN_FILE).
         const tokenFile = profile!.federation?.length ? deps.env.AZURE_FEDERATED_TOKEN_FILE : undefined;
-        if (profile!.federation?.length && !tokenFile) return;
+        if (profile!.federation?.length && !tokenFile) {
+          deps.ui.info(`${profile!.name}: federated; tested only where its pipeline's token is (AZURE_FEDERATED_TOKEN_FILE)`);
+          return;
+        }
         row.check = await testConnection(
           deps,
           cloud,
