@@ -176,3 +176,19 @@ test('in a terminal, choosing Federated asks which pipeline signs in, and asks n
   );
   assert.equal(app.passwordCredentials.length, 0);
 });
+
+test('--add-environment on a federated profile: the same pipelines, an application user in the other environment, still no secret', async (t) => {
+  const sandbox = await startSandbox(t, { replicationLag: { federatedCredentialMs: 0 } });
+  assert.equal((await sandbox.run(base('--federation', PRODUCTION))).code, 0);
+  const added = await sandbox.run(['init', '--yes', '--profile', 'contososales', '--add-environment', 'contosodev', '--json']);
+  assert.equal(added.code, 0, added.stderr);
+  const app = appOf(sandbox);
+  assert.equal(app.passwordCredentials.length, 0, 'no secret was made for the new environment');
+  assert.equal(app.federatedIdentityCredentials?.length, 1, 'the federated credential is reused');
+  const profile = JSON.parse(await readFile(join(sandbox.dir, 'profiles', 'contosodev.json'), 'utf8'));
+  assert.deepEqual(
+    profile.federation.map((f: { spec: string }) => f.spec),
+    [PRODUCTION],
+  );
+  assert.equal(profile.credential, undefined);
+});

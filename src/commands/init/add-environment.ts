@@ -2,6 +2,7 @@ import { UsageError } from '../../cli/errors.ts';
 import { PRESETS, ROLE_PRESETS } from '../../roles/presets.ts';
 import type { InitFlags } from './flags.ts';
 import type { Storage } from '../../connection/storage.ts';
+import { parseFederationSpecs } from '../../connection/federation-spec.ts';
 
 /**
  * `init --profile P --add-environment E`: the app of profile P (found by its client id) gets an
@@ -26,7 +27,11 @@ export async function addEnvironmentSelectors(
     flags: {
       appId: profile.clientId,
       appName: profile.appDisplayName,
-      credential: profile.credential?.type ?? 'secret',
+      credential: profile.credential?.type ?? (profile.federation?.length ? 'federated' : 'secret'),
+      // A federated profile's app trusts the same pipelines in the new environment (unless --federation says otherwise).
+      ...(profile.federation?.length && !flags.federation.length
+        ? { federation: parseFederationSpecs(profile.federation.map((f) => f.spec)) }
+        : {}),
       profile: undefined,
       ...(rolesGiven ? {} : preset ? { rolePreset: preset } : { roles: profile.roles.map((role) => role.name) }),
     },

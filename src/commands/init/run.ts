@@ -60,7 +60,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     const given = repaired ? { ...flags, ...repaired } : flags;
     const targets = await resolveEnvironments(deps, session.powerPlatform, added ? [flags.addEnvironment!] : given.environments);
     let answers = await completeAnswers(deps, added ? { ...flags, ...added.flags } : given, session, targets);
-    answers = await withFederation(deps, flags, answers);
+    answers = await withFederation(deps, added ? { ...flags, ...added.flags } : flags, answers);
     const now = deps.clock.now();
     const profileNames = answers.targets.map((target) => target.profile);
     // From what is found until the profiles are written, a second init or rotation of them would add a second secret.
