@@ -129,6 +129,14 @@ test('without a terminal, --credential federated needs --federation; bad specs a
   const expiry = await sandbox.run(base('--federation', PRODUCTION, '--secret-expiry', '90'));
   assert.equal(expiry.code, 2);
   assert.match(expiry.stderr, /--secret-expiry/);
+  const dryRun = await sandbox.run(base('--federation', PRODUCTION, '--dry-run'));
+  assert.equal(dryRun.code, 0, dryRun.stderr);
+  assert.match(
+    dryRun.stdout,
+    /\+ create +federated credential "github-contoso-dataverse-solutions-environment-production": tokens from https:\/\/token\.actions\.githubusercontent\.com with subject repo:contoso\/dataverse-solutions:environment:production \(no secret\)/,
+  );
+  assert.match(dryRun.stdout, /profile "contososales" recording the federated credentials \(nothing secret to store\)/);
+  assert.doesNotMatch(dryRun.stdout, /client secret/);
   assert.ok(!sandbox.emulator.state.applications.some((a) => a.displayName === 'dynauth-contososales'), 'nothing was made');
 });
 

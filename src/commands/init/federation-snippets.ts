@@ -23,7 +23,9 @@ export function snippetFor(facts: FederationFacts, connection: SnippetFacts): st
         `  Issuer:                      ${facts.issuer}`,
         `  Subject identifier:          ${facts.subject}`,
         `  Dataverse environment URL:   ${connection.environmentUrl}`,
-        'Pipeline tasks using it get the token themselves; to prove the connection in a job, write its idToken to a file and run:',
+        'Power Platform CLI steps sign in with it (the service connection supplies the token):',
+        `  pac auth create --azureDevOpsFederated --tenant ${connection.tenantId} --applicationId ${connection.clientId} --environment ${connection.environmentUrl}`,
+        "To prove the connection in a job, write the service connection's idToken to a file and run:",
         `  ${proveCommand(connection, '<file>')}`,
       ].join('\n');
     case 'kubernetes': {
