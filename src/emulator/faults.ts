@@ -112,7 +112,7 @@ const SERVICES: readonly string[] = ['login', 'graph', 'bap', 'dataverse', 'gith
  * Parses the sandbox's `--fault` syntax: parts separated by colons or spaces.
  *
  *   <service>[@<environment>][:<METHOD>][:<path prefix>]:<effect>[:retry-after=<seconds>]
- *   lag:app=<duration>[,sp=<duration>][,secret=<duration>][,cert=<duration>][,appuser=<duration>]
+ *   lag:app=<duration>[,sp=<duration>][,secret=<duration>][,cert=<duration>][,appuser=<duration>][,fic=<duration>]
  *
  * service: login | graph | bap | dataverse | github | keyvault | * (every service); @environment is a Dataverse uniqueName.
  * effect:  429[xN] throttle N requests (default 1) with Retry-After (default 1 s)
@@ -192,6 +192,7 @@ function parseLag(text: string, spec: string): ReplicationLag {
     secret: 'secretMs',
     cert: 'certificateMs',
     appuser: 'appUserMs',
+    fic: 'federatedCredentialMs',
   };
   for (const item of text.split(',')) {
     const [key = '', value = ''] = item.split('=');

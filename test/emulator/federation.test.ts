@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClientAssertionCredential } from '@azure/identity';
-import type { Emulator } from '../../src/emulator/index.ts';
+import { parseFaultSpec, type Emulator } from '../../src/emulator/index.ts';
 import { adminToken, decodeClaims, emulatorFor, http, NO_REPLICATION_LAG, tokenUrl } from './helpers.ts';
 
 // Workload identity federation: federated identity credentials on an app (Graph), the emulated
@@ -193,8 +193,9 @@ test('Entra refuses a token that matches no federated credential, with the docum
   assert.equal(forged.code, 700027);
 });
 
-test('a new federated credential is not matched at sign-in until it replicates', async (t) => {
-  const emulator = await emulatorFor(t, { replicationLag: { ...NO_REPLICATION_LAG, federatedCredentialMs: 600_000 } });
+test('a new federated credential is not matched at sign-in until it replicates (lag:fic= in the fault syntax)', async (t) => {
+  assert.deepEqual(parseFaultSpec('lag:fic=10m'), { kind: 'replication-lag', lag: { federatedCredentialMs: 600_000 } });
+  const emulator = await emulatorFor(t, { replicationLag: NO_REPLICATION_LAG, faults: [parseFaultSpec('lag:fic=10m')] });
   const made = await appWithServicePrincipal(emulator);
   assert.equal((await addCredential(made, 'github-production', SUBJECT)).status, 201);
   const answer = await exchange(made, emulator.oidc.mint({ subject: SUBJECT }));

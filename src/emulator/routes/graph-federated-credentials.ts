@@ -53,6 +53,7 @@ export function handleFederatedCredentials(
 function create(ctx: EmulatorContext, req: RequestContext, credentials: FederatedIdentityCredential[]): FederatedIdentityCredential {
   const body = jsonBody(req);
   const name = text(req, body, 'name', 120);
+  // "URL friendly": the Entra admin center allows letters, digits, '-' and '_' only.
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) invalid(req, 'name');
   const fields = checkedFields(req, body, { issuer: undefined, subject: undefined, audiences: undefined, description: null });
   if (credentials.some((c) => c.name === name))
