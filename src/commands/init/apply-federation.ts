@@ -73,6 +73,8 @@ export async function federatedProfile(
     federation: made.federation,
   };
   const profile = await writeProfile(ctx.storage, draft, ctx.now);
-  ctx.deps.ui.success(`Profile "${profile.name}" recorded (federated: nothing stored in ${ctx.storage.vault.description})`);
+  ctx.deps.ui.success(
+    `Profile "${profile.name}" written; a federated app has no secret, so nothing went to ${ctx.storage.vault.description}`,
+  );
   return { profile };
 }

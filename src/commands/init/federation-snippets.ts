@@ -18,11 +18,11 @@ export function snippetFor(facts: FederationFacts, connection: SnippetFacts): st
     case 'azure-devops':
       return [
         'Azure DevOps: a service connection of type Azure Resource Manager, workload identity federation (manual), with:',
-        `  Tenant ID:                   ${connection.tenantId}`,
+        `  Tenant ID:                     ${connection.tenantId}`,
         `  Service principal (client) ID: ${connection.clientId}`,
-        `  Issuer:                      ${facts.issuer}`,
-        `  Subject identifier:          ${facts.subject}`,
-        `  Dataverse environment URL:   ${connection.environmentUrl}`,
+        `  Issuer:                        ${facts.issuer}`,
+        `  Subject identifier:            ${facts.subject}`,
+        `  Dataverse environment URL:     ${connection.environmentUrl}`,
         'Power Platform CLI steps sign in with it (the service connection supplies the token):',
         `  pac auth create --azureDevOpsFederated --tenant ${connection.tenantId} --applicationId ${connection.clientId} --environment ${connection.environmentUrl}`,
         "To prove the connection in a job, write the service connection's idToken to a file and run:",
@@ -61,15 +61,15 @@ function githubJob(spec: FederationSpec, connection: SnippetFacts): string {
   const trigger = spec.github?.pullRequest
     ? ['on: pull_request']
     : spec.github?.ref?.startsWith('refs/tags/')
-      ? ['on:', '  push:', `    tags: ['${spec.github.ref.slice('refs/tags/'.length)}']`]
+      ? ['on:', '  push:', `    tags: [${JSON.stringify(spec.github.ref.slice('refs/tags/'.length))}]`]
       : spec.github?.ref
-        ? ['on:', '  push:', `    branches: ['${spec.github.ref.slice('refs/heads/'.length)}']`]
+        ? ['on:', '  push:', `    branches: [${JSON.stringify(spec.github.ref.slice('refs/heads/'.length))}]`]
         : ['on: workflow_dispatch'];
   const subjectNote = spec.github
     ? [
-        `# The token's subject must be exactly ${spec.subject} (case-sensitive). A repository created or renamed`,
-        '# after mid-2026 gets immutable repo:owner-ID/repo-ID subjects, and an organisation may customise the',
-        '# template: then trust the subject GitHub sends, given raw (--federation github:subject:<subject>).',
+        `# The job's token must carry exactly the subject ${spec.subject} (case-sensitive).`,
+        '# A repository created or renamed after mid-2026 gets immutable repo:owner-ID/repo-ID subjects, and an',
+        '# organisation may customise the template: then trust what GitHub sends, raw: --federation github:subject:<it>',
       ]
     : [
         `# The token's subject must be exactly: ${spec.subject}`,
