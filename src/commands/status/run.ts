@@ -8,7 +8,7 @@ import { openProfiles } from '../../connection/storage.ts';
 import { profileSubject } from '../../steps/profile-subject.ts';
 import { federatedSubject } from '../../steps/federated-subject.ts';
 import { formatStatus } from './format.ts';
-import { expiryCalendar } from './ics.ts';
+import { expiryCalendar, reminderCount } from './ics.ts';
 import { writeOutputFile } from '../../util/output-file.ts';
 import { parseStatusFlags } from './flags.ts';
 import { readRows, type StatusRow } from './rows.ts';
@@ -68,7 +68,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const expiring = flags.warnDays === undefined ? [] : rows.filter((row) => secretExpiring(row) || refreshDying(row));
   if (flags.ics) {
     await writeOutputFile(flags.ics, expiryCalendar(rows, now), '--ics');
-    deps.ui.success(`Calendar with ${rows.filter((row) => row.credential).length} expiry reminder(s) written to ${flags.ics}`);
+    deps.ui.success(`Calendar with ${reminderCount(rows)} expiry reminder(s) written to ${flags.ics}`);
   }
   deps.ui.result(
     { profiles: rows, ...(flags.warnDays !== undefined ? { warnDays: flags.warnDays, expiring: expiring.map((row) => row.profile) } : {}) },
