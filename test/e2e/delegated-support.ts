@@ -30,6 +30,7 @@ export function startCli(sandbox: Sandbox, args: string[], env: Record<string, s
   let stdout = '';
   let stderr = '';
   const waiters: Array<() => void> = [];
+  let ended = false;
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   child.stdout.on('data', (chunk) => (stdout += chunk));
   child.stderr.on('data', (chunk) => {
@@ -41,13 +42,12 @@ export function startCli(sandbox: Sandbox, args: string[], env: Record<string, s
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      ended = true;
       sandbox.outputs.push(stdout, stderr);
       for (const wake of waiters.splice(0)) wake();
       resolve({ code, signal, stdout, stderr });
     });
   });
-  let ended = false;
-  void done.then(() => (ended = true));
   const waitFor = (pattern: RegExp): Promise<RegExpExecArray> =>
     new Promise((resolve, reject) => {
       const check = () => {

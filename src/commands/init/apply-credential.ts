@@ -32,6 +32,8 @@ type Target = InitAnswers['targets'][number];
 export function profileDraft(ctx: ApplyContext, target: Target, app: Application, credential: StoredCredential | undefined): ProfileDraft {
   return {
     name: target.profile,
+    // Written from the first saved secret on: a re-run must know the half-made profile's flow.
+    ...(ctx.answers.flow === 'delegated' ? { flow: 'delegated' as const } : {}),
     cloud: ctx.cloud.name,
     tenantId: ctx.session.tenantId,
     clientId: app.appId,
