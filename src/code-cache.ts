@@ -35,7 +35,7 @@ import { basename, dirname, join, posix, sep, win32 } from 'node:path';
 import { constants, Script } from 'node:vm';
 
 /** The commands whose runs keep caches of their own; any other run shares "other". */
-export const CACHED_COMMANDS = ['init', 'test-connection', 'status', 'rotate-secret', 'export', 'sandbox'];
+export const CACHED_COMMANDS = ['init', 'test-connection', 'status', 'rotate-secret', 'export', 'token', 'api', 'remove', 'sandbox'];
 /** Caches of this many versions of dynauth and Node are kept (npx and nvm may alternate them). */
 const VERSIONS_KEPT = 3;
 

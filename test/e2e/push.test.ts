@@ -72,10 +72,16 @@ const isRevocation = (r: RecordedRequest) => r.service === 'graph' && /\/removeP
 
 test('init --push delivers exactly the connection to GitHub (environment secrets) and Key Vault', async (t) => {
   const sandbox = await startSandbox(t);
-  const init = await sandbox.run([...INIT, ...pushArgs(sandbox)], { env: pushEnv(sandbox) });
+  const init = await sandbox.run([...INIT, ...pushArgs(sandbox), '--json'], { env: pushEnv(sandbox) });
   assert.equal(init.code, 0, init.stderr);
   assert.match(init.stderr, /GitHub contoso\/dataverse-deploy \(environment production\): Actions secrets/);
-  await assertDelivered(sandbox);
+  const { profile } = await assertDelivered(sandbox);
+  const result = JSON.parse(init.stdout) as { destinations?: Array<{ spec: string; ok: boolean; keyId?: string }> };
+  assert.deepEqual(
+    result.destinations?.map((d) => [d.spec, d.ok, d.keyId]),
+    profile.destinations?.map((d) => [d.spec, true, profile.credential!.keyId]),
+    'init --json says what each destination received',
+  );
   // The destinations came after the connection was proven (WhoAmI) and the secret stored.
   const requests = sandbox.emulator.requests;
   const whoAmI = requests.findLastIndex((r) => r.service === 'dataverse' && r.path.endsWith('/WhoAmI'));

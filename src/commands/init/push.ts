@@ -76,3 +76,12 @@ function describe(spec: DestinationSpec): string {
       return `file ${spec.path} (mode 0600)`;
   }
 }
+
+/** init's --json result with what each destination received (init --push takes one environment, so one profile). */
+export function withDeliveries(json: unknown, results: DeliveryResult[]): unknown {
+  if (!results.length || typeof json !== 'object' || json === null) return json;
+  return {
+    ...json,
+    destinations: results.map(({ spec, ok, keyId, error }) => ({ spec, ok, ...(keyId ? { keyId } : {}), ...(error ? { error } : {}) })),
+  };
+}

@@ -5,7 +5,7 @@ import { signInAdmin } from '../../steps/sign-in-admin.ts';
 import { openStorage, type Storage } from '../../connection/storage.ts';
 import { passphraseProblem } from '../../secrets/passphrase.ts';
 import { assertNothingMissing, parseInitFlags } from './flags.ts';
-import { pushAfterInit, pushPlanItems, readPushFlags } from './push.ts';
+import { pushAfterInit, pushPlanItems, readPushFlags, withDeliveries } from './push.ts';
 import { completeAnswers } from './questions.ts';
 import { discover } from './discover.ts';
 import { findRecentApp } from './recent-app.ts';
@@ -88,7 +88,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
       const applied = await applyDelegatedPlan(deps, cloud, session, answers, found, storage, flags);
       const pushed = await pushAfterInit(deps, cloud, session, storage, [applied.profile], pushes);
       printDelegatedSummary(deps.ui, applied, flags.showSecret);
-      deps.ui.result(delegatedSummaryJson(cloud, session, applied), () => applied.profile.name);
+      deps.ui.result(withDeliveries(delegatedSummaryJson(cloud, session, applied), pushed.results), () => applied.profile.name);
       return pushed.ok ? ExitCode.ok : ExitCode.failure;
     }
     const applied = await applyPlan(deps, cloud, session, answers, found, storage, flags);
@@ -101,7 +101,9 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
       pushes,
     );
     printSummary(deps.ui, applied, flags.showSecret);
-    deps.ui.result(summaryJson(cloud, session, applied), () => applied.profiles.map((p) => p.profile.name).join('\n'));
+    deps.ui.result(withDeliveries(summaryJson(cloud, session, applied), pushed.results), () =>
+      applied.profiles.map((p) => p.profile.name).join('\n'),
+    );
     return pushed.ok ? ExitCode.ok : ExitCode.failure;
   } catch (error) {
     // The store's proof writes a probe item and may create the data key: a failure elsewhere waits
