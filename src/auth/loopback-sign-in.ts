@@ -78,7 +78,8 @@ export async function signInThroughBrowser(http: Http, signIn: UserSignIn): Prom
           ? 'A browser window is open: sign in there as the integration account.'
           : `Open this address in a browser and sign in as the integration account:\n${url.href}`,
     );
-    const parameters = await untilDone(listener.answer, signIn);
+    // Entra's own refusal (the user declined consent, an admin blocked the app) comes back on the redirect.
+    const parameters = await tokensOrThrow(() => untilDone(listener.answer, signIn));
     return await tokensFrom(
       () =>
         oauth

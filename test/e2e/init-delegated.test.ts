@@ -344,3 +344,26 @@ test('Ctrl-C while waiting for the sign-in ends the run (exit 130) and closes th
   await assert.rejects(visit(redirect), 'nothing listens any more');
   assert.equal(loginRequests(sandbox, 'authorization_code').length, 0);
 });
+
+test('the integration account declining consent comes back as an Entra refusal (exit 4, no stack trace), and the listener closes', async (t) => {
+  const sandbox = await startSandbox(t);
+  const run = startCli(sandbox, delegatedInit());
+  const [, url] = await run.waitFor(AUTHORIZE_URL);
+  const redirect = await approve(url!);
+  // What Entra sends the browser back with when the user cancels the consent prompt (state kept).
+  const declined = new URL(redirect.origin);
+  declined.searchParams.set('error', 'access_denied');
+  declined.searchParams.set('error_description', 'AADSTS65004: User declined to consent to access the app.');
+  declined.searchParams.set('state', redirect.searchParams.get('state')!);
+  const page = await visit(declined);
+  assert.equal(page.status, 400);
+  assert.doesNotMatch(page.page, /AADSTS65004|declined/, 'nothing Entra said is reflected in the page');
+  const done = await run.done;
+  assert.equal(done.code, 4, done.stderr);
+  const error = JSON.parse(done.stdout).error;
+  assert.equal(error.code, 'integration-sign-in-refused');
+  assert.match(error.message, /AADSTS65004/);
+  assert.doesNotMatch(done.stderr, /\n\s+at /, 'no stack trace');
+  await assert.rejects(visit(redirect), 'nothing listens any more');
+  assert.equal(loginRequests(sandbox, 'authorization_code').length, 0);
+});
