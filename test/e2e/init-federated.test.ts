@@ -93,6 +93,25 @@ test('a re-run adds nothing twice, and a new spec is added beside the others', a
   assert.match(again.stderr, /on: pull_request/);
 });
 
+test('a re-run with only a new spec keeps the earlier ones in the profile, as on the app (status lists them all)', async (t) => {
+  const sandbox = await startSandbox(t);
+  assert.equal((await sandbox.run(base('--federation', PRODUCTION))).code, 0);
+  const again = await sandbox.run(base('--federation', 'github:contoso/dataverse-solutions:pull_request'));
+  assert.equal(again.code, 0, again.stderr);
+  const subjects = ['repo:contoso/dataverse-solutions:environment:production', 'repo:contoso/dataverse-solutions:pull_request'];
+  assert.deepEqual(
+    appOf(sandbox).federatedIdentityCredentials?.map((c) => c.subject),
+    subjects,
+  );
+  const profile = JSON.parse(await readFile(join(sandbox.dir, 'profiles', 'contososales.json'), 'utf8'));
+  assert.deepEqual(
+    profile.federation.map((f: { subject: string }) => f.subject),
+    subjects,
+  );
+  const status = await sandbox.run(['status']);
+  for (const subject of subjects) assert.ok(status.stdout.includes(subject), status.stdout);
+});
+
 test('past 20 federated credentials on the app: a usage error before anything is made', async (t) => {
   const sandbox = await startSandbox(t);
   assert.equal((await sandbox.run(base('--federation', PRODUCTION))).code, 0);
@@ -199,4 +218,31 @@ test('--add-environment on a federated profile: the same pipelines, an applicati
     [PRODUCTION],
   );
   assert.equal(profile.credential, undefined);
+});
+
+test('two clusters with the same namespace and service account get a credential each (names told apart), in one run or added later', async (t) => {
+  const sandbox = await startSandbox(t);
+  const east = 'kubernetes:https://oidc.east-aks.azure.com/2222/:integrations:dataverse-sync';
+  const west = 'kubernetes:https://oidc.west-aks.azure.com/3333/:integrations:dataverse-sync';
+  const first = await sandbox.run([...base('--credential', 'federated', '--federation', CLUSTER, '--federation', east), '--json']);
+  assert.equal(first.code, 0, first.stderr);
+  const again = await sandbox.run([
+    ...base('--credential', 'federated', '--federation', CLUSTER, '--federation', east, '--federation', west),
+    '--json',
+  ]);
+  assert.equal(again.code, 0, again.stderr);
+  const credentials = appOf(sandbox).federatedIdentityCredentials ?? [];
+  assert.deepEqual(
+    credentials.map((c) => c.issuer),
+    ['https://oidc.prod-aks.azure.com/1111/', 'https://oidc.east-aks.azure.com/2222/', 'https://oidc.west-aks.azure.com/3333/'],
+  );
+  assert.equal(new Set(credentials.map((c) => c.name)).size, 3, 'each credential has its own name');
+  assert.equal(credentials[0]!.name, 'kubernetes-integrations-dataverse-sync', 'the first keeps the readable name');
+  const result = JSON.parse(again.stdout);
+  assert.equal(result.reused.filter((r: string) => r.startsWith('federatedCredential:')).length, 2);
+  assert.equal(result.created.filter((r: string) => r.startsWith('federatedCredential:')).length, 1);
+  // A re-run of the same specs converges: nothing added.
+  const third = await sandbox.run(base('--credential', 'federated', '--federation', CLUSTER, '--federation', east, '--federation', west));
+  assert.equal(third.code, 0, third.stderr);
+  assert.equal(appOf(sandbox).federatedIdentityCredentials?.length, 3);
 });

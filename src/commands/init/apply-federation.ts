@@ -11,7 +11,7 @@ import { appNotYetVisible, whileReplicating } from '../../steps/replication.ts';
 import { profileDraft, type ApplyContext } from './apply-credential.ts';
 import type { AppliedEnvironment } from './apply-dataverse.ts';
 import type { InitAnswers } from './model.ts';
-import { sameFederation } from './federation.ts';
+import { newCredentialNames, sameFederation } from './federation.ts';
 
 /** Each spec's credential on the app, found or added; what the profile records. */
 export async function ensureFederation(ctx: ApplyContext, app: Application): Promise<FederationFacts[]> {
@@ -19,6 +19,7 @@ export async function ensureFederation(ctx: ApplyContext, app: Application): Pro
   const specs = answers.federation ?? [];
   const existing = found.app ? (found.federation ?? []) : [];
   const facts: FederationFacts[] = [];
+  const names = newCredentialNames(specs, existing);
   for (const spec of specs) {
     const reused = existing.find((c) => sameFederation(c, spec));
     if (reused) {
@@ -31,14 +32,14 @@ export async function ensureFederation(ctx: ApplyContext, app: Application): Pro
       createOrFind(async () => {
         try {
           return await session.graph.addFederatedCredential(app.id, {
-            name: spec.name,
+            name: names.get(spec.spec) ?? spec.name,
             issuer: spec.issuer,
             subject: spec.subject,
             audiences: [TOKEN_EXCHANGE_AUDIENCE],
             description: `dynauth: ${spec.spec}`.slice(0, 600),
           });
         } catch (error) {
-          // 409: an earlier attempt made it (its answer was lost) or the name is taken by another subject.
+          // 409: an earlier attempt made it (its answer was lost), or another run took the name meanwhile.
           const made = error instanceof ApiError && error.status === 409 ? await find() : undefined;
           if (made) return made;
           throw error;
@@ -70,11 +71,22 @@ export async function federatedProfile(
     businessUnitId: environment.businessUnitId,
     roles: environment.roles,
     expectedPrivileges: ctx.found.environments[index]!.presetPrivileges.map((p) => p.name),
-    federation: made.federation,
+    federation: await withEarlierFederation(ctx, target.profile, made.federation),
   };
   const profile = await writeProfile(ctx.storage, draft, ctx.now);
   ctx.deps.ui.success(
     `Profile "${profile.name}" written; a federated app has no secret, so nothing went to ${ctx.storage.vault.description}`,
   );
   return { profile };
+}
+
+/**
+ * A re-run with another --federation adds its credential beside the earlier ones, so the profile keeps
+ * recording those the app still has (status lists them, test-connection's 700213 diagnosis names them).
+ */
+async function withEarlierFederation(ctx: ApplyContext, profileName: string, made: FederationFacts[]): Promise<FederationFacts[]> {
+  const earlier = (await ctx.storage.profiles.read(profileName).catch(() => undefined))?.federation ?? [];
+  const onApp = ctx.found.app ? (ctx.found.federation ?? []) : [];
+  const kept = earlier.filter((old) => onApp.some((c) => sameFederation(c, old)) && !made.some((now) => sameFederation(now, old)));
+  return [...kept, ...made];
 }
