@@ -179,12 +179,29 @@ function claim(spec: string, value: string, what: string): string {
  */
 export function nameFor(platform: FederationPlatform, issuer: string, subject: string): string {
   const readable = `${platform}-${subject.replace(/^repo:/, '').replace(/^system:serviceaccount:/, '')}`;
-  const cleaned = readable
+  const cleaned = readableName(platform, subject);
+  // ':' and '/' only separate a subject's parts, so turning them into '-' keeps the name readable. It
+  // does not name the issuer, so two issuers with one subject share it: see hashedNameFor.
+  const lossless = cleaned === readable.replace(/[:/]+/g, '-').replace(/-+/g, '-').replace(/-$/, '') && cleaned.length <= MAX_NAME;
+  return lossless ? cleaned : withHash(cleaned, issuer, subject);
+}
+
+/**
+ * The name with a short hash of issuer and subject: for a spec whose readable name the app already
+ * gives another issuer or subject (two clusters' same service account, owner "a-b" repo "c" and owner "a" repo "b-c").
+ */
+export function hashedNameFor(spec: Pick<FederationSpec, 'platform' | 'issuer' | 'subject'>): string {
+  return withHash(readableName(spec.platform, spec.subject), spec.issuer, spec.subject);
+}
+
+function readableName(platform: FederationPlatform, subject: string): string {
+  return `${platform}-${subject.replace(/^repo:/, '').replace(/^system:serviceaccount:/, '')}`
     .replace(/[^A-Za-z0-9_-]+/g, '-')
     .replace(/-+/g, '-')
     .replace(/-$/, '');
+}
+
+function withHash(readable: string, issuer: string, subject: string): string {
   const hash = createHash('sha256').update(`${issuer}\n${subject}`).digest('hex').slice(0, 8);
-  // ':' and '/' only separate a subject's parts, so turning them into '-' loses nothing that tells two specs apart.
-  const lossless = cleaned === readable.replace(/[:/]+/g, '-').replace(/-+/g, '-').replace(/-$/, '') && cleaned.length <= MAX_NAME;
-  return lossless ? cleaned : `${cleaned.slice(0, MAX_NAME - 9)}-${hash}`;
+  return `${readable.slice(0, MAX_NAME - 9)}-${hash}`;
 }

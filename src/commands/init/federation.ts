@@ -3,7 +3,7 @@
 import { MissingInputError, UsageError } from '../../cli/errors.ts';
 import { missingFederation } from './federation-flags.ts';
 import type { FederatedCredential } from '../../clients/graph.ts';
-import { parseFederationSpec, type FederationSpec } from '../../connection/federation-spec.ts';
+import { hashedNameFor, parseFederationSpec, type FederationSpec } from '../../connection/federation-spec.ts';
 import type { Deps } from '../../deps.ts';
 import type { AdminSession } from '../../steps/sign-in-admin.ts';
 import type { InitFlags } from './flags.ts';
@@ -53,19 +53,11 @@ export async function withFederationFound(session: AdminSession, answers: InitAn
   return discovered;
 }
 
-/** Before anything is made: the specs fit beside the app's existing credentials (names free, at most 20). */
+/** Before anything is made: the specs fit beside the app's existing credentials (at most 20). */
 export function assertFederationFits(answers: InitAnswers, found: Pick<Discovery, 'federation'>): void {
   const specs = answers.federation ?? [];
   const existing = found.federation ?? [];
   const added = specs.filter((spec) => !existing.some((c) => sameFederation(c, spec)));
-  for (const spec of added) {
-    const taken = existing.find((c) => c.name === spec.name);
-    if (taken) {
-      throw new UsageError(`The app already has a federated credential named "${spec.name}" for another subject (${taken.subject}).`, {
-        hint: 'Remove that credential from the app (Certificates & secrets > Federated credentials), or give the subject raw (github:subject:…).',
-      });
-    }
-  }
   if (existing.length + added.length > MAX_FEDERATED_CREDENTIALS) {
     throw new UsageError(
       `The app has ${existing.length} federated credentials; ${added.length} more would pass Entra's limit of ${MAX_FEDERATED_CREDENTIALS} per app.`,
@@ -77,13 +69,34 @@ export function assertFederationFits(answers: InitAnswers, found: Pick<Discovery
   }
 }
 
+/**
+ * The name each spec's new credential gets (keyed by spec): its readable name, or, when a credential
+ * of the app or an earlier spec holds that name for another issuer or subject, the name with a hash
+ * of both (names are unique per app: Graph refuses a second with 409).
+ */
+export function newCredentialNames(
+  specs: FederationSpec[],
+  existing: Array<Pick<FederatedCredential, 'name' | 'issuer' | 'subject'>>,
+): Map<string, string> {
+  const taken = new Set(existing.map((c) => c.name.toLowerCase()));
+  const names = new Map<string, string>();
+  for (const spec of specs) {
+    if (existing.some((c) => sameFederation(c, spec))) continue;
+    const name = taken.has(spec.name.toLowerCase()) ? hashedNameFor(spec) : spec.name;
+    taken.add(name.toLowerCase());
+    names.set(spec.spec, name);
+  }
+  return names;
+}
+
 /** The plan's lines for a federated setup, in place of the secret or certificate. */
 export function federationPlan(answers: InitAnswers, found: Pick<Discovery, 'federation'>): PlanItem[] {
+  const names = newCredentialNames(answers.federation ?? [], found.federation ?? []);
   return (answers.federation ?? []).map((spec) => {
     const existing = (found.federation ?? []).find((c) => sameFederation(c, spec));
     return {
       action: existing ? 'reuse' : 'create',
-      what: `federated credential "${existing?.name ?? spec.name}": tokens from ${spec.issuer} with subject ${spec.subject} (no secret)`,
+      what: `federated credential "${existing?.name ?? names.get(spec.spec) ?? spec.name}": tokens from ${spec.issuer} with subject ${spec.subject} (no secret)`,
     };
   });
 }
