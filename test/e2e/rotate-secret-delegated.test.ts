@@ -65,6 +65,22 @@ test("a delegated app's secret is rotated and proved with the user's refresh tok
   for (const output of sandbox.outputs) assert.ok(!output.includes(newSecret), 'the new secret is never printed');
 });
 
+test('the result tells how to hand the new client secret over (export --format fields), never an app-only connection string', async (t) => {
+  const sandbox = await startSandbox(t);
+  await seedDelegatedProfile(sandbox, { name: 'contact' });
+  const plain = await sandbox.run(['rotate-secret', '--profile', 'contact', '--revoke-old', '--yes']);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.match(
+    plain.stdout,
+    /its new client secret is in .*\(the refresh token it holds stays valid\); print it with: dynauth export --profile contact --format fields/,
+  );
+  assert.doesNotMatch(plain.stdout, /connection string/i);
+  const shown = await sandbox.run(['rotate-secret', '--profile', 'contact', '--revoke-old', '--yes', '--show-secret']);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.ok(shown.stdout.includes(`Client secret: ${await storedSecret(sandbox, 'contact')} `), shown.stdout);
+  assert.doesNotMatch(shown.stdout, /AuthType=|Connection string/);
+});
+
 test('a new secret Entra has not replicated yet is waited for, not reported as wrong', async (t) => {
   const sandbox = await startSandbox(t, { replicationLag: { secretMs: 3000 } });
   await seedDelegatedProfile(sandbox, { name: 'contact' });

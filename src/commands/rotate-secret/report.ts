@@ -1,4 +1,5 @@
 import type { Profile } from '../../profiles/profile.ts';
+import { parseConnectionString } from '../../secrets/connection-string.ts';
 import type { DeliveryResult } from '../../steps/deliver-destinations.ts';
 
 export interface ProfileResult {
@@ -16,6 +17,8 @@ export interface ProfileResult {
   destinations?: DeliveryResult[];
   /** Never in --json; printed only with --show-secret. */
   connectionString?: string;
+  /** Never in --json: a delegated app's integration takes the new client secret, not an app-only connection string. */
+  delegated?: boolean;
   exitCode?: number;
 }
 
@@ -32,7 +35,8 @@ export function formatResults(results: ProfileResult[], options: { showSecret: b
       lines.push(`${r.profile}: new ${kind} in use (key id ${r.credential!.keyId}), expires ${r.credential!.expiresOn.slice(0, 10)}.`);
       lines.push(`  Update every integration that connects as client id ${r.clientId} to ${r.environment}:`);
       if (r.credential!.type === 'certificate') lines.push(`  it must use the certificate with thumbprint ${r.credential!.thumbprint}.`);
-      if (options.showSecret && r.connectionString) lines.push(`  Connection string: ${r.connectionString}`);
+      if (r.delegated) lines.push(...delegatedHandOver(r, options));
+      else if (options.showSecret && r.connectionString) lines.push(`  Connection string: ${r.connectionString}`);
       else lines.push(`  its new connection string is in ${options.vault}; print it with: dynauth export --profile ${r.profile}`);
     } else {
       lines.push(`${r.profile}: ${kind} ${r.credential!.keyId} in use, expires ${r.credential!.expiresOn.slice(0, 10)}.`);
@@ -47,4 +51,13 @@ export function formatResults(results: ProfileResult[], options: { showSecret: b
     lines.push(`  Next expiry: ${r.credential!.expiresOn.slice(0, 10)}.`);
   }
   return lines.join('\n');
+}
+
+/** A delegated integration keeps its refresh token; only the client secret of its form changes. */
+function delegatedHandOver(r: ProfileResult, options: { showSecret: boolean; vault: string }): string[] {
+  const secret = r.connectionString ? parseConnectionString(r.connectionString).clientSecret : undefined;
+  if (options.showSecret && secret) return [`  Client secret: ${secret} (the refresh token it holds stays valid)`];
+  return [
+    `  its new client secret is in ${options.vault} (the refresh token it holds stays valid); print it with: dynauth export --profile ${r.profile} --format fields`,
+  ];
 }

@@ -77,7 +77,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   }
   const failed = results.filter((r) => !r.ok);
   deps.ui.result(
-    { ok: failed.length === 0, profiles: results.map(({ connectionString: _secret, exitCode: _code, ...rest }) => rest) },
+    { ok: failed.length === 0, profiles: results.map(({ connectionString: _secret, delegated: _flow, exitCode: _code, ...rest }) => rest) },
     () => formatResults(results, { showSecret: flags.showSecret, finish: flags.finish, vault: storages.description }),
     { isRequestedSecret: flags.showSecret && !deps.globals.json },
   );
@@ -200,6 +200,7 @@ const rotateLocked: RotateOne = async (deps, cloud, storage, signIn, profile, fl
     pendingRevocation: final.pendingRevocation ?? [],
     ...(delivery.results.length ? { destinations: delivery.results } : {}),
     connectionString: rotated?.connectionString,
+    ...(final.flow === 'delegated' ? { delegated: true } : {}),
   };
 };
 
