@@ -75,6 +75,9 @@ test('init --push delivers exactly the connection to GitHub (environment secrets
   const init = await sandbox.run([...INIT, ...pushArgs(sandbox), '--json'], { env: pushEnv(sandbox) });
   assert.equal(init.code, 0, init.stderr);
   assert.match(init.stderr, /GitHub contoso\/dataverse-deploy \(environment production\): Actions secrets/);
+  // The summary does not claim the secret is only in the keychain: it names where it was delivered.
+  assert.doesNotMatch(init.stderr, /secret is only in/);
+  assert.match(init.stderr, /The secret is in .* and GitHub contoso\/dataverse-deploy \(environment production\), Key Vault /);
   const { profile } = await assertDelivered(sandbox);
   const result = JSON.parse(init.stdout) as { destinations?: Array<{ spec: string; ok: boolean; keyId?: string }> };
   assert.deepEqual(

@@ -100,7 +100,12 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
       applied.profiles.map((p) => p.profile),
       pushes,
     );
-    printSummary(deps.ui, applied, flags.showSecret);
+    printSummary(
+      deps.ui,
+      applied,
+      flags.showSecret,
+      pushed.results.filter((r) => r.ok).map((r) => r.label),
+    );
     deps.ui.result(withDeliveries(summaryJson(cloud, session, applied), pushed.results), () =>
       applied.profiles.map((p) => p.profile.name).join('\n'),
     );

@@ -4,7 +4,8 @@ import type { AdminSession } from '../../steps/sign-in-admin.ts';
 import type { Applied } from './apply.ts';
 import { proveCommand, snippetFactsOf, snippetFor } from './federation-snippets.ts';
 
-export function printSummary(ui: Ui, applied: Applied, showSecret: boolean): void {
+/** `delivered`: the --push destinations that received the credential, so the summary does not say it is only in the store. */
+export function printSummary(ui: Ui, applied: Applied, showSecret: boolean, delivered: string[] = []): void {
   const { credential } = applied;
   if (!credential) {
     printFederatedSummary(ui, applied);
@@ -27,7 +28,7 @@ export function printSummary(ui: Ui, applied: Applied, showSecret: boolean): voi
   if (showSecret && credential.kind === 'secret') ui.revealSecret('Client secret', credential.clientSecret);
   else
     ui.info(
-      `  The ${credential.kind === 'secret' ? 'secret' : 'private key'} is only in ${applied.storedIn}; the product that connects gets it with: dynauth export --profile ${applied.profiles[0]?.profile.name ?? ''}`,
+      `  The ${credential.kind === 'secret' ? 'secret' : 'private key'} is ${delivered.length ? `in ${applied.storedIn} and ${delivered.join(', ')}` : `only in ${applied.storedIn}`}; the product that connects gets it with: dynauth export --profile ${applied.profiles[0]?.profile.name ?? ''}`,
     );
   ui.info(`  Next: dynauth test-connection --profile ${applied.profiles[0]?.profile.name ?? ''}`);
 }
