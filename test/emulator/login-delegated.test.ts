@@ -2,6 +2,7 @@
 // redemption with the 90-day window following the last use, and each refusal with Entra's status,
 // `error` and `error_codes`; Dataverse refuses a disabled, unlicensed or role-less user as it does.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import type { EmulatorState } from '../../src/emulator/state.ts';
 import { registerDelegatedApp, signInDelegated } from '../e2e/delegated-fixtures.ts';
@@ -139,4 +140,39 @@ test('Dataverse: a disabled user 0x80040225, an unlicensed one 0x8004d24b, a rol
   assert.equal(answer.status, 403);
   assert.equal(answer.body.error.code, '0x80040220');
   assert.match(answer.body.error.message, /has not been assigned any roles\. They need a role with the prvReadUser privilege\./);
+});
+
+test("a code sent to a loopback redirect with a port is a public client's when the app registers http://localhost on the public-client platform only: a secret with it is 700025", async (t) => {
+  const emulator = await emulatorFor(t);
+  const registered = registerDelegatedApp(emulator, { name: 'loopback-port' });
+  const app = (emulator.state as unknown as EmulatorState).applications.find((a) => a.appId === registered.appId)!;
+  app.web.redirectUris = [];
+  app.publicClient.redirectUris = ['http://localhost'];
+  // What a native app sends (RFC 8252): the registered localhost with the port its listener got.
+  const redirectUri = 'http://localhost:51234';
+  const verifier = 'v'.repeat(64);
+  const authorize = new URL(`${emulator.cloudConfig.authorityHost}/${emulator.tenant.id}/oauth2/v2.0/authorize`);
+  for (const [key, value] of Object.entries({
+    client_id: registered.appId,
+    response_type: 'code',
+    redirect_uri: redirectUri,
+    scope: `${environmentUrl(emulator)}/user_impersonation offline_access`,
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  }))
+    authorize.searchParams.set(key, value);
+  const approved = await fetch(authorize, { redirect: 'manual' });
+  const code = new URL(approved.headers.get('location')!).searchParams.get('code');
+  assert.ok(code, 'the port-qualified loopback redirect is accepted');
+  const answer = await http(tokenUrl(emulator), {
+    form: {
+      grant_type: 'authorization_code',
+      client_id: registered.appId,
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+      client_secret: registered.clientSecret!,
+    },
+  });
+  refusedWith(answer, 401, 'invalid_client', 700025);
 });

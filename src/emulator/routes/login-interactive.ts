@@ -133,23 +133,34 @@ function firstRedirectUri(app: Application | undefined): string | undefined {
 
 /** Exact match against the registration; for http://localhost and 127.0.0.1 the port is ignored, as Entra does. */
 function redirectAllowed(app: Application | undefined, redirectUri: string): boolean {
-  let target: URL;
-  try {
-    target = new URL(redirectUri);
-  } catch {
-    return false;
-  }
-  const isLoopback = target.protocol === 'http:' && (target.hostname === 'localhost' || target.hostname === '127.0.0.1');
-  if (!app) return isLoopback;
-  const registered = [...app.web.redirectUris, ...app.publicClient.redirectUris, ...app.spa.redirectUris];
+  if (!app) return isLoopback(redirectUri);
+  return redirectRegistered([...app.web.redirectUris, ...app.publicClient.redirectUris, ...app.spa.redirectUris], redirectUri);
+}
+
+/**
+ * Whether `redirectUri` is one of `registered`: exactly, or a loopback one with any port
+ * (learn.microsoft.com/entra/identity-platform/reply-url#localhost-exceptions).
+ */
+export function redirectRegistered(registered: string[], redirectUri: string): boolean {
+  const loopback = isLoopback(redirectUri);
   return registered.some((uri) => {
     if (uri === redirectUri) return true;
-    if (!isLoopback) return false;
+    if (!loopback) return false;
     try {
       const r = new URL(uri);
+      const target = new URL(redirectUri);
       return r.protocol === target.protocol && r.hostname === target.hostname && r.pathname === target.pathname;
     } catch {
       return false;
     }
   });
+}
+
+function isLoopback(redirectUri: string): boolean {
+  try {
+    const target = new URL(redirectUri);
+    return target.protocol === 'http:' && (target.hostname === 'localhost' || target.hostname === '127.0.0.1');
+  } catch {
+    return false;
+  }
 }

@@ -16,6 +16,7 @@ import {
 import { sha256Base64Url } from '../tokens.ts';
 import { AADSTS, aadError } from './login-errors.ts';
 import { isFederatedAssertion, verifyFederatedAssertion } from './login-federated.ts';
+import { redirectRegistered } from './login-interactive.ts';
 import { appOnlyTokenReply, delegatedTokenReply, resolveScopes } from './login-issue.ts';
 import type { TenantRoute } from './login-tenant.ts';
 
@@ -195,7 +196,8 @@ function authenticateUserFlowClient(
 
 function onPublicPlatformOnly(ctx: EmulatorContext, clientId: string, redirectUri: string): boolean {
   const app = findApplicationByAppId(ctx.state, clientId);
-  return !!app && app.publicClient.redirectUris.includes(redirectUri) && !app.web.redirectUris.includes(redirectUri);
+  // Loopback redirects match whatever their port (a native app's listener), as at the authorize endpoint.
+  return !!app && redirectRegistered(app.publicClient.redirectUris, redirectUri) && !redirectRegistered(app.web.redirectUris, redirectUri);
 }
 
 function userById(ctx: EmulatorContext, id: string): User {
