@@ -214,6 +214,8 @@ async function untilDone(answer: Promise<URLSearchParams>, signIn: UserSignIn): 
   const timer = new AbortController();
   const stop = () => timer.abort();
   signIn.signal.addEventListener('abort', stop, { once: true });
+  // Ctrl-C may have come before the wait began (while the browser was being opened): no event is left to hear.
+  if (signIn.signal.aborted) stop();
   try {
     const timedOut = signIn.sleep(signIn.timeoutMs, timer.signal).then(
       () => {
