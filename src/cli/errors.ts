@@ -51,7 +51,7 @@ export class MissingInputError extends UsageError {
 
   constructor(missing: string[]) {
     super(`Missing ${missing.length === 1 ? 'option' : 'options'} (no terminal to ask in): ${missing.join(', ')}`, {
-      hint: `Pass ${missing.length === 1 ? 'it' : 'them'} as flags or environment variables, or run in a terminal to be asked.`,
+      hint: `Pass ${missing.length === 1 ? 'it as a flag or an environment variable' : 'them as flags or environment variables'}, or run in a terminal to be asked.`,
       code: 'missing-input',
     });
     this.name = 'MissingInputError';

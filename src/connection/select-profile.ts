@@ -30,6 +30,20 @@ export async function chooseProfile(
   return (await profiles.read(name))!;
 }
 
+/**
+ * Without a terminal, the --profile a command would have to ask for (several profiles, none named),
+ * so that a usage error can list it beside the command's other missing flags.
+ */
+export async function missingProfileFlag(
+  deps: Pick<Deps, 'canPrompt'>,
+  profiles: ProfileStore,
+  wanted: string | undefined,
+): Promise<string[]> {
+  if (wanted !== undefined || deps.canPrompt) return [];
+  const names = await profiles.list();
+  return names.length > 1 ? [`--profile <name> (one of: ${names.join(', ')})`] : [];
+}
+
 /** Every profile that can be read (rotate-secret --all). */
 export async function readAllProfiles(profiles: ProfileStore): Promise<Profile[]> {
   const found: Profile[] = [];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EmulatorState } from '../../src/emulator/state.ts';
 import { startSandbox, type Sandbox } from '../support/sandbox.ts';
@@ -79,6 +79,18 @@ test('remove without a terminal and without --yes is a usage error, and removes 
   assert.equal(JSON.parse(run.stdout).error.code, 'missing-yes');
   const { profiles } = await sandbox.storage();
   assert.ok(await profiles.read('contososales'));
+});
+
+test('without a terminal, several profiles and neither --profile nor --yes: one usage error names both', async (t) => {
+  const sandbox = await startSandbox(t);
+  await init(sandbox, ['contososales', 'contosodev']);
+  const run = await sandbox.run(['remove', '--json']);
+  assert.equal(run.code, 2);
+  const { error } = JSON.parse(run.stdout);
+  assert.equal(error.code, 'missing-input');
+  assert.match(error.message, /--profile <name> \(one of: contosodev, contososales\), --yes/);
+  const { profiles } = await sandbox.storage();
+  assert.deepEqual((await profiles.list()).sort(), ['contosodev', 'contososales']);
 });
 
 test('remove --delete-app deactivates the application user, deletes the app registration, then the profile', async (t) => {
@@ -166,6 +178,29 @@ test('remove --delete-app is refused while another profile uses the app, naming 
     sandbox.emulator.state.applications.some((a) => a.appId === clientId),
     false,
   );
+});
+
+test('remove --delete-app is refused while another profile file cannot be read (it may use the app): exit 1, nothing done', async (t) => {
+  const sandbox = await startSandbox(t);
+  const { clientId } = await init(sandbox, ['contososales', 'contosodev']);
+  const { profiles } = await sandbox.storage();
+  const file = profiles.fileFor('contosodev');
+  const text = await readFile(file, 'utf8');
+  await writeFile(file, text.slice(0, text.length / 2));
+  const seen = sandbox.emulator.requests.length;
+  const run = await sandbox.run(['remove', '--profile', 'contososales', '--delete-app', '--yes', '--json']);
+  assert.equal(run.code, 1, run.stderr);
+  const { error } = JSON.parse(run.stdout);
+  assert.equal(error.code, 'profile-unreadable');
+  assert.match(error.message, /profile "contosodev" cannot be read/);
+  assert.deepEqual(sandbox.emulator.requests.slice(seen), [], 'nothing was asked of the cloud');
+  assert.ok(
+    sandbox.emulator.state.applications.some((a) => a.appId === clientId),
+    'the app is still there',
+  );
+  assert.ok(await profiles.read('contososales'), 'the profile is still there');
+  // Without --delete-app nothing in the cloud is at stake: the profile alone is removed.
+  assert.equal((await sandbox.run(['remove', '--profile', 'contososales', '--yes'])).code, 0);
 });
 
 test('remove --delete-app in a terminal names each object and asks, default No: Enter removes nothing (exit 130)', async (t) => {

@@ -53,6 +53,17 @@ test('a secret is rotated: new one stored and proven, old one pending until --fi
   await sandbox.assertNoSecretLeaked();
 });
 
+test('without a terminal, revoking with several profiles and neither --profile nor --yes: one usage error names both', async (t) => {
+  const { sandbox } = await initialised(t);
+  assert.equal((await sandbox.run(['init', '--yes', '--environment', 'contosodev', '--role-preset', 'read-only'])).code, 0);
+  const unnamed = await sandbox.run(['rotate-secret', '--revoke-old', '--json']);
+  assert.equal(unnamed.code, 2, unnamed.stderr);
+  const { error } = JSON.parse(unnamed.stdout);
+  assert.equal(error.code, 'missing-input');
+  assert.match(error.message, /--profile <name> \(one of: contosodev, contososales\), --yes/);
+  assert.equal(appOf(sandbox).passwordCredentials.length, 1, 'nothing was rotated');
+});
+
 test('--revoke-old removes the old secret at once; the secret is printed only with --show-secret', async (t) => {
   const { sandbox, oldKeyId } = await initialised(t);
   const run = await sandbox.run(['rotate-secret', '--revoke-old', '--secret-expiry', '30', '--yes']);

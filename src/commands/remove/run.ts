@@ -1,7 +1,7 @@
-import { CancelledError, ExitCode, UsageError } from '../../cli/errors.ts';
+import { CancelledError, ExitCode, MissingInputError, UsageError } from '../../cli/errors.ts';
 import type { Deps } from '../../deps.ts';
 import { profilesSharingApp, removeProfileLocally } from '../../connection/remove-profile.ts';
-import { assertSameCloud, chooseProfile } from '../../connection/select-profile.ts';
+import { assertSameCloud, chooseProfile, missingProfileFlag } from '../../connection/select-profile.ts';
 import { openProfiles } from '../../connection/storage.ts';
 import { lockProfiles } from '../../profiles/profile-lock.ts';
 import type { Profile } from '../../profiles/profile.ts';
@@ -12,13 +12,15 @@ import { parseRemoveFlags, type RemoveFlags } from './flags.ts';
 /** `dynauth remove`: the profile and its secrets, and with --delete-app what init made in the cloud. */
 export async function run(deps: Deps, options: Record<string, unknown>): Promise<number> {
   const flags = parseRemoveFlags(options);
-  // Said before anything else: nothing can be confirmed without a terminal.
+  const profiles = await openProfiles(deps);
+  // Said before anything else: nothing can be confirmed without a terminal (with the --profile it cannot ask for either).
   if (!flags.yes && !deps.canPrompt) {
+    const alsoMissing = await missingProfileFlag(deps, profiles, flags.profile);
+    if (alsoMissing.length) throw new MissingInputError([...alsoMissing, '--yes (removing a profile cannot be undone)']);
     throw new UsageError('Removing a profile cannot be undone: without a terminal to confirm it in, add --yes.', {
       code: 'missing-yes',
     });
   }
-  const profiles = await openProfiles(deps);
   const profile = await chooseProfile(deps, profiles, flags.profile, 'There is nothing to remove.');
   if (flags.deleteApp) await assertAppNotShared(profiles, profile);
   const cloud = flags.deleteApp ? await deps.cloud() : undefined;
@@ -77,7 +79,17 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
  * naming them. Each is removed on its own first; the last one's --delete-app then deletes the app.
  */
 async function assertAppNotShared(profiles: Awaited<ReturnType<typeof openProfiles>>, profile: Profile): Promise<void> {
-  const { sharing } = await profilesSharingApp(profiles, profile);
+  const { sharing, unreadable } = await profilesSharingApp(profiles, profile);
+  // A profile that cannot be read may use the app as well: not deleted blind (as rotate-secret revokes nothing then).
+  if (unreadable.length && !sharing.length) {
+    throw new DynauthError(
+      `Not deleting the app "${profile.appDisplayName}": profile ${unreadable.map((name) => `"${name}"`).join(', ')} cannot be read, so dynauth cannot tell whether ${unreadable.length === 1 ? 'it uses' : 'they use'} the app. Nothing was removed.`,
+      {
+        hint: `Fix or delete ${unreadable.length === 1 ? 'that profile file' : 'those profile files'} (${unreadable.map((name) => profiles.fileFor(name)).join(', ')}), then run dynauth remove --profile ${profile.name} --delete-app again.`,
+        code: 'profile-unreadable',
+      },
+    );
+  }
   if (!sharing.length) return;
   throw new UsageError(
     `The app "${profile.appDisplayName}" (client id ${profile.clientId}) is also used by profile${sharing.length === 1 ? '' : 's'} ${sharing.join(', ')}: deleting it would break ${sharing.length === 1 ? 'it' : 'them'}.`,

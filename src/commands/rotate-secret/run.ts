@@ -1,4 +1,4 @@
-import { DynauthError, ExitCode, isAbortError, UsageError } from '../../cli/errors.ts';
+import { DynauthError, ExitCode, isAbortError, MissingInputError, UsageError } from '../../cli/errors.ts';
 import type { Cloud } from '../../clouds.ts';
 import type { Deps } from '../../deps.ts';
 import { MAX_SECRET_LIFETIME_DAYS } from '../../microsoft.ts';
@@ -10,7 +10,7 @@ import { assertProfileApp } from '../../steps/rotate-ownership.ts';
 import { lockProfiles } from '../../profiles/profile-lock.ts';
 import { signInAdmin, type AdminSession } from '../../steps/sign-in-admin.ts';
 import { openStoragesFor } from '../../connection/profile-storages.ts';
-import { assertSameCloud, chooseProfile, readAllProfiles } from '../../connection/select-profile.ts';
+import { assertSameCloud, chooseProfile, missingProfileFlag, readAllProfiles } from '../../connection/select-profile.ts';
 import { openProfiles, type Storage } from '../../connection/storage.ts';
 import { parseRotateFlags, type RotateFlags } from './flags.ts';
 import { deliverToDestinations, isStale, parsePushSpecs, withDestinations } from '../../steps/deliver-destinations.ts';
@@ -21,6 +21,8 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const flags = parseRotateFlags(options, deps.env);
   const revokes = flags.revokeOld || flags.finish || flags.revokeAfterMs !== undefined;
   if (revokes && !flags.yes && !deps.canPrompt) {
+    const alsoMissing = flags.all ? [] : await missingProfileFlag(deps, await openProfiles(deps), flags.profile);
+    if (alsoMissing.length) throw new MissingInputError([...alsoMissing, '--yes (revoking a credential cannot be undone)']);
     throw new UsageError(
       'Revoking a credential cannot be undone and stops every integration still using it: without a terminal to confirm it in, add --yes.',
       {
