@@ -1,4 +1,4 @@
-import { CancelledError, ExitCode, MissingInputError, UsageError } from '../../cli/errors.ts';
+import { CancelledError, DynauthError, ExitCode, MissingInputError, UsageError } from '../../cli/errors.ts';
 import type { Deps } from '../../deps.ts';
 import { profilesSharingApp, removeProfileLocally } from '../../connection/remove-profile.ts';
 import { assertSameCloud, chooseProfile, missingProfileFlag } from '../../connection/select-profile.ts';
