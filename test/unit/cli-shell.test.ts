@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/main.ts';
+import { buildProgram, main } from '../../src/main.ts';
 import { fakeProcess } from '../support/process.ts';
 
 const bin = new URL('../../bin/dynauth.js', import.meta.url).pathname;
@@ -167,4 +167,11 @@ test('a short passphrase is never used to blank output (it would mangle it and g
   const proc = fakeProcess({ NO_COLOR: '1', DYNAUTH_PASSPHRASE: 'pp' });
   assert.equal(await main(['init', '--tenant', 'not a tenant', '--json'], proc), 2);
   assert.doesNotMatch(proc.err() + proc.out(), /\[redacted\]/);
+});
+
+test("every command's --help description fits in 80 columns, so commander never breaks a line of it (an example cut mid-command)", () => {
+  const program = buildProgram(() => async () => {}, fakeProcess());
+  for (const command of program.commands)
+    for (const line of command.description().split('\n'))
+      assert.ok(line.length < 80, `dynauth ${command.name()} --help: ${line.length} columns: ${line}`);
 });

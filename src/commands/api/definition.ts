@@ -8,8 +8,8 @@ export const registerApi: CommandRegistrar = (program, invoke) => {
     .summary("make one authenticated call to the environment's Web API, as the integration (like gh api)")
     .description(
       [
-        "Sends one request to the profile's environment Web API with a fresh token (as the",
-        'app for an app-user profile, as the signed-in integration account for a',
+        "Sends one request to the profile's environment Web API with a fresh token (as",
+        'the app for an app-user profile, as the signed-in integration account for a',
         'delegated one) and prints the JSON answer on stdout. The path is relative to',
         '<environment>/api/data/v9.2/, or an absolute /api/data/… path of the same',
         'environment; no other host is ever sent the token. A failure is diagnosed as',
@@ -19,7 +19,8 @@ export const registerApi: CommandRegistrar = (program, invoke) => {
         "  dynauth api GET 'accounts?$top=1&$select=name'",
         '  dynauth api --profile contososales GET WhoAmI',
         '  echo \'{"name":"Contoso"}\' | dynauth api POST accounts --body -',
-        "  dynauth api PATCH 'accounts(00000000-0000-0000-0000-000000000001)' --body account.json",
+        "  dynauth api PATCH 'accounts(00000000-0000-0000-0000-000000000001)' \\",
+        '      --body account.json',
         '',
         'Exit codes: 0 ok, 1 the call failed, 2 bad input, 4 authentication failed.',
       ].join('\n'),
