@@ -173,5 +173,5 @@ test("every command's --help description fits in 80 columns, so commander never 
   const program = buildProgram(() => async () => {}, fakeProcess());
   for (const command of program.commands)
     for (const line of command.description().split('\n'))
-      assert.ok(line.length < 80, `dynauth ${command.name()} --help: ${line.length} columns: ${line}`);
+      assert.ok(line.length <= 80, `dynauth ${command.name()} --help: ${line.length} columns: ${line}`);
 });
