@@ -367,3 +367,21 @@ test('the integration account declining consent comes back as an Entra refusal (
   await assert.rejects(visit(redirect), 'nothing listens any more');
   assert.equal(loginRequests(sandbox, 'authorization_code').length, 0);
 });
+
+test('a re-run with --no-sign-in keeps what the profile knows of the signed-in account and its refresh token', async (t) => {
+  const sandbox = await startSandbox(t);
+  const setup = startCli(sandbox, delegatedInit());
+  assert.equal((await signInThroughBrowser(setup)).status, 200);
+  assert.equal((await setup.done).code, 0);
+  const { profiles } = await sandbox.storage();
+  const before = (await profiles.read('contososales'))!.delegated!;
+  assert.ok(before.user && before.refreshToken, 'the sign-in is recorded');
+  const again = await sandbox.run(delegatedInit('--no-sign-in'));
+  assert.equal(again.code, 0, again.stderr);
+  const after = (await profiles.read('contososales'))!.delegated!;
+  assert.deepEqual(after.user, before.user, 'the integration account is still recorded');
+  assert.deepEqual(after.refreshToken, before.refreshToken, "the refresh token's record is kept (the token itself is still stored)");
+  const status = await sandbox.run(['status', '--json']);
+  assert.equal(status.code, 0, status.stderr);
+  assert.equal(JSON.parse(status.stdout).profiles[0].delegated.refreshToken.lastRedeemedOn, before.refreshToken!.lastRedeemedOn);
+});

@@ -104,6 +104,8 @@ export async function applyDelegatedPlan(
     )
     .run();
   const draft = profileDraft(ctx, target, app, credential);
+  // Without a sign-in (--no-sign-in) the account signed in earlier, and its stored refresh token, stay as recorded.
+  const earlier = user ? undefined : await storage.profiles.read(target.profile).catch(() => undefined);
   const facts: DelegatedFacts = {
     publicClient: delegated.publicClient,
     redirectUris: delegated.redirectUris,
@@ -112,7 +114,10 @@ export async function applyDelegatedPlan(
           user: { objectId: user.objectId, userPrincipalName: user.userPrincipalName, systemUserId: user.systemUserId },
           refreshToken: { obtainedOn: ctx.now.toISOString(), lastRedeemedOn: ctx.now.toISOString() },
         }
-      : {}),
+      : {
+          ...(earlier?.delegated?.user ? { user: earlier.delegated.user } : {}),
+          ...(earlier?.delegated?.refreshToken ? { refreshToken: earlier.delegated.refreshToken } : {}),
+        }),
   };
   const profile = await writeProfile(
     storage,
@@ -120,7 +125,7 @@ export async function applyDelegatedPlan(
       ...draft,
       flow: 'delegated',
       servicePrincipalId: servicePrincipal.id,
-      businessUnitId: user?.businessUnitId ?? '',
+      businessUnitId: user?.businessUnitId ?? earlier?.businessUnitId ?? '',
       delegated: facts,
       ...(user ? { lastSuccessfulTest: ctx.now.toISOString() } : {}),
     },
