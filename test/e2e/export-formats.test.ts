@@ -117,6 +117,8 @@ test('export refuses to write a secret to a terminal without --show-secret (exit
   const refused = await runInPty([process.execPath, bin, 'export', '--format', 'fields'], sandbox.env, []);
   assert.equal(refused.code, 2, refused.screen);
   assert.match(refused.screen, /Not writing a client secret to the terminal/);
+  // The hint repeats the command as asked, so the pipe gets the fields, not the connection string.
+  assert.match(refused.screen, /Pipe or redirect it \(dynauth export --profile vendor --format fields \| …, or > file\)/);
   assert.ok(!refused.screen.includes(SECRET));
   const shown = await runInPty([process.execPath, bin, 'export', '--format', 'fields', '--show-secret'], sandbox.env, []);
   assert.equal(shown.code, 0, shown.screen);

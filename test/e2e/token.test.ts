@@ -56,6 +56,9 @@ test('token refuses to write a token to a terminal without --show-secret, before
   assert.match(refused.screen, /Not writing an access token to the terminal/);
   assert.match(refused.screen, /--show-secret/);
   assert.equal(sandbox.emulator.requests.length, seen, 'no token was asked for');
+  const named = await runInPty([process.execPath, bin, 'token', '--profile', 'contososales'], sandbox.env, []);
+  assert.equal(named.code, 2, named.screen);
+  assert.match(named.screen, /Pipe or redirect it \(dynauth token --profile contososales \| …/);
 
   const shown = await runInPty([process.execPath, bin, 'token', '--show-secret'], sandbox.env, []);
   assert.equal(shown.code, 0, shown.screen);

@@ -38,7 +38,13 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
       `Profile ${profile.name} signs in with a certificate: --pem-out <file> writes its key and adds AZURE_CLIENT_CERTIFICATE_PATH.`,
     );
   if (!out && holdsSecret(format, facts))
-    assertNotToTerminal(deps, flags.showSecret, `${describe(facts)}`, `dynauth export --profile ${profile.name}`);
+    assertNotToTerminal(
+      deps,
+      flags.showSecret,
+      `${describe(facts)}`,
+      // The same command again, so that the pipe gets what was asked for (--format fields, not the connection string).
+      `dynauth export --profile ${profile.name}${format === 'connection-string' || deps.globals.json ? '' : ` --format ${format}`}`,
+    );
   if (pemOut) {
     if (!facts.certificateFile) throw new UsageError(`Profile "${profile.name}" holds no certificate key to write.`);
     await writeOutputFile(pemOut, facts.certificateFile, '--pem-out', writeOwnerOnlyFile);

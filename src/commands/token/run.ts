@@ -12,7 +12,7 @@ import { parseTokenFlags } from './flags.ts';
 export async function run(deps: Deps, options: Record<string, unknown>): Promise<number> {
   const flags = parseTokenFlags(options, deps.env);
   // Before anything is redeemed: a token is not written to a screen unless asked for.
-  assertNotToTerminal(deps, flags.showSecret, 'an access token', 'dynauth token');
+  assertNotToTerminal(deps, flags.showSecret, 'an access token', `dynauth token${flags.profile ? ` --profile ${flags.profile}` : ''}`);
   const cloud = await deps.cloud();
   const profiles = await openProfiles(deps);
   const profile = await chooseProfile(deps, profiles, flags.profile, 'Run dynauth init first.');
