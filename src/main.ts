@@ -106,6 +106,8 @@ export function buildProgram(invoke: Invoke, proc: ProcessLike): Command {
     registerSandbox,
   ])
     register(program, invoke);
+  // A mistake in a command's flags points to that command's help, where its flags are listed.
+  for (const command of program.commands) command.showHelpAfterError(`(run dynauth ${command.name()} --help for usage)`);
   return program;
 }
 

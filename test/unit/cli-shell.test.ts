@@ -21,6 +21,7 @@ test('an unknown option is a usage error (exit 2)', async () => {
   const proc = fakeProcess();
   assert.equal(await main(['init', '--no-such-flag'], proc), 2);
   assert.match(proc.err(), /unknown option '--no-such-flag'/);
+  assert.match(proc.err(), /\(run dynauth init --help for usage\)/, "the command's own help lists its flags");
 });
 
 test('with --json (or DYNAUTH_JSON), a usage error caught by the option parser is one JSON object on stdout too', async () => {
