@@ -65,7 +65,7 @@ export interface ConnectionReport {
   delegated?: {
     publicClient: boolean;
     user?: string;
-    refreshToken: { lastRedeemedOn?: string; idleDaysLeft?: number };
+    refreshToken: { lastRedeemedOn?: string; daysLeft?: number };
   };
   /** A federated profile: the credentials the app trusts, and what the platform's token claimed. */
   federation?: FederatedDiagnosisFacts;

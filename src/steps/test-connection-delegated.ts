@@ -27,7 +27,7 @@ export async function runDelegatedChecks(run: CheckRun, delegated: DelegatedSubj
     publicClient: delegated.publicClient,
     ...(delegated.user ? { user: delegated.user.userPrincipalName } : {}),
     refreshToken: delegated.lastRedeemedOn
-      ? { lastRedeemedOn: delegated.lastRedeemedOn, idleDaysLeft: idleDaysLeft(delegated.lastRedeemedOn, run.ctx.now) }
+      ? { lastRedeemedOn: delegated.lastRedeemedOn, daysLeft: idleDaysLeft(delegated.lastRedeemedOn, run.ctx.now) }
       : {},
   };
   await taskGraph()
@@ -107,7 +107,7 @@ async function checkRedemption(run: CheckRun, delegated: DelegatedSubject, login
     return checks.fail('token', 'Entra did not redeem the refresh token', error);
   }
   const now = deps.clock.now();
-  report.delegated!.refreshToken = { lastRedeemedOn: now.toISOString(), idleDaysLeft: REFRESH_TOKEN_IDLE_DAYS };
+  report.delegated!.refreshToken = { lastRedeemedOn: now.toISOString(), daysLeft: REFRESH_TOKEN_IDLE_DAYS };
   checks.pass(
     'token',
     `refresh token redeemed for ${new URL(subject.environmentUrl).origin}/user_impersonation in ${report.latency.tokenMs} ms; the new one is stored`,

@@ -21,7 +21,7 @@ function report(run: Run) {
   return JSON.parse(run.stdout) as {
     ok: boolean;
     applicationUserId?: string;
-    delegated?: { publicClient: boolean; user?: string; refreshToken: { lastRedeemedOn?: string; idleDaysLeft?: number } };
+    delegated?: { publicClient: boolean; user?: string; refreshToken: { lastRedeemedOn?: string; daysLeft?: number } };
     checks: Array<{ id: string; status: string; summary: string; diagnosis?: Diagnosed }>;
   };
 }
@@ -54,7 +54,7 @@ test('a confidential delegated profile: the refresh token is redeemed with the s
   const result = report(run);
   assert.equal(result.ok, true);
   assert.equal(result.delegated?.user, setup.user.userPrincipalName);
-  assert.equal(result.delegated?.refreshToken.idleDaysLeft, 90, 'the window starts again at the redemption');
+  assert.equal(result.delegated?.refreshToken.daysLeft, 90, 'the window starts again at the redemption');
   const expiry = result.checks.find((c) => c.id === 'expiry')!;
   assert.equal(expiry.status, 'warn', 'twenty days left of the window is a warning, not a failure');
   assert.match(

@@ -10,7 +10,7 @@ export function formatReport(report: ConnectionReport, style: Style): string {
     : '';
   const delegated = report.delegated;
   const refresh = delegated?.refreshToken.lastRedeemedOn
-    ? `last redeemed ${delegated.refreshToken.lastRedeemedOn.slice(0, 16).replace('T', ' ')} UTC${delegated.refreshToken.idleDaysLeft === undefined ? '' : ` (${delegated.refreshToken.idleDaysLeft} days left of 90 unused)`}`
+    ? `last redeemed ${delegated.refreshToken.lastRedeemedOn.slice(0, 16).replace('T', ' ')} UTC${delegated.refreshToken.daysLeft === undefined ? '' : ` (${delegated.refreshToken.daysLeft} days left of 90 unused)`}`
     : 'use not recorded';
   const latency = [
     report.latency.tokenMs !== undefined && `token ${report.latency.tokenMs} ms`,
