@@ -104,8 +104,11 @@ function githubJob(spec: FederationSpec, connection: SnippetFacts): string {
   ].join('\n');
 }
 
+/** Plain when YAML reads it back as that string; quoted otherwise (YAML 1.1 reads yes/on/off as booleans, 1.0 as a number). */
 function yamlScalar(value: string): string {
-  return /^[A-Za-z0-9 _.-]+$/.test(value) && !/^\s|\s$/.test(value) ? value : JSON.stringify(value);
+  const plain = /^[A-Za-z0-9 _.-]+$/.test(value) && !/^\s|\s$/.test(value);
+  const readAsOther = /^(?:y|yes|n|no|true|false|on|off|null)$/i.test(value) || /^[-+.]?\d/.test(value);
+  return plain && !readAsOther ? value : JSON.stringify(value);
 }
 
 /** test-connection as the pipeline runs it: no profile file there, the setup given by hand with the platform's token. */
