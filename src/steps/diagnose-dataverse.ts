@@ -4,6 +4,9 @@ import type { ApiError } from '../clients/api-error.ts';
 import { PRESETS } from '../roles/presets.ts';
 import { initCommand, type Diagnosis, type DiagnosisContext } from './diagnosis.ts';
 
+/** The fix of a Dataverse answer no diagnosis knows (dynauth api replaces it when the request itself was refused). */
+export const UNEXPECTED_DATAVERSE_FIX = 'Run again with --verbose to see the request; report it if it persists.';
+
 const DISABLED_USER = '0x80040225';
 /** Built-in roles that grant a privilege the presets do not. */
 const BUILT_IN_GRANTS: Record<string, string> = { prvReadUser: 'Basic User', prvReadRole: 'Basic User', prvReadBusinessUnit: 'Basic User' };
@@ -55,8 +58,8 @@ export function diagnoseDataverse(error: ApiError, ctx: DiagnosisContext): Diagn
       );
     default:
       return result(
-        `Dataverse in ${host} answered HTTP ${error.status}${error.remoteCode ? ` ${error.remoteCode}` : ''}: ${error.remoteMessage || 'no details'}.`,
-        'Run again with --verbose to see the request; report it if it persists.',
+        `Dataverse in ${host} answered HTTP ${error.status}${error.remoteCode ? ` ${error.remoteCode}` : ''}: ${(error.remoteMessage || 'no details').replace(/\.$/u, '')}.`,
+        UNEXPECTED_DATAVERSE_FIX,
       );
   }
 }

@@ -90,6 +90,18 @@ test('api POST sends the --body from stdin or a file as JSON; a refusal is diagn
   assert.equal(JSON.parse(notJson.stdout).error.code, 'body-not-json');
 });
 
+test('api: a path Dataverse does not know is the request to check, said once (exit 1), not something to report', async (t) => {
+  const sandbox = await startSandbox(t);
+  await initAppUser(sandbox);
+  const run = await sandbox.run(['api', 'GET', 'acounts', '--json']);
+  assert.equal(run.code, 1, run.stderr);
+  const { error } = JSON.parse(run.stdout);
+  assert.equal(error.code, 'dataverse-0x80060888');
+  assert.match(error.message, /answered HTTP 404 0x80060888: Resource not found for the segment 'acounts'\.$/);
+  assert.match(error.hint, /^Check the request: the path \(a table's entity set name/);
+  assert.doesNotMatch(error.hint, /report it/);
+});
+
 test('api: an app without an application user is told how to add one (exit 4)', async (t) => {
   const sandbox = await startSandbox(t);
   await initAppUser(sandbox);

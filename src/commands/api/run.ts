@@ -1,4 +1,5 @@
-import { ExitCode, UsageError } from '../../cli/errors.ts';
+import { DynauthError, ExitCode, UsageError } from '../../cli/errors.ts';
+import { ApiError } from '../../clients/api-error.ts';
 import { callWebApi, webApiUrl, type WebApiAnswer } from '../../clients/dataverse-web-api.ts';
 import type { Deps } from '../../deps.ts';
 import { createHttp, type Http } from '../../http/http.ts';
@@ -10,6 +11,7 @@ import { openProfiles } from '../../connection/storage.ts';
 import { readStdinValue } from '../../io/stdin.ts';
 import { readNamedFile } from '../../util/regular-file.ts';
 import { diagnosedError, diagnosisContextFor } from '../../steps/diagnosed-error.ts';
+import { UNEXPECTED_DATAVERSE_FIX } from '../../steps/diagnose-dataverse.ts';
 import { observing, tokenClaims } from '../../steps/test-connection-http.ts';
 import { parseApiFlags } from './flags.ts';
 
@@ -34,7 +36,7 @@ export async function run(deps: Deps, options: Record<string, unknown>, args: st
     deps.ui.step(`${flags.method} ${url.pathname}${url.search} in ${url.host} as profile ${profile.name}…`);
     answer = await callWebApi(observing(webApiHttp(deps, flags.timeoutMs), ctx), url, flags.method, token.accessToken, body);
   } catch (error) {
-    throw diagnosedError(error, ctx, deps.clock.now());
+    throw requestRefused(error, diagnosedError(error, ctx, deps.clock.now()));
   }
   const parsed = parse(answer.text);
   if (!answer.text && !deps.globals.json) {
@@ -99,4 +101,19 @@ async function readBody(deps: Pick<Deps, 'io'>, source: string, timeoutMs: numbe
     throw new UsageError('--body is not JSON; the Web API takes JSON bodies.', { code: 'body-not-json' });
   }
   return text;
+}
+
+/**
+ * A 400, 404 or 405 that no diagnosis knows is about the request the user typed (a table's name, the
+ * method, the body), not something to report: the hint says so.
+ */
+function requestRefused(error: unknown, diagnosed: unknown): unknown {
+  if (!(error instanceof ApiError) || error.service !== 'dataverse' || ![400, 404, 405].includes(error.status)) return diagnosed;
+  if (!(diagnosed instanceof DynauthError) || diagnosed.hint !== UNEXPECTED_DATAVERSE_FIX) return diagnosed;
+  return new DynauthError(diagnosed.message, {
+    hint: "Check the request: the path (a table's entity set name, e.g. accounts, contacts), the method and the body; --verbose shows what was sent.",
+    code: diagnosed.code,
+    exitCode: diagnosed.exitCode,
+    cause: error,
+  });
 }
