@@ -94,14 +94,20 @@ export async function verifyNewConnection(
   const { token, tokenMs } = await (tokenReady ?? acquireAppToken(deps, cloud, connection, waiting));
   const dataverse = createDataverseApi(connection.environmentUrl, deps.http, async () => token, 'app');
   let apiMs = 0;
+  // Read once: when WhoAmI must be asked again (the user not active yet), privileges already read are kept.
+  let read: Promise<UserPrivilege[]> | undefined;
+  const readOnce = (userId: string) =>
+    (read ??= ownPrivileges(dataverse, userId, connection.privilegesAsAdmin).catch((error: unknown) => {
+      read = undefined;
+      throw error;
+    }));
   const [whoAmI, privileges] = await pollUntil(
     async () => {
       const started = deps.clock.now().getTime();
       try {
         const known = connection.applicationUserId;
         // Nothing expected (existing roles, a rotation): the privileges need not be read at all.
-        const own = async (userId: string) =>
-          connection.expectedPrivileges.length ? ownPrivileges(dataverse, userId, connection.privilegesAsAdmin) : [];
+        const own = async (userId: string) => (connection.expectedPrivileges.length ? readOnce(userId) : []);
         const [me, held] = await Promise.all([dataverse.whoAmI(), known ? own(known) : undefined]);
         apiMs = deps.clock.now().getTime() - started;
         return { done: true, value: [me, held ?? (await own(me.UserId))] as const };
