@@ -121,6 +121,7 @@ test('confidential web app: redirect http://localhost, secret, consent, the inte
   assert.equal(result.credential.type, 'secret');
   assert.match(done.stderr, /may differ from you/);
   assert.match(done.stderr, /WhoAmI answered as integration@/);
+  assert.match(done.stderr, /Created: .*admin consent for Dynamics CRM, admin consent for Microsoft Graph/, 'each consent names its API');
 
   const { profiles } = await sandbox.storage();
   const profile = (await profiles.read('contososales'))!;

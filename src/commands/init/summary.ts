@@ -106,5 +106,7 @@ function describe(id: string): string {
   const match = /^(\w+)(?::(.+?))?(?:@(.+))?$/.exec(id);
   if (!match) return id;
   const [, kind, name, where] = match;
+  // Two consents in a delegated setup: each says to which API ("adminConsent" alone is Dynamics CRM's).
+  if (kind === 'adminConsent') return `admin consent for ${name ?? 'Dynamics CRM'}${where ? ` (${where})` : ''}`;
   return `${WORDS[kind!] ?? kind}${name ? ` "${name}"` : ''}${where ? ` (${where})` : ''}`;
 }
