@@ -230,6 +230,23 @@ test('a dead refresh token is repaired by init --flow delegated --profile P: a n
   await assertNowhere(sandbox, [before, after, ...(await sandbox.storedSecrets())]);
 });
 
+test("an app-user setup's app reused by --flow delegated: the plan says the redirect URI is added to it (an update, not a reuse)", async (t) => {
+  const sandbox = await startSandbox(t);
+  const appUser = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only']);
+  assert.equal(appUser.code, 0, appUser.stderr);
+  const dry = await sandbox.run(['init', '--flow', 'delegated', '--environment', 'contososales', '--profile', 'contact', '--dry-run']);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /update +app registration "dynauth-contososales": add redirect URI http:\/\/localhost \(web platform\)/);
+  const live = startCli(sandbox, delegatedInit('--profile', 'contact'));
+  assert.equal((await signInThroughBrowser(live)).status, 200);
+  const run = await live.done;
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /~ update +app registration "dynauth-contososales": add redirect URI http:\/\/localhost \(web platform\)/);
+  assert.deepEqual(appNamed(sandbox, 'dynauth-contososales').web?.redirectUris, ['http://localhost']);
+  const again = await sandbox.run(['init', '--flow', 'delegated', '--environment', 'contososales', '--profile', 'contact', '--dry-run']);
+  assert.match(again.stdout, /reuse +app registration "dynauth-contososales" \(single tenant, web app/, 'nothing left to add');
+});
+
 test('without a terminal, missing answers are one usage error; delegated-only flags refuse --flow app-user', async (t) => {
   const sandbox = await startSandbox(t);
   const missing = await sandbox.run(['init', '--flow', 'delegated']);

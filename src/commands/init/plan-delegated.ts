@@ -1,3 +1,4 @@
+import type { Application } from '../../clients/graph.ts';
 import type { Discovery, InitAnswers, PlanItem } from './model.ts';
 
 /** What init --flow delegated will make or reuse, in the user's words: shown before anything is changed. */
@@ -8,8 +9,11 @@ export function buildDelegatedPlan(answers: InitAnswers, found: Discovery, exist
   const platform = delegated.publicClient
     ? `public client (no secret; public client flows allowed), redirect URI ${delegated.redirectUris.join(', ')}`
     : `web app, redirect URI ${delegated.redirectUris.join(', ')}`;
+  const missing = found.app ? platformMissing(found.app, delegated) : [];
   const plan: PlanItem[] = [
-    item(Boolean(found.app), `app registration "${answers.appName}" (single tenant, ${platform})`),
+    missing.length
+      ? { action: 'update', what: `app registration "${answers.appName}": add ${missing.join(', ')}` }
+      : item(Boolean(found.app), `app registration "${answers.appName}" (single tenant, ${platform})`),
     item(Boolean(found.servicePrincipal), 'service principal (enterprise application)'),
     item(Boolean(found.grant), 'admin consent for Dynamics CRM user_impersonation (delegated)'),
     item(Boolean(found.graphGrant), 'admin consent for openid, profile, offline_access (Microsoft Graph)'),
@@ -39,4 +43,14 @@ export function buildDelegatedPlan(answers: InitAnswers, found: Discovery, exist
     what: `profile "${target.profile}" (delegated) for ${target.displayName}`,
   });
   return plan;
+}
+
+/** What an existing app (an app-user setup's, or one made by hand) lacks for this sign-in: init adds it, and the plan says so. */
+function platformMissing(app: Application, delegated: NonNullable<InitAnswers['delegated']>): string[] {
+  const platform = delegated.publicClient ? 'publicClient' : 'web';
+  const present = app[platform]?.redirectUris ?? [];
+  const uris = delegated.redirectUris.filter((uri) => !present.includes(uri));
+  const missing = uris.length ? [`redirect URI ${uris.join(', ')} (${delegated.publicClient ? 'public client' : 'web'} platform)`] : [];
+  if (delegated.publicClient && app.isFallbackPublicClient !== true) missing.push('public client flows allowed');
+  return missing;
 }
