@@ -112,4 +112,5 @@ test('a public client has no secret to rotate', async (t) => {
   const run = await sandbox.run(['rotate-secret', '--profile', 'sync', '--json']);
   assert.equal(run.code, 1, run.stderr);
   assert.match(run.stderr + run.stdout, /public client .*nothing to rotate/);
+  assert.match(JSON.parse(run.stdout).error.hint, /dynauth test-connection --profile sync redeems it/);
 });

@@ -157,6 +157,7 @@ test('without a token file, a bad file, or a rotation: clear refusals', async (t
   const rotate = await sandbox.run(['rotate-secret', '--profile', 'contososales']);
   assert.notEqual(rotate.code, 0);
   assert.match(rotate.stderr, /federated credentials .* nothing to rotate/);
+  assert.match(rotate.stderr, /run dynauth init again with --profile contososales and --federation or --push/);
 });
 
 test('status lists a federated profile with its subjects, and no keychain item to miss', async (t) => {

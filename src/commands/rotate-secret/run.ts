@@ -211,7 +211,10 @@ function nothingToRotate(profile: Profile): DynauthError {
   const why = profile.federation?.length
     ? 'signs in with federated credentials (tokens from its pipeline), so it has no secret'
     : 'is a public client (PKCE alone), so it has no secret';
-  return new DynauthError(`Profile "${profile.name}" ${why}: there is nothing to rotate.`, { code: 'nothing-to-rotate' });
+  const hint = profile.federation?.length
+    ? `Its pipeline's tokens are short-lived and renewed by the platform. To trust another pipeline or deliver its ids (--push), run dynauth init again with --profile ${profile.name} and --federation or --push.`
+    : `Its refresh token is what lasts: it stays alive while it is used (dynauth test-connection --profile ${profile.name} redeems it).`;
+  return new DynauthError(`Profile "${profile.name}" ${why}: there is nothing to rotate.`, { code: 'nothing-to-rotate', hint });
 }
 
 function isDue(profile: KeyedProfile, flags: RotateFlags, now: Date): boolean {
