@@ -122,6 +122,7 @@ test('confidential web app: redirect http://localhost, secret, consent, the inte
   assert.match(done.stderr, /may differ from you/);
   assert.match(done.stderr, /WhoAmI answered as integration@/);
   assert.match(done.stderr, /Created: .*admin consent for Dynamics CRM, admin consent for Microsoft Graph/, 'each consent names its API');
+  assert.match(done.stderr, /gets every field of its form with: dynauth export --profile contososales --format fields/);
 
   const { profiles } = await sandbox.storage();
   const profile = (await profiles.read('contososales'))!;

@@ -22,6 +22,7 @@ export function printDelegatedSummary(ui: Ui, applied: AppliedDelegated, showSec
       `  Integration account: ${user.userPrincipalName} (Dataverse user ${user.systemUserId}); its refresh token is only in ${applied.storedIn}`,
     );
     ui.info('  Entra ends a refresh token left unused for 90 days: the integration keeps it alive by using it.');
+    ui.info(`  The product that connects gets every field of its form with: dynauth export --profile ${name} --format fields`);
   } else {
     ui.info(`  The integration account has not signed in: dynauth init --flow delegated --profile ${name}`);
   }
