@@ -147,6 +147,13 @@ test('export of a delegated profile: the OAuth connection string, the refresh to
   assert.match(fields.stdout, new RegExp(`^Client secret: +${SECRET.replace(/[.~]/g, '\\$&')}$`, 'm'));
   assert.match(fields.stdout, /^Grant type: +authorization_code$/m);
   assert.match(fields.stdout, /^Redirect URI: +http:\/\/localhost$/m);
+  const { profiles } = await sandbox.storage();
+  await profiles.write({
+    ...profile,
+    delegated: { ...profile.delegated!, redirectUris: ['http://localhost', 'https://sync.example.com/cb'] },
+  });
+  const several = await sandbox.run(['export', '--format', 'fields']);
+  assert.match(several.stdout, /^Redirect URIs: +http:\/\/localhost, https:\/\/sync\.example\.com\/cb$/m);
   assert.match(fields.stdout, new RegExp(`^Scope \\(v2\\): +${origin}/user_impersonation offline_access$`, 'm'));
   const env = await sandbox.run(['export', '--format', 'env']);
   assert.match(env.stdout, new RegExp(`^DATAVERSE_REFRESH_TOKEN=${REFRESH.replace('.', '\\.')}$`, 'm'));

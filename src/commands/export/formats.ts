@@ -117,7 +117,8 @@ function fieldLines(facts: ExportFacts): string {
     ['Resource (v1)', facts.environmentUrl],
     ['Scope (v2)', facts.scope],
     ['API URL', facts.apiUrl],
-    ['Redirect URI', facts.redirectUris.join(' ') || undefined],
+    // One URI per form field as a rule: several (a product's own callback besides http://localhost) are listed as such.
+    [facts.redirectUris.length > 1 ? 'Redirect URIs' : 'Redirect URI', facts.redirectUris.join(', ') || undefined],
     ['Grant type', facts.grantType],
     ['User', facts.userPrincipalName],
   ];
