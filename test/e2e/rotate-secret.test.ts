@@ -64,6 +64,14 @@ test('without a terminal, revoking with several profiles and neither --profile n
   assert.equal(appOf(sandbox).passwordCredentials.length, 1, 'nothing was rotated');
 });
 
+test('--all with nothing due says so once, on stdout', async (t) => {
+  const { sandbox } = await initialised(t);
+  const run = await sandbox.run(['rotate-secret', '--all', '--if-expiring-within', '30d']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout.trim(), 'No profile needs rotating.');
+  assert.doesNotMatch(run.stderr, /needs rotating|Nothing to rotate/);
+});
+
 test('--revoke-old removes the old secret at once; the secret is printed only with --show-secret', async (t) => {
   const { sandbox, oldKeyId } = await initialised(t);
   const run = await sandbox.run(['rotate-secret', '--revoke-old', '--secret-expiry', '30', '--yes']);

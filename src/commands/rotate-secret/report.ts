@@ -23,7 +23,7 @@ export interface ProfileResult {
 }
 
 export function formatResults(results: ProfileResult[], options: { showSecret: boolean; finish: boolean; vault: string }): string {
-  if (!results.length) return 'Nothing to rotate.';
+  if (!results.length) return 'No profile needs rotating.';
   const lines: string[] = [];
   for (const r of results) {
     if (!r.ok) {

@@ -39,7 +39,8 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
   const now = deps.clock.now();
   if (!flags.all && !hasKeyCredential(chosen[0]!)) throw nothingToRotate(chosen[0]!);
   const selected = chosen.filter(hasKeyCredential).filter((p) => !flags.all || flags.finish || isDue(p, flags, now));
-  if (flags.all && !selected.length) deps.ui.info('No profile needs rotating.');
+  // The human result says it on stdout; beside --json's empty list, stderr says it.
+  if (flags.all && !selected.length && deps.globals.json) deps.ui.info('No profile needs rotating.');
   const storages = await openStoragesFor(deps, selected, flags);
   // One sign-in per cloud and tenant however many profiles share them (the run has one cloud).
   const sessions = new Map<string, Promise<AdminSession>>();
