@@ -94,6 +94,7 @@ test('init --push delivers exactly the connection to GitHub (environment secrets
     status.stdout + status.stderr,
     new RegExp(`github:${REPO}/production:DATAVERSE: received key [0-9a-f-]+ on .* \\(current\\)`),
   );
+  assert.match(status.stdout, /\n\n {2}\S+ → github:/, 'the destinations are a paragraph of their own');
   await sandbox.assertNoSecretLeaked();
   assertNoTokenLeaked(sandbox);
 });

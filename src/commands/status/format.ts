@@ -41,6 +41,8 @@ export function formatStatus(rows: StatusRow[], style: Style, warnDays: number |
           `! ${row.profile}: its ${item} is missing; re-run dynauth init for it, or dynauth rotate-secret --profile ${row.profile}.`,
         ),
       );
+    // Its own paragraph, like every other note of the row (it ran into the row above or the previous profile's notes).
+    if (row.destinations?.length) lines.push('');
     for (const d of row.destinations ?? []) {
       const received = d.lastDeliveredOn
         ? `${d.lastKeyId ? `key ${d.lastKeyId}` : 'its public parts'} on ${d.lastDeliveredOn.slice(0, 10)}`
