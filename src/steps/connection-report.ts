@@ -69,13 +69,21 @@ export interface ConnectionReport {
   };
   /** A federated profile: the credentials the app trusts, and what the platform's token claimed. */
   federation?: FederatedDiagnosisFacts;
+  /** WhoAmI's user id: an app-user profile's application user… */
   applicationUserId?: string;
+  /** …or, for a delegated profile (which has no application user), the signed-in user's. */
+  userId?: string;
   businessUnitId?: string;
   organizationId?: string;
   roles: { names: string[]; source: 'dataverse' | 'profile' };
   privileges: Array<{ name: string; present: boolean }>;
   latency: { tokenMs?: number; webApiMs?: number };
   checks: Check[];
+}
+
+/** The systemuser WhoAmI answered as, whichever key the report holds it under. */
+export function whoAmIUserId(report: ConnectionReport): string | undefined {
+  return report.userId ?? report.applicationUserId;
 }
 
 export interface CheckRecorder {

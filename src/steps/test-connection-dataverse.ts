@@ -5,7 +5,7 @@ import { createHttp } from '../http/http.ts';
 import { timeoutFlagBudget } from '../http/retry-wait.ts';
 import type { DiagnosisContext } from './diagnosis.ts';
 import { grantFix } from './diagnose-dataverse.ts';
-import type { CheckRecorder, ConnectionReport, ConnectionSubject } from './connection-report.ts';
+import { whoAmIUserId, type CheckRecorder, type ConnectionReport, type ConnectionSubject } from './connection-report.ts';
 import { observing } from './test-connection-http.ts';
 import { timed, type CheckRun } from './test-connection-run.ts';
 
@@ -32,18 +32,18 @@ export async function checkWhoAmI({ deps, subject, report, checks }: CheckRun, d
   try {
     const [whoAmI, ms] = await timed(deps, () => dataverse.whoAmI());
     report.latency.webApiMs = ms;
-    report.applicationUserId = whoAmI.UserId;
+    report[subject.delegated ? 'userId' : 'applicationUserId'] = whoAmI.UserId;
     report.businessUnitId = whoAmI.BusinessUnitId;
     report.organizationId = whoAmI.OrganizationId;
   } catch (error) {
     return checks.fail('whoami', 'WhoAmI failed', error);
   }
-  const moved =
-    subject.recordedApplicationUserId && subject.recordedApplicationUserId.toLowerCase() !== report.applicationUserId!.toLowerCase();
+  const userId = whoAmIUserId(report)!;
+  const moved = subject.recordedApplicationUserId && subject.recordedApplicationUserId.toLowerCase() !== userId.toLowerCase();
   const upn = subject.delegated?.user?.userPrincipalName;
   checks.pass(
     'whoami',
-    `${subject.delegated ? 'user' : 'application user'} ${report.applicationUserId}${upn ? ` (${upn})` : ''} in ${report.latency.webApiMs} ms${moved ? ` (the profile recorded ${subject.recordedApplicationUserId}; re-run dynauth init to refresh it)` : ''}`,
+    `${subject.delegated ? 'user' : 'application user'} ${userId}${upn ? ` (${upn})` : ''} in ${report.latency.webApiMs} ms${moved ? ` (the profile recorded ${subject.recordedApplicationUserId}; re-run dynauth init to refresh it)` : ''}`,
     moved ? 'warn' : 'pass',
   );
 }
@@ -57,7 +57,7 @@ export async function checkPrivileges(
   { pass, fail }: CheckRecorder,
 ): Promise<void> {
   const [held, user] = await Promise.allSettled([
-    dataverse.retrieveUserPrivileges(report.applicationUserId!),
+    dataverse.retrieveUserPrivileges(whoAmIUserId(report)!),
     dataverse.findApplicationUser(subject.clientId),
   ]);
   if (user.status === 'fulfilled' && user.value)

@@ -119,7 +119,7 @@ async function checkRedemption(run: CheckRun, delegated: DelegatedSubject, login
 /** The user's privileges: their own roles' and their teams' (a user often holds roles through an Entra group team). */
 async function checkUserPrivileges(run: CheckRun, dataverse: DataverseApi): Promise<void> {
   const { subject, report, checks } = run;
-  const userId = report.applicationUserId!;
+  const userId = report.userId!;
   const [own, teams] = await Promise.allSettled([dataverse.retrieveUserPrivileges(userId), dataverse.retrieveTeamPrivileges(userId)]);
   if (own.status === 'rejected') {
     const error = own.reason;

@@ -86,7 +86,7 @@ function emptyReport(subject: ConnectionSubject): ConnectionReport {
     environment: subject.environmentUrl,
     ...(subject.credential ? { credential: { ...subject.credential } } : {}),
     ...(subject.federation ? { federation: subject.federation } : {}),
-    applicationUserId: undefined,
+    ...(subject.delegated ? { userId: undefined } : { applicationUserId: undefined }),
     businessUnitId: undefined,
     organizationId: undefined,
     roles: { names: subject.recordedRoles, source: 'profile' },

@@ -21,6 +21,7 @@ function report(run: Run) {
   return JSON.parse(run.stdout) as {
     ok: boolean;
     applicationUserId?: string;
+    userId?: string;
     delegated?: { publicClient: boolean; user?: string; refreshToken: { lastRedeemedOn?: string; daysLeft?: number } };
     checks: Array<{ id: string; status: string; summary: string; diagnosis?: Diagnosed }>;
   };
@@ -62,7 +63,8 @@ test('a confidential delegated profile: the refresh token is redeemed with the s
     /^client secret expires on \S+ \(in 180 days\); refresh token last redeemed on \S+ \(20 days left of its 90-day inactivity window\)$/,
   );
   const { user } = systemUser(sandbox, setup.user.objectId);
-  assert.equal(result.applicationUserId, user.systemuserid, 'WhoAmI answered as the integration account');
+  assert.equal(result.userId, user.systemuserid, 'WhoAmI answered as the integration account');
+  assert.ok(!('applicationUserId' in result), 'a delegated profile has no application user, so the report names none');
   const [request] = tokenRequests(sandbox, before);
   assert.equal(request?.body && (request.body as Record<string, string>).grant_type, 'refresh_token');
   assert.equal((request!.body as Record<string, string>).client_secret, '[redacted]', 'the confidential app sent its secret');
@@ -211,7 +213,7 @@ test('from init --flow delegated: test-connection, status and rotate-secret work
   assert.equal(tested.code, 0, tested.stderr);
   const result = report(tested);
   assert.equal(result.delegated?.user, sandbox.emulator.integration.userPrincipalName);
-  assert.equal(result.applicationUserId, systemUser(sandbox, sandbox.emulator.integration.objectId).user.systemuserid);
+  assert.equal(result.userId, systemUser(sandbox, sandbox.emulator.integration.objectId).user.systemuserid);
 
   const status = await sandbox.run(['status', '--json', '--warn-days', '30']);
   assert.equal(status.code, 0, status.stderr);

@@ -74,6 +74,7 @@ test('a working profile: every check passes, the facts are reported, lastSuccess
   assert.equal(report.clientId, app.appId);
   assert.equal(report.environment, envUrl(sandbox));
   assert.equal(report.applicationUserId, user.systemuserid);
+  assert.ok(!('userId' in report), 'the user WhoAmI names is the application user, under that key alone');
   assert.equal(report.businessUnitId, user.businessunitid);
   assert.equal(report.organizationId, dataverse.organizationId);
   // read-only grants no prvReadUser, so the roles come from the profile

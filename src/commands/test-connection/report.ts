@@ -36,7 +36,7 @@ export function formatReport(report: ConnectionReport, style: Style): string {
           : 'none (a public client)',
     ),
     ...row('refresh token', delegated ? refresh : undefined),
-    ...row(delegated ? 'user id' : 'app user', report.applicationUserId),
+    ...row(delegated ? 'user id' : 'app user', delegated ? report.userId : report.applicationUserId),
     ...row('business unit', report.businessUnitId),
     ...row('organization', report.organizationId),
     ...row(
