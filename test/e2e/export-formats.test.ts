@@ -156,8 +156,24 @@ test('export of a delegated profile: the OAuth connection string, the refresh to
   assert.match(several.stdout, /^Redirect URIs: +http:\/\/localhost, https:\/\/sync\.example\.com\/cb$/m);
   assert.match(fields.stdout, new RegExp(`^Scope \\(v2\\): +${origin}/user_impersonation offline_access$`, 'm'));
   const env = await sandbox.run(['export', '--format', 'env']);
-  assert.match(env.stdout, new RegExp(`^DATAVERSE_REFRESH_TOKEN=${REFRESH.replace('.', '\\.')}$`, 'm'));
-  assert.match(env.stdout, /^DATAVERSE_REDIRECT_URI=http:\/\/localhost$/m);
+  assert.equal(env.code, 0, env.stderr);
+  const authority = await authorityHost(sandbox);
+  // No AZURE_CLIENT_ID/AZURE_CLIENT_SECRET: EnvironmentCredential would try client credentials with them.
+  assert.equal(
+    env.stdout.trim(),
+    [
+      `DATAVERSE_URL=${origin}`,
+      `DATAVERSE_API_URL=${origin}/api/data/v9.2`,
+      `DATAVERSE_AUTHORITY_HOST=${authority}`,
+      `DATAVERSE_TOKEN_URL=${authority}/${profile.tenantId}/oauth2/v2.0/token`,
+      `DATAVERSE_SCOPE='${origin}/user_impersonation offline_access'`,
+      `DATAVERSE_TENANT_ID=${profile.tenantId}`,
+      `DATAVERSE_CLIENT_ID=${profile.clientId}`,
+      `DATAVERSE_CLIENT_SECRET='${SECRET}'`,
+      'DATAVERSE_REDIRECT_URI=http://localhost',
+      `DATAVERSE_REFRESH_TOKEN=${REFRESH}`,
+    ].join('\n'),
+  );
   for (const run of [cs, fields, env]) assert.ok(!run.stderr.includes(REFRESH), 'the refresh token never on stderr');
   const tty = await runInPty([process.execPath, bin, 'export', '--format', 'json'], sandbox.env, []);
   assert.equal(tty.code, 2, tty.screen);
@@ -172,6 +188,10 @@ test('export of a public client says it has no secret; a federated profile has n
   assert.equal(fields.code, 0, fields.stderr);
   assert.match(fields.stdout, /^Client secret: +\(none: a public client; leave it blank\)$/m);
   assert.match(fields.stdout, /^Refresh token: +1\.AQ0A/m);
+  const publicEnv = await sandbox.run(['export', '--profile', 'datasync', '--format', 'env']);
+  assert.equal(publicEnv.code, 0, publicEnv.stderr);
+  assert.match(publicEnv.stdout, /^DATAVERSE_CLIENT_ID=/m);
+  assert.doesNotMatch(publicEnv.stdout, /^(DATAVERSE_CLIENT_SECRET|AZURE_\w+)=/m, 'a public client: no secret, and no AZURE_* names');
 
   const base = await seedProfile(sandbox, { name: 'pipeline', secret: null });
   const { profiles } = await sandbox.storage();

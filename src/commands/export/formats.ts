@@ -47,20 +47,36 @@ function quoteConnectionValue(value: string): string {
 }
 
 /**
- * The names @azure/identity's EnvironmentCredential and the Azure SDKs read (AZURE_*), plus
- * DATAVERSE_URL and, for a delegated profile, DATAVERSE_REFRESH_TOKEN and DATAVERSE_REDIRECT_URI.
+ * DATAVERSE_URL and DATAVERSE_API_URL, then, for an app-user or federated profile, the names
+ * @azure/identity's EnvironmentCredential and the Azure SDKs read (AZURE_*). A delegated profile
+ * gets DATAVERSE_* names only: AZURE_CLIENT_ID with AZURE_CLIENT_SECRET would make EnvironmentCredential
+ * (and DefaultAzureCredential, and managed identity through AZURE_CLIENT_ID) try client credentials,
+ * which its app cannot use (it has no application user in Dataverse).
  */
 function envLines(facts: ExportFacts, certificatePath: string | undefined): string {
+  const credentials: Array<[string, string | undefined]> =
+    facts.kind === 'delegated'
+      ? [
+          ['DATAVERSE_AUTHORITY_HOST', facts.authorityHost],
+          ['DATAVERSE_TOKEN_URL', facts.tokenUrl.v2],
+          ['DATAVERSE_SCOPE', facts.scope],
+          ['DATAVERSE_TENANT_ID', facts.tenantId],
+          ['DATAVERSE_CLIENT_ID', facts.clientId],
+          ['DATAVERSE_CLIENT_SECRET', facts.clientSecret],
+          ['DATAVERSE_REDIRECT_URI', facts.redirectUris[0]],
+          ['DATAVERSE_REFRESH_TOKEN', facts.refreshToken],
+        ]
+      : [
+          ['AZURE_AUTHORITY_HOST', facts.authorityHost],
+          ['AZURE_TENANT_ID', facts.tenantId],
+          ['AZURE_CLIENT_ID', facts.clientId],
+          ['AZURE_CLIENT_SECRET', facts.clientSecret],
+          ['AZURE_CLIENT_CERTIFICATE_PATH', facts.certificateFile ? certificatePath : undefined],
+        ];
   const lines: Array<[string, string | undefined]> = [
     ['DATAVERSE_URL', facts.environmentUrl],
     ['DATAVERSE_API_URL', facts.apiUrl],
-    ['AZURE_AUTHORITY_HOST', facts.authorityHost],
-    ['AZURE_TENANT_ID', facts.tenantId],
-    ['AZURE_CLIENT_ID', facts.clientId],
-    ['AZURE_CLIENT_SECRET', facts.clientSecret],
-    ['AZURE_CLIENT_CERTIFICATE_PATH', facts.certificateFile ? certificatePath : undefined],
-    ['DATAVERSE_REDIRECT_URI', facts.redirectUris[0]],
-    ['DATAVERSE_REFRESH_TOKEN', facts.refreshToken],
+    ...credentials,
   ];
   return lines
     .filter((line): line is [string, string] => line[1] !== undefined)
