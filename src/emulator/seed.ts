@@ -278,7 +278,12 @@ function seedTables(uniqueName: string, withDynamicsApps: boolean): Record<strin
     ],
     contacts: [{ contactid: id('contact:yvonne'), fullname: 'Yvonne McKay', emailaddress1: 'yvonne@fabrikam.example' }],
     ...(withDynamicsApps
-      ? { incidents: [{ incidentid: id('incident:1'), title: 'Printer offline', ticketnumber: 'CAS-01001', statecode: 0 }], leads: [] }
+      ? {
+          incidents: [{ incidentid: id('incident:1'), title: 'Printer offline', ticketnumber: 'CAS-01001', statecode: 0 }],
+          leads: [
+            { leadid: id('lead:contoso-coffee'), subject: 'Coffee machines for 40 offices', companyname: 'Contoso Coffee', statecode: 0 },
+          ],
+        }
       : {}),
     activitypointers: [],
   };

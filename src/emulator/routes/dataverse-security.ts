@@ -112,7 +112,13 @@ export function privilegeRows(r: DataverseRequest): Array<Record<string, unknown
   }));
 }
 
-function created(r: DataverseRequest, entitySet: string, id: string, row: Record<string, unknown>, options: CollectionOptions): Reply {
+export function created(
+  r: DataverseRequest,
+  entitySet: string,
+  id: string,
+  row: Record<string, unknown>,
+  options: CollectionOptions,
+): Reply {
   const location = `${r.base}${entitySet}(${id})`;
   const prefer = String(r.req.headers['prefer'] ?? '');
   if (/return=representation/i.test(prefer)) {

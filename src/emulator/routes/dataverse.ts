@@ -34,16 +34,8 @@ import {
   resolveCaller,
   type DataverseRequest,
 } from './dataverse-shared.ts';
+import { businessTable, tableRecords } from './dataverse-records.ts';
 import { isTeamPrivilegesFunction, retrieveUsersPrivilegesThroughTeams, teams } from './dataverse-teams.ts';
-
-/** Table entity sets readable through the emulator, with the privilege each read needs. */
-const TABLES: Record<string, { privilege: string; entityType: string }> = {
-  accounts: { privilege: 'prvReadAccount', entityType: 'account' },
-  contacts: { privilege: 'prvReadContact', entityType: 'contact' },
-  incidents: { privilege: 'prvReadIncident', entityType: 'incident' },
-  leads: { privilege: 'prvReadLead', entityType: 'lead' },
-  activitypointers: { privilege: 'prvReadActivity', entityType: 'activitypointer' },
-};
 
 export function handleDataverse(ctx: EmulatorContext, req: RequestContext, env: Environment): Reply {
   const match = /^\/api\/data\/v9\.[0-2]\/(.*)$/i.exec(req.path);
@@ -109,13 +101,10 @@ function route(r: DataverseRequest, path: string): Reply {
       if (method !== 'GET' || id || sub) return notAllowed(r);
       return collectionReply(r, privilegeRows(r), PRIVILEGES);
     default: {
-      const table = TABLES[set.toLowerCase()];
       // Without Dynamics 365 apps the apps' tables (incidents, leads) are unknown segments.
-      if (!table || !(set.toLowerCase() in r.dv.tables)) return unknownSegment(r, set);
-      requirePrivilege(r, table.privilege);
-      if (method !== 'GET' || id || sub) return notAllowed(r);
-      const rows = (r.dv.tables[set.toLowerCase()] ?? []).map((row) => ({ '@odata.etag': 'W/"1"', ...row }));
-      return collectionReply(r, rows, { entitySet: set.toLowerCase(), entityType: table.entityType });
+      const table = businessTable(r, set);
+      if (!table) return unknownSegment(r, set);
+      return tableRecords(r, table, id, sub, () => notAllowed(r));
     }
   }
 }
