@@ -5,6 +5,7 @@
 import { aadstsCode, aadstsMessage } from '../auth/token-error.ts';
 import { DynauthError } from '../cli/errors.ts';
 import { GITHUB_ISSUER, TOKEN_EXCHANGE_AUDIENCE } from '../connection/federation-spec.ts';
+import { utcMinute } from '../util/utc-time.ts';
 import { initCommand, type Diagnosis, type DiagnosisContext, type FederatedDiagnosisFacts } from './diagnosis.ts';
 
 export function diagnoseFederated(error: unknown, facts: FederatedDiagnosisFacts, ctx: DiagnosisContext): Diagnosis | undefined {
@@ -49,7 +50,7 @@ export function diagnoseFederated(error: unknown, facts: FederatedDiagnosisFacts
       );
     case 700024:
       return at(
-        `The platform's token is not valid now${token.expiresOn ? `: it expired at ${token.expiresOn}` : ''}. Platform tokens live minutes (GitHub Actions) to an hour (Kubernetes).`,
+        `The platform's token is not valid now${token.expiresOn ? `: it expired at ${utcMinute(token.expiresOn)}` : ''}. Platform tokens live minutes (GitHub Actions) to an hour (Kubernetes).`,
         `Request a fresh token right before signing in, and test again with it (--federated-token-file ${facts.tokenFile}).`,
       );
     case 700027:

@@ -2,6 +2,7 @@
 // Actions, Azure DevOps, Kubernetes) as the client assertion, as the pipeline will.
 import { federatedTokenClaims, readFederatedToken } from '../auth/federated-token.ts';
 import type { Profile } from '../profiles/profile.ts';
+import { utcMinute } from '../util/utc-time.ts';
 import type { Check, ConnectionSubject } from './connection-report.ts';
 import type { FederatedDiagnosisFacts } from './diagnosis.ts';
 
@@ -62,6 +63,6 @@ export function federatedTokenExpiry(facts: FederatedDiagnosisFacts, now: Date):
   const expiresOn = facts.token?.expiresOn;
   if (!expiresOn) return { id: 'expiry', status: 'warn', summary: 'the platform token states no expiry (exp)' };
   if (Date.parse(expiresOn) <= now.getTime())
-    return { id: 'expiry', status: 'warn', summary: `the platform token expired at ${expiresOn}: Entra will refuse it` };
-  return { id: 'expiry', status: 'pass', summary: `no key to expire; the platform token is valid until ${expiresOn}` };
+    return { id: 'expiry', status: 'warn', summary: `the platform token expired at ${utcMinute(expiresOn)}: Entra will refuse it` };
+  return { id: 'expiry', status: 'pass', summary: `no key to expire; the platform token is valid until ${utcMinute(expiresOn)}` };
 }

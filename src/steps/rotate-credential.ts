@@ -10,6 +10,7 @@ import { mintCertificate, mintSecret } from '../connection/mint.ts';
 import type { Storage } from '../connection/storage.ts';
 import { storeCredential } from '../connection/stored-credential.ts';
 import type { Deps } from '../deps.ts';
+import { utcMinute } from '../util/utc-time.ts';
 import type { KeyedProfile, Profile } from '../profiles/profile.ts';
 import type { StoredConnection } from '../secrets/vault.ts';
 import type { PollWaiting } from '../util/poll.ts';
@@ -50,7 +51,7 @@ export async function assertStoredCredential(storage: Storage, profile: KeyedPro
 export async function resumeRotation(ctx: RotationContext, profile: KeyedProfile): Promise<Rotated | undefined> {
   const rotation = profile.rotation;
   if (!rotation) return undefined;
-  ctx.deps.ui.step(`Finishing the rotation of ${profile.name} started ${rotation.startedOn.slice(0, 16).replace('T', ' ')} UTC…`);
+  ctx.deps.ui.step(`Finishing the rotation of ${profile.name} started ${utcMinute(rotation.startedOn)}…`);
   const app = await ctx.graph.getApplication(profile.applicationObjectId);
   const next = rotation.next;
   const switched = next !== undefined && profile.credential.keyId === next.keyId;

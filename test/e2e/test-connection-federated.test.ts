@@ -57,6 +57,9 @@ test('the pipeline token signs the app in: client assertion, then WhoAmI as its 
   // AZURE_FEDERATED_TOKEN_FILE, as Azure Workload Identity sets it, does the same.
   const fromEnv = await sandbox.run(['test-connection', '--profile', 'contososales'], { env: { AZURE_FEDERATED_TOKEN_FILE: file } });
   assert.equal(fromEnv.code, 0, fromEnv.stderr);
+  // The token's expiry reads like every other date (to the minute, UTC), not as a raw ISO timestamp.
+  assert.match(fromEnv.stdout, /the platform token is valid until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+  assert.doesNotMatch(fromEnv.stdout, /\d\dT\d\d:\d\d/);
 });
 
 test('a wrong subject: AADSTS700213, with the token’s subject beside the one the app trusts', async (t) => {
@@ -106,8 +109,9 @@ test('an expired token: AADSTS700024, and the expiry check says so', async (t) =
   const report = JSON.parse(run.stdout);
   const byId = Object.fromEntries(report.checks.map((c: { id: string }) => [c.id, c]));
   assert.equal(byId.expiry.status, 'warn');
-  assert.match(byId.expiry.summary, /expired/);
+  assert.match(byId.expiry.summary, /^the platform token expired at \d{4}-\d\d-\d\d \d\d:\d\d UTC: /);
   assert.equal(byId.token.diagnosis.code, 'AADSTS700024');
+  assert.match(byId.token.diagnosis.cause, /it expired at \d{4}-\d\d-\d\d \d\d:\d\d UTC\./);
   assert.match(byId.token.diagnosis.fix, /fresh token/);
 });
 

@@ -8,6 +8,7 @@ import { ExitCode, UsageError } from '../../cli/errors.ts';
 import type { Deps, Env } from '../../deps.ts';
 import { addSandboxOptions } from './options.ts';
 import { sandboxTokenSpec, writeSandboxToken } from './federated-token.ts';
+import { utcMinute } from '../../util/utc-time.ts';
 import { cleanSandboxKeychain, sandboxStore } from './keychain.ts';
 import { markSandbox, removeAbandonedSandboxes, SANDBOX_DIR_PREFIX } from './abandoned.ts';
 import { packageFile } from '../../package-files.ts';
@@ -85,7 +86,7 @@ async function runSandbox(deps: Deps, options: SandboxOptions, command: string[]
       const written = await writeSandboxToken(emulator, directory, tokenSpec);
       env.AZURE_FEDERATED_TOKEN_FILE = written.file;
       deps.ui.info(
-        `Federated token (issuer ${tokenSpec.issuer}, subject ${tokenSpec.subject}, valid until ${written.expiresOn}) in AZURE_FEDERATED_TOKEN_FILE`,
+        `Federated token (issuer ${tokenSpec.issuer}, subject ${tokenSpec.subject}, valid until ${utcMinute(written.expiresOn)}) in AZURE_FEDERATED_TOKEN_FILE`,
       );
     }
     const automation = {

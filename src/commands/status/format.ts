@@ -1,5 +1,6 @@
 import type { Style } from '../../cli/ui.ts';
 import { formatChecks } from '../../steps/check-report.ts';
+import { utcMinute } from '../../util/utc-time.ts';
 import type { StatusRow } from './rows.ts';
 
 export function formatStatus(rows: StatusRow[], style: Style, warnDays: number | undefined, now: Date): string {
@@ -12,7 +13,7 @@ export function formatStatus(rows: StatusRow[], style: Style, warnDays: number |
       row.app ? row.app.displayName : '?',
       row.credential?.type ?? (row.federation ? 'federated' : row.delegated?.publicClient ? 'no secret' : '?'),
       (row.delegated?.publicClient || row.federation) && !row.credential ? '-' : expires(row, warnDays, now),
-      row.lastSuccessfulTest ? `${row.lastSuccessfulTest.slice(0, 16).replace('T', ' ')} UTC` : 'never',
+      row.lastSuccessfulTest ? utcMinute(row.lastSuccessfulTest) : 'never',
       row.keychainItem === 'none'
         ? '-'
         : `${row.keychainItem === 'present' ? 'present' : row.keychainItem === 'missing' ? 'MISSING' : 'unknown'}${row.store === 'file' ? ' (file)' : ''}`,
@@ -98,8 +99,8 @@ function delegatedLine(row: StatusRow, delegated: NonNullable<StatusRow['delegat
   const as = `${row.profile}: delegated${delegated.publicClient ? ' (public client, no secret)' : ''}${delegated.user ? ` as ${delegated.user}` : ''}`;
   const { lastRedeemedOn, daysLeft } = delegated.refreshToken;
   if (!lastRedeemedOn || daysLeft === undefined) return `  ${as}; refresh token use not recorded`;
-  const last = lastRedeemedOn.slice(0, 16).replace('T', ' ');
-  if (daysLeft <= 0) return style.red(`✖ ${as}; refresh token unused since ${last} UTC: expired after 90 days unused`);
-  const text = `${as}; refresh token last redeemed ${last} UTC, dies unused in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
+  const last = utcMinute(lastRedeemedOn);
+  if (daysLeft <= 0) return style.red(`✖ ${as}; refresh token unused since ${last}: expired after 90 days unused`);
+  const text = `${as}; refresh token last redeemed ${last}, dies unused in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
   return warnDays !== undefined && daysLeft <= warnDays ? style.yellow(`! ${text}`) : `  ${text}`;
 }

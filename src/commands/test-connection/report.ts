@@ -1,6 +1,7 @@
 import type { Style } from '../../cli/ui.ts';
 import { formatChecks } from '../../steps/check-report.ts';
 import type { ConnectionReport } from '../../steps/connection-report.ts';
+import { utcMinute } from '../../util/utc-time.ts';
 
 export function formatReport(report: ConnectionReport, style: Style): string {
   const row = (label: string, value: string | undefined) => (value ? [`  ${label.padEnd(16)} ${value}`] : []);
@@ -10,7 +11,7 @@ export function formatReport(report: ConnectionReport, style: Style): string {
     : '';
   const delegated = report.delegated;
   const refresh = delegated?.refreshToken.lastRedeemedOn
-    ? `last redeemed ${delegated.refreshToken.lastRedeemedOn.slice(0, 16).replace('T', ' ')} UTC${delegated.refreshToken.daysLeft === undefined ? '' : ` (${delegated.refreshToken.daysLeft} days left of 90 unused)`}`
+    ? `last redeemed ${utcMinute(delegated.refreshToken.lastRedeemedOn)}${delegated.refreshToken.daysLeft === undefined ? '' : ` (${delegated.refreshToken.daysLeft} days left of 90 unused)`}`
     : 'use not recorded';
   const latency = [
     report.latency.tokenMs !== undefined && `token ${report.latency.tokenMs} ms`,
