@@ -6,8 +6,8 @@ import { startSandbox, type Sandbox } from '../support/sandbox.ts';
 import type { EmulatorState } from '../../src/emulator/state.ts';
 import { assertNoDelegatedSecretLeaked, seedDelegatedProfile } from './delegated-fixtures.ts';
 
-async function initAppUser(sandbox: Sandbox): Promise<{ clientId: string; origin: string; userId: string }> {
-  const init = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', 'read-only', '--json']);
+async function initAppUser(sandbox: Sandbox, preset = 'read-only'): Promise<{ clientId: string; origin: string; userId: string }> {
+  const init = await sandbox.run(['init', '--yes', '--environment', 'contososales', '--role-preset', preset, '--json']);
   assert.equal(init.code, 0, init.stderr);
   const origin = new URL(sandbox.emulator.environments.find((e) => e.uniqueName === 'contososales')!.url!).origin;
   const summary = JSON.parse(init.stdout);
@@ -88,6 +88,74 @@ test('api POST sends the --body from stdin or a file as JSON; a refusal is diagn
   const notJson = await sandbox.run(['api', 'POST', 'roles', '--body', '-', '--json'], { input: 'name=x' });
   assert.equal(notJson.code, 2);
   assert.equal(JSON.parse(notJson.stdout).error.code, 'body-not-json');
+});
+
+const salesTables = (sandbox: Sandbox) =>
+  (sandbox.emulator.state as unknown as EmulatorState).environments.find((e) => e.uniqueName === 'contososales')!.dataverse!.tables;
+
+test('api POST accounts with a role that may not create accounts: the missing prvCreateAccount is diagnosed (exit 1), nothing created', async (t) => {
+  const sandbox = await startSandbox(t);
+  const { clientId } = await initAppUser(sandbox, 'contact-center');
+  const before = salesTables(sandbox)['accounts']!.length;
+  const seen = sandbox.emulator.requests.length;
+  const run = await sandbox.run(['api', 'POST', 'accounts', '--body', '-', '--json'], { input: '{"name":"Contoso"}' });
+  assert.equal(run.code, 1, run.stderr);
+  const { error } = JSON.parse(run.stdout);
+  assert.equal(error.code, 'dataverse-0x80040220');
+  assert.match(error.message, /lacks prvCreateAccount/);
+  const [call] = dataverseCalls(sandbox, seen);
+  assert.equal(call!.method, 'POST');
+  assert.equal(call!.path, '/api/data/v9.2/accounts');
+  assert.equal(call!.status, 403);
+  assert.equal(salesTables(sandbox)['accounts']!.length, before, 'no account created');
+
+  // contact-center writes leads but creates none: a new lead is refused too, an existing one is updated.
+  const newLead = await sandbox.run(['api', 'POST', 'leads', '--body', '-', '--json'], { input: '{"subject":"Espresso"}' });
+  assert.equal(newLead.code, 1, newLead.stderr);
+  assert.match(JSON.parse(newLead.stdout).error.message, /lacks prvCreateLead/);
+  const lead = salesTables(sandbox)['leads']![0]!;
+  const update = await sandbox.run(['api', 'PATCH', `leads(${lead['leadid']})`, '--body', '-'], {
+    input: '{"subject":"Espresso for 40 offices"}',
+  });
+  assert.equal(update.code, 0, update.stderr);
+  assert.equal(lead['subject'], 'Espresso for 40 offices');
+  assert.equal(
+    update.stdout,
+    `${sandbox.emulator.environments.find((e) => e.uniqueName === 'contososales')!.url}/api/data/v9.2/leads(${lead['leadid']})\n`,
+  );
+  const patch = dataverseCalls(sandbox, seen).at(-1)!;
+  assert.equal(patch.method, 'PATCH');
+  assert.equal(patch.token!.appid, clientId, 'as the app');
+  await sandbox.assertNoSecretLeaked();
+});
+
+test("api POST, as the README shows it, creates the record: the new row's address on stdout, HTTP 204 on stderr; DELETE removes it", async (t) => {
+  const sandbox = await startSandbox(t);
+  await initAppUser(sandbox, 'system-administrator');
+  const url = sandbox.emulator.environments.find((e) => e.uniqueName === 'contososales')!.url!;
+  const seen = sandbox.emulator.requests.length;
+  const run = await sandbox.run(['api', 'POST', 'accounts', '--body', '-'], { input: '{"name":"Contoso"}' });
+  assert.equal(run.code, 0, run.stderr);
+  const created = salesTables(sandbox)['accounts']!.filter((a) => a['name'] === 'Contoso');
+  assert.equal(created.length, 1, 'one account named Contoso');
+  const id = created[0]!['accountid'];
+  assert.equal(run.stdout, `${url}/api/data/v9.2/accounts(${id})\n`, 'the OData-EntityId, alone, for a script');
+  assert.match(run.stderr, /HTTP 204/);
+  const [call] = dataverseCalls(sandbox, seen);
+  assert.deepEqual(call!.body, { name: 'Contoso' });
+
+  const read = await sandbox.run(['api', 'GET', `accounts(${id})?$select=name`]);
+  assert.equal(read.code, 0, read.stderr);
+  assert.equal(JSON.parse(read.stdout).name, 'Contoso');
+
+  const removed = await sandbox.run(['api', 'DELETE', `accounts(${id})`, '--json']);
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.deepEqual(JSON.parse(removed.stdout), { ok: true, status: 204, body: null });
+  assert.equal(salesTables(sandbox)['accounts']!.filter((a) => a['accountid'] === id).length, 0, 'gone');
+  const again = await sandbox.run(['api', 'DELETE', `accounts(${id})`, '--json']);
+  assert.equal(again.code, 1, again.stderr);
+  assert.equal(JSON.parse(again.stdout).error.code, 'dataverse-0x80040217');
+  await sandbox.assertNoSecretLeaked();
 });
 
 test('api: a path Dataverse does not know is the request to check, said once (exit 1), not something to report', async (t) => {

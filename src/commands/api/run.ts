@@ -40,7 +40,9 @@ export async function run(deps: Deps, options: Record<string, unknown>, args: st
   }
   const parsed = parse(answer.text);
   if (!answer.text && !deps.globals.json) {
-    deps.ui.success(`HTTP ${answer.status}${answer.entityId ? `: ${answer.entityId}` : ''}`);
+    deps.ui.success(`HTTP ${answer.status}`);
+    // A created (or upserted) row's address is the result a script keeps: `url=$(dynauth api POST accounts --body -)`.
+    if (answer.entityId) deps.ui.result({}, () => answer.entityId ?? '');
     return ExitCode.ok;
   }
   deps.ui.result(
