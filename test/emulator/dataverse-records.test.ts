@@ -67,6 +67,11 @@ test('Dataverse records: POST creates (204 + OData-EntityId, or 201 with the row
   assert.match(represented.headers.get('odata-entityid')!, new RegExp(`accounts\\(${represented.body.accountid}\\)$`));
 
   // Basic read depth reaches the caller's own rows only: a seeded account belongs to someone else.
+  const listed = await http(`${api}/accounts?$select=name`, { token });
+  assert.deepEqual(
+    listed.body.value.map((a: { name: string }) => a.name),
+    ['Contoso', 'Litware'],
+  );
   const seeded = dataverseOf(emulator, 'contososales').tables['accounts']![0]!['accountid'];
   const notOwn = await http(`${api}/accounts(${seeded})`, { token });
   assert.equal(notOwn.status, 403);

@@ -129,7 +129,10 @@ function options(set: Table): CollectionOptions {
 
 function readCollection(r: DataverseRequest, table: Table): Reply {
   requirePrivilege(r, `prvRead${table.privilege}`);
-  const rows = rowsOf(r, table).map((row) => ({ '@odata.etag': 'W/"1"', ...row }));
+  // A read returns only the rows the privilege's depth reaches: with Basic, the caller's own.
+  const rows = rowsOf(r, table)
+    .filter((row) => reaches(r, table, 'Read', row))
+    .map((row) => ({ '@odata.etag': 'W/"1"', ...row }));
   return collectionReply(r, rows, options(table));
 }
 
@@ -273,22 +276,29 @@ function unknownProperty(r: DataverseRequest, table: Table, name: string): never
  * ASSUMPTION: Dataverse answers an out-of-depth access with 403 0x80040220 in a SecLib::AccessCheckEx text;
  * the emulator answers with the same code in its missing-privilege text.
  */
-function requireDepth(r: DataverseRequest, table: Table, action: 'Read' | 'Write' | 'Delete', row: TableRow): void {
+function requireDepth(r: DataverseRequest, table: Table, action: Action, row: TableRow): void {
+  if (reaches(r, table, action, row)) return;
   const name = `prv${action}${table.privilege}`;
   const privilege = r.dv.privileges.find((p) => p.name === name)!;
-  const depth = effectivePrivileges(r.dv, r.caller).get(privilege.privilegeid) ?? -1;
-  const ownerUnit = typeof row['_owningbusinessunit_value'] === 'string' ? row['_owningbusinessunit_value'] : rootUnitId(r);
-  const reaches =
-    depth >= DEPTH.Global ||
-    (depth >= DEPTH.Deep && unitAndBelow(r, r.caller.businessunitid).has(ownerUnit)) ||
-    (depth >= DEPTH.Local && ownerUnit === r.caller.businessunitid) ||
-    (depth >= DEPTH.Basic && row['_ownerid_value'] === r.caller.systemuserid);
-  if (reaches) return;
   dvFail(
     r.req,
     403,
     '0x80040220',
     `Principal user (Id=${r.caller.systemuserid}, type=8, roleCount=${r.caller.roleIds.length}, privilegeCount=${effectivePrivileges(r.dv, r.caller).size}, accessMode=${r.caller.accessmode}), is missing ${name} privilege (Id=${privilege.privilegeid}) on OTC=${privilege.entity?.objectTypeCode} for entity '${privilege.entity?.logicalName}' at the depth this record needs (record ${String(row[table.primaryKey])}). context.Caller=${r.caller.systemuserid}`,
+  );
+}
+
+type Action = 'Read' | 'Write' | 'Delete';
+
+function reaches(r: DataverseRequest, table: Table, action: Action, row: TableRow): boolean {
+  const privilege = r.dv.privileges.find((p) => p.name === `prv${action}${table.privilege}`)!;
+  const depth = effectivePrivileges(r.dv, r.caller).get(privilege.privilegeid) ?? -1;
+  const ownerUnit = typeof row['_owningbusinessunit_value'] === 'string' ? row['_owningbusinessunit_value'] : rootUnitId(r);
+  return (
+    depth >= DEPTH.Global ||
+    (depth >= DEPTH.Deep && unitAndBelow(r, r.caller.businessunitid).has(ownerUnit)) ||
+    (depth >= DEPTH.Local && ownerUnit === r.caller.businessunitid) ||
+    (depth >= DEPTH.Basic && row['_ownerid_value'] === r.caller.systemuserid)
   );
 }
 
