@@ -37,11 +37,20 @@ export async function findAppObjects(session: AdminSession, profile: Profile): P
   return { app: app && { id: app.id, appId: app.appId, displayName: app.displayName }, applicationUser };
 }
 
+/** What of the profile is stored besides its file: a key credential, a refresh token, both or neither (a federated profile). */
+function storedLine(profile: Profile, vaultDescription: string): string {
+  const stored = [
+    profile.credential && (profile.credential.type === 'certificate' ? 'certificate' : 'client secret'),
+    profileKind(profile) === 'delegated' && 'refresh token',
+  ].filter((item): item is string => typeof item === 'string');
+  return stored.length
+    ? `profile "${profile.name}" and its stored ${stored.join(' and ')} (${vaultDescription})`
+    : `profile "${profile.name}" (nothing of it is stored in ${vaultDescription})`;
+}
+
 /** The confirmation's lines: each object, and what happens to it. */
 export function describeRemoval(profile: Profile, objects: AppObjects | undefined, vaultDescription: string): string[] {
-  const lines = [
-    `profile ${profile.name} and its stored credential${profile.flow === 'delegated' ? ' and refresh token' : ''} (${vaultDescription})`,
-  ];
+  const lines = [storedLine(profile, vaultDescription)];
   const delivered = (profile.destinations ?? []).map((destination) => destination.spec);
   if (delivered.length) lines.push(`(kept: the copies delivered to ${delivered.join(', ')}; delete them there)`);
   if (!objects) {

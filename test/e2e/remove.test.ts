@@ -59,7 +59,8 @@ test('remove deletes the profile, its stored items and records, and touches noth
     sandbox.emulator.state.applications.some((a) => a.appId === clientId),
     'the app is kept',
   );
-  assert.match(run.stderr, /profile contososales and its stored credential/);
+  assert.match(run.stderr, /profile "contososales" and its stored client secret \(/);
+  assert.match(run.stderr, /Profile "contososales" removed \(2 stored items deleted\)/);
   assert.match(run.stderr, /kept: the copies delivered to github:contoso\/integration; delete them there/);
   assert.match(
     run.stderr,

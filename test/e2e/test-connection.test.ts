@@ -96,7 +96,7 @@ test('a working profile: every check passes, the facts are reported, lastSuccess
 
   const human = await sandbox.run(tc('--read', 'accounts'));
   assert.equal(human.code, 0, human.stderr);
-  assert.match(human.stdout, /Connection test of profile contososales/);
+  assert.match(human.stdout, /Connection test of profile "contososales"/);
   assert.match(human.stdout, /prvReadAccount ✔/);
   assert.match(human.stdout, /✔ read\s+read accounts/);
   assert.match(human.stdout, /Connection works\./);
@@ -573,7 +573,7 @@ test('in a terminal: the profile is chosen from a list, and a hand-made secret i
     { expect: /Which profile\?/, send: KEY.down + KEY.enter },
   ]);
   assert.equal(chosen.code, 0, chosen.screen);
-  assert.match(chosen.screen, /Connection test of profile contososales/);
+  assert.match(chosen.screen, /Connection test of profile "contososales"/);
 
   const secret = await storedSecret(sandbox, 'contososales');
   const app = seededApp(sandbox, 'dynauth-contososales');

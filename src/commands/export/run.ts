@@ -32,10 +32,10 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     });
   }
   if (facts.kind === 'federated')
-    deps.ui.warn(`Profile ${profile.name} signs in with federated credentials: it has no secret; these are its other fields.`);
+    deps.ui.warn(`Profile "${profile.name}" signs in with federated credentials: it has no secret; these are its other fields.`);
   if (facts.certificateFile && !pemOut && format === 'env')
     deps.ui.info(
-      `Profile ${profile.name} signs in with a certificate: --pem-out <file> writes its key and adds AZURE_CLIENT_CERTIFICATE_PATH.`,
+      `Profile "${profile.name}" signs in with a certificate: --pem-out <file> writes its key and adds AZURE_CLIENT_CERTIFICATE_PATH.`,
     );
   if (!out && holdsSecret(format, facts))
     assertNotToTerminal(

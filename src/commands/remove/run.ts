@@ -45,7 +45,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     if (cloudDone?.deleted)
       deps.ui.success(`App registration "${objects!.app!.displayName}" deleted (in Entra's deleted items for 30 days)`);
     const local = await removeProfileLocally(deps, profiles, profile, flags.store);
-    deps.ui.success(`Profile ${profile.name} removed (${local.itemsDeleted} stored item${local.itemsDeleted === 1 ? '' : 's'} deleted)`);
+    deps.ui.success(`Profile "${profile.name}" removed (${local.itemsDeleted} stored item${local.itemsDeleted === 1 ? '' : 's'} deleted)`);
     const result = {
       ok: true,
       profile: profile.name,

@@ -22,7 +22,7 @@ export function formatReport(report: ConnectionReport, style: Style): string {
   const failed = report.checks.filter((c) => c.status === 'fail').length;
   const warned = report.checks.filter((c) => c.status === 'warn').length;
   return [
-    style.bold(report.profile ? `Connection test of profile ${report.profile}` : 'Connection test of a setup made by hand'),
+    style.bold(report.profile ? `Connection test of profile "${report.profile}"` : 'Connection test of a setup made by hand'),
     ...row('tenant', report.tenantId),
     ...row('client id', report.clientId),
     ...row('environment', report.environment),

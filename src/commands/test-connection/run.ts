@@ -22,7 +22,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
       : profileSubject(profile, await openStorageFor(deps, profile, flags), () => deps.clock.now())
     : await handMadeSubject(deps, cloud, flags);
   deps.ui.step(
-    `Testing ${subject.profile ? `profile ${subject.profile}` : `client id ${subject.clientId}`} against ${subject.environmentUrl}…`,
+    `Testing ${subject.profile ? `profile "${subject.profile}"` : `client id ${subject.clientId}`} against ${subject.environmentUrl}…`,
   );
   const report = await testConnection(deps, cloud, subject, { timeoutMs: flags.timeoutMs, readTables: flags.readTables });
   if (report.ok && profile && profiles) await recordSuccess(profiles, profile, deps.clock.now());
