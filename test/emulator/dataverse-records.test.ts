@@ -158,6 +158,16 @@ test('Dataverse records: PATCH is an upsert; If-Match: * prevents the create (40
   assert.equal(unknownColumn.status, 400);
   assert.match(unknownColumn.body.error.message, /The property 'shoesize' does not exist on type 'Microsoft\.Dynamics\.CRM\.contact'/);
 
+  // A create may choose its key, once; a body key that disagrees with the URL's is refused.
+  const chosen = crypto.randomUUID();
+  assert.equal((await http(`${api}/contacts`, { token, json: { contactid: chosen, lastname: 'Kim' } })).status, 204);
+  const taken = await http(`${api}/contacts`, { token, json: { contactid: chosen, lastname: 'Kim' } });
+  assert.equal(taken.status, 412);
+  assert.equal(taken.body.error.code, '0x80040237');
+  const moved = await http(`${api}/contacts(${id})`, { method: 'PATCH', token, json: { contactid: chosen } });
+  assert.equal(moved.status, 400);
+  assert.equal((await http(`${api}/contacts(${id})`, { token })).body.contactid, id);
+
   assert.equal((await http(`${api}/contacts(${id})`, { method: 'DELETE', token })).status, 204);
   const again = await http(`${api}/contacts(${id})`, { method: 'DELETE', token });
   assert.equal(again.status, 404);

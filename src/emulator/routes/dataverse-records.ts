@@ -152,7 +152,15 @@ function create(r: DataverseRequest, table: Table, id?: string): Reply {
     // A case cannot exist without its customer (learn.microsoft.com/dynamics365/customer-service/develop/reference/entities/incident, customerid: required).
     dvFail(r.req, 400, '0x80040203', `You should specify a parent contact or account. (${table.requiredLookup.join(' or ')})`);
   }
-  const key = id ?? newGuid();
+  // A create may name its own primary key (create-entity-web-api); a key already taken is a duplicate.
+  const given = fields[table.primaryKey];
+  delete fields[table.primaryKey];
+  if (given !== undefined && (typeof given !== 'string' || !isGuid(given)))
+    dvFail(r.req, 400, '0x80040203', `Invalid value for '${table.primaryKey}': expected a Guid.`);
+  if (id && typeof given === 'string' && given.toLowerCase() !== id) keyMismatch(r, table);
+  const key = id ?? (typeof given === 'string' ? given.toLowerCase() : newGuid());
+  if (find(r, table, key) || r.dv.tables[table.storedIn]!.some((row) => row[table.primaryKey] === key))
+    dvFail(r.req, 412, '0x80040237', 'Cannot insert duplicate key.');
   const now = new Date(r.ctx.now()).toISOString();
   const row: TableRow = {
     [table.primaryKey]: key,
@@ -187,6 +195,8 @@ function update(r: DataverseRequest, table: Table, id: string): Reply {
   if (ifNoneMatch === '*') dvFail(r.req, 412, '0x80040237', 'A record with matching key values already exists.');
   requireDepth(r, table, 'Write', row);
   const fields = fieldsOf(r, table, jsonObject(r.req));
+  if (table.primaryKey in fields && String(fields[table.primaryKey]).toLowerCase() !== id) keyMismatch(r, table);
+  delete fields[table.primaryKey];
   Object.assign(row, fields, { modifiedon: new Date(r.ctx.now()).toISOString() });
   if (/return=representation/i.test(header(r, 'prefer'))) {
     const reply = entityReply(r, { '@odata.etag': etag(), ...row }, options(table));
@@ -209,6 +219,11 @@ function remove(r: DataverseRequest, table: Table, id: string): Reply {
 
 function find(r: DataverseRequest, table: Table, id: string): TableRow | undefined {
   return rowsOf(r, table).find((row) => String(row[table.primaryKey]).toLowerCase() === id);
+}
+
+function keyMismatch(r: DataverseRequest, table: Table): never {
+  // ASSUMPTION: the exact text is not published; a row's key never changes.
+  dvFail(r.req, 400, '0x80040203', `The body's ${table.primaryKey} differs from the key in the URL: a row's primary key cannot change.`);
 }
 
 function header(r: DataverseRequest, name: string): string {
@@ -241,7 +256,7 @@ function fieldsOf(r: DataverseRequest, table: Table, body: Record<string, unknow
       continue;
     }
     if (name.startsWith('@odata.')) continue;
-    if (!table.columns.includes(name.toLowerCase())) unknownProperty(r, table, name);
+    if (!table.columns.includes(name.toLowerCase()) && name.toLowerCase() !== table.primaryKey) unknownProperty(r, table, name);
     fields[name.toLowerCase()] = value;
   }
   return fields;
