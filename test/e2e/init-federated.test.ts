@@ -246,3 +246,32 @@ test('two clusters with the same namespace and service account get a credential 
   assert.equal(third.code, 0, third.stderr);
   assert.equal(appOf(sandbox).federatedIdentityCredentials?.length, 3);
 });
+
+test('a re-run never mixes kinds: federated on a secret profile, or a secret or certificate on a federated one, is a usage error that changes nothing', async (t) => {
+  const sandbox = await startSandbox(t, { replicationLag: { federatedCredentialMs: 0 } });
+  assert.equal((await sandbox.run(base())).code, 0, 'a secret profile');
+  const file = join(sandbox.dir, 'profiles', 'contososales.json');
+  const before = await readFile(file, 'utf8');
+  const federated = await sandbox.run([...base('--federation', PRODUCTION), '--json']);
+  assert.equal(federated.code, 2, federated.stderr);
+  assert.equal(JSON.parse(federated.stdout).error.code, 'credential-kind-change');
+  assert.match(federated.stderr, /Profile "contososales" signs in with a client secret; this run sets up federated credentials instead/);
+  assert.match(federated.stderr, /another --profile.*dynauth remove --profile contososales/s);
+  assert.equal(await readFile(file, 'utf8'), before, 'the profile is untouched');
+  assert.equal(appOf(sandbox).federatedIdentityCredentials?.length ?? 0, 0, 'nothing added on the app');
+
+  assert.equal((await sandbox.run(base('--profile', 'pipeline', '--app-name', 'fed-app', '--federation', PRODUCTION))).code, 0);
+  const fedApp = sandbox.emulator.state.applications.find((a) => a.displayName === 'fed-app')!;
+  for (const kind of ['secret', 'certificate']) {
+    const run = await sandbox.run([...base('--profile', 'pipeline', '--app-name', 'fed-app', '--credential', kind), '--json']);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /Profile "pipeline" signs in with federated credentials \(no secret\)/);
+    assert.match(run.stderr, /--federation <spec>/);
+    assert.equal(fedApp.passwordCredentials.length + fedApp.keyCredentials.length, 0, `no ${kind} was added to the app`);
+  }
+  const plain = await sandbox.run(base('--profile', 'pipeline', '--app-name', 'fed-app'));
+  assert.equal(plain.code, 2, 'a re-run without --federation would make a secret: refused too');
+  assert.match(plain.stderr, /this run sets up a client secret instead/);
+  const again = await sandbox.run(base('--profile', 'pipeline', '--app-name', 'fed-app', '--federation', PRODUCTION));
+  assert.equal(again.code, 0, `the same kind re-runs as before: ${again.stderr}`);
+});

@@ -21,6 +21,7 @@ import { printSummary, summaryJson } from './summary.ts';
 import { applyDelegatedPlan } from './apply-delegated.ts';
 import { buildDelegatedPlan } from './plan-delegated.ts';
 import { assertFlowKept, delegatedProfileSelectors } from './repair-delegated.ts';
+import { assertCredentialKindKept } from './keep-credential-kind.ts';
 import { delegatedSummaryJson, printDelegatedSummary } from './summary-delegated.ts';
 import { withFederation, withFederationFound } from './federation.ts';
 
@@ -73,6 +74,7 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     await settleMissingTables(deps, flags, found);
     await assertProfilesFree(storage, profileNames, found.app?.appId);
     await assertFlowKept(storage, answers);
+    await assertCredentialKindKept(storage, answers);
     const plan = [
       ...(answers.flow === 'delegated' ? buildDelegatedPlan : buildPlan)(answers, found, new Set(await storage.profiles.list())),
       ...pushPlanItems(pushes),
