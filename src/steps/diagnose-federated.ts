@@ -22,7 +22,7 @@ export function diagnoseFederated(error: unknown, facts: FederatedDiagnosisFacts
   const exact = facts.configured.some((c) => c.issuer === token.issuer && c.subject === token.subject);
   const trustIt =
     token.issuer && token.subject
-      ? `, or trust this token's subject too: ${initCommand(ctx, `--credential federated --federation ${specOf(token.issuer, token.subject)}`)}`
+      ? `, or trust this token's subject too: ${initCommand(ctx, `--credential federated --federation ${specOf(token.issuer, token.subject)} ${roleFlags(facts.roles)} --yes`)}`
       : '';
   switch (code) {
     case 700211:
@@ -75,6 +75,12 @@ function claimsNamedIn(text: string): NonNullable<FederatedDiagnosisFacts['token
   const issuer = /assertion issuer '([^']*)'/.exec(text)?.[1];
   const subject = /assertion subject '([^']*)'/.exec(text)?.[1];
   return { ...(issuer !== undefined ? { issuer } : {}), ...(subject !== undefined ? { subject } : {}), audiences: [] };
+}
+
+/** init without a terminal needs the roles named: the profile's own, or a placeholder when it records none (a setup made by hand). */
+function roleFlags(roles: string[] | undefined): string {
+  if (!roles?.length) return '--role "<role name>"';
+  return roles.map((role) => `--role "${role.replace(/["\\$`]/g, '\\$&')}"`).join(' ');
 }
 
 function specOf(issuer: string, subject: string): string {

@@ -40,6 +40,7 @@ export function diagnosisContextFor(
           federation: {
             tokenFile: deps.env.AZURE_FEDERATED_TOKEN_FILE ?? '',
             configured: (profile.federation ?? []).map(({ name, issuer, subject }) => ({ name, issuer, subject })),
+            roles: profile.roles.map((role) => role.name),
           },
         }
       : {}),

@@ -50,6 +50,8 @@ export interface FederatedDiagnosisFacts {
   tokenFile: string;
   /** The federated credentials the profile records on the app. */
   configured: Array<{ name: string; issuer: string; subject: string }>;
+  /** The security roles the profile records: a re-run of init that trusts another subject names them again. */
+  roles?: string[];
   /** What the token claims, read without verifying, once it was read. */
   token?: { issuer?: string; subject?: string; audiences: string[]; expiresOn?: string };
 }

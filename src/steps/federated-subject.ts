@@ -18,7 +18,10 @@ export function federatedSubject(profile: Profile, tokenFile: string, onSecret: 
     recordedApplicationUserId: profile.applicationUserId || undefined,
     ...platformToken(
       tokenFile,
-      (profile.federation ?? []).map(({ name, issuer, subject }) => ({ name, issuer, subject })),
+      {
+        configured: (profile.federation ?? []).map(({ name, issuer, subject }) => ({ name, issuer, subject })),
+        roles: profile.roles.map((role) => role.name),
+      },
       onSecret,
     ),
   };
@@ -37,16 +40,16 @@ export function handMadeFederatedSubject(
     expectedPrivileges: [],
     recordedRoles: [],
     recordedApplicationUserId: undefined,
-    ...platformToken(tokenFile, [], onSecret),
+    ...platformToken(tokenFile, { configured: [] }, onSecret),
   };
 }
 
 function platformToken(
   tokenFile: string,
-  configured: FederatedDiagnosisFacts['configured'],
+  recorded: Pick<FederatedDiagnosisFacts, 'configured' | 'roles'>,
   onSecret: (token: string) => void,
 ): Pick<ConnectionSubject, 'federation' | 'loadSecret'> {
-  const federation: FederatedDiagnosisFacts = { tokenFile, configured };
+  const federation: FederatedDiagnosisFacts = { tokenFile, ...recorded };
   return {
     federation,
     async loadSecret() {

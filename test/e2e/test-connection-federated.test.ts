@@ -92,7 +92,27 @@ test('a wrong subject: AADSTS700213, with the token’s subject beside the one t
   assert.equal(failed.id, 'token');
   assert.equal(failed.diagnosis.code, 'AADSTS700213');
   assertTokenNotShown(sandbox, token);
+
+  // The suggested command is complete: run as given, without a terminal, it trusts the subject.
+  const suggested = /trust this token's subject too: dynauth (.+)\.$/.exec(failed.diagnosis.fix)?.[1];
+  assert.ok(suggested, failed.diagnosis.fix);
+  assert.match(suggested, /--profile contososales .*--role "dynauth read-only" --yes$/);
+  const trusted = await sandbox.run(shellWords(suggested));
+  assert.equal(trusted.code, 0, trusted.stderr);
+  const retried = await sandbox.run([
+    'test-connection',
+    '--profile',
+    'contososales',
+    '--federated-token-file',
+    await tokenFile(sandbox, token),
+  ]);
+  assert.equal(retried.code, 0, retried.stderr);
 });
+
+/** The words of a command line as a shell splits them (plain words and double-quoted ones are all a hint holds). */
+function shellWords(line: string): string[] {
+  return [...line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!));
+}
 
 test('an expired token: AADSTS700024, and the expiry check says so', async (t) => {
   const { sandbox } = await federatedSetup(t);

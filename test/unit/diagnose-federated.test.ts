@@ -87,3 +87,19 @@ test('any other Entra code of a federated sign-in goes to the common table', () 
   assert.equal(diagnosis.code, 'AADSTS7000112');
   assert.match(diagnosis.cause, /disabled/);
 });
+
+test('the init that trusts a new subject is complete without a terminal: --profile, the recorded roles, --yes', () => {
+  const token = { issuer: GITHUB, subject: 'repo:contoso/app:ref:refs/heads/main', audiences: ['api://AzureADTokenExchange'] };
+  const refusal = entra(700213, 'No matching federated identity record found for presented assertion subject.');
+  const withRoles = diagnose(refusal, context({ ...facts(token), roles: ['dynauth read-only', 'Sales "EU" $team'] }));
+  assert.ok(
+    withRoles.fix.endsWith(
+      ' trust this token\'s subject too: dynauth init --environment https://contoso.crm4.dynamics.com --app-name "dynauth-sales" --profile sales' +
+        ' --credential federated --federation github:subject:repo:contoso/app:ref:refs/heads/main' +
+        ' --role "dynauth read-only" --role "Sales \\"EU\\" \\$team" --yes.',
+    ),
+    withRoles.fix,
+  );
+  const byHand = diagnose(refusal, context(facts(token)));
+  assert.match(byHand.fix, /--federation github:subject:\S+ --role "<role name>" --yes\.$/, 'no roles recorded: a placeholder to fill in');
+});
