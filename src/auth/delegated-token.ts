@@ -5,6 +5,7 @@
 import * as oauth from 'oauth4webapi';
 import { oauthEndpoints, type Cloud } from '../clouds.ts';
 import type { Http } from '../http/http.ts';
+import { EntraTokenError } from './entra-token-error.ts';
 
 export interface DelegatedApp {
   cloud: Cloud;
@@ -24,19 +25,7 @@ export interface DelegatedTokens {
   user?: { objectId: string; userPrincipalName: string; tenantId: string };
 }
 
-/** Entra refused the request: `aadsts` is its AADSTS number (error_codes[0], or read from the description). */
-export class EntraTokenError extends Error {
-  readonly status: number;
-  readonly error: string;
-  readonly aadsts: number | undefined;
-  constructor(status: number, error: string, description: string, aadsts: number | undefined) {
-    super(description.split(/\r?\n/)[0] || error);
-    this.name = 'EntraTokenError';
-    this.status = status;
-    this.error = error;
-    this.aadsts = aadsts;
-  }
-}
+export { EntraTokenError };
 
 export function authorizationServer(cloud: Cloud, tenantId: string): oauth.AuthorizationServer {
   const endpoints = oauthEndpoints(cloud, tenantId);

@@ -1,7 +1,7 @@
 // A delegated profile's sign-in as its integration account: the stored refresh token (and the
 // client secret of a confidential app) redeemed at Entra, the rotated token saved at once and the
 // redemption recorded, so the 90-day inactivity window (AADSTS700082) is known to `status`.
-import { redeemRefreshToken, type DelegatedTokens } from '../auth/delegated-token.ts';
+import type { DelegatedTokens } from '../auth/delegated-token.ts';
 import type { Cloud } from '../clouds.ts';
 import { dataverseUserScope } from '../clouds.ts';
 import type { Http } from '../http/http.ts';
@@ -58,6 +58,8 @@ export async function redeemAndKeep(
     clientId: profile.clientId,
     ...(login.clientSecret ? { clientSecret: login.clientSecret } : {}),
   };
+  // The OAuth client is loaded when a refresh token is redeemed, not by every command that could.
+  const { redeemRefreshToken } = await import('../auth/delegated-token.ts');
   const tokens = await redeemRefreshToken(http, app, login.refreshToken, scopes, now());
   if (tokens.refreshToken) await storage.vault.saveRefreshToken(profile.name, tokens.refreshToken);
   return { tokens, profile: await recordRedemption(storage, profile, now()) };

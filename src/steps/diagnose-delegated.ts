@@ -2,7 +2,7 @@
 // a plain why and a fix: what Entra says when the refresh token can no longer be redeemed, and what
 // Dataverse says about the user. Anything else falls through to the app-user table (diagnose-entra.ts,
 // diagnose-dataverse.ts).
-import { EntraTokenError } from '../auth/delegated-token.ts';
+import { EntraTokenError } from '../auth/entra-token-error.ts';
 import { aadstsCode } from '../auth/token-error.ts';
 import type { ApiError } from '../clients/api-error.ts';
 import { MISSING_PRIVILEGE, NOT_A_MEMBER } from '../clients/dataverse.ts';

@@ -1,7 +1,8 @@
 // Signs the integration account of a delegated setup in: through the browser (authorization code
 // + PKCE on a loopback listener) or, for a public client, with a device code. Entra's refusals and
 // a sign-in nobody finished become DynauthErrors that say what to do.
-import { EntraTokenError, type DelegatedTokens } from '../auth/delegated-token.ts';
+import type { DelegatedTokens } from '../auth/delegated-token.ts';
+import { EntraTokenError } from '../auth/entra-token-error.ts';
 import { SignInTimeoutError, signInThroughBrowser, signInWithDeviceCode } from '../auth/loopback-sign-in.ts';
 import { AuthError, DynauthError } from '../cli/errors.ts';
 import { dataverseUserScope, type Cloud } from '../clouds.ts';

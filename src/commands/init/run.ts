@@ -18,7 +18,6 @@ import { assertProfilesFree } from '../../connection/profile-writes.ts';
 import { lookupStoredCredential } from '../../connection/stored-credential.ts';
 import { addEnvironmentSelectors } from './add-environment.ts';
 import { printSummary, summaryJson } from './summary.ts';
-import { applyDelegatedPlan } from './apply-delegated.ts';
 import { buildDelegatedPlan } from './plan-delegated.ts';
 import { assertFlowKept, delegatedProfileSelectors } from './repair-delegated.ts';
 import { assertCredentialKindKept } from './keep-credential-kind.ts';
@@ -87,6 +86,8 @@ export async function run(deps: Deps, options: Record<string, unknown>): Promise
     if (!flags.yes && !(await deps.prompter.confirm({ message: 'Apply this plan?', default: false })))
       throw new CancelledError('Nothing was changed.');
     if (answers.flow === 'delegated') {
+      // Loaded only for this flow: the OAuth client and the loopback listener cost an app-user run's start nothing.
+      const { applyDelegatedPlan } = await import('./apply-delegated.ts');
       const applied = await applyDelegatedPlan(deps, cloud, session, answers, found, storage, flags);
       const pushed = await pushAfterInit(deps, cloud, session, storage, [applied.profile], pushes);
       printDelegatedSummary(deps.ui, applied, flags.showSecret);
