@@ -7,7 +7,7 @@ import { aadstsCode } from '../auth/token-error.ts';
 import type { ApiError } from '../clients/api-error.ts';
 import { MISSING_PRIVILEGE, NOT_A_MEMBER } from '../clients/dataverse.ts';
 import type { Profile } from '../profiles/profile.ts';
-import type { Diagnosis, DiagnosisContext } from './diagnosis.ts';
+import { setupOfProfile, type Diagnosis, type DiagnosisContext } from './diagnosis.ts';
 
 const DISABLED_USER = '0x80040225';
 /** -2147167669: "doesn't have a Dynamics 365 license assigned" (Dynamics 365 support articles). */
@@ -148,11 +148,7 @@ export function diagnoseDelegatedDataverse(error: ApiError, ctx: DiagnosisContex
 /** What a diagnosis knows of a delegated profile (diagnoseDelegatedFailure in diagnose.ts uses it). */
 export function delegatedContext(profile: Profile, now: Date): DiagnosisContext {
   return {
-    profile: profile.name,
-    appName: profile.appDisplayName,
-    tenant: profile.tenantId,
-    clientId: profile.clientId,
-    environmentUrl: profile.environment.url,
+    ...setupOfProfile(profile),
     cloud: profile.cloud,
     ...(profile.credential ? { credential: { type: profile.credential.type, expiresOn: profile.credential.expiresOn } } : {}),
     proxy: undefined,

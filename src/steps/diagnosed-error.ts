@@ -9,7 +9,7 @@ import { profileKind } from '../connection/access-token.ts';
 import { diagnose } from './diagnose.ts';
 import { delegatedContext } from './diagnose-delegated.ts';
 import { proxyInUse } from './diagnose-network.ts';
-import type { DiagnosisContext } from './diagnosis.ts';
+import { setupOfProfile, type DiagnosisContext } from './diagnosis.ts';
 
 export function diagnosisContextFor(
   deps: Pick<Deps, 'env' | 'clock'>,
@@ -20,11 +20,7 @@ export function diagnosisContextFor(
   if (profileKind(profile) === 'delegated')
     return { ...delegatedContext(profile, deps.clock.now()), cloud: cloud.name, proxy: proxyInUse(deps.env), timeoutMs };
   return {
-    profile: profile.name,
-    appName: profile.appDisplayName,
-    tenant: profile.tenantId,
-    clientId: profile.clientId,
-    environmentUrl: profile.environment.url,
+    ...setupOfProfile(profile),
     cloud: cloud.name,
     credential: {
       type: profile.credential?.type ?? 'secret',

@@ -1,4 +1,5 @@
 // What a diagnosis is, and the commands its fixes name; shared by diagnose.ts and each diagnose-*.ts.
+import type { Profile } from '../profiles/profile.ts';
 
 export interface Diagnosis {
   /** Stable, for --json and scripts: AADSTS7000215, dataverse-0x80072560, network-dns, keychain-missing, … */
@@ -62,6 +63,19 @@ export interface DelegatedDiagnosisFacts {
   user?: string;
   /** When dynauth last redeemed the refresh token (ISO). */
   lastRedeemedOn?: string;
+}
+
+/** Which setup a test or a diagnosis is about, as a profile names it (shared by ConnectionSubject and DiagnosisContext). */
+export function setupOfProfile(
+  profile: Pick<Profile, 'name' | 'appDisplayName' | 'tenantId' | 'clientId' | 'environment'>,
+): Pick<DiagnosisContext, 'profile' | 'appName' | 'tenant' | 'clientId' | 'environmentUrl'> {
+  return {
+    profile: profile.name,
+    appName: profile.appDisplayName,
+    tenant: profile.tenantId,
+    clientId: profile.clientId,
+    environmentUrl: profile.environment.url,
+  };
 }
 
 /** The command that mints a new credential for this setup. */

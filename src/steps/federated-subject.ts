@@ -4,15 +4,11 @@ import { federatedTokenClaims, readFederatedToken } from '../auth/federated-toke
 import type { Profile } from '../profiles/profile.ts';
 import { utcMinute } from '../util/utc-time.ts';
 import type { Check, ConnectionSubject } from './connection-report.ts';
-import type { FederatedDiagnosisFacts } from './diagnosis.ts';
+import { setupOfProfile, type FederatedDiagnosisFacts } from './diagnosis.ts';
 
 export function federatedSubject(profile: Profile, tokenFile: string, onSecret: (token: string) => void): ConnectionSubject {
   return {
-    profile: profile.name,
-    appName: profile.appDisplayName,
-    tenant: profile.tenantId,
-    clientId: profile.clientId,
-    environmentUrl: profile.environment.url,
+    ...setupOfProfile(profile),
     expectedPrivileges: profile.expectedPrivileges,
     recordedRoles: profile.roles.map((role) => role.name),
     recordedApplicationUserId: profile.applicationUserId || undefined,

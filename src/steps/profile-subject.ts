@@ -5,6 +5,7 @@ import { readCredential } from '../connection/stored-credential.ts';
 import { DynauthError } from '../cli/errors.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { ConnectionSubject, DelegatedSubject } from './connection-report.ts';
+import { setupOfProfile } from './diagnosis.ts';
 import { delegatedScopes, loadDelegatedLogin, redeemAndKeep } from '../connection/delegated-session.ts';
 import { StoredConnectionMissing } from '../secrets/errors.ts';
 
@@ -17,11 +18,7 @@ export function profileSubject(profile: Profile, storage: Storage, now: () => Da
     });
   }
   return {
-    profile: profile.name,
-    appName: profile.appDisplayName,
-    tenant: profile.tenantId,
-    clientId: profile.clientId,
-    environmentUrl: profile.environment.url,
+    ...setupOfProfile(profile),
     ...(credential
       ? {
           credential: {

@@ -1,31 +1,16 @@
 // The Dataverse checks of a connection test: WhoAmI, effective privileges against the expected ones, and reads.
 import { ApiError } from '../clients/api-error.ts';
 import { createDataverseApi, MISSING_PRIVILEGE, type DataverseApi } from '../clients/dataverse.ts';
-import { createHttp } from '../http/http.ts';
-import { timeoutFlagBudget } from '../http/retry-wait.ts';
 import type { DiagnosisContext } from './diagnosis.ts';
 import { grantFix } from './diagnose-dataverse.ts';
 import { whoAmIUserId, type CheckRecorder, type ConnectionReport, type ConnectionSubject } from './connection-report.ts';
 import { observing } from './test-connection-http.ts';
-import { timed, type CheckRun } from './test-connection-run.ts';
+import { checkHttp, timed, type CheckRun } from './test-connection-run.ts';
 
 /** Dataverse as the app, with the token; what its answers say in their headers goes to the diagnosis. */
-export function dataverseAsApp({ deps, subject, timeoutMs, ctx }: CheckRun, token: string): DataverseApi {
-  const http = observing(
-    createHttp({
-      fetch: deps.fetch,
-      clock: deps.clock,
-      signal: deps.cancellation.signal,
-      trace: (line) => deps.ui.verbose(line),
-      timeoutMs,
-      maxAttempts: 3,
-      maxDelayMs: 5000,
-      budget: timeoutFlagBudget(timeoutMs), // a throttled test waits what Dataverse asks, within --timeout
-      serviceName: () => 'Dataverse',
-    }),
-    ctx,
-  );
-  return createDataverseApi(subject.environmentUrl, http, async () => token, 'app');
+export function dataverseAsApp(run: CheckRun, token: string): DataverseApi {
+  const http = observing(checkHttp(run, 'Dataverse'), run.ctx);
+  return createDataverseApi(run.subject.environmentUrl, http, async () => token, 'app');
 }
 
 export async function checkWhoAmI({ deps, subject, report, checks }: CheckRun, dataverse: DataverseApi): Promise<void> {
@@ -76,25 +61,32 @@ export async function checkPrivileges(
   if (held.status === 'rejected') return fail('privileges', 'RetrieveUserPrivileges failed', held.reason);
   const names = new Set(held.value.map((p) => p.PrivilegeName));
   pass('privileges', `${names.size} privileges held`);
-  report.privileges = subject.expectedPrivileges.map((name) => ({ name, present: names.has(name) }));
+  compareExpectedPrivileges(names, subject, report, pass, (missing) => ({
+    cause: `The application user lacks ${missing.join(', ')}.`,
+    fix: grantFix(missing[0], ctx),
+  }));
+}
+
+/** The privileges held against the ones the setup expects: recorded in the report, a failed check naming the missing ones. */
+export function compareExpectedPrivileges(
+  held: Set<string>,
+  subject: Pick<ConnectionSubject, 'expectedPrivileges'>,
+  report: ConnectionReport,
+  pass: CheckRecorder['pass'],
+  whenMissing: (missing: string[]) => { cause: string; fix: string },
+): void {
+  const expected = subject.expectedPrivileges;
+  report.privileges = expected.map((name) => ({ name, present: held.has(name) }));
   const missing = report.privileges.filter((p) => !p.present).map((p) => p.name);
-  if (!subject.expectedPrivileges.length) {
-    pass('expected-privileges', 'none recorded for this setup', 'skip');
-  } else if (missing.length) {
+  if (!expected.length) pass('expected-privileges', 'none recorded for this setup', 'skip');
+  else if (!missing.length) pass('expected-privileges', `all ${expected.length} expected privileges present`);
+  else
     report.checks.push({
       id: 'expected-privileges',
       status: 'fail',
-      summary: `${missing.length} of ${subject.expectedPrivileges.length} expected privileges missing`,
-      diagnosis: {
-        code: 'missing-privileges',
-        cause: `The application user lacks ${missing.join(', ')}.`,
-        fix: grantFix(missing[0], ctx),
-        auth: false,
-      },
+      summary: `${missing.length} of ${expected.length} expected privileges missing`,
+      diagnosis: { code: 'missing-privileges', ...whenMissing(missing), auth: false },
     });
-  } else {
-    pass('expected-privileges', `all ${subject.expectedPrivileges.length} expected privileges present`);
-  }
 }
 
 export async function checkReads(dataverse: DataverseApi, tables: string[], { pass, fail }: CheckRecorder): Promise<void> {

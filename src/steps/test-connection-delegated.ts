@@ -4,14 +4,12 @@
 import { ApiError } from '../clients/api-error.ts';
 import { MISSING_PRIVILEGE, type DataverseApi, type UserPrivilege } from '../clients/dataverse.ts';
 import type { DelegatedLogin } from '../connection/delegated-session.ts';
-import { createHttp } from '../http/http.ts';
-import { timeoutFlagBudget } from '../http/retry-wait.ts';
 import { taskGraph } from '../util/task-graph.ts';
 import type { DelegatedSubject } from './connection-report.ts';
-import { checkReads, checkWhoAmI, dataverseAsApp } from './test-connection-dataverse.ts';
+import { checkReads, checkWhoAmI, compareExpectedPrivileges, dataverseAsApp } from './test-connection-dataverse.ts';
 import { checkExpiry, WARN_DAYS } from './test-connection-expiry.ts';
 import { tokenClaims } from './test-connection-http.ts';
-import { timed, type CheckRun } from './test-connection-run.ts';
+import { checkHttp, timed, type CheckRun } from './test-connection-run.ts';
 
 /** Entra ends a refresh token unused for this long (learn.microsoft.com/entra/identity-platform/refresh-tokens). */
 export const REFRESH_TOKEN_IDLE_DAYS = 90;
@@ -88,18 +86,8 @@ function refreshSummary(delegated: DelegatedSubject, now: Date): { summary: stri
 
 /** Redeems the refresh token as the integration will; the rotated token is stored before anything else. */
 async function checkRedemption(run: CheckRun, delegated: DelegatedSubject, login: DelegatedLogin): Promise<string> {
-  const { deps, subject, timeoutMs, ctx, report, checks } = run;
-  const http = createHttp({
-    fetch: deps.fetch,
-    clock: deps.clock,
-    signal: deps.cancellation.signal,
-    trace: (line) => deps.ui.verbose(line),
-    timeoutMs,
-    maxAttempts: 3,
-    maxDelayMs: 5000,
-    budget: timeoutFlagBudget(timeoutMs),
-    serviceName: () => 'Entra ID',
-  });
+  const { deps, subject, ctx, report, checks } = run;
+  const http = checkHttp(run, 'Entra ID');
   let accessToken: string;
   try {
     [accessToken, report.latency.tokenMs] = await timed(deps, async () => (await delegated.redeem(login, http, run.cloud)).accessToken);
@@ -141,21 +129,8 @@ async function checkUserPrivileges(run: CheckRun, dataverse: DataverseApi): Prom
     'privileges',
     `${names.size} privileges held${teams.status === 'fulfilled' && teams.value.length ? ' (with those of its teams)' : ''}`,
   );
-  report.privileges = subject.expectedPrivileges.map((name) => ({ name, present: names.has(name) }));
-  const missing = report.privileges.filter((p) => !p.present).map((p) => p.name);
-  if (!subject.expectedPrivileges.length) checks.pass('expected-privileges', 'none recorded for this setup', 'skip');
-  else if (!missing.length) checks.pass('expected-privileges', `all ${subject.expectedPrivileges.length} expected privileges present`);
-  else {
-    report.checks.push({
-      id: 'expected-privileges',
-      status: 'fail',
-      summary: `${missing.length} of ${subject.expectedPrivileges.length} expected privileges missing`,
-      diagnosis: {
-        code: 'missing-privileges',
-        cause: `${report.delegated?.user ?? 'The integration account'} lacks ${missing.join(', ')}.`,
-        fix: 'Give the account a security role that grants them (Power Platform admin center > the environment > Users > the user > Manage security roles).',
-        auth: false,
-      },
-    });
-  }
+  compareExpectedPrivileges(names, subject, report, checks.pass, (missing) => ({
+    cause: `${report.delegated?.user ?? 'The integration account'} lacks ${missing.join(', ')}.`,
+    fix: 'Give the account a security role that grants them (Power Platform admin center > the environment > Users > the user > Manage security roles).',
+  }));
 }

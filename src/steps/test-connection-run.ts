@@ -2,6 +2,8 @@
 // failure is diagnosed into the report and ends the test (the checks after it are skipped).
 import type { Cloud } from '../clouds.ts';
 import type { Deps } from '../deps.ts';
+import { createHttp, type Http } from '../http/http.ts';
+import { timeoutFlagBudget } from '../http/retry-wait.ts';
 import type { CheckRecorder, ConnectionReport, ConnectionSubject } from './connection-report.ts';
 import { diagnose } from './diagnose.ts';
 import type { DiagnosisContext } from './diagnosis.ts';
@@ -38,4 +40,19 @@ export async function timed<T>(deps: Pick<Deps, 'clock'>, work: () => Promise<T>
   const started = deps.clock.now().getTime();
   const value = await work();
   return [value, deps.clock.now().getTime() - started];
+}
+
+/** The HTTP of the test's own requests to `service`: few retries, and a throttled one waits what it is asked within --timeout. */
+export function checkHttp({ deps, timeoutMs }: Pick<CheckRun, 'deps' | 'timeoutMs'>, service: string): Http {
+  return createHttp({
+    fetch: deps.fetch,
+    clock: deps.clock,
+    signal: deps.cancellation.signal,
+    trace: (line) => deps.ui.verbose(line),
+    timeoutMs,
+    maxAttempts: 3,
+    maxDelayMs: 5000,
+    budget: timeoutFlagBudget(timeoutMs),
+    serviceName: () => service,
+  });
 }
