@@ -31,15 +31,7 @@ export async function completeAnswers(
     flags.addEnvironment !== undefined;
   const flow = flags.flow ?? (ask && !appUserFlags ? await chooseFlow(deps) : 'app-user');
   if (flow === 'delegated') return delegatedAnswers(deps, flags, targets, ask);
-  const appName =
-    flags.appName ??
-    (ask
-      ? await deps.prompter.input({
-          message: 'Name of the app registration',
-          default: `dynauth-${plainName(first.uniqueName)}`,
-          validate: valid(validateAppName),
-        })
-      : `dynauth-${plainName(first.uniqueName)}`);
+  const appName = await askAppName(deps, flags, first, ask);
   const credential =
     flags.credential ??
     (ask
@@ -134,15 +126,7 @@ async function delegatedAnswers(
   ask: boolean,
 ): Promise<InitAnswers> {
   const first = targets[0]!;
-  const appName =
-    flags.appName ??
-    (ask
-      ? await deps.prompter.input({
-          message: 'Name of the app registration',
-          default: `dynauth-${plainName(first.uniqueName)}`,
-          validate: valid(validateAppName),
-        })
-      : `dynauth-${plainName(first.uniqueName)}`);
+  const appName = await askAppName(deps, flags, first, ask);
   // Asked only when the flow itself was chosen by prompt: --flow delegated alone means a confidential app.
   const publicClient =
     flags.publicClient ||
@@ -227,4 +211,13 @@ function valid(check: (value: string) => unknown): (value: string) => string | t
       return error instanceof Error ? error.message : String(error);
     }
   };
+}
+
+/** --app-name, or asked (default dynauth-<environment>). */
+async function askAppName(deps: Pick<Deps, 'prompter'>, flags: InitFlags, first: TargetEnvironment, ask: boolean): Promise<string> {
+  if (flags.appName !== undefined) return flags.appName;
+  const fallback = `dynauth-${plainName(first.uniqueName)}`;
+  return ask
+    ? deps.prompter.input({ message: 'Name of the app registration', default: fallback, validate: valid(validateAppName) })
+    : fallback;
 }

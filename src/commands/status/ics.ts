@@ -1,4 +1,5 @@
 // An iCalendar (RFC 5545) file: one event at each credential's expiry, with an alarm two weeks before.
+import { REFRESH_TOKEN_IDLE_DAYS } from '../../steps/test-connection-delegated.ts';
 import type { StatusRow } from './rows.ts';
 
 export const REMINDER = '-P14D';
@@ -28,39 +29,32 @@ export function expiryCalendar(rows: StatusRow[], now: Date): string {
 
 function event(row: StatusRow, credential: NonNullable<StatusRow['credential']>, now: Date): string[] {
   const what = credential.type === 'secret' ? 'client secret' : 'certificate';
-  const start = new Date(credential.expiresOn);
   const fix = `dynauth rotate-secret --profile ${row.profile}`;
-  const about = [
-    `Renew it before then: ${fix}`,
-    row.environment && `Environment: ${row.environment.url}`,
-    row.app && `App: ${row.app.displayName} (client id ${row.app.clientId})`,
-  ]
-    .filter(Boolean)
-    .join('\n');
-  return [
-    'BEGIN:VEVENT',
-    `UID:${credential.keyId}.${row.profile}@dynauth`,
-    `DTSTAMP:${stamp(now)}`,
-    `DTSTART:${stamp(start)}`,
-    `DTEND:${stamp(new Date(start.getTime() + 30 * 60_000))}`,
-    `SUMMARY:${text(`dynauth: the ${what} of profile ${row.profile} expires`)}`,
-    `DESCRIPTION:${text(about)}`,
-    'TRANSP:TRANSPARENT',
-    'BEGIN:VALARM',
-    'ACTION:DISPLAY',
-    `DESCRIPTION:${text(`The ${what} of dynauth profile ${row.profile} expires in two weeks: ${fix}`)}`,
-    `TRIGGER:${REMINDER}`,
-    'END:VALARM',
-    'END:VEVENT',
-  ];
+  return vevent(row, now, {
+    uid: `${credential.keyId}.${row.profile}`,
+    start: new Date(credential.expiresOn),
+    summary: `dynauth: the ${what} of profile ${row.profile} expires`,
+    renew: `Renew it before then: ${fix}`,
+    alarm: `The ${what} of dynauth profile ${row.profile} expires in two weeks: ${fix}`,
+  });
 }
 
 /** Entra ends a refresh token unused for 90 days: the day it dies if nothing redeems it before. */
 function refreshEvent(row: StatusRow, lastRedeemedOn: string, now: Date): string[] {
-  const start = new Date(Date.parse(lastRedeemedOn) + 90 * 86_400_000);
   const fix = `dynauth test-connection --profile ${row.profile}`;
+  return vevent(row, now, {
+    uid: `refresh-token.${row.profile}.${stamp(new Date(lastRedeemedOn))}`,
+    start: new Date(Date.parse(lastRedeemedOn) + REFRESH_TOKEN_IDLE_DAYS * 86_400_000),
+    summary: `dynauth: the refresh token of profile ${row.profile} dies unused`,
+    renew: `Redeem it before then (a new one is kept, and the 90 days start again): ${fix}`,
+    alarm: `The refresh token of dynauth profile ${row.profile} dies in two weeks unless redeemed: ${fix}`,
+  });
+}
+
+/** One half-hour event with a display alarm REMINDER before it; the description names the profile's environment and app. */
+function vevent(row: StatusRow, now: Date, e: { uid: string; start: Date; summary: string; renew: string; alarm: string }): string[] {
   const about = [
-    `Redeem it before then (a new one is kept, and the 90 days start again): ${fix}`,
+    e.renew,
     row.environment && `Environment: ${row.environment.url}`,
     row.app && `App: ${row.app.displayName} (client id ${row.app.clientId})`,
   ]
@@ -68,16 +62,16 @@ function refreshEvent(row: StatusRow, lastRedeemedOn: string, now: Date): string
     .join('\n');
   return [
     'BEGIN:VEVENT',
-    `UID:refresh-token.${row.profile}.${stamp(new Date(lastRedeemedOn))}@dynauth`,
+    `UID:${e.uid}@dynauth`,
     `DTSTAMP:${stamp(now)}`,
-    `DTSTART:${stamp(start)}`,
-    `DTEND:${stamp(new Date(start.getTime() + 30 * 60_000))}`,
-    `SUMMARY:${text(`dynauth: the refresh token of profile ${row.profile} dies unused`)}`,
+    `DTSTART:${stamp(e.start)}`,
+    `DTEND:${stamp(new Date(e.start.getTime() + 30 * 60_000))}`,
+    `SUMMARY:${text(e.summary)}`,
     `DESCRIPTION:${text(about)}`,
     'TRANSP:TRANSPARENT',
     'BEGIN:VALARM',
     'ACTION:DISPLAY',
-    `DESCRIPTION:${text(`The refresh token of dynauth profile ${row.profile} dies in two weeks unless redeemed: ${fix}`)}`,
+    `DESCRIPTION:${text(e.alarm)}`,
     `TRIGGER:${REMINDER}`,
     'END:VALARM',
     'END:VEVENT',
